@@ -1,0 +1,60 @@
+# refarch: every target installs what it needs first, so each works on a fresh clone.
+#   make demo   synthesize every pattern, then run each end to end on the local emulator
+#   make test   run the whole test suite (what CI runs)
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+# The pinned Node.js (package.json) comes first: aws-cdk-lib's jsii runtime and the CDK CLI both
+# run on it, and the machine's Node 20 is end-of-life.
+export PATH := $(CURDIR)/node_modules/.bin:$(BIN):$(PATH)
+# The local runner and the tests never reach AWS; the CLI needs no version check either.
+export CDK_DISABLE_VERSION_CHECK := true
+
+PY_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+
+.PHONY: install demo test synth lint format bench diagrams clean
+
+install: $(PY_STAMP) $(NODE_STAMP)
+
+$(PY_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+demo: install
+	$(BIN)/refarch synth --all
+	$(BIN)/refarch demo --all
+
+test: install
+	$(BIN)/python -m pytest
+
+synth: install
+	npx cdk synth --all --quiet
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install
+	$(BIN)/python -m bench
+
+# Architecture diagrams drawn from the synthesized templates (docs/patterns/img/<id>.svg).
+# Graphviz is a system package: installed here only, when `dot` is missing.
+diagrams: install
+	command -v dot >/dev/null || (apt-get update && apt-get install -y graphviz)
+	$(BIN)/refarch diagram --all
+
+clean:
+	rm -rf cdk.out .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Benchmarks: each prints its figure, a floor measured in the same run, and their ratio."""

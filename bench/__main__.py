@@ -1,0 +1,12 @@
+"""Run every benchmark in turn: `python -m bench` (or `make bench`)."""
+
+import sys
+
+from bench import streaming_memory, synth_ratio
+
+if __name__ == "__main__":
+    failed = 0
+    for benchmark in (synth_ratio, streaming_memory):
+        print(f"== {benchmark.__name__}")
+        failed += benchmark.main([]) != 0
+    sys.exit(1 if failed else 0)

@@ -1,0 +1,188 @@
+"""The orders CSV schema: which columns a file must have, and how a row is validated and normalised.
+
+Pure functions, no AWS: the handler feeds them parsed CSV fields and writes what they return.
+
+Rules (the decisions are documented here, once):
+
+- Header: must name every column in ``REQUIRED_COLUMNS`` (exact names after trimming spaces, any
+  order). Extra columns are allowed and dropped from the curated output, so a producer can add a
+  column without breaking the pipeline. Duplicate names make the header ambiguous: rejected.
+- Row: must have exactly as many fields as the header; a ragged row (more or fewer fields) is
+  rejected, because a shifted field would otherwise land in the wrong column.
+- Every field is trimmed of surrounding whitespace before it is checked.
+- ``order_id``: non-empty, at most ``MAX_ORDER_ID_CHARS`` characters. ``customer_id``: non-empty.
+- ``order_ts``: an ISO-8601 date *and time* (``datetime.fromisoformat``); an offset is converted
+  to UTC, a naive time is taken as UTC. Emitted as ``YYYY-MM-DDTHH:MM:SS[.ffffff]Z``.
+- ``amount``: plain decimal notation (digits, optional point and at most 2 decimals), >= 0.
+  Emitted as a **string** with exactly 2 decimals (``"12.50"``) so no float rounding ever touches
+  money; Athena/Glue can read it as ``decimal(p,2)``.
+- ``currency``: exactly 3 uppercase ASCII letters (ISO 4217 style); ``eur`` is rejected, not fixed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+REQUIRED_COLUMNS = ("order_id", "customer_id", "order_ts", "amount", "currency")
+"""The columns every orders file must have, in the order curated records list them."""
+
+MAX_ORDER_ID_CHARS = 64
+
+_AMOUNT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+_CURRENCY = re.compile(r"[A-Z]{3}")
+_TIME_SEPARATOR = re.compile(r"[Tt ]")
+
+
+class HeaderError(ValueError):
+    """The header cannot describe the orders schema: the whole object is rejected."""
+
+
+class RowError(ValueError):
+    """A row breaks the schema; the message lists every rule it breaks, separated by "; "."""
+
+
+@dataclass(frozen=True)
+class HeaderLayout:
+    """Where each required column sits in a row, as read from the header.
+
+    Attributes:
+        positions: Column name -> index in a row, for each of ``REQUIRED_COLUMNS``.
+        field_count: Number of fields every row must have (the header's width).
+        ignored_columns: Header columns that are not part of the schema and are dropped.
+    """
+
+    positions: dict[str, int]
+    field_count: int
+    ignored_columns: tuple[str, ...]
+
+
+def parse_header(fields: list[str]) -> HeaderLayout:
+    """Map the header's column names to positions.
+
+    Raises:
+        HeaderError: "missing columns: ..." (also what a wrong delimiter produces: a
+            ``;``-separated header is a single column) or "duplicate columns: ...".
+
+    Example:
+        >>> parse_header(["order_id", "customer_id", "order_ts", "amount", "currency"]).field_count
+        5
+    """
+    names = [field.strip() for field in fields]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise HeaderError(f"duplicate columns: {', '.join(duplicates)}")
+    missing = [column for column in REQUIRED_COLUMNS if column not in names]
+    if missing:
+        raise HeaderError(f"missing columns: {', '.join(missing)}")
+    positions = {column: names.index(column) for column in REQUIRED_COLUMNS}
+    ignored = tuple(name for name in names if name not in REQUIRED_COLUMNS)
+    return HeaderLayout(positions=positions, field_count=len(names), ignored_columns=ignored)
+
+
+def validate_row(fields: list[str], layout: HeaderLayout) -> dict[str, str]:
+    """Validate one row and return it normalised, keyed by ``REQUIRED_COLUMNS`` in that order.
+
+    Raises:
+        RowError: With every broken rule, e.g. "amount is negative: '-1'; currency is not 3
+            uppercase letters: 'eur'".
+
+    Example:
+        >>> layout = parse_header(["order_id", "customer_id", "order_ts", "amount", "currency"])
+        >>> validate_row(["A1", "C1", "2024-05-01T10:00:00+02:00", "5", "EUR"], layout)["order_ts"]
+        '2024-05-01T08:00:00Z'
+    """
+    if len(fields) != layout.field_count:
+        raise RowError(f"expected {layout.field_count} fields, got {len(fields)}")
+    values = {column: fields[index].strip() for column, index in layout.positions.items()}
+    errors: list[str] = []
+    order: dict[str, str] = {}
+    for column, check in _CHECKS.items():
+        try:
+            order[column] = check(values[column])
+        except ValueError as exc:
+            errors.append(str(exc))
+    if errors:
+        raise RowError("; ".join(errors))
+    return order
+
+
+def check_order_id(value: str) -> str:
+    """Return the order id, or raise ValueError if it is empty or too long."""
+    if not value:
+        raise ValueError("order_id is empty")
+    if len(value) > MAX_ORDER_ID_CHARS:
+        raise ValueError(f"order_id longer than {MAX_ORDER_ID_CHARS} characters")
+    return value
+
+
+def check_customer_id(value: str) -> str:
+    """Return the customer id, or raise ValueError if it is empty."""
+    if not value:
+        raise ValueError("customer_id is empty")
+    return value
+
+
+def normalise_order_ts(value: str) -> str:
+    """Return an ISO-8601 datetime as UTC with a ``Z`` suffix; a naive time is taken as UTC.
+
+    Example:
+        >>> normalise_order_ts("2024-05-01 10:00:00")
+        '2024-05-01T10:00:00Z'
+    """
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        parsed = None
+    # fromisoformat also accepts a bare date; an order needs a time, so require one.
+    if parsed is None or not _TIME_SEPARATOR.search(value):
+        raise ValueError(f"order_ts is not an ISO-8601 datetime: {value!r}")
+    parsed = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    return parsed.replace(tzinfo=None).isoformat() + "Z"
+
+
+def normalise_amount(value: str) -> str:
+    """Return a non-negative amount with at most 2 decimals as a string with exactly 2 decimals.
+
+    Example:
+        >>> normalise_amount("12.5")
+        '12.50'
+    """
+    if not _AMOUNT.fullmatch(value):
+        raise ValueError(f"amount is not a decimal number: {value!r}")
+    amount = Decimal(value)
+    if amount < 0:
+        raise ValueError(f"amount is negative: {value!r}")
+    decimals = len(value.partition(".")[2])
+    if decimals > 2:
+        raise ValueError(f"amount has more than 2 decimal places: {value!r}")
+    # abs() turns "-0" into "0.00" rather than "-0.00".
+    return f"{abs(amount):.2f}"
+
+
+def check_currency(value: str) -> str:
+    """Return the currency code, or raise ValueError unless it is 3 uppercase ASCII letters."""
+    if not _CURRENCY.fullmatch(value):
+        raise ValueError(f"currency is not 3 uppercase letters: {value!r}")
+    return value
+
+
+_CHECKS = {
+    "order_id": check_order_id,
+    "customer_id": check_customer_id,
+    "order_ts": normalise_order_ts,
+    "amount": normalise_amount,
+    "currency": check_currency,
+}
+
+
+def curated_json_line(order: dict[str, str]) -> bytes:
+    """Encode a validated order as one JSON Lines record (UTF-8, newline-terminated).
+
+    Compact separators and a fixed key order make the output byte-identical on every run, which
+    is what makes a duplicate delivery rewrite the same object.
+    """
+    return (json.dumps(order, ensure_ascii=False, separators=(",", ":")) + "\n").encode()

@@ -1,0 +1,66 @@
+"""The pattern registry: the one list app.py, the CLI, the docs index and the tests iterate."""
+
+from dataclasses import dataclass
+
+from aws_cdk import Stack
+
+from refarch.stacks.s3_event_processing import S3EventProcessingStack
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One reference architecture."""
+
+    id: str
+    """Stable identifier used on the command line (`-c patterns=<id>`, `refarch demo <id>`)."""
+
+    stack_name: str
+    """The CloudFormation stack name, and the name given to `cdk deploy`."""
+
+    stack_class: type[Stack]
+    """The Stack subclass that builds the pattern."""
+
+    title: str
+    """The architecture in words, e.g. "S3 → Lambda event processing"."""
+
+    summary: str
+    """One line: what the pattern shows."""
+
+    seeds: tuple[str, ...]
+    """Where the facts it embodies come from (seed-facts locations)."""
+
+    @property
+    def guide(self) -> str:
+        """The worked example, relative to the repository root."""
+        return f"docs/patterns/{self.id}.md"
+
+
+PATTERNS: tuple[Pattern, ...] = (
+    Pattern(
+        id="s3-event-processing",
+        stack_name="S3EventProcessing",
+        stack_class=S3EventProcessingStack,
+        title="S3 → Lambda event processing",
+        summary=(
+            "Uploads under a prefix/suffix filter trigger a streaming Lambda that validates CSV "
+            "rows into curated JSON Lines and rejections, with a DLQ, alarms and idempotent output."
+        ),
+        seeds=("000:L6994-7064", "000:L4886-4900", "000:L4951-5005", '004/SM §"X RAY"'),
+    ),
+)
+
+
+def get(pattern_id: str) -> Pattern:
+    """Look a pattern up by id; the error lists the valid ids."""
+    for pattern in PATTERNS:
+        if pattern.id == pattern_id:
+            return pattern
+    known = ", ".join(p.id for p in PATTERNS)
+    raise KeyError(f"unknown pattern {pattern_id!r}; known patterns: {known}")
+
+
+def select(pattern_ids: str | None) -> tuple[Pattern, ...]:
+    """The patterns named in a comma-separated list, or all of them when it is empty."""
+    if not pattern_ids:
+        return PATTERNS
+    return tuple(get(p.strip()) for p in pattern_ids.split(",") if p.strip())

@@ -1,0 +1,134 @@
+"""`refarch`: list the patterns, synthesize them, check them, and run them locally.
+
+refarch list                 the catalog
+refarch synth [ID ...|--all] templates to cdk.out/ (cdk-nag runs during synthesis)
+refarch check [ID ...|--all] synthesize, then cfn-lint every template
+refarch demo  [ID ...|--all] run patterns end to end on the local emulator (no AWS account)
+refarch diagram [ID ...|--all] architecture diagrams from the templates, to docs/patterns/img/
+"""
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from refarch import REPO_ROOT
+from refarch.catalog import PATTERNS, Pattern, get
+
+DEFAULT_OUTDIR = REPO_ROOT / "cdk.out"
+DIAGRAM_DIR = REPO_ROOT / "docs" / "patterns" / "img"
+
+
+def _selected(args: argparse.Namespace) -> list[Pattern]:
+    if args.all or not args.ids:
+        return list(PATTERNS)
+    return [get(pattern_id) for pattern_id in args.ids]
+
+
+def cmd_list(_: argparse.Namespace) -> int:
+    """Print the catalog: id, stack name and what each pattern shows."""
+    width = max(len(p.id) for p in PATTERNS)
+    for pattern in PATTERNS:
+        print(f"{pattern.id:<{width}}  {pattern.stack_name:<20}  {pattern.title}")
+        print(f"{'':<{width}}  {pattern.summary}")
+    return 0
+
+
+def synthesize(patterns: Sequence[Pattern], outdir: Path) -> list[Path]:
+    """Synthesize the patterns into one cloud assembly; return their template paths."""
+    from refarch.cdk_app import build_app  # imports aws-cdk-lib: keep `refarch list` instant
+
+    build_app(",".join(p.id for p in patterns), outdir=str(outdir)).synth()
+    return [outdir / f"{p.stack_name}.template.json" for p in patterns]
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    """Write the selected patterns' templates; cdk-nag findings fail here."""
+    for template in synthesize(_selected(args), Path(args.outdir)):
+        print(f"synthesized {template}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Synthesize (cdk-nag) and run cfn-lint with the repository's .cfnlintrc.yaml."""
+    from refarch.cfn_lint import lint_template
+
+    failures = 0
+    for template in synthesize(_selected(args), Path(args.outdir)):
+        findings = lint_template(template)
+        for finding in findings:
+            print(finding)
+        failures += len(findings)
+        print(f"{template.name}: cdk-nag clean, cfn-lint {len(findings)} finding(s)")
+    return 1 if failures else 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Run each selected pattern end to end on moto; non-zero if any record was lost."""
+    from refarch.local import run_demo
+
+    results = [run_demo(pattern.id) for pattern in _selected(args)]
+    return 0 if all(result.ok for result in results) else 1
+
+
+def cmd_diagram(args: argparse.Namespace) -> int:
+    """Write `<id>.dot` and `<id>.svg` per pattern, drawn from its synthesized template."""
+    import json
+    import tempfile
+
+    from refarch.diagram import diagram_dot, render_svg
+
+    imgdir = Path(args.imgdir)
+    imgdir.mkdir(parents=True, exist_ok=True)
+    patterns = _selected(args)
+    with tempfile.TemporaryDirectory(prefix="refarch-diagram-") as outdir:
+        templates = synthesize(patterns, Path(outdir))
+        for pattern, template in zip(patterns, templates, strict=True):
+            title = f"{pattern.title} ({pattern.stack_name})"
+            dot_text = diagram_dot(json.loads(template.read_text()), title)
+            (imgdir / f"{pattern.id}.dot").write_text(dot_text)
+            try:
+                (imgdir / f"{pattern.id}.svg").write_bytes(render_svg(dot_text))
+            except FileNotFoundError as error:  # no Graphviz: the .dot is written, say how
+                print(f"refarch: {error}", file=sys.stderr)
+                return 1
+            print(f"wrote {imgdir / pattern.id}.svg (and .dot)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    parser = argparse.ArgumentParser(prog="refarch", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("list", help="show the catalog").set_defaults(func=cmd_list)
+    for name, func, summary in (
+        ("synth", cmd_synth, "synthesize templates to cdk.out/"),
+        ("check", cmd_check, "synthesize, then cfn-lint every template"),
+        ("demo", cmd_demo, "run patterns end to end on the local emulator"),
+    ):
+        command = commands.add_parser(name, help=summary)
+        command.add_argument("ids", nargs="*", metavar="ID", help="pattern ids (default: all)")
+        command.add_argument("--all", action="store_true", help="every pattern in the catalog")
+        if name != "demo":
+            command.add_argument("--outdir", default=str(DEFAULT_OUTDIR), help="cloud assembly")
+        command.set_defaults(func=func)
+    diagram = commands.add_parser("diagram", help="draw architecture diagrams from the templates")
+    diagram.add_argument("ids", nargs="*", metavar="ID", help="pattern ids (default: all)")
+    diagram.add_argument("--all", action="store_true", help="every pattern in the catalog")
+    diagram.add_argument("--imgdir", default=str(DIAGRAM_DIR), help="where .dot and .svg go")
+    diagram.set_defaults(func=cmd_diagram)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `refarch` command."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyError as error:  # an unknown pattern id: the message lists the known ones
+        print(f"refarch: {error.args[0]}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+"""The SNS topic every alarm of a stack notifies."""
+
+from dataclasses import dataclass
+
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from constructs import Construct
+
+from refarch.constructs.removal import stateful_removal
+
+
+@dataclass(frozen=True)
+class AlarmTopicProps:
+    """Who hears about alarms."""
+
+    email: str | None = None
+    """An address subscribed to the topic; it must confirm the subscription e-mail.
+
+    @default - no subscription (subscribe a pager, chat or e-mail after deploy)
+    """
+
+
+class AlarmTopic(Construct):
+    """An SNS topic, encrypted with a customer-managed KMS key, that CloudWatch alarms publish to.
+
+    The key is customer-managed because CloudWatch must be allowed in its key policy to publish
+    to an encrypted topic; the AWS-managed SNS key cannot grant that.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, props: AlarmTopicProps) -> None:
+        super().__init__(scope, construct_id)
+        self.key = kms.Key(
+            self,
+            "Key",
+            description="Encrypts the alarm topic",
+            enable_key_rotation=True,
+            removal_policy=stateful_removal(self).policy,
+        )
+        # CloudWatch alarms publish through the key: allow exactly that service to use it.
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                resources=["*"],  # in a key policy, "*" means this key
+            )
+        )
+        self.topic = sns.Topic(self, "Topic", master_key=self.key, enforce_ssl=True)
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                actions=["sns:Publish"],
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                resources=[self.topic.topic_arn],
+            )
+        )
+        if props.email:
+            self.topic.add_subscription(subscriptions.EmailSubscription(props.email))
+        self.action = cloudwatch_actions.SnsAction(self.topic)
+
+    def notify(self, alarm: cloudwatch.IAlarm) -> cloudwatch.IAlarm:
+        """Send the alarm's ALARM and OK transitions to the topic; returns the alarm."""
+        alarm.add_alarm_action(self.action)
+        alarm.add_ok_action(self.action)
+        return alarm
+
+    def alarm_on_any(
+        self,
+        scope: Construct,
+        construct_id: str,
+        metric: cloudwatch.IMetric,
+        description: str,
+        *,
+        threshold: float = 1,
+    ) -> cloudwatch.Alarm:
+        """Alarm as soon as a failure signal reaches the threshold in one period.
+
+        For counters where any occurrence needs a look (errors, throttles, dead letters). No data
+        means nothing failed, so missing data is not breaching.
+        """
+        alarm = cloudwatch.Alarm(
+            scope,
+            construct_id,
+            metric=metric,
+            alarm_description=description,
+            threshold=threshold,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        self.notify(alarm)
+        return alarm

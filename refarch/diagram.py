@@ -1,0 +1,716 @@
+"""Architecture diagrams drawn from a pattern's synthesized CloudFormation template.
+
+The diagram is derived, never drawn by hand: it shows what `cdk synth` produced, so it cannot
+drift from the stack. Nodes are the resources a reader cares about (buckets, functions, queues,
+topics, alarms, streams, ...); plumbing (IAM, resource policies, Lambda permissions, CDK's
+custom-resource providers) is hidden. Edges come from the template's own wiring:
+
+- S3 notification configuration: bucket -> destination, labelled with the events and the
+  prefix/suffix filter (``Custom::S3BucketNotifications`` or the bucket's own property);
+- a function's environment variable referencing a resource: function -> resource, labelled
+  "writes" or "reads" from the function role's IAM statements on that resource;
+- ``DeadLetterConfig`` and on-failure destinations: function -> queue "on failure", with the
+  retry settings of its ``EventInvokeConfig``;
+- an alarm's ``AlarmActions``/``OKActions`` (alarm -> topic) and its metric's dimensions
+  (alarm -> the watched resource);
+- S3 server access logging: bucket -> log bucket; a function's log group; a topic's KMS key.
+
+`diagram_dot` is a pure function of the template, and its output is sorted, so regenerating an
+unchanged stack rewrites an identical file. `render_svg` runs Graphviz's ``dot``.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+Template = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How one CloudFormation resource type is drawn."""
+
+    label: str
+    """The type as a reader names it, e.g. "S3 bucket"."""
+
+    shape: str
+    """A Graphviz node shape."""
+
+    color: str
+    """Border colour (the AWS architecture-icon colour of the service's category)."""
+
+    fill: str
+    """Fill colour: a light tint of `color`."""
+
+    minor: bool = False
+    """Drawn small: supporting resources (log groups, keys) rather than the architecture."""
+
+    style: str = "filled"
+    """Graphviz node style, e.g. ``rounded,filled`` for compute."""
+
+
+_STORAGE = ("#3f8624", "#eef6e8")
+_COMPUTE = ("#d45b07", "#fdf0e6")
+_INTEGRATION = ("#b0084d", "#fbe9f1")
+_ANALYTICS = ("#693cc5", "#f1ecfa")
+_ML = ("#067f68", "#e6f5f2")
+_SECURITY = ("#bd0816", "#fbe8e9")
+_DATABASE = ("#2e27ad", "#ebeafa")
+
+#: The resource types a reader cares about, and how each is drawn. Add a type when a pattern
+#: introduces it; an unknown type is still drawn (generically), never dropped silently.
+KINDS: dict[str, Kind] = {
+    "AWS::S3::Bucket": Kind("S3 bucket", "cylinder", *_STORAGE),
+    "AWS::Lambda::Function": Kind("Lambda function", "box", *_COMPUTE, style="rounded,filled"),
+    "AWS::SQS::Queue": Kind("SQS queue", "box3d", *_INTEGRATION),
+    "AWS::SNS::Topic": Kind("SNS topic", "hexagon", *_INTEGRATION),
+    "AWS::SNS::Subscription": Kind("SNS subscription", "note", *_INTEGRATION, minor=True),
+    "AWS::CloudWatch::Alarm": Kind(
+        "CloudWatch alarm", "box", *_INTEGRATION, style="filled,diagonals"
+    ),
+    "AWS::Events::Rule": Kind("EventBridge rule", "cds", *_INTEGRATION),
+    "AWS::Logs::LogGroup": Kind("log group", "note", *_INTEGRATION, minor=True),
+    "AWS::KMS::Key": Kind("KMS key", "component", *_SECURITY, minor=True),
+    "AWS::Kinesis::Stream": Kind("Kinesis data stream", "cds", *_ANALYTICS),
+    "AWS::KinesisFirehose::DeliveryStream": Kind("Firehose stream", "cds", *_ANALYTICS),
+    "AWS::Glue::Database": Kind("Glue database", "folder", *_ANALYTICS),
+    "AWS::Glue::Table": Kind("Glue table", "tab", *_ANALYTICS),
+    "AWS::Glue::Crawler": Kind("Glue crawler", "box", *_ANALYTICS, style="rounded,filled"),
+    "AWS::Glue::Job": Kind("Glue job", "box", *_ANALYTICS, style="rounded,filled"),
+    "AWS::Glue::Trigger": Kind("Glue trigger", "cds", *_ANALYTICS),
+    "AWS::Athena::WorkGroup": Kind("Athena workgroup", "box", *_ANALYTICS),
+    "AWS::DynamoDB::Table": Kind("DynamoDB table", "cylinder", *_DATABASE),
+    "AWS::SageMaker::Model": Kind("SageMaker model", "box", *_ML),
+    "AWS::SageMaker::EndpointConfig": Kind("SageMaker endpoint config", "note", *_ML),
+    "AWS::SageMaker::Endpoint": Kind("SageMaker endpoint", "box", *_ML, style="rounded,filled"),
+    "AWS::SageMaker::ModelPackageGroup": Kind("SageMaker model package group", "folder", *_ML),
+}
+
+_GENERIC = ("#545b64", "#f2f3f3")
+
+#: Plumbing: resources that exist for the wiring or the permissions, not for the reader.
+#: Their information is drawn as edges (notifications, retries) or not at all (IAM).
+HIDDEN_TYPES: frozenset[str] = frozenset(
+    {
+        "AWS::CDK::Metadata",
+        "AWS::CloudFormation::CustomResource",
+        "AWS::IAM::ManagedPolicy",
+        "AWS::IAM::Policy",
+        "AWS::IAM::Role",
+        "AWS::KMS::Alias",
+        "AWS::Lambda::EventInvokeConfig",
+        "AWS::Lambda::EventSourceMapping",
+        "AWS::Lambda::Permission",
+        "AWS::S3::BucketPolicy",
+        "AWS::SNS::TopicPolicy",
+        "AWS::SQS::QueuePolicy",
+    }
+)
+
+#: Edge styles by what the edge means; the data flow is drawn heaviest.
+EDGE_STYLES: dict[str, str] = {
+    "data": 'color="#232f3e", penwidth=1.6',
+    "failure": 'color="#bd0816", style=dashed',
+    "monitor": 'color="#b0084d", style=dotted',
+    "support": 'color="#879196", style=dashed, arrowsize=0.6',
+}
+
+# CDK appends an 8-character hexadecimal hash of the construct path to every logical id.
+_HASH_SUFFIX = re.compile(r"(?<=[A-Za-z])[0-9A-F]{8}$")
+_WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+# IAM action verbs that change the resource: the function "writes" to it.
+_WRITE_VERBS = ("Put", "Send", "Publish", "Write", "Create", "Update", "Delete", "Abort")
+
+
+@dataclass(frozen=True)
+class Node:
+    """One resource (or an actor outside the stack) in the diagram."""
+
+    id: str
+    """The resource's logical id, or a synthetic id for actors outside the stack."""
+
+    name: str
+    """Readable name: the logical id without its hash, words split."""
+
+    kind: Kind
+    """How it is drawn."""
+
+    details: tuple[str, ...] = ()
+    """Settings worth reading on the diagram (runtime, retention, threshold...)."""
+
+
+@dataclass(frozen=True, order=True)
+class Edge:
+    """A derived relationship between two nodes."""
+
+    source: str
+    target: str
+    label: str
+    kind: str
+    """One of `EDGE_STYLES`."""
+
+
+# --------------------------------------------------------------------------------------------
+# Reading the template
+
+
+def readable_name(logical_id: str) -> str:
+    """Make a logical id readable: drop CDK's hash suffix and split the words.
+
+    Example:
+        >>> readable_name("CsvValidatorDeadLetterQueue3F370580")
+        'Csv Validator Dead Letter Queue'
+    """
+    return _WORD_BOUNDARY.sub(" ", _HASH_SUFFIX.sub("", logical_id))
+
+
+def references(value: Any) -> set[str]:
+    """Every logical id a template value refers to (``Ref``, ``Fn::GetAtt``, ``Fn::Sub``)."""
+    found: set[str] = set()
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if key == "Ref" and isinstance(item, str):
+                found.add(item)
+            elif key == "Fn::GetAtt":
+                target = item[0] if isinstance(item, list) else str(item).split(".")[0]
+                found.add(target)
+            elif key == "Fn::Sub":
+                text = item[0] if isinstance(item, list) else item
+                found.update(m.split(".")[0] for m in re.findall(r"\$\{([^}!]+)\}", str(text)))
+                found.update(references(item))
+            else:
+                found.update(references(item))
+    elif isinstance(value, list):
+        for item in value:
+            found.update(references(item))
+    return found
+
+
+def _reference(value: Any, resources: Mapping[str, Any]) -> str | None:
+    """The single resource a value refers to, if it refers to exactly one of the template's."""
+    ids = sorted(r for r in references(value) if r in resources)
+    return ids[0] if len(ids) == 1 else None
+
+
+def _props(resource: Mapping[str, Any]) -> Mapping[str, Any]:
+    return resource.get("Properties") or {}
+
+
+def _of_type(resources: Mapping[str, Any], *types: str) -> Iterator[tuple[str, Mapping]]:
+    for logical_id in sorted(resources):
+        if resources[logical_id].get("Type") in types:
+            yield logical_id, resources[logical_id]
+
+
+def _providers(resources: Mapping[str, Any]) -> set[str]:
+    """Functions backing custom resources (CDK's notification handler, auto-delete, ...)."""
+    found: set[str] = set()
+    for resource in resources.values():
+        resource_type = resource.get("Type", "")
+        if resource_type.startswith("Custom::") or resource_type == (
+            "AWS::CloudFormation::CustomResource"
+        ):
+            found.update(references(_props(resource).get("ServiceToken")))
+    return found
+
+
+def _is_hidden(logical_id: str, resource: Mapping[str, Any], providers: set[str]) -> bool:
+    resource_type = resource.get("Type", "")
+    return (
+        resource_type in HIDDEN_TYPES
+        or resource_type.startswith("Custom::")
+        or logical_id in providers
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Nodes
+
+
+def _duration(seconds: int) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} s"
+
+
+def _function_details(props: Mapping[str, Any]) -> tuple[str, ...]:
+    arch = "/".join(props.get("Architectures", ["x86_64"]))
+    first = f"{props.get('Runtime', 'container')} · {arch} · {props.get('MemorySize', 128)} MB"
+    features = [f"timeout {_duration(int(props.get('Timeout', 3)))}"]
+    if (props.get("TracingConfig") or {}).get("Mode") == "Active":
+        features.append("X-Ray")
+    if "lambdainsights" in str(props.get("Layers", "")).lower():
+        features.append("Lambda Insights")
+    return (first, " · ".join(features))
+
+
+def _bucket_details(resource: Mapping[str, Any]) -> tuple[str, ...]:
+    props = _props(resource)
+    features = []
+    rules = (props.get("BucketEncryption") or {}).get("ServerSideEncryptionConfiguration", [])
+    algorithms = {r.get("ServerSideEncryptionByDefault", {}).get("SSEAlgorithm") for r in rules}
+    features.extend(
+        {"AES256": "SSE-S3", "aws:kms": "SSE-KMS", "aws:kms:dsse": "DSSE-KMS"}.get(a, str(a))
+        for a in sorted(a for a in algorithms if a)
+    )
+    if (props.get("VersioningConfiguration") or {}).get("Status") == "Enabled":
+        features.append("versioned")
+    if resource.get("DeletionPolicy") == "Retain":
+        features.append("retained")
+    return (" · ".join(features),) if features else ()
+
+
+def _alarm_details(props: Mapping[str, Any]) -> tuple[str, ...]:
+    operators = {
+        "GreaterThanOrEqualToThreshold": "≥",
+        "GreaterThanThreshold": ">",
+        "LessThanThreshold": "<",
+        "LessThanOrEqualToThreshold": "≤",
+    }
+    if "MetricName" not in props:
+        return ("metric math",)
+    threshold = props.get("Threshold")
+    if isinstance(threshold, float) and threshold.is_integer():
+        threshold = int(threshold)
+    operator = operators.get(props.get("ComparisonOperator", ""), "?")
+    period = _duration(int(props.get("Period", 60)))
+    return (
+        f"{props.get('Namespace', '')} {props['MetricName']}",
+        f"{props.get('Statistic', props.get('ExtendedStatistic', ''))} {operator} {threshold}"
+        f" per {period}",
+    )
+
+
+def _details(resource_type: str, resource: Mapping[str, Any]) -> tuple[str, ...]:
+    props = _props(resource)
+    if resource_type == "AWS::Lambda::Function":
+        return _function_details(props)
+    if resource_type == "AWS::S3::Bucket":
+        return _bucket_details(resource)
+    if resource_type == "AWS::CloudWatch::Alarm":
+        return _alarm_details(props)
+    if resource_type == "AWS::SQS::Queue":
+        retention = _duration(int(props.get("MessageRetentionPeriod", 345600)))
+        encrypted = props.get("SqsManagedSseEnabled") or "KmsMasterKeyId" in props
+        return (f"retention {retention}" + (" · encrypted" if encrypted else ""),)
+    if resource_type == "AWS::SNS::Topic" and "KmsMasterKeyId" in props:
+        return ("KMS-encrypted",)
+    if resource_type == "AWS::Logs::LogGroup" and "RetentionInDays" in props:
+        return (f"retention {props['RetentionInDays']} d",)
+    if resource_type == "AWS::KMS::Key" and props.get("EnableKeyRotation"):
+        return ("rotation on",)
+    if resource_type == "AWS::SNS::Subscription":
+        return (str(props.get("Protocol", "")),)
+    return ()
+
+
+def _kind(resource_type: str) -> Kind:
+    if resource_type in KINDS:
+        return KINDS[resource_type]
+    service, _, name = resource_type.removeprefix("AWS::").partition("::")
+    return Kind(f"{service} {name}", "box", *_GENERIC)
+
+
+def diagram_nodes(template: Template) -> list[Node]:
+    """The resources worth drawing, sorted by logical id."""
+    resources = template.get("Resources", {})
+    providers = _providers(resources)
+    return [
+        Node(
+            id=logical_id,
+            name=readable_name(logical_id),
+            kind=_kind(resource["Type"]),
+            details=_details(resource["Type"], resource),
+        )
+        for logical_id, resource in sorted(resources.items())
+        if not _is_hidden(logical_id, resource, providers)
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Edges
+
+
+def _notification_edges(resources: Mapping[str, Any]) -> Iterator[Edge]:
+    """S3 notification configuration: bucket -> destination, with events and key filter."""
+    configured: list[tuple[str, Mapping[str, Any]]] = []
+    for _, resource in _of_type(resources, "Custom::S3BucketNotifications"):
+        bucket = _reference(_props(resource).get("BucketName"), resources)
+        if bucket:
+            configured.append((bucket, _props(resource).get("NotificationConfiguration") or {}))
+    for logical_id, resource in _of_type(resources, "AWS::S3::Bucket"):
+        if "NotificationConfiguration" in _props(resource):
+            configured.append((logical_id, _props(resource)["NotificationConfiguration"]))
+    for bucket, configuration in configured:
+        for section in _NOTIFICATION_SECTIONS:
+            for entry in configuration.get(section, []):
+                destination = next((entry[k] for k in _DESTINATION_KEYS if k in entry), None)
+                target = _reference(destination, resources)
+                if target:
+                    yield Edge(bucket, target, _notification_label(entry), "data")
+
+
+# The custom resource uses the S3 API's names; AWS::S3::Bucket's own property uses others.
+_NOTIFICATION_SECTIONS = (
+    "LambdaFunctionConfigurations",
+    "LambdaConfigurations",
+    "QueueConfigurations",
+    "TopicConfigurations",
+)
+_DESTINATION_KEYS = ("LambdaFunctionArn", "Function", "QueueArn", "Queue", "TopicArn", "Topic")
+
+
+def _notification_label(entry: Mapping[str, Any]) -> str:
+    """The events, then the key filter: "s3:ObjectCreated:*" / "prefix incoming/ · suffix .csv"."""
+    events = entry.get("Events") or [entry.get("Event", "")]
+    key = (entry.get("Filter") or {}).get("Key") or (entry.get("Filter") or {}).get("S3Key") or {}
+    rules = key.get("FilterRules") or key.get("Rules") or []
+    filters = {str(rule.get("Name", "")).lower(): rule.get("Value", "") for rule in rules}
+    lines = sorted(events)
+    key_filter = [f"{name} {filters[name]}" for name in ("prefix", "suffix") if name in filters]
+    if key_filter:
+        lines.append(" · ".join(key_filter))
+    return "\n".join(lines)
+
+
+def _role_statements(resources: Mapping[str, Any], role: str | None) -> list[Mapping[str, Any]]:
+    """The IAM statements granted to a role, inline or through attached AWS::IAM::Policy."""
+    if role is None:
+        return []
+    documents = [
+        policy.get("PolicyDocument", {})
+        for policy in _props(resources.get(role, {})).get("Policies", [])
+    ]
+    for _, policy in _of_type(resources, "AWS::IAM::Policy"):
+        if role in references(_props(policy).get("Roles")):
+            documents.append(_props(policy).get("PolicyDocument", {}))
+    statements: list[Mapping[str, Any]] = []
+    for document in documents:
+        found = document.get("Statement", [])
+        statements.extend(found if isinstance(found, list) else [found])
+    return statements
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _access_label(statements: list[Mapping[str, Any]], target: str) -> str | None:
+    """The access IAM grants on the target: "writes" or "reads", plus the key patterns."""
+    writes = reads = False
+    patterns: set[str] = set()
+    for statement in statements:
+        if statement.get("Effect", "Allow") != "Allow":
+            continue
+        on_target = [r for r in _as_list(statement.get("Resource")) if target in references(r)]
+        if not on_target:
+            continue
+        actions = [str(a).split(":", 1)[-1] for a in _as_list(statement.get("Action"))]
+        is_write = any(a.startswith(_WRITE_VERBS) for a in actions)
+        writes, reads = writes or is_write, reads or not is_write
+        if is_write:
+            for resource in on_target:
+                parts = resource.get("Fn::Join", ["", []])[1] if isinstance(resource, dict) else []
+                patterns.update(p.lstrip("/") for p in parts if isinstance(p, str) and p != "")
+    if not (writes or reads):
+        return None
+    verb = "writes" if writes else "reads"
+    return f"{verb} {', '.join(sorted(patterns))}".rstrip()
+
+
+def _environment_edges(resources: Mapping[str, Any], shown: set[str]) -> Iterator[Edge]:
+    """A function's environment naming a resource: function -> resource, writes or reads."""
+    for logical_id, resource in _of_type(resources, "AWS::Lambda::Function"):
+        props = _props(resource)
+        variables = (props.get("Environment") or {}).get("Variables") or {}
+        statements = _role_statements(resources, _reference(props.get("Role"), resources))
+        targets: dict[str, list[str]] = {}
+        for name, value in variables.items():
+            for target in references(value):
+                if target in shown and target != logical_id:
+                    targets.setdefault(target, []).append(name)
+        for target, names in sorted(targets.items()):
+            access = _access_label(statements, target) or "uses"
+            yield Edge(logical_id, target, f"{access}\n({', '.join(sorted(names))})", "data")
+
+
+def _failure_edges(resources: Mapping[str, Any]) -> Iterator[Edge]:
+    """Dead-letter queues and on-failure destinations, with the async retry settings."""
+    retries: dict[str, str] = {}
+    destinations: list[tuple[str, str]] = []
+    for _, config in _of_type(resources, "AWS::Lambda::EventInvokeConfig"):
+        props = _props(config)
+        function = _reference(props.get("FunctionName"), resources)
+        if function is None:
+            continue
+        settings = []
+        if "MaximumRetryAttempts" in props:
+            settings.append(f"{props['MaximumRetryAttempts']} retries")
+        if "MaximumEventAgeInSeconds" in props:
+            settings.append(f"max age {_duration(int(props['MaximumEventAgeInSeconds']))}")
+        retries[function] = ", ".join(settings)
+        on_failure = ((props.get("DestinationConfig") or {}).get("OnFailure") or {}).get(
+            "Destination"
+        )
+        target = _reference(on_failure, resources)
+        if target:
+            destinations.append((function, target))
+    for logical_id, resource in _of_type(resources, "AWS::Lambda::Function"):
+        target = _reference(
+            (_props(resource).get("DeadLetterConfig") or {}).get("TargetArn"), resources
+        )
+        if target:
+            destinations.append((logical_id, target))
+    for function, target in destinations:
+        label = "on failure" + (f"\n(after {retries[function]})" if retries.get(function) else "")
+        yield Edge(function, target, label, "failure")
+    for logical_id, resource in _of_type(resources, "AWS::SQS::Queue"):
+        redrive = _props(resource).get("RedrivePolicy") or {}
+        target = _reference(redrive.get("deadLetterTargetArn"), resources)
+        if target:
+            receives = redrive.get("maxReceiveCount")
+            yield Edge(logical_id, target, f"after {receives} receives", "failure")
+
+
+def _alarm_edges(resources: Mapping[str, Any], shown: set[str]) -> Iterator[Edge]:
+    """Alarm -> the resource its metric watches; alarm -> the topics it notifies."""
+    for logical_id, resource in _of_type(resources, "AWS::CloudWatch::Alarm"):
+        props = _props(resource)
+        for target in sorted(references(props.get("Dimensions")) & shown):
+            yield Edge(logical_id, target, "watches", "monitor")
+        states: dict[str, list[str]] = {}
+        for key, state in (
+            ("AlarmActions", "ALARM"),
+            ("OKActions", "OK"),
+            ("InsufficientDataActions", "INSUFFICIENT_DATA"),
+        ):
+            for target in references(props.get(key)) & shown:
+                states.setdefault(target, []).append(state)
+        for target, names in sorted(states.items()):
+            yield Edge(logical_id, target, "notifies on " + ", ".join(names), "monitor")
+
+
+def _support_edges(resources: Mapping[str, Any], shown: set[str]) -> Iterator[Edge]:
+    """Access logs, log groups, encryption keys and subscriptions."""
+    for logical_id, resource in _of_type(resources, "AWS::S3::Bucket"):
+        logging = _props(resource).get("LoggingConfiguration") or {}
+        target = _reference(logging.get("DestinationBucketName"), resources)
+        if target in shown:
+            prefix = logging.get("LogFilePrefix", "")
+            yield Edge(logical_id, target, f"access logs {prefix}".rstrip(), "support")
+    for logical_id, resource in _of_type(resources, "AWS::Lambda::Function"):
+        log_group = _reference(
+            (_props(resource).get("LoggingConfig") or {}).get("LogGroup"), resources
+        )
+        if log_group in shown and logical_id in shown:
+            yield Edge(logical_id, log_group, "logs", "support")
+    for logical_id, resource in _of_type(resources, "AWS::SNS::Topic", "AWS::SQS::Queue"):
+        key = _reference(_props(resource).get("KmsMasterKeyId"), resources)
+        if key in shown:
+            yield Edge(logical_id, key, "encrypted with", "support")
+    for logical_id, resource in _of_type(resources, "AWS::SNS::Subscription"):
+        topic = _reference(_props(resource).get("TopicArn"), resources)
+        if topic in shown:
+            yield Edge(topic, logical_id, "delivers to", "support")
+
+
+def _event_source_edges(resources: Mapping[str, Any], shown: set[str]) -> Iterator[Edge]:
+    """Event source mappings (streams, queues): source -> function, with the batch size."""
+    for _, mapping in _of_type(resources, "AWS::Lambda::EventSourceMapping"):
+        props = _props(mapping)
+        source = _reference(props.get("EventSourceArn"), resources)
+        function = _reference(props.get("FunctionName"), resources)
+        if source in shown and function in shown:
+            batch = f"batches of {props['BatchSize']}" if "BatchSize" in props else "polls"
+            yield Edge(source, function, batch, "data")
+
+
+def diagram_edges(template: Template) -> list[Edge]:
+    """Every relationship the template states between drawn resources, sorted."""
+    resources = template.get("Resources", {})
+    shown = {node.id for node in diagram_nodes(template)}
+    edges = {
+        edge
+        for edge in (
+            *_notification_edges(resources),
+            *_environment_edges(resources, shown),
+            *_failure_edges(resources),
+            *_alarm_edges(resources, shown),
+            *_support_edges(resources, shown),
+            *_event_source_edges(resources, shown),
+        )
+        if edge.source in shown and edge.target in shown
+    }
+    return sorted(edges)
+
+
+# --------------------------------------------------------------------------------------------
+# DOT
+
+
+#: Where objects come from: drawn in front of every bucket that notifies a function or queue.
+PRODUCER = Kind("any S3 client", "plaintext", "#232f3e", "#ffffff")
+
+
+def _quote(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
+
+
+def _wrap(text: str, width: int = 20) -> list[str]:
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return lines or [text]
+
+
+def _node_line(node: Node) -> str:
+    kind = node.kind
+    size = 8 if kind.minor else 10
+    rows = [f"<b>{html.escape(line)}</b>" for line in _wrap(node.name)]
+    rows.append(f'<font point-size="{size - 1}">{html.escape(kind.label)}</font>')
+    rows.extend(
+        f'<font point-size="{size - 2}" color="#545b64">{html.escape(d)}</font>'
+        for d in node.details
+    )
+    label = "<" + "<br/>".join(rows) + ">"
+    attributes = [
+        f"label={label}",
+        f"shape={kind.shape}",
+        f'color="{kind.color}"',
+        f'fillcolor="{kind.fill}"',
+        f"fontsize={size}",
+    ]
+    if kind.style != "filled":
+        attributes.append(f'style="{kind.style}"')
+    if kind.minor:
+        attributes.append("margin=0.05")
+    return f"  {_quote(node.id)} [{', '.join(attributes)}];"
+
+
+def _edge_line(edge: Edge, *, constraint: bool = True) -> str:
+    if _is_watch(edge):
+        # Next to the alarm, not mid-edge: the edges into a watched function converge there.
+        label = f"taillabel={_quote(edge.label)}, labelangle=20, labeldistance=2, labelfontsize=8"
+    else:
+        label = f"label={_quote(edge.label)}"
+    attributes = [label, EDGE_STYLES[edge.kind]]
+    if not constraint:
+        attributes.append("constraint=false")
+    return f"  {_quote(edge.source)} -> {_quote(edge.target)} [{', '.join(attributes)}];"
+
+
+def _flow(nodes: list[Node], edges: list[Edge]) -> list[str]:
+    """The nodes on the data flow: the ends of "data" edges, drawn in one row."""
+    ends = {e.source for e in edges if e.kind == "data"} | {
+        e.target for e in edges if e.kind == "data"
+    }
+    return [n.id for n in nodes if n.id in ends]
+
+
+def _producers(template: Template, edges: list[Edge]) -> list[str]:
+    """Buckets whose objects come from outside the stack and trigger a notification."""
+    resources = template.get("Resources", {})
+    written = {e.target for e in edges if e.kind == "data"}
+    return sorted(
+        {
+            e.source
+            for e in edges
+            if e.kind == "data"
+            and e.label.startswith("s3:")
+            and e.source not in written
+            and resources[e.source]["Type"] == "AWS::S3::Bucket"
+        }
+    )
+
+
+def _is_watch(edge: Edge) -> bool:
+    return edge.kind == "monitor" and edge.label == "watches"
+
+
+def diagram_dot(template: Template, title: str) -> str:
+    """The Graphviz DOT text of a template's architecture diagram.
+
+    The data flow is one row, left to right (producer -> bucket -> function -> bucket);
+    failure handling, monitoring and audit hang below it: DLQs and log groups under their
+    function, alarms under what they watch, the alarm topic and its key at the bottom.
+
+    Parameters
+    ----------
+    template:
+        The synthesized CloudFormation template, as parsed JSON.
+    title:
+        Drawn above the diagram, e.g. "S3 → Lambda event processing (S3EventProcessing)".
+
+    Returns
+    -------
+    str
+        DOT text, deterministic: nodes and edges are sorted, so an unchanged template gives a
+        byte-identical file. Edges with ``style=invis`` only steer the layout.
+
+    Example
+    -------
+    >>> diagram_dot({"Resources": {}}, "empty").startswith("digraph")
+    True
+    """
+    nodes = diagram_nodes(template)
+    edges = diagram_edges(template)
+    producers = _producers(template, edges)
+    flow = _flow(nodes, edges)
+    by_id = {node.id: node for node in nodes}
+    lines = [
+        "digraph architecture {",
+        f"  graph [label={_quote(title)}, labelloc=t, fontsize=14, fontname=Helvetica,"
+        ' rankdir=TB, newrank=true, nodesep=0.45, ranksep=0.55, pad=0.2, bgcolor="white"];',
+        '  node [fontname=Helvetica, style=filled, penwidth=1.2, margin="0.12,0.06"];',
+        "  edge [fontname=Helvetica, fontsize=8, arrowsize=0.7];",
+    ]
+    lines.extend(
+        _node_line(Node(f"producer:{bucket}", "Producer", PRODUCER, ("uploads objects",)))
+        for bucket in producers
+    )
+    lines.extend(_node_line(node) for node in nodes)
+    row = [f"producer:{bucket}" for bucket in producers] + flow
+    if row:
+        # The data flow is one row: its edges run left to right, everything else hangs below.
+        lines.append(f"  {{rank=same; {'; '.join(_quote(i) for i in row)};}}")
+    # A small supporting node below the flow (a topic's key) sits beside what it supports.
+    for edge in edges:
+        if by_id[edge.target].kind.minor and edge.source not in row:
+            lines.append(f"  {{rank=same; {_quote(edge.source)}; {_quote(edge.target)};}}")
+    lines.extend(
+        f"  {_quote('producer:' + bucket)} -> {_quote(bucket)} [{EDGE_STYLES['data']}];"
+        for bucket in producers
+    )
+    # An alarm points up at what it watches; it is laid out below it (the invisible edge).
+    lines.extend(_edge_line(e, constraint=not _is_watch(e)) for e in edges)
+    lines.extend(
+        f"  {_quote(e.target)} -> {_quote(e.source)} [style=invis];" for e in edges if _is_watch(e)
+    )
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def render_svg(dot_text: str) -> bytes:
+    """Render DOT text to SVG with Graphviz's ``dot`` (Debian/Ubuntu package ``graphviz``).
+
+    Raises:
+        FileNotFoundError: ``dot`` is not installed (``make diagrams`` installs it).
+    """
+    dot = shutil.which("dot")
+    if dot is None:
+        raise FileNotFoundError("Graphviz 'dot' not found: install graphviz (make diagrams does)")
+    result = subprocess.run(
+        [dot, "-Tsvg"], input=dot_text.encode(), capture_output=True, check=True
+    )
+    return result.stdout

@@ -1,0 +1,1 @@
+"""One module per pattern, each a Stack composed of `refarch.constructs`."""

@@ -1,0 +1,197 @@
+"""S3 → Lambda event processing: validate CSV uploads, write curated JSON Lines and rejections.
+
+Upload → event notification filtered by prefix and suffix → Lambda → results in another bucket
+(seed 000:L6994-7064; 004/DE §"S3 Notifications + SQS").
+"""
+
+from dataclasses import dataclass
+
+from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_notifications as s3n
+from constructs import Construct
+
+from refarch.constructs import (
+    AccessLogBucket,
+    AlarmTopic,
+    AlarmTopicProps,
+    ObservedFunction,
+    ObservedFunctionProps,
+    SecureBucket,
+    SecureBucketProps,
+    acknowledge,
+)
+
+
+@dataclass(frozen=True)
+class S3EventProcessingProps:
+    """What a deployer may change; the defaults are production-sane."""
+
+    input_prefix: str = "incoming/"
+    """Only objects under this prefix trigger processing (seed 000:L7061: prefix filter)."""
+
+    input_suffix: str = ".csv"
+    """Only objects with this suffix trigger processing (seed 000:L7064: suffix filter)."""
+
+    valid_prefix: str = "curated/"
+    """Where valid rows land in the output bucket, as JSON Lines."""
+
+    rejected_prefix: str = "rejected/"
+    """Where rejected rows land in the output bucket, each with its line number and reason."""
+
+    input_infrequent_access_after: Duration = Duration.days(30)
+    """Processed uploads move to Standard-IA after this; 30 days is the minimum S3 requires
+    before a transition out of Standard (004/DE §"S3 Storage — Classes.")."""
+
+    input_expiration: Duration = Duration.days(365)
+    """Uploads are deleted this long after arrival; the curated output is what is kept."""
+
+    memory_size: int = 1769
+    """MB for the function. It streams, so memory does not grow with object size, but CSV
+    validation is CPU-bound and Lambda allocates CPU in proportion to memory: 1,769 MB is one
+    full vCPU, so an object costs about the same GB-seconds and finishes ~3.5x sooner than at
+    512 MB (bench/streaming_memory.py measures throughput per vCPU)."""
+
+    timeout: Duration = Duration.minutes(15)
+    """The Lambda maximum (seed 004/DE §"Amazon Kinesis Data Streams + AWS Fargate with Amazon
+    ECS"): at the measured ~5 MB/s per vCPU, objects up to ~4 GB. Larger inputs belong in a
+    Glue job."""
+
+    alarm_email: str | None = None
+    """Subscribed to the alarm topic when given."""
+
+
+class S3EventProcessingStack(Stack):
+    """Validate every CSV uploaded under `incoming/`, writing results to a separate bucket.
+
+    The output goes to a different bucket from the input, so the function's own writes can
+    never trigger it again (a recursive loop would invoke it without end).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        props: S3EventProcessingProps | None = None,
+        **kwargs,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        props = props or S3EventProcessingProps()
+
+        alarms = AlarmTopic(self, "Alarms", props=AlarmTopicProps(email=props.alarm_email))
+        access_logs = AccessLogBucket(self, "AccessLogs")
+        self.input = SecureBucket(
+            self,
+            "Input",
+            access_logs=access_logs,
+            props=SecureBucketProps(
+                access_logs_prefix="input/",
+                lifecycle_rules=[
+                    s3.LifecycleRule(
+                        id="age-out-processed-uploads",
+                        prefix=props.input_prefix,
+                        # Lifecycle rules: transition and expiration actions (000:L6582-6610).
+                        transitions=[
+                            s3.Transition(
+                                storage_class=s3.StorageClass.INFREQUENT_ACCESS,
+                                transition_after=props.input_infrequent_access_after,
+                            )
+                        ],
+                        expiration=props.input_expiration,
+                    )
+                ],
+            ),
+        )
+        self.output = SecureBucket(
+            self,
+            "Output",
+            access_logs=access_logs,
+            props=SecureBucketProps(access_logs_prefix="output/"),
+        )
+
+        self.processor = ObservedFunction(
+            self,
+            "CsvValidator",
+            alarms=alarms,
+            props=ObservedFunctionProps(
+                asset="csv_validator",
+                description="Validates uploaded order CSVs into curated JSON Lines and rejections",
+                memory_size=props.memory_size,
+                timeout=props.timeout,
+                environment={
+                    "OUTPUT_BUCKET": self.output.bucket.bucket_name,
+                    "INPUT_PREFIX": props.input_prefix,
+                    "VALID_PREFIX": props.valid_prefix,
+                    "REJECTED_PREFIX": props.rejected_prefix,
+                },
+            ),
+        )
+        function = self.processor.function
+        # Read the exact version that triggered the event (s3:GetObjectVersion), only under the
+        # filtered prefix.
+        self.input.bucket.grant_read(function, f"{props.input_prefix}*")
+        for prefix in (props.valid_prefix, props.rejected_prefix):
+            self.output.bucket.grant_put(function, f"{prefix}*")
+            # The handler reads an existing output's metadata to skip stale, out-of-order events,
+            # and deletes an output an older version left that the current version no longer
+            # produces (the bucket is versioned: the old one stays recoverable).
+            self.output.bucket.grant_read(function, f"{prefix}*")
+            self.output.bucket.grant_delete(function, f"{prefix}*")
+        acknowledge(
+            self.processor.role,
+            "AwsSolutions-IAM5",
+            "The wildcards are grant_read/grant_put/grant_delete's action groups, on object ARNs under the "
+            "filtered input prefix and the two output prefixes only: a prefix needs '/*'.",
+            findings=[
+                "Action::s3:GetBucket*",
+                "Action::s3:GetObject*",
+                "Action::s3:List*",
+                "Action::s3:Abort*",
+                "Action::s3:DeleteObject*",
+                f"Resource::<{self.get_logical_id(self.input.bucket.node.default_child)}.Arn>/"
+                f"{props.input_prefix}*",
+                *(
+                    f"Resource::<{self.get_logical_id(self.output.bucket.node.default_child)}.Arn>/"
+                    f"{prefix}*"
+                    for prefix in (props.valid_prefix, props.rejected_prefix)
+                ),
+            ],
+        )
+
+        # s3:ObjectCreated:* "captures all object creation events" (000:L7048-7058): PUT, POST,
+        # copy and multipart uploads alike.
+        self.input.bucket.add_event_notification(
+            s3.EventType.OBJECT_CREATED,
+            s3n.LambdaDestination(function),
+            s3.NotificationKeyFilter(prefix=props.input_prefix, suffix=props.input_suffix),
+        )
+        self._acknowledge_notifications_handler()
+
+        CfnOutput(self, "InputBucketName", value=self.input.bucket.bucket_name)
+        CfnOutput(self, "OutputBucketName", value=self.output.bucket.bucket_name)
+        CfnOutput(self, "FunctionName", value=function.function_name)
+        CfnOutput(self, "DeadLetterQueueUrl", value=self.processor.dead_letter_queue.queue_url)
+        CfnOutput(self, "AlarmTopicArn", value=alarms.topic.topic_arn)
+
+    def _acknowledge_notifications_handler(self) -> None:
+        """Findings on the function aws-cdk-lib adds to configure bucket notifications.
+
+        CloudFormation has no standalone notification resource for an existing bucket, so CDK
+        configures it through a custom resource whose code and role it owns.
+        """
+        handler = next(
+            child
+            for child in self.node.children
+            if child.node.id.startswith("BucketNotificationsHandler")
+        )
+        acknowledge(
+            handler,
+            "AwsSolutions-IAM4",
+            "aws-cdk-lib's bucket-notifications custom resource uses AWSLambdaBasicExecutionRole "
+            "for its own logs; its role is not configurable.",
+            findings=[
+                "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                "AWSLambdaBasicExecutionRole"
+            ],
+        )

@@ -1,0 +1,54 @@
+"""Handler tests run on moto: fake credentials, a fixed region, and each handler's environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from csv_validator_harness import ENVIRONMENT, INPUT_BUCKET, OUTPUT_BUCKET, OrdersBuckets
+from csv_validator_harness import load_handler as load_csv_validator
+from lambda_harness import FakeLambdaContext
+from moto import mock_aws
+
+# Set before any boto3 client or Powertools Logger/Metrics exists: they read these when created,
+# and fake credentials make a test that forgets to mock AWS fail instead of reaching an account.
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SECURITY_TOKEN": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        "POWERTOOLS_METRICS_NAMESPACE": "refarch-test",
+        "POWERTOOLS_SERVICE_NAME": "csv-validator",
+    }
+)
+for _name in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
+    os.environ.pop(_name, None)
+
+
+@pytest.fixture
+def lambda_context() -> FakeLambdaContext:
+    return FakeLambdaContext()
+
+
+@pytest.fixture
+def orders_buckets(
+    monkeypatch: pytest.MonkeyPatch, lambda_context: FakeLambdaContext
+) -> Iterator[OrdersBuckets]:
+    """Versioned input + output buckets on moto; the csv-validator's env set, its client reset."""
+    for name, value in ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
+    handler = load_csv_validator()
+    handler.s3_client.cache_clear()
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        for bucket in (INPUT_BUCKET, OUTPUT_BUCKET):
+            s3.create_bucket(Bucket=bucket)
+            s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+        yield OrdersBuckets(s3=s3, handler=handler, context=lambda_context)
+    # A client cached inside the mock must not outlive it into another test.
+    handler.s3_client.cache_clear()
