@@ -141,8 +141,8 @@ class S3EventProcessingStack(Stack):
         acknowledge(
             self.processor.role,
             "AwsSolutions-IAM5",
-            "The wildcards are grant_read/grant_put/grant_delete's action groups, on object ARNs under the "
-            "filtered input prefix and the two output prefixes only: a prefix needs '/*'.",
+            "The wildcards are the action groups of grant_read/grant_put/grant_delete, on object "
+            "ARNs under the filtered input prefix and the two output prefixes only.",
             findings=[
                 "Action::s3:GetBucket*",
                 "Action::s3:GetObject*",
