@@ -11,6 +11,22 @@ from refarch.constructs.nag import acknowledge
 from refarch.constructs.removal import stateful_removal
 
 
+def _secure_defaults(scope: Construct) -> dict:
+    """The settings every bucket of the project shares, as `s3.Bucket` keyword arguments."""
+    removal = stateful_removal(scope)
+    return {
+        # SSE-S3; server access log delivery supports SSE-S3 only, not SSE-KMS.
+        "encryption": s3.BucketEncryption.S3_MANAGED,
+        "block_public_access": s3.BlockPublicAccess.BLOCK_ALL,
+        "enforce_ssl": True,
+        "versioned": True,
+        # Objects belong to the bucket owner, log deliveries included: no ACLs to manage.
+        "object_ownership": s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        "removal_policy": removal.policy,
+        "auto_delete_objects": removal.auto_delete_objects,
+    }
+
+
 class AccessLogBucket(Construct):
     """The bucket that receives S3 server access logs from a stack's data buckets.
 
@@ -23,17 +39,10 @@ class AccessLogBucket(Construct):
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
-        removal = stateful_removal(self)
         self.bucket = s3.Bucket(
             self,
             "Bucket",
-            # Server access log delivery supports SSE-S3 only, not SSE-KMS.
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            enforce_ssl=True,
-            versioned=True,
-            # The log delivery service writes as the bucket owner: no ACLs needed.
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            **_secure_defaults(self),
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id="expire-access-logs",
@@ -41,8 +50,6 @@ class AccessLogBucket(Construct):
                     noncurrent_version_expiration=Duration.days(30),
                 )
             ],
-            removal_policy=removal.policy,
-            auto_delete_objects=removal.auto_delete_objects,
         )
         acknowledge(
             self.bucket,
@@ -98,7 +105,6 @@ class SecureBucket(Construct):
         props: SecureBucketProps,
     ) -> None:
         super().__init__(scope, construct_id)
-        removal = stateful_removal(self)
         housekeeping = s3.LifecycleRule(
             id="expire-noncurrent-and-incomplete",
             noncurrent_version_expiration=props.noncurrent_version_retention,
@@ -108,15 +114,9 @@ class SecureBucket(Construct):
         self.bucket = s3.Bucket(
             self,
             "Bucket",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            enforce_ssl=True,
-            versioned=True,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            **_secure_defaults(self),
             server_access_logs_bucket=access_logs.bucket,
             server_access_logs_prefix=props.access_logs_prefix,
             lifecycle_rules=[housekeeping, *props.lifecycle_rules],
             event_bridge_enabled=props.event_bridge_enabled,
-            removal_policy=removal.policy,
-            auto_delete_objects=removal.auto_delete_objects,
         )

@@ -12,22 +12,14 @@ from csv_validator_harness import load_handler as load_csv_validator
 from lambda_harness import FakeLambdaContext
 from moto import mock_aws
 
-# Set before any boto3 client or Powertools Logger/Metrics exists: they read these when created,
-# and fake credentials make a test that forgets to mock AWS fail instead of reaching an account.
+# Set before any Powertools Logger/Metrics exists: they read these when created. Credentials
+# and region come from tests/conftest.py.
 os.environ.update(
     {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SECURITY_TOKEN": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_REGION": "us-east-1",
         "POWERTOOLS_METRICS_NAMESPACE": "refarch-test",
         "POWERTOOLS_SERVICE_NAME": "csv-validator",
     }
 )
-for _name in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
-    os.environ.pop(_name, None)
 
 
 @pytest.fixture
