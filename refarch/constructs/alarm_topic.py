@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from aws_cdk import Aws
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
@@ -40,12 +41,16 @@ class AlarmTopic(Construct):
             enable_key_rotation=True,
             removal_policy=stateful_removal(self).policy,
         )
+        # Only CloudWatch acting for this account may publish: the service principal alone would
+        # let another account's alarms use the topic (the confused-deputy problem).
+        from_this_account = {"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}}
         # CloudWatch alarms publish through the key: allow exactly that service to use it.
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
                 actions=["kms:Decrypt", "kms:GenerateDataKey*"],
                 principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
                 resources=["*"],  # in a key policy, "*" means this key
+                conditions=from_this_account,
             )
         )
         self.topic = sns.Topic(self, "Topic", master_key=self.key, enforce_ssl=True)
@@ -54,6 +59,7 @@ class AlarmTopic(Construct):
                 actions=["sns:Publish"],
                 principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
                 resources=[self.topic.topic_arn],
+                conditions=from_this_account,
             )
         )
         if props.email:

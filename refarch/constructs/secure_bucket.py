@@ -110,6 +110,8 @@ class SecureBucket(Construct):
             noncurrent_version_expiration=props.noncurrent_version_retention,
             # Parts of a failed multipart upload are billed until aborted.
             abort_incomplete_multipart_upload_after=Duration.days(7),
+            # Once expiration has removed every version, the lone delete marker goes too.
+            expired_object_delete_marker=True,
         )
         self.bucket = s3.Bucket(
             self,

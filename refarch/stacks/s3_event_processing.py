@@ -40,8 +40,9 @@ class S3EventProcessingProps:
     """Where rejected rows land in the output bucket, each with its line number and reason."""
 
     input_infrequent_access_after: Duration = Duration.days(30)
-    """Processed uploads move to Standard-IA after this; 30 days is the minimum S3 requires
-    before a transition out of Standard (004/DE §"S3 Storage — Classes.")."""
+    """Processed uploads move to Standard-IA after this. S3 requires 30 days in Standard before
+    a transition to Standard-IA (AWS docs; the seeds state the same minimum for One Zone-IA,
+    004/DE §"S3 Storage — Classes.")."""
 
     input_expiration: Duration = Duration.days(365)
     """Uploads are deleted this long after arrival; the curated output is what is kept."""

@@ -94,6 +94,7 @@ def test_processed_uploads_move_to_infrequent_access_after_30_days_then_expire(s
     assert uploads["ExpirationInDays"] == 365
     housekeeping = next(rule for rule in rules if "AbortIncompleteMultipartUpload" in rule)
     assert housekeeping["NoncurrentVersionExpiration"] == {"NoncurrentDays": 30}
+    assert housekeeping["ExpiredObjectDeleteMarker"] is True
 
 
 def test_only_csv_uploads_under_incoming_trigger_the_function(stack, ids):
@@ -214,11 +215,14 @@ def test_alarm_topic_is_encrypted_with_a_rotated_key_cloudwatch_may_use(stack, i
     topic = stack.resources("AWS::SNS::Topic")[ids["topic"]]["Properties"]
     assert topic["KmsMasterKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
     statements = key["KeyPolicy"]["Statement"]
-    assert any(
-        s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}
-        and set(s["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
-        for s in statements
-    )
+    (cloudwatch,) = [
+        s for s in statements if s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}
+    ]
+    assert set(cloudwatch["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+    # Only this account's alarms: no confused deputy.
+    assert cloudwatch["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    }
 
 
 def test_destroy_context_deletes_data_with_the_stack(synth):
