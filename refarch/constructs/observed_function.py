@@ -140,7 +140,10 @@ class ObservedFunction(Construct):
             description=props.description,
             runtime=RUNTIME,
             architecture=ARCHITECTURE,
-            code=lambda_.Code.from_asset(str(LAMBDA_ROOT / props.asset)),
+            # Bytecode caches from local runs would change the asset hash and ship dead weight.
+            code=lambda_.Code.from_asset(
+                str(LAMBDA_ROOT / props.asset), exclude=["__pycache__", "*.pyc"]
+            ),
             handler=props.handler,
             memory_size=props.memory_size,
             timeout=props.timeout,
