@@ -1,0 +1,46 @@
+"""The local runner: each pattern's synthesized stack, deployed and driven on moto, IAM enforced.
+
+Public API::
+
+    from refarch import local
+
+    result = local.run_demo("s3-event-processing")        # what `refarch demo <id>` calls
+    assert result.ok
+
+    with local.emulator() as aws:                          # a local AWS, offline
+        stack = local.deploy("s3-event-processing")        # synthesize, publish assets, create
+        source = stack.s3_source("InputBucket")
+        source.put_object("incoming/a.csv", b"order_id,...")
+"""
+
+from refarch.local.assembly import CloudAssembly, synthesize
+from refarch.local.demo import DemoResult, run_demo
+from refarch.local.deployer import TemplateHook, deploy
+from refarch.local.emulator import Emulator, current_emulator, emulator
+from refarch.local.errors import (
+    DeployError,
+    LocalRunnerError,
+    TemplateError,
+    UnsupportedPropertyError,
+    UnsupportedResourceTypeError,
+)
+from refarch.local.stack import LocalResource, LocalStack
+
+__all__ = [
+    "CloudAssembly",
+    "DemoResult",
+    "DeployError",
+    "Emulator",
+    "LocalResource",
+    "LocalRunnerError",
+    "LocalStack",
+    "TemplateError",
+    "TemplateHook",
+    "UnsupportedPropertyError",
+    "UnsupportedResourceTypeError",
+    "current_emulator",
+    "deploy",
+    "emulator",
+    "run_demo",
+    "synthesize",
+]

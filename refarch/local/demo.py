@@ -1,0 +1,155 @@
+"""``run_demo()``: deploy a pattern locally, drive its scenario, check what landed, report.
+
+``refarch demo <id>`` calls it and exits non-zero unless ``result.ok``: every check passed, no
+event was lost, IAM denied nothing and Lambda could write every log, trace and DLQ message.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from refarch.local.assembly import CloudAssembly
+from refarch.local.deployer import TemplateHook, deploy
+from refarch.local.emulator import emulator
+from refarch.local.errors import DeployError
+from refarch.local.lambda_runtime.invocation import LostEvent, PlatformFailure
+from refarch.local.moto_patches import Denial
+from refarch.local.stack import LocalStack
+from refarch.local.trace import Trace
+
+
+@dataclass(frozen=True)
+class Check:
+    """One expectation of a demo, and whether it held."""
+
+    name: str
+    ok: bool
+    detail: str = ""
+
+
+@dataclass
+class DemoResult:
+    """What a local run of a pattern showed."""
+
+    pattern_id: str
+    checks: list[Check] = field(default_factory=list)
+    lost: list[LostEvent] = field(default_factory=list)
+    """Events that reached neither a handler result nor a DLQ / destination."""
+
+    denials: list[Denial] = field(default_factory=list)
+    """Every request IAM denied (a complete stack has none)."""
+
+    platform_failures: list[PlatformFailure] = field(default_factory=list)
+    """Logs, traces or DLQ messages Lambda could not write with the function's role."""
+
+    invocations: int = 0
+    error: str | None = None
+    """Why the run could not happen (deploy failed, no scenario for the pattern)."""
+
+    @property
+    def ok(self) -> bool:
+        """Return True if the run lost nothing, was denied nothing and passed every check."""
+        return (
+            self.error is None
+            and bool(self.checks)
+            and all(check.ok for check in self.checks)
+            and not self.lost
+            and not self.denials
+            and not self.platform_failures
+        )
+
+    @property
+    def access_denied(self) -> bool:
+        """Return True if IAM denied any request of the run (deploy included)."""
+        return bool(self.denials) or "AccessDenied" in (self.error or "")
+
+
+#: A pattern's scenario: drives the deployed stack, writes to the trace, returns its checks.
+Scenario = Callable[[LocalStack, Trace], list[Check]]
+
+
+def _scenarios() -> Mapping[str, Scenario]:
+    from refarch.local.demos import SCENARIOS
+
+    return SCENARIOS
+
+
+def run_demo(
+    pattern_id: str,
+    *,
+    out: TextIO | None = sys.stdout,
+    context: Mapping[str, Any] | None = None,
+    template_hook: TemplateHook | None = None,
+    assembly: CloudAssembly | None = None,
+) -> DemoResult:
+    """Deploy ``pattern_id`` in a fresh emulator, run its scenario and report on ``out``.
+
+    Parameters
+    ----------
+    pattern_id:
+        A catalog id with a scenario in ``refarch.local.demos``.
+    out:
+        Where the trace goes (None: nowhere).
+    context, template_hook, assembly:
+        As for ``deploy``.
+
+    Example
+    -------
+    >>> result = run_demo("s3-event-processing", out=None)  # doctest: +SKIP
+    >>> result.ok  # doctest: +SKIP
+    True
+    """
+    scenarios = _scenarios()
+    result = DemoResult(pattern_id=pattern_id)
+    if pattern_id not in scenarios:
+        known = ", ".join(sorted(scenarios))
+        result.error = f"no local scenario for {pattern_id} (refarch/local/demos has: {known})"
+        trace = Trace(out)
+        trace.line(f"✗ {result.error}")
+        _report(result, trace)
+        return result
+    with emulator(out=out) as aws:
+        trace = aws.trace
+        try:
+            stack = deploy(
+                pattern_id, context=context, template_hook=template_hook, assembly=assembly
+            )
+        except DeployError as exc:
+            result.error = f"deploy failed: {exc}"
+        else:
+            result.checks = scenarios[pattern_id](stack, trace)
+        service = aws.lambda_service
+        result.lost = list(service.lost)
+        result.denials = list(aws.denials)
+        result.invocations = len(service.invocations)
+        result.platform_failures = [
+            failure
+            for invocation in service.invocations
+            for failure in invocation.platform_failures
+        ]
+        _report(result, trace)
+    return result
+
+
+def _report(result: DemoResult, trace: Trace) -> None:
+    trace.section("Checks")
+    for check in result.checks:
+        mark = "✓" if check.ok else "✗"
+        trace.line(f"{mark} {check.name}" + (f": {check.detail}" if check.detail else ""))
+    for lost in result.lost:
+        trace.line(f"✗ lost event from {lost.source}: {lost.reason}")
+    for denial in result.denials:
+        trace.line(f"✗ AccessDenied: {denial}")
+    for failure in result.platform_failures:
+        trace.line(f"✗ Lambda could not {failure.what}: {failure.error}")
+    if result.error:
+        trace.line(f"✗ {result.error}")
+    verdict = "OK" if result.ok else "FAILED"
+    trace.section(
+        f"{verdict}: {result.pattern_id}: {sum(c.ok for c in result.checks)}/{len(result.checks)} "
+        f"checks, {result.invocations} invocations, {len(result.lost)} lost events, "
+        f"{len(result.denials)} IAM denials"
+    )

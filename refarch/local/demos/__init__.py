@@ -1,0 +1,10 @@
+"""One local scenario per pattern, registered by pattern id."""
+
+from collections.abc import Mapping
+
+from refarch.local.demo import Scenario
+from refarch.local.demos import s3_event_processing
+
+SCENARIOS: Mapping[str, Scenario] = {
+    "s3-event-processing": s3_event_processing.run,
+}

@@ -1,0 +1,127 @@
+"""The local AWS: moto in-process, offline, with IAM enforced, plus the runner's own services.
+
+Everything else in ``refarch.local`` runs inside ``emulator()``::
+
+    with emulator() as aws:
+        stack = deploy("s3-event-processing")
+        stack.s3_source("InputBucket").put_object("incoming/a.csv", b"...")
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+import boto3
+from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID, enable_iam_authentication
+
+from refarch.local.errors import NotInEmulatorError
+from refarch.local.identities import bootstrap_deployer
+from refarch.local.moto_patches import Denial, close_xray_sdk_socket, moto_gap_fixes
+from refarch.local.offline import network_blocked, offline_environment
+from refarch.local.trace import Trace
+
+if TYPE_CHECKING:
+    from refarch.local.lambda_runtime.service import LambdaService
+    from refarch.local.stack import LocalStack
+
+#: The region every local run uses (the fake credentials are valid everywhere).
+DEFAULT_REGION = "us-east-1"
+
+
+@dataclass
+class Emulator:
+    """The state of one local AWS: who deploys, what was deployed, what was denied."""
+
+    region: str
+    deployer: boto3.Session
+    """Signs deploy and producer requests: an IAM user with AdministratorAccess."""
+
+    trace: Trace
+    workdir: Path
+    """Scratch space for function code unpacked by the Lambda runtime."""
+
+    account_id: str = DEFAULT_ACCOUNT_ID
+    partition: str = "aws"
+    denials: list[Denial] = field(default_factory=list)
+    """Every request IAM denied, in order (principal, action, resource)."""
+
+    stacks: dict[str, LocalStack] = field(default_factory=dict)
+    exports: dict[str, Any] = field(default_factory=dict)
+    """Stack output exports, for ``Fn::ImportValue``."""
+
+    s3_sequencers: dict[str, int] = field(default_factory=dict)
+    """The last S3 event sequencer issued per bucket (they only grow)."""
+
+    lambda_service: LambdaService = field(init=False)
+    _clients: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        from refarch.local.lambda_runtime.service import LambdaService
+
+        self.lambda_service = LambdaService(self)
+
+    def client(self, service: str) -> Any:
+        """Return the deployer's client for ``service`` (created once)."""
+        if service not in self._clients:
+            self._clients[service] = self.deployer.client(service)
+        return self._clients[service]
+
+
+_active: list[Emulator] = []
+
+
+def current_emulator() -> Emulator:
+    """Return the emulator of the enclosing ``emulator()`` block.
+
+    Raises:
+        NotInEmulatorError: Called outside ``emulator()``.
+    """
+    if not _active:
+        raise NotInEmulatorError("run this inside `with refarch.local.emulator():`")
+    return _active[-1]
+
+
+@contextmanager
+def emulator(*, out: TextIO | None = None, region: str = DEFAULT_REGION) -> Iterator[Emulator]:
+    """Start a local AWS for one run: moto in-process, offline, IAM enforced.
+
+    The deployer identity is created first; every request after it is authenticated and
+    authorized by moto (see ``identities``).
+
+    Parameters
+    ----------
+    out:
+        Where the trace is written (None: no trace).
+    region:
+        The region of every resource and client.
+
+    Example
+    -------
+    >>> with emulator() as aws:  # doctest: +SKIP
+    ...     stack = deploy("s3-event-processing")
+    """
+    with ExitStack() as stack:
+        stack.enter_context(offline_environment(region))
+        stack.enter_context(mock_aws())
+        denials: list[Denial] = []
+        stack.enter_context(moto_gap_fixes(denials))
+        stack.enter_context(network_blocked())
+        deployer = bootstrap_deployer(region)
+        stack.enter_context(enable_iam_authentication())
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="refarch-local-")))
+        emu = Emulator(
+            region=region, deployer=deployer, trace=Trace(out), workdir=workdir, denials=denials
+        )
+        _active.append(emu)
+        try:
+            yield emu
+        finally:
+            _active.pop()
+            emu.lambda_service.shutdown()
+            close_xray_sdk_socket()

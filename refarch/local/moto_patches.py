@@ -1,0 +1,261 @@
+"""Where moto 5.2.5 differs from AWS in ways the local runner depends on, and the fix for each.
+
+Applied only inside ``refarch.local.emulator()`` (and undone on exit), so other tests that use
+moto directly see moto as shipped.
+
+1. S3 → Lambda notifications: moto invokes the function itself, in Docker. The runner's S3
+   source delivers them in-process instead, so moto's Lambda branch is switched off (its SQS, SNS
+   and EventBridge branches are left alone).
+2. CloudWatch Logs authorization: moto checks every Logs action against resource ``*``, so a
+   statement scoped to a log group (``logs:PutLogEvents`` on ``…:log-group:NAME:*``, what
+   ``grant_write`` produces) never matches. The request's log-stream or log-group ARN is used.
+3. X-Ray authorization: moto names X-Ray actions after the URL path (``xray:TraceSegments``), so
+   ``xray:PutTraceSegments`` in a policy never matches. The documented action names are used.
+4. Policy statements: moto evaluates only ``StringEquals`` conditions, treats every other
+   operator as met, and answers "denied" when a condition fails even on an ``Allow`` or
+   ``Deny`` it should simply skip; together these turn the TLS-only ``Deny`` of every bucket
+   policy into a deny-all. It also ignores ``NotResource`` and matches ARNs as regular
+   expressions. Statements are evaluated per the IAM reference instead: conditions by
+   ``policy_conditions`` with the context of an in-process SDK call (HTTPS), a statement whose
+   condition fails does not apply, wildcards are IAM wildcards, actions are case-insensitive.
+5. Lambda layers: moto only accepts layer versions published in its own backend; the
+   AWS-published layers the runner knows (``lambda_runtime.layers``) are accepted by ARN.
+6. S3 destination validation: on ``PutBucketNotificationConfiguration`` (unless
+   ``SkipDestinationValidation``) S3 checks that each Lambda destination's resource policy lets
+   ``s3.amazonaws.com`` invoke it for this bucket, and fails with "Unable to validate the
+   following destination configurations"; moto checks nothing. The check is made.
+7. Signatures of body-less requests: to recompute a signature moto uses the request's parsed
+   parameters as the body when the body is empty; for Lambda's GET requests those are the
+   headers, so every signed GET (GetFunctionConfiguration, GetPolicy…) fails with
+   SignatureDoesNotMatch once enforcement is on. A GET/HEAD/DELETE is signed with its empty body.
+
+Every denial moto's IAM check raises is also recorded (principal, action, resource), so the trace
+can say which call was denied instead of S3's bare "Access Denied".
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from typing import Any
+from unittest import mock
+
+from moto.awslambda.exceptions import UnknownLayerVersionException
+from moto.awslambda.models import LambdaFunction
+from moto.awslambda.utils import get_backend as lambda_backend
+from moto.iam.access_control import (
+    IAMPolicyStatement,
+    IAMRequest,
+    IAMRequestBase,
+    PermissionResult,
+)
+from moto.logs.responses import LogsResponse
+from moto.s3 import notifications as s3_notifications
+from moto.s3.exceptions import S3ClientError
+from moto.s3.responses import S3Response
+from moto.utilities.utils import get_partition
+from moto.xray.responses import XRayResponse
+
+from refarch.local.lambda_runtime.layers import identify_layer
+from refarch.local.lambda_runtime.permissions import allows_invoke
+from refarch.local.policy_conditions import as_list, conditions_hold, glob_match
+
+#: The request context of an in-process SDK call: boto3's endpoints are HTTPS.
+REQUEST_CONTEXT: dict[str, str] = {"aws:SecureTransport": "true"}
+
+#: moto's X-Ray action names (the URL path) -> the names IAM policies use.
+XRAY_ACTIONS = {
+    "TraceSegments": "PutTraceSegments",
+    "TelemetryRecords": "PutTelemetryRecords",
+    "TraceSummaries": "GetTraceSummaries",
+    "Traces": "BatchGetTraces",
+    "ServiceGraph": "GetServiceGraph",
+    "TraceGraph": "GetTraceGraph",
+}
+
+
+@dataclass(frozen=True)
+class Denial:
+    """One request IAM denied."""
+
+    principal: str
+    """Who asked: a user or ``assumed-role/<role>/<session>`` ARN."""
+
+    action: str
+    """E.g. ``s3:PutObject``."""
+
+    resource: str
+    """The ARN the action was checked against (``*`` where moto does not resolve one)."""
+
+    def __str__(self) -> str:
+        return f"{self.action} on {self.resource} denied to {self.principal}"
+
+
+def _lambda_notification_handled_by_runner(*args: Any, **kwargs: Any) -> None:
+    """Replace moto's Docker invocation: ``refarch.local.sources.s3`` delivers these."""
+
+
+def _log_resource(self: LogsResponse) -> str:
+    group = self._get_param("logGroupName") or self._get_param("logGroupIdentifier")
+    if not group:
+        return "*"
+    if group.startswith("arn:"):
+        group = group.split(":log-group:", 1)[1].removesuffix(":*")
+    base = f"arn:{get_partition(self.region)}:logs:{self.region}:{self.current_account}"
+    stream = self._get_param("logStreamName")
+    # Stream-level actions (CreateLogStream, PutLogEvents) are authorized on the stream's ARN,
+    # which is why grants use the group ARN with a trailing ":*".
+    return (
+        f"{base}:log-group:{group}:log-stream:{stream}" if stream else f"{base}:log-group:{group}:*"
+    )
+
+
+class _XRayRequest(IAMRequest):
+    def __init__(self, *, action: str, **kwargs: Any) -> None:
+        super().__init__(action=XRAY_ACTIONS.get(action, action), **kwargs)
+
+
+def _authorize_xray(self: XRayResponse, resource: str = "*") -> None:
+    self._authenticate_and_authorize_action(_XRayRequest, resource)
+
+
+def _statement_result(
+    self: IAMPolicyStatement,
+    action: str,
+    resource: str = "*",
+    principal: str | None = None,
+    incoming_condition_values: dict[str, str] | None = None,
+) -> PermissionResult:
+    statement = self._statement
+    if "NotAction" in statement:
+        concerned = not any(
+            glob_match(p, action, ignore_case=True) for p in as_list(statement["NotAction"])
+        )
+    else:
+        concerned = any(
+            glob_match(p, action, ignore_case=True) for p in as_list(statement.get("Action", []))
+        )
+    if not concerned or self.is_unknown_principal(statement.get("Principal")):
+        return PermissionResult.NEUTRAL
+    if principal and not self._check_principal(principal):
+        # moto's trust-policy semantics, kept: the caller is not the trusted principal.
+        return PermissionResult.DENIED
+    conditions = statement.get("Condition")
+    context = {**REQUEST_CONTEXT, **(incoming_condition_values or {})}
+    if conditions and not conditions_hold(conditions, context):
+        return PermissionResult.NEUTRAL
+    if "NotResource" in statement:
+        applies = not any(glob_match(p, resource) for p in as_list(statement["NotResource"]))
+    elif statement.get("Resource"):
+        applies = any(glob_match(p, resource) for p in as_list(statement["Resource"]))
+    else:
+        applies = True  # trust policies name no resource
+    if not applies:
+        return PermissionResult.NEUTRAL
+    return PermissionResult.PERMITTED if statement["Effect"] == "Allow" else PermissionResult.DENIED
+
+
+def _bodyless_aware_request(original: Any) -> Any:
+    def create_aws_request(self: IAMRequestBase) -> Any:
+        request = original(self)
+        if self._method in ("GET", "HEAD", "DELETE") and not self._body:
+            request.data = b""
+        return request
+
+    return create_aws_request
+
+
+def _validated_notifications(original: Any) -> Any:
+    def parse(self: S3Response) -> dict[str, Any]:
+        config = original(self)
+        if str(self.headers.get("x-amz-skip-destination-validation", "")).lower() == "true":
+            return config
+        bucket_arn = f"arn:{get_partition(self.region)}:s3:::{self.bucket_name}"
+        for notification in config.get("CloudFunctionConfiguration") or []:
+            arn = notification["CloudFunction"]
+            region, account = arn.split(":")[3:5]
+            try:
+                # The backend returns the API's wire format: {"Policy": "<json>", …}.
+                policy = json.loads(lambda_backend(account, region).get_policy(arn))["Policy"]
+            except Exception:  # a missing function or policy is a failed validation
+                policy = "{}"
+            if not allows_invoke(
+                policy,
+                principal="s3.amazonaws.com",
+                source_arn=bucket_arn,
+                source_account=self.current_account,
+            ):
+                raise S3ClientError(
+                    "InvalidArgument",
+                    "Unable to validate the following destination configurations",
+                )
+        return config
+
+    return parse
+
+
+def _layers_data(self: LambdaFunction, layer_arns: list[str]) -> list[dict[str, Any]]:
+    backend = lambda_backend(self.account_id, self.region)
+    data = []
+    for arn in layer_arns:
+        version = backend.layers_versions_by_arn(arn)
+        if version is not None:
+            data.append({"Arn": version.arn, "CodeSize": version.code_size})
+        elif identify_layer(arn) is not None:
+            data.append({"Arn": arn, "CodeSize": 0})
+        else:
+            raise UnknownLayerVersionException(layer_arns)
+    return data
+
+
+@contextmanager
+def moto_gap_fixes(denials: list[Denial]) -> Iterator[None]:
+    """Apply the fixes above inside the block; append every IAM denial to ``denials``."""
+    check_action_permitted = IAMRequestBase.check_action_permitted
+
+    def check_and_record(self: IAMRequestBase, resource: str) -> None:
+        try:
+            check_action_permitted(self, resource)
+        except Exception:
+            denials.append(Denial(self._access_key.arn, self._action, resource))
+            raise
+
+    with ExitStack() as stack:
+        for target, name, replacement, create in (
+            (s3_notifications, "_invoke_awslambda", _lambda_notification_handled_by_runner, False),
+            (LogsResponse, "_determine_resource", _log_resource, True),
+            (XRayResponse, "_authenticate_and_authorize_normal_action", _authorize_xray, False),
+            (IAMPolicyStatement, "is_action_permitted", _statement_result, False),
+            (IAMRequestBase, "check_action_permitted", check_and_record, False),
+            (LambdaFunction, "_get_layers_data", _layers_data, False),
+            (
+                S3Response,
+                "_notification_config_from_body",
+                _validated_notifications(S3Response._notification_config_from_body),
+                False,
+            ),
+            (
+                IAMRequestBase,
+                "_create_aws_request",
+                _bodyless_aware_request(IAMRequestBase._create_aws_request),
+                False,
+            ),
+        ):
+            stack.enter_context(mock.patch.object(target, name, replacement, create=create))
+        yield
+
+
+def close_xray_sdk_socket() -> None:
+    """Close the UDP socket aws_xray_sdk opens when moto imports it.
+
+    The SDK's global recorder creates a UDP emitter at import and never closes it, so the
+    interpreter would end every local run with a ResourceWarning about it.
+    """
+    core = sys.modules.get("aws_xray_sdk.core")
+    emitter = getattr(getattr(core, "xray_recorder", None), "_emitter", None)
+    udp_socket = getattr(emitter, "_socket", None)
+    if udp_socket is not None:
+        udp_socket.close()

@@ -1,0 +1,23 @@
+"""One provisioner per resource type; importing this package registers them all."""
+
+from refarch.local.provisioners import (  # noqa: F401  (imported to register)
+    awslambda,
+    cdk_metadata,
+    cloudwatch,
+    custom_resource,
+    iam,
+    kms,
+    logs,
+    s3,
+    sns,
+    sqs,
+)
+from refarch.local.provisioners.registry import (
+    Provisioned,
+    ProvisionRequest,
+    provisioner,
+    provisioner_for,
+    supported_types,
+)
+
+__all__ = ["ProvisionRequest", "Provisioned", "provisioner", "provisioner_for", "supported_types"]
