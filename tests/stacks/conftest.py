@@ -1,16 +1,13 @@
-"""Synthesis for the stack tests: once per pattern and context for the whole session."""
+"""Stack tests read each pattern's template from the session's shared synthesis cache."""
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from assemblies import synthesized
 from aws_cdk.assertions import Template
-
-from refarch.catalog import PATTERNS
-from refarch.cdk_app import build_app
 
 
 @dataclass(frozen=True)
@@ -34,19 +31,19 @@ SynthFn = Callable[..., Synthesized]
 
 
 @pytest.fixture(scope="session")
-def synth(tmp_path_factory: pytest.TempPathFactory) -> SynthFn:
+def synth() -> SynthFn:
     """Synthesize a pattern (cdk-nag included) with optional context; cached per arguments."""
-    cache: dict[tuple, Synthesized] = {}
+    templates: dict[tuple, Template] = {}
 
     def _synth(pattern_id: str, **context: str) -> Synthesized:
+        assembly = synthesized(pattern_id, **context)
         key = (pattern_id, tuple(sorted(context.items())))
-        if key not in cache:
-            pattern = next(p for p in PATTERNS if p.id == pattern_id)
-            outdir = tmp_path_factory.mktemp(pattern_id)
-            build_app(pattern_id, context=context, outdir=str(outdir)).synth()
-            path = outdir / f"{pattern.stack_name}.template.json"
-            body = json.loads(path.read_text())
-            cache[key] = Synthesized(path=path, json=body, template=Template.from_json(body))
-        return cache[key]
+        if key not in templates:
+            templates[key] = Template.from_json(assembly.template)
+        return Synthesized(
+            path=assembly.directory / f"{assembly.stack_name}.template.json",
+            json=assembly.template,
+            template=templates[key],
+        )
 
     return _synth
