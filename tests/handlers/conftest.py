@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterator
 
 import boto3
 import pytest
+from clickstream_transform_harness import SERVICE_NAME as CLICKSTREAM_SERVICE_NAME
+from clickstream_transform_harness import ClickstreamTransform
+from clickstream_transform_harness import load_handler as load_clickstream_transform
 from csv_validator_harness import ENVIRONMENT, INPUT_BUCKET, OUTPUT_BUCKET, OrdersBuckets
 from csv_validator_harness import load_handler as load_csv_validator
 from lambda_harness import FakeLambdaContext
@@ -44,3 +48,17 @@ def orders_buckets(
         yield OrdersBuckets(s3=s3, handler=handler, context=lambda_context)
     # A client cached inside the mock must not outlive it into another test.
     handler.s3_client.cache_clear()
+
+
+@pytest.fixture
+def clickstream_transform(
+    monkeypatch: pytest.MonkeyPatch, lambda_context: FakeLambdaContext
+) -> ClickstreamTransform:
+    """The clickstream Firehose transform, its logs captured. No AWS: it makes no calls."""
+    # Read when the handler's Logger and Metrics are created, i.e. on first load.
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", CLICKSTREAM_SERVICE_NAME)
+    handler = load_clickstream_transform()
+    # The Logger's handler keeps the stdout of import time: point it at a buffer instead.
+    stream = io.StringIO()
+    monkeypatch.setattr(handler.logger.registered_handler, "stream", stream)
+    return ClickstreamTransform(handler=handler, context=lambda_context, log_stream=stream)
