@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from aws_cdk import Stack
 
 from refarch.stacks.s3_event_processing import S3EventProcessingStack
+from refarch.stacks.stream_to_lake import StreamToLakeStack
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,27 @@ PATTERNS: tuple[Pattern, ...] = (
             "rows into curated JSON Lines and rejections, with a DLQ, alarms and idempotent output."
         ),
         seeds=("000:L6994-7064", "000:L4886-4900", "000:L4951-5005", '004/SM §"X RAY"'),
+    ),
+    Pattern(
+        id="stream-to-lake",
+        stack_name="StreamToLake",
+        stack_class=StreamToLakeStack,
+        title="Kinesis Data Streams → Firehose → S3 (transform Lambda)",
+        summary=(
+            "Clickstream events on a KMS-encrypted stream are transformed by a Lambda inside "
+            "Firehose and land in S3 under Hive-style hourly partitions (GZIP JSON or Parquet), "
+            "with failures kept under an error prefix and lag alarms."
+        ),
+        seeds=(
+            "000:L5098-5183",
+            "000:L5287-5370",
+            "000:L5466-5518",
+            "000:L5523-5660",
+            '004/DE §"Kinesis Data Firehouse"',
+            '004/DE §"Kinesis Data Streams -IteratorAgeMilliseconds"',
+            '004/DE §"Athena — MSK Repair"',
+            '004/DE §"Parquet v/s ORC"',
+        ),
     ),
 )
 

@@ -14,6 +14,9 @@ custom-resource providers) is hidden. Edges come from the template's own wiring:
 - an alarm's ``AlarmActions``/``OKActions`` (alarm -> topic) and its metric's dimensions
   (alarm -> the watched resource);
 - S3 server access logging: bucket -> log bucket; a function's log group; a topic's KMS key.
+- Firehose: source stream -> delivery stream -> destination bucket (the data flow), delivery
+  stream <-> its transform Lambda (a synchronous call, with its buffer and retries), its Glue
+  schema table and error log group; a stream's enhanced fan-out consumers and KMS key.
 
 `diagram_dot` is a pure function of the template, and its output is sorted, so regenerating an
 unchanged stack rewrites an identical file. `render_svg` runs Graphviz's ``dot``.
@@ -78,6 +81,7 @@ KINDS: dict[str, Kind] = {
     "AWS::Logs::LogGroup": Kind("log group", "note", *_INTEGRATION, minor=True),
     "AWS::KMS::Key": Kind("KMS key", "component", *_SECURITY, minor=True),
     "AWS::Kinesis::Stream": Kind("Kinesis data stream", "cds", *_ANALYTICS),
+    "AWS::Kinesis::StreamConsumer": Kind("enhanced fan-out consumer", "cds", *_ANALYTICS),
     "AWS::KinesisFirehose::DeliveryStream": Kind("Firehose stream", "cds", *_ANALYTICS),
     "AWS::Glue::Database": Kind("Glue database", "folder", *_ANALYTICS),
     "AWS::Glue::Table": Kind("Glue table", "tab", *_ANALYTICS),
@@ -104,6 +108,7 @@ HIDDEN_TYPES: frozenset[str] = frozenset(
         "AWS::IAM::Policy",
         "AWS::IAM::Role",
         "AWS::KMS::Alias",
+        "AWS::Logs::LogStream",
         "AWS::Lambda::EventInvokeConfig",
         "AWS::Lambda::EventSourceMapping",
         "AWS::Lambda::Permission",
@@ -116,6 +121,8 @@ HIDDEN_TYPES: frozenset[str] = frozenset(
 #: Edge styles by what the edge means; the data flow is drawn heaviest.
 EDGE_STYLES: dict[str, str] = {
     "data": 'color="#232f3e", penwidth=1.6',
+    # A synchronous call whose result comes back (Firehose -> its transform): off the main row.
+    "call": 'color="#232f3e", penwidth=1.1, dir=both',
     "failure": 'color="#bd0816", style=dashed',
     "monitor": 'color="#b0084d", style=dotted',
     "support": 'color="#879196", style=dashed, arrowsize=0.6',
@@ -308,7 +315,59 @@ def _details(resource_type: str, resource: Mapping[str, Any]) -> tuple[str, ...]
         return ("rotation on",)
     if resource_type == "AWS::SNS::Subscription":
         return (str(props.get("Protocol", "")),)
+    if resource_type == "AWS::Kinesis::Stream":
+        return _stream_details(resource)
+    if resource_type == "AWS::KinesisFirehose::DeliveryStream":
+        return _delivery_stream_details(props)
+    if resource_type == "AWS::Glue::Table":
+        return _glue_table_details(props)
     return ()
+
+
+def _stream_details(resource: Mapping[str, Any]) -> tuple[str, ...]:
+    props = _props(resource)
+    mode = (props.get("StreamModeDetails") or {}).get("StreamMode", "PROVISIONED")
+    capacity = "on-demand" if mode == "ON_DEMAND" else f"{props.get('ShardCount', 1)} shards"
+    retention = _duration(int(props.get("RetentionPeriodHours", 24)) * 3600)
+    features = []
+    if (props.get("StreamEncryption") or {}).get("EncryptionType") == "KMS":
+        features.append("KMS")
+    if resource.get("DeletionPolicy") == "Retain":
+        features.append("retained")
+    return (f"{capacity} · retention {retention}", *([" · ".join(features)] if features else []))
+
+
+def _delivery_stream_details(props: Mapping[str, Any]) -> tuple[str, ...]:
+    s3 = props.get("ExtendedS3DestinationConfiguration") or {}
+    if not s3:
+        return ()
+    hints = s3.get("BufferingHints") or {}
+    interval = _duration(int(hints.get("IntervalInSeconds", 300)))
+    buffer = f"buffer {hints.get('SizeInMBs', 5)} MiB / {interval}"
+    converted = (s3.get("DataFormatConversionConfiguration") or {}).get("Enabled")
+    serializer = (
+        (s3.get("DataFormatConversionConfiguration") or {})
+        .get("OutputFormatConfiguration", {})
+        .get("Serializer", {})
+    )
+    if converted:
+        output = "Parquet" if "ParquetSerDe" in serializer else "ORC"
+    else:
+        output = str(s3.get("CompressionFormat", "UNCOMPRESSED"))
+    features = [output]
+    if (s3.get("DynamicPartitioningConfiguration") or {}).get("Enabled"):
+        features.append("dynamic partitioning")
+    return (buffer, " · ".join(features))
+
+
+def _glue_table_details(props: Mapping[str, Any]) -> tuple[str, ...]:
+    table = props.get("TableInput") or {}
+    columns = (table.get("StorageDescriptor") or {}).get("Columns") or []
+    keys = [str(k.get("Name")) for k in table.get("PartitionKeys") or []]
+    details = [f"{len(columns)} columns"]
+    if keys:
+        details.append(f"partitions {'/'.join(keys)}")
+    return (" · ".join(details),)
 
 
 def _kind(resource_type: str) -> Kind:
@@ -515,6 +574,10 @@ def _support_edges(resources: Mapping[str, Any], shown: set[str]) -> Iterator[Ed
         key = _reference(_props(resource).get("KmsMasterKeyId"), resources)
         if key in shown:
             yield Edge(logical_id, key, "encrypted with", "support")
+    for logical_id, resource in _of_type(resources, "AWS::Kinesis::Stream"):
+        key = _reference((_props(resource).get("StreamEncryption") or {}).get("KeyId"), resources)
+        if key in shown:
+            yield Edge(logical_id, key, "encrypted with", "support")
     for logical_id, resource in _of_type(resources, "AWS::SNS::Subscription"):
         topic = _reference(_props(resource).get("TopicArn"), resources)
         if topic in shown:
@@ -532,6 +595,65 @@ def _event_source_edges(resources: Mapping[str, Any], shown: set[str]) -> Iterat
             yield Edge(source, function, batch, "data")
 
 
+def _firehose_edges(resources: Mapping[str, Any], shown: set[str]) -> Iterator[Edge]:
+    """Source stream -> Firehose -> bucket; Firehose -> transform Lambda and schema table."""
+    for logical_id, resource in _of_type(resources, "AWS::KinesisFirehose::DeliveryStream"):
+        props = _props(resource)
+        source = (props.get("KinesisStreamSourceConfiguration") or {}).get("KinesisStreamARN")
+        stream = _reference(source, resources)
+        if stream in shown:
+            yield Edge(stream, logical_id, "reads\n(shared throughput)", "data")
+        s3 = props.get("ExtendedS3DestinationConfiguration") or {}
+        bucket = _reference(s3.get("BucketARN"), resources)
+        if bucket in shown:
+            prefixes = [
+                _static_folders(s3[key]) for key in ("Prefix", "ErrorOutputPrefix") if s3.get(key)
+            ]
+            label = "writes " + ", ".join(p for p in prefixes if p) if prefixes else "writes"
+            yield Edge(logical_id, bucket, label, "data")
+        for processor in (s3.get("ProcessingConfiguration") or {}).get("Processors") or []:
+            parameters = {
+                p.get("ParameterName"): p.get("ParameterValue")
+                for p in processor.get("Parameters") or []
+            }
+            function = _reference(parameters.get("LambdaArn"), resources)
+            if function in shown:
+                settings = []
+                if "BufferSizeInMBs" in parameters:
+                    settings.append(f"{parameters['BufferSizeInMBs']} MiB")
+                if "BufferIntervalInSeconds" in parameters:
+                    settings.append(_duration(int(parameters["BufferIntervalInSeconds"])))
+                if "NumberOfRetries" in parameters:
+                    settings.append(f"{parameters['NumberOfRetries']} retries")
+                label = "transforms batches" + (f"\n({', '.join(settings)})" if settings else "")
+                yield Edge(logical_id, function, label, "call")
+        schema = (s3.get("DataFormatConversionConfiguration") or {}).get(
+            "SchemaConfiguration"
+        ) or {}
+        table = _reference(schema.get("TableName"), resources)
+        if table in shown:
+            yield Edge(logical_id, table, "schema for Parquet", "support")
+        log_group = _reference(
+            (s3.get("CloudWatchLoggingOptions") or {}).get("LogGroupName"), resources
+        )
+        if log_group in shown:
+            yield Edge(logical_id, log_group, "delivery errors", "support")
+    for logical_id, resource in _of_type(resources, "AWS::Kinesis::StreamConsumer"):
+        stream = _reference(_props(resource).get("StreamARN"), resources)
+        if stream in shown:
+            yield Edge(stream, logical_id, "pushes\n(enhanced fan-out)", "data")
+    for logical_id, resource in _of_type(resources, "AWS::Glue::Table"):
+        database = _reference(_props(resource).get("DatabaseName"), resources)
+        if database in shown:
+            yield Edge(database, logical_id, "holds", "support")
+
+
+def _static_folders(prefix: str) -> str:
+    """The fixed folders of an S3 prefix before its first `!{...}` expression: ``events/``."""
+    fixed = str(prefix).split("!{", 1)[0]
+    return fixed[: fixed.rfind("/") + 1]
+
+
 def diagram_edges(template: Template) -> list[Edge]:
     """Every relationship the template states between drawn resources, sorted."""
     resources = template.get("Resources", {})
@@ -545,6 +667,7 @@ def diagram_edges(template: Template) -> list[Edge]:
             *_alarm_edges(resources, shown),
             *_support_edges(resources, shown),
             *_event_source_edges(resources, shown),
+            *_firehose_edges(resources, shown),
         )
         if edge.source in shown and edge.target in shown
     }
@@ -557,6 +680,9 @@ def diagram_edges(template: Template) -> list[Edge]:
 
 #: Where objects come from: drawn in front of every bucket that notifies a function or queue.
 PRODUCER = Kind("any S3 client", "plaintext", "#232f3e", "#ffffff")
+
+#: Where records come from: drawn in front of every stream the stack only reads.
+STREAM_PRODUCER = Kind("any Kinesis producer", "plaintext", "#232f3e", "#ffffff")
 
 
 def _quote(text: str) -> str:
@@ -619,7 +745,11 @@ def _flow(nodes: list[Node], edges: list[Edge]) -> list[str]:
 
 
 def _producers(template: Template, edges: list[Edge]) -> list[str]:
-    """Buckets whose objects come from outside the stack and trigger a notification."""
+    """Buckets and streams whose data comes from outside the stack.
+
+    A bucket that triggers a notification, or a stream that is read, and that nothing in the
+    stack writes to.
+    """
     resources = template.get("Resources", {})
     written = {e.target for e in edges if e.kind == "data"}
     return sorted(
@@ -627,11 +757,20 @@ def _producers(template: Template, edges: list[Edge]) -> list[str]:
             e.source
             for e in edges
             if e.kind == "data"
-            and e.label.startswith("s3:")
             and e.source not in written
-            and resources[e.source]["Type"] == "AWS::S3::Bucket"
+            and (
+                (e.label.startswith("s3:") and resources[e.source]["Type"] == "AWS::S3::Bucket")
+                or resources[e.source]["Type"] == "AWS::Kinesis::Stream"
+            )
         }
     )
+
+
+def _producer_node(source: str, template: Template) -> Node:
+    """The actor outside the stack that feeds a bucket or a stream."""
+    if template["Resources"][source]["Type"] == "AWS::Kinesis::Stream":
+        return Node(f"producer:{source}", "Producer", STREAM_PRODUCER, ("puts records",))
+    return Node(f"producer:{source}", "Producer", PRODUCER, ("uploads objects",))
 
 
 def _is_watch(edge: Edge) -> bool:
@@ -675,12 +814,9 @@ def diagram_dot(template: Template, title: str) -> str:
         '  node [fontname=Helvetica, style=filled, penwidth=1.2, margin="0.12,0.06"];',
         "  edge [fontname=Helvetica, fontsize=8, arrowsize=0.7];",
     ]
-    lines.extend(
-        _node_line(Node(f"producer:{bucket}", "Producer", PRODUCER, ("uploads objects",)))
-        for bucket in producers
-    )
+    lines.extend(_node_line(_producer_node(source, template)) for source in producers)
     lines.extend(_node_line(node) for node in nodes)
-    row = [f"producer:{bucket}" for bucket in producers] + flow
+    row = [f"producer:{source}" for source in producers] + flow
     if row:
         # The data flow is one row: its edges run left to right, everything else hangs below.
         lines.append(f"  {{rank=same; {'; '.join(_quote(i) for i in row)};}}")
@@ -689,8 +825,8 @@ def diagram_dot(template: Template, title: str) -> str:
         if by_id[edge.target].kind.minor and edge.source not in row:
             lines.append(f"  {{rank=same; {_quote(edge.source)}; {_quote(edge.target)};}}")
     lines.extend(
-        f"  {_quote('producer:' + bucket)} -> {_quote(bucket)} [{EDGE_STYLES['data']}];"
-        for bucket in producers
+        f"  {_quote('producer:' + source)} -> {_quote(source)} [{EDGE_STYLES['data']}];"
+        for source in producers
     )
     # An alarm points up at what it watches; it is laid out below it (the invisible edge).
     lines.extend(_edge_line(e, constraint=not _is_watch(e)) for e in edges)

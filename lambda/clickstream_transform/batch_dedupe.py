@@ -9,9 +9,11 @@ records have identical data, they also have unique sequence numbers"; the fix th
 
 Scope: one invocation. The transform holds no state between batches (it makes no AWS calls), so
 a copy that lands in another batch, and Firehose's own retries, which re-send a batch (AWS
-docs), still reach the lake. Output lines depend only on the input record, so such copies are
-byte-identical and keyed by ``event_id``: the lake's readers dedupe on it
-(``ROW_NUMBER() OVER (PARTITION BY event_id)`` in Athena, or a Glue job's ``dropDuplicates``).
+docs), still reach the lake. A Firehose retry re-sends the same records, so its output lines are
+byte-identical; a producer retry arrives later, so its ``ingested_at`` differs. Either way the
+copies share ``event_id``, and the lake's readers dedupe on that key alone
+(``ROW_NUMBER() OVER (PARTITION BY event_id)`` in Athena, or a Glue job's
+``dropDuplicates(["event_id"])``), never on the whole row.
 """
 
 from __future__ import annotations

@@ -86,14 +86,39 @@ class AlarmTopic(Construct):
         For counters where any occurrence needs a look (errors, throttles, dead letters). No data
         means nothing failed, so missing data is not breaching.
         """
+        return self.alarm_on_threshold(
+            scope,
+            construct_id,
+            metric,
+            description,
+            threshold=threshold,
+            comparison=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        )
+
+    def alarm_on_threshold(
+        self,
+        scope: Construct,
+        construct_id: str,
+        metric: cloudwatch.IMetric,
+        description: str,
+        *,
+        threshold: float,
+        comparison: cloudwatch.ComparisonOperator,
+        evaluation_periods: int = 1,
+    ) -> cloudwatch.Alarm:
+        """Alarm when a metric crosses a threshold for `evaluation_periods` periods in a row.
+
+        For gauges and ratios: a lag above a limit (iterator age, data freshness), a success
+        ratio below 1. Missing data is not breaching: these services publish nothing while idle.
+        """
         alarm = cloudwatch.Alarm(
             scope,
             construct_id,
             metric=metric,
             alarm_description=description,
             threshold=threshold,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            evaluation_periods=evaluation_periods,
+            comparison_operator=comparison,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
         self.notify(alarm)

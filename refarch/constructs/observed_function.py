@@ -4,6 +4,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from aws_cdk import Duration, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -51,6 +52,16 @@ class ObservedFunctionProps:
     @default - 5 minutes
     """
 
+    invoked_asynchronously: bool = True
+    """Whether the function's callers invoke it asynchronously (S3, EventBridge, SNS).
+
+    When False (a synchronous caller such as Firehose's transform, which waits for the
+    response and runs its own retries), the DLQ, the async retry settings and the DLQ alarm
+    are left out: Lambda uses them for asynchronous invocations only, so they would sit empty.
+
+    @default - True
+    """
+
     async_retry_attempts: int = 2
     """Retries of a failed asynchronous invocation before the event goes to the DLQ (0-2).
 
@@ -81,7 +92,9 @@ class ObservedFunction(Construct):
     """A Python function that cannot lose an event silently, and says when it is failing.
 
     - Asynchronous invocations (S3, EventBridge, SNS) are retried a bounded number of times,
-      then land in an encrypted, TLS-only SQS dead-letter queue kept for 14 days.
+      then land in an encrypted, TLS-only SQS dead-letter queue kept for 14 days. A function
+      only ever invoked synchronously (``invoked_asynchronously=False``) has no DLQ: its
+      caller owns the retries and the failed records.
     - Alarms on errors, throttles and a non-empty DLQ notify the stack's alarm topic.
     - Its own log group with retention; X-Ray active tracing and Lambda Insights (seed 004/SM
       §"X RAY").
@@ -111,19 +124,22 @@ class ObservedFunction(Construct):
             retention=props.log_retention,
             removal_policy=removal.policy,
         )
-        self.dead_letter_queue = sqs.Queue(
-            self,
-            "DeadLetterQueue",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=self.DLQ_RETENTION,
-            removal_policy=removal.policy,
-        )
-        acknowledge(
-            self.dead_letter_queue,
-            "AwsSolutions-SQS3",
-            "This queue is the function's dead-letter queue: it has no DLQ of its own by design.",
-        )
+        self.dead_letter_queue: sqs.Queue | None = None
+        if props.invoked_asynchronously:
+            self.dead_letter_queue = sqs.Queue(
+                self,
+                "DeadLetterQueue",
+                encryption=sqs.QueueEncryption.SQS_MANAGED,
+                enforce_ssl=True,
+                retention_period=self.DLQ_RETENTION,
+                removal_policy=removal.policy,
+            )
+            acknowledge(
+                self.dead_letter_queue,
+                "AwsSolutions-SQS3",
+                "This queue is the function's dead-letter queue: it has no DLQ of its own by "
+                "design.",
+            )
         self.role = iam.Role(
             self,
             "Role",
@@ -164,8 +180,9 @@ class ObservedFunction(Construct):
                 lambda_.LambdaInsightsVersion.VERSION_1_0_333_0 if props.lambda_insights else None
             ),
             dead_letter_queue=self.dead_letter_queue,
-            retry_attempts=props.async_retry_attempts,
-            max_event_age=props.max_event_age,
+            # Without an asynchronous caller there is no EventInvokeConfig to write.
+            retry_attempts=props.async_retry_attempts if props.invoked_asynchronously else None,
+            max_event_age=props.max_event_age if props.invoked_asynchronously else None,
         )
         acknowledge(
             self.function,
@@ -197,7 +214,9 @@ class ObservedFunction(Construct):
             self,
             "ErrorsAlarm",
             self.function.metric_errors(period=five_minutes, statistic="Sum"),
-            f"{service_name} raised errors (its events are being retried)",
+            f"{service_name} raised errors (its events are being retried)"
+            if props.invoked_asynchronously
+            else f"{service_name} raised errors (its caller retries, then keeps the failures)",
         )
         self.throttle_alarm = alarms.alarm_on_any(
             self,
@@ -205,11 +224,13 @@ class ObservedFunction(Construct):
             self.function.metric_throttles(period=five_minutes, statistic="Sum"),
             f"{service_name} was throttled (a concurrency limit was reached)",
         )
-        self.dead_letter_alarm = alarms.alarm_on_any(
-            self,
-            "DeadLettersAlarm",
-            self.dead_letter_queue.metric_approximate_number_of_messages_visible(
-                period=five_minutes, statistic="Maximum"
-            ),
-            f"Events for {service_name} failed every retry and wait in its DLQ",
-        )
+        self.dead_letter_alarm: cloudwatch.Alarm | None = None
+        if self.dead_letter_queue is not None:
+            self.dead_letter_alarm = alarms.alarm_on_any(
+                self,
+                "DeadLettersAlarm",
+                self.dead_letter_queue.metric_approximate_number_of_messages_visible(
+                    period=five_minutes, statistic="Maximum"
+                ),
+                f"Events for {service_name} failed every retry and wait in its DLQ",
+            )

@@ -11,6 +11,12 @@ Public API::
         stack = local.deploy("s3-event-processing")        # synthesize, publish assets, create
         source = stack.s3_source("InputBucket")
         source.put_object("incoming/a.csv", b"order_id,...")
+
+    with local.emulator() as aws:
+        stack = local.deploy("stream-to-lake")
+        stack.kinesis_producer("ClickstreamStream").put_records([("user-1", b'{"event_id":…}')])
+        report = stack.firehose("FirehoseDeliveryStream").drain()   # read, transform, deliver
+        assert report.balanced                             # in = delivered + dropped + failed
 """
 
 from refarch.local.assembly import CloudAssembly, synthesize

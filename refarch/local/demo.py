@@ -17,6 +17,7 @@ from refarch.local.emulator import emulator
 from refarch.local.errors import DeployError
 from refarch.local.lambda_runtime.invocation import LostEvent, PlatformFailure
 from refarch.local.moto_patches import Denial
+from refarch.local.sources.firehose import DrainReport
 from refarch.local.stack import LocalStack
 from refarch.local.trace import Trace
 
@@ -46,6 +47,10 @@ class DemoResult:
     """Logs, traces or DLQ messages Lambda could not write with the function's role."""
 
     invocations: int = 0
+    drains: list[DrainReport] = field(default_factory=list)
+    """What each Firehose drain read and where every record went (in = delivered + dropped +
+    failed)."""
+
     error: str | None = None
     """Why the run could not happen (deploy failed, no scenario for the pattern)."""
 
@@ -122,9 +127,10 @@ def run_demo(
         else:
             result.checks = scenarios[pattern_id](stack, trace)
         service = aws.lambda_service
-        result.lost = list(service.lost)
+        result.lost = [*service.lost, *aws.firehose.lost]
         result.denials = list(aws.denials)
         result.invocations = len(service.invocations)
+        result.drains = aws.firehose.reports
         result.platform_failures = [
             failure
             for invocation in service.invocations

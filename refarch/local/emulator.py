@@ -28,6 +28,7 @@ from refarch.local.trace import Trace
 
 if TYPE_CHECKING:
     from refarch.local.lambda_runtime.service import LambdaService
+    from refarch.local.sources.firehose import FirehoseService
     from refarch.local.stack import LocalStack
 
 #: The region every local run uses (the fake credentials are valid everywhere).
@@ -59,12 +60,17 @@ class Emulator:
     """The last S3 event sequencer issued per bucket (they only grow)."""
 
     lambda_service: LambdaService = field(init=False)
+    firehose: FirehoseService = field(init=False)
+    """The delivery streams deployed, each with its shard checkpoints."""
+
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         from refarch.local.lambda_runtime.service import LambdaService
+        from refarch.local.sources.firehose import FirehoseService
 
         self.lambda_service = LambdaService(self)
+        self.firehose = FirehoseService(self)
 
     def client(self, service: str) -> Any:
         """Return the deployer's client for ``service`` (created once)."""

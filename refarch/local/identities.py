@@ -24,6 +24,7 @@ way the Lambda service obtains them (below).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import boto3
@@ -66,7 +67,13 @@ def trusts_service(trust_policy: Any, service: str, context: dict[str, str]) -> 
 
 
 def assume_role_as_service(
-    deployer: boto3.Session, role_arn: str, *, service: str, session_name: str, account_id: str
+    deployer: boto3.Session,
+    role_arn: str,
+    *,
+    service: str,
+    session_name: str,
+    account_id: str,
+    context: Mapping[str, str] | None = None,
 ) -> boto3.Session:
     """Return a session of ``role_arn`` as the AWS ``service`` gets it (Lambda: its execution role).
 
@@ -75,21 +82,29 @@ def assume_role_as_service(
     ``Service`` principal, so the AssumeRole call itself runs with enforcement suspended; every
     request made with the returned session is enforced against the role's policies.
 
+    ``context`` adds the condition keys the service sends (Firehose: ``sts:ExternalId``, the
+    account id, and ``aws:SourceArn``, the delivery stream) to ``aws:SourceAccount``.
+
     Raises:
         DeployError: The role does not exist or does not trust ``service``.
     """
     iam = deployer.client("iam")
     role = iam.get_role(RoleName=role_arn.rsplit("/", 1)[-1])["Role"]
-    context = {"aws:SourceAccount": account_id}
-    if not trusts_service(role["AssumeRolePolicyDocument"], service, context):
-        raise DeployError(f"The role defined for the function cannot be assumed by {service}.")
+    keys = {"aws:SourceAccount": account_id, **(context or {})}
+    if not trusts_service(role["AssumeRolePolicyDocument"], service, keys):
+        raise DeployError(f"The role {role_arn} cannot be assumed by {service}.")
     with disable_iam_authentication():
         credentials = deployer.client("sts").assume_role(
             RoleArn=role_arn, RoleSessionName=session_name[:64]
         )["Credentials"]
+    return session_from(credentials, deployer.region_name)
+
+
+def session_from(credentials: dict[str, Any], region: str) -> boto3.Session:
+    """A boto3 session signing with the ``Credentials`` an ``sts:AssumeRole`` call returned."""
     return boto3.Session(
         aws_access_key_id=credentials["AccessKeyId"],
         aws_secret_access_key=credentials["SecretAccessKey"],
         aws_session_token=credentials["SessionToken"],
-        region_name=deployer.region_name,
+        region_name=region,
     )

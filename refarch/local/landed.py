@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -20,9 +21,14 @@ class StoredObject:
     body: bytes
 
     @property
+    def content(self) -> bytes:
+        """Return the body, decompressed when the key says GZIP (``.gz``, as Firehose names)."""
+        return gzip.decompress(self.body) if self.key.endswith(".gz") else self.body
+
+    @property
     def lines(self) -> list[str]:
-        """Return the non-empty lines of the body (JSON Lines records, CSV rows)."""
-        return [line for line in self.body.decode("utf-8", "replace").splitlines() if line]
+        """Return the non-empty lines of the content (JSON Lines records, CSV rows)."""
+        return [line for line in self.content.decode("utf-8", "replace").splitlines() if line]
 
     def records(self) -> list[Any]:
         """Return the body parsed as JSON Lines."""
@@ -98,7 +104,8 @@ def report_landed(stack: LocalStack, trace: Trace) -> None:
         stored = objects(stack, bucket.logical_id, limit=LISTED_OBJECTS)
         for item in stored.values():
             versions = f", {item.versions} versions" if item.versions > 1 else ""
-            trace.line(f"{item.key}  {size(item.size)}, {len(item.lines)} lines{versions}", 2)
+            what = "Parquet" if item.key.endswith(".parquet") else f"{len(item.lines)} lines"
+            trace.line(f"{item.key}  {size(item.size)}, {what}{versions}", 2)
         if count > len(stored):
             trace.line(f"… and {count - len(stored)} more", 2)
     for queue in stack.of_type("AWS::SQS::Queue"):

@@ -28,6 +28,17 @@ moto directly see moto as shipped.
    parameters as the body when the body is empty; for Lambda's GET requests those are the
    headers, so every signed GET (GetFunctionConfiguration, GetPolicy…) fails with
    SignatureDoesNotMatch once enforcement is on. A GET/HEAD/DELETE is signed with its empty body.
+   Trust policies: moto accepts only the caller's own ARN as principal, so a role that trusts
+   its account (``arn:aws:iam::<account>:root``, what ``AccountRootPrincipal`` gives a producer
+   role) cannot be assumed; the account principal is honoured as IAM defines it.
+8. Resources of Kinesis, KMS, Lambda and Glue requests: moto authorizes them against ``*``, so
+   statements scoped to a stream, key, function or table never match; Lambda's ``Invoke`` is
+   checked as ``lambda:Invoke`` instead of ``lambda:InvokeFunction``; and reading or writing a
+   KMS-encrypted stream needs no key permission. See ``moto_resources``.
+9. ``Invoke`` through the Lambda API (what Firehose does with its role, or a handler calling
+   another function): moto runs the function in Docker; here it runs in the emulator's Lambda
+   service, in-process, and answers with the handler's result or its error
+   (``X-Amz-Function-Error: Unhandled``).
 
 Every denial moto's IAM check raises is also recorded (principal, action, resource), so the trace
 can say which call was denied instead of S3's bare "Access Denied".
@@ -44,14 +55,18 @@ from typing import Any
 from unittest import mock
 
 from moto.awslambda.exceptions import UnknownLayerVersionException
-from moto.awslambda.models import LambdaFunction
+from moto.awslambda.models import LambdaBackend, LambdaFunction
+from moto.awslambda.responses import LambdaResponse
 from moto.awslambda.utils import get_backend as lambda_backend
+from moto.glue.responses import GlueResponse
 from moto.iam.access_control import (
     IAMPolicyStatement,
     IAMRequest,
     IAMRequestBase,
     PermissionResult,
 )
+from moto.kinesis.responses import KinesisResponse
+from moto.kms.responses import KmsResponse
 from moto.logs.responses import LogsResponse
 from moto.s3 import notifications as s3_notifications
 from moto.s3.exceptions import S3ClientError
@@ -59,6 +74,7 @@ from moto.s3.responses import S3Response
 from moto.utilities.utils import get_partition
 from moto.xray.responses import XRayResponse
 
+from refarch.local import moto_resources
 from refarch.local.lambda_runtime.layers import identify_layer
 from refarch.local.lambda_runtime.permissions import allows_invoke
 from refarch.local.policy_conditions import as_list, conditions_hold, glob_match
@@ -122,6 +138,20 @@ def _authorize_xray(self: XRayResponse, resource: str = "*") -> None:
     self._authenticate_and_authorize_action(_XRayRequest, resource)
 
 
+def _trusts(named: Any, caller_arn: str) -> bool:
+    """Return True if a trust policy's ``Principal`` names the caller, or the caller's account.
+
+    ``{"AWS": "arn:aws:iam::<account>:root"}`` (or the bare account id) trusts every identity of
+    that account its own policies allow to assume the role, as IAM defines it.
+    """
+    if named is None or named == "*":
+        return True
+    aws = as_list(named.get("AWS", [])) if isinstance(named, dict) else []
+    account = caller_arn.split(":")[4] if caller_arn.count(":") >= 5 else ""
+    partition = caller_arn.split(":")[1] if account else ""
+    return any(p in ("*", caller_arn, account, f"arn:{partition}:iam::{account}:root") for p in aws)
+
+
 def _statement_result(
     self: IAMPolicyStatement,
     action: str,
@@ -140,7 +170,7 @@ def _statement_result(
         )
     if not concerned or self.is_unknown_principal(statement.get("Principal")):
         return PermissionResult.NEUTRAL
-    if principal and not self._check_principal(principal):
+    if principal and not _trusts(statement.get("Principal"), principal):
         # moto's trust-policy semantics, kept: the caller is not the trusted principal.
         return PermissionResult.DENIED
     conditions = statement.get("Condition")
@@ -211,6 +241,81 @@ def _layers_data(self: LambdaFunction, layer_arns: list[str]) -> list[dict[str, 
     return data
 
 
+def _invoke_in_runner(
+    self: LambdaBackend,
+    function_name: str,
+    qualifier: str | None,
+    body: Any,
+    headers: Any,
+    response_headers: dict[str, str],
+) -> bytes:
+    from refarch.local.emulator import current_emulator
+
+    service = current_emulator().lambda_service
+    arn = self.get_function(function_name, qualifier).function_arn
+    event = json.loads(body) if body else {}
+    invocation_type = headers.get("X-Amz-Invocation-Type", "RequestResponse")
+    if invocation_type == "DryRun":
+        return b""
+    if invocation_type == "Event":
+        service.invoke_async(arn, event, source="lambda:Invoke")
+        return b""
+    invocation = service.invoke(arn, event)
+    response_headers["x-amz-executed-version"] = "$LATEST"
+    if invocation.error is not None:
+        response_headers["x-amz-function-error"] = "Unhandled"
+        error = invocation.error
+        payload: Any = {
+            "errorMessage": error.message,
+            "errorType": error.error_type,
+            "stackTrace": error.stack_trace,
+        }
+    else:
+        payload = invocation.result
+    return json.dumps(payload).encode()
+
+
+def _moto_service_fixes() -> list[tuple[Any, str, Any, bool]]:
+    """Fixes 8 and 9: (target, attribute, replacement, create)."""
+    kms_check = moto_resources.kinesis_kms_check
+    return [
+        (KinesisResponse, "_determine_resource", moto_resources.kinesis_resource, True),
+        (
+            KinesisResponse,
+            "put_record",
+            kms_check("kms:GenerateDataKey")(KinesisResponse.put_record),
+            False,
+        ),
+        (
+            KinesisResponse,
+            "put_records",
+            kms_check("kms:GenerateDataKey")(KinesisResponse.put_records),
+            False,
+        ),
+        (
+            KinesisResponse,
+            "get_records",
+            kms_check("kms:Decrypt")(KinesisResponse.get_records),
+            False,
+        ),
+        (KmsResponse, "_determine_resource", moto_resources.kms_resource, True),
+        (LambdaResponse, "_determine_resource", moto_resources.lambda_resource, True),
+        (
+            LambdaResponse,
+            "_authenticate_and_authorize_normal_action",
+            moto_resources.authorize_lambda,
+            False,
+        ),
+        (
+            GlueResponse,
+            "_authenticate_and_authorize_normal_action",
+            moto_resources.authorize_glue,
+            False,
+        ),
+        (LambdaBackend, "invoke", _invoke_in_runner, False),
+    ]
+
+
 @contextmanager
 def moto_gap_fixes(denials: list[Denial]) -> Iterator[None]:
     """Apply the fixes above inside the block; append every IAM denial to ``denials``."""
@@ -243,6 +348,7 @@ def moto_gap_fixes(denials: list[Denial]) -> Iterator[None]:
                 _bodyless_aware_request(IAMRequestBase._create_aws_request),
                 False,
             ),
+            *_moto_service_fixes(),
         ):
             stack.enter_context(mock.patch.object(target, name, replacement, create=create))
         yield

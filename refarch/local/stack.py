@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from refarch.local.emulator import Emulator
+    from refarch.local.sources.firehose import DeliveryStream
+    from refarch.local.sources.kinesis import KinesisProducer
     from refarch.local.sources.lambda_api import LambdaInvokeSource
     from refarch.local.sources.s3 import S3NotificationSource
 
@@ -89,3 +91,13 @@ class LocalStack:
         from refarch.local.sources.lambda_api import LambdaInvokeSource
 
         return LambdaInvokeSource(self)
+
+    def kinesis_producer(self, stream: str) -> KinesisProducer:
+        """Return a producer for ``stream`` (under the stack's producer role, if it has one)."""
+        from refarch.local.sources.kinesis import KinesisProducer
+
+        return KinesisProducer(self, stream)
+
+    def firehose(self, delivery_stream: str) -> DeliveryStream:
+        """Return the runner's emulation of a delivery stream (``drain()`` moves the records)."""
+        return self.emulator.firehose.delivery_stream(self.physical_id(delivery_stream))

@@ -9,3 +9,8 @@ from refarch.local import CloudAssembly
 @pytest.fixture(scope="module")
 def s3_event_processing() -> CloudAssembly:
     return synthesized("s3-event-processing")
+
+
+@pytest.fixture(scope="module")
+def stream_to_lake() -> CloudAssembly:
+    return synthesized("stream-to-lake")

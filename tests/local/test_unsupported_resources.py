@@ -1,6 +1,10 @@
 """Nothing in a template is skipped silently: unknown types, properties and intrinsics fail."""
 
+import re
+
+import firehose_fixture
 import pytest
+from assemblies import synthesized
 
 from refarch.local import (
     TemplateError,
@@ -15,8 +19,9 @@ PATTERN = "s3-event-processing"
 pytestmark = pytest.mark.slow
 
 
-def test_every_type_of_the_template_has_a_provisioner(s3_event_processing):
-    types = {r["Type"] for r in s3_event_processing.template["Resources"].values()}
+@pytest.mark.parametrize("pattern_id", ["s3-event-processing", "stream-to-lake"])
+def test_every_type_of_the_template_has_a_provisioner(pattern_id):
+    types = {r["Type"] for r in synthesized(pattern_id).template["Resources"].values()}
     custom = {t for t in types if t.startswith("Custom::")}
     assert types - custom <= set(supported_types())
 
@@ -24,17 +29,17 @@ def test_every_type_of_the_template_has_a_provisioner(s3_event_processing):
 def test_unsupported_resource_type_fails_with_its_name_before_anything_is_created(
     s3_event_processing,
 ):
-    def add_glue_database(template):
-        template["Resources"]["OrdersDatabase"] = {
-            "Type": "AWS::Glue::Database",
-            "Properties": {"CatalogId": {"Ref": "AWS::AccountId"}},
+    def add_model_group(template):
+        template["Resources"]["OrdersModels"] = {
+            "Type": "AWS::SageMaker::ModelPackageGroup",
+            "Properties": {"ModelPackageGroupName": "orders"},
         }
 
     with emulator() as aws:
-        with pytest.raises(UnsupportedResourceTypeError, match=r"AWS::Glue::Database") as raised:
-            deploy(PATTERN, assembly=s3_event_processing, template_hook=add_glue_database)
+        with pytest.raises(UnsupportedResourceTypeError, match=r"AWS::SageMaker::Model") as raised:
+            deploy(PATTERN, assembly=s3_event_processing, template_hook=add_model_group)
         buckets = aws.client("s3").list_buckets()["Buckets"]
-    assert raised.value.logical_id == "OrdersDatabase"
+    assert raised.value.logical_id == "OrdersModels"
     assert buckets == []
 
 
@@ -55,3 +60,32 @@ def test_unsupported_intrinsic_fails_with_its_name(s3_event_processing):
 
     with emulator(), pytest.raises(TemplateError, match="Fn::Cidr"):
         deploy(PATTERN, assembly=s3_event_processing, template_hook=add_cidr)
+
+
+def _destination(template):
+    stream = template["Resources"]["DeliveryStream"]["Properties"]
+    return stream["ExtendedS3DestinationConfiguration"]
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        (lambda d: d.update(S3BackupMode="Enabled"), "S3BackupMode Enabled"),
+        (lambda d: d.update(CompressionFormat="Snappy"), "CompressionFormat Snappy"),
+        (lambda d: d.update(Prefix="raw/!{partitionKeyFromQuery:x}/"), "partitionKeyFromQuery"),
+        (
+            lambda d: d["ProcessingConfiguration"]["Processors"].append(
+                {"Type": "MetadataExtraction", "Parameters": []}
+            ),
+            "MetadataExtraction processor",
+        ),
+        (lambda d: d.update(AmazonOpenSearchTarget={}), "AmazonOpenSearchTarget"),
+        (lambda d: d["BufferingHints"].update(Hint=1), "BufferingHints.Hint"),
+    ],
+)
+def test_a_delivery_stream_option_the_engine_does_not_emulate_fails_by_name(change, named):
+    def hook(template):
+        change(_destination(template))
+
+    with emulator(), pytest.raises(UnsupportedPropertyError, match=re.escape(named)):
+        deploy("firehose-fixture", assembly=firehose_fixture.assembly(), template_hook=hook)

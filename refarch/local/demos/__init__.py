@@ -3,8 +3,9 @@
 from collections.abc import Mapping
 
 from refarch.local.demo import Scenario
-from refarch.local.demos import s3_event_processing
+from refarch.local.demos import s3_event_processing, stream_to_lake
 
 SCENARIOS: Mapping[str, Scenario] = {
     "s3-event-processing": s3_event_processing.run,
+    "stream-to-lake": stream_to_lake.run,
 }

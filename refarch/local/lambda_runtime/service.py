@@ -10,7 +10,9 @@ For each invocation the service:
 3. Does with the role what Lambda and its agents do: ships the log lines to the function's log
    group, sends the X-Ray segment when tracing is ``Active``, and writes the Lambda Insights
    record when the Insights layer is attached.
-4. For asynchronous invocations (S3, EventBridge, ``InvocationType=Event``), applies the
+4. Synchronous invocations (``RequestResponse``, e.g. Firehose calling ``Invoke`` with its role:
+   ``moto_patches`` routes the API call here) are one attempt: the caller retries, if anyone.
+5. For asynchronous invocations (S3, EventBridge, ``InvocationType=Event``), applies the
    function's event invoke config: up to ``MaximumRetryAttempts`` retries (Lambda waits about
    1 and then 2 minutes between attempts; the runner does not sleep, it counts that time
    against ``MaximumEventAgeInSeconds``), then sends the event to the on-failure destination

@@ -1,4 +1,4 @@
-"""CloudWatch Logs log groups: the function's log group, with its retention."""
+"""CloudWatch Logs log groups (a function's, with its retention) and log streams."""
 
 from __future__ import annotations
 
@@ -31,3 +31,13 @@ def log_group(request: ProvisionRequest) -> Provisioned:
     if "RetentionInDays" in props:
         logs.put_retention_policy(logGroupName=name, retentionInDays=int(props["RetentionInDays"]))
     return Provisioned(physical_id=name, attributes={"Arn": log_group_arn(request, name)})
+
+
+@provisioner("AWS::Logs::LogStream")
+def log_stream(request: ProvisionRequest) -> Provisioned:
+    """Create the stream in its group (a Firehose delivery stream's error log, for one)."""
+    request.only(["LogGroupName", "LogStreamName"])
+    props = request.properties
+    name = request.name("LogStreamName", max_length=512)
+    request.client("logs").create_log_stream(logGroupName=props["LogGroupName"], logStreamName=name)
+    return Provisioned(physical_id=name)

@@ -1,10 +1,12 @@
 """What every event source shares: a stack, a history of deliveries, delivery to a function.
 
 A source stands for an AWS service that turns what a producer does into events: S3 object
-notifications now; Firehose batches, Glue job runs and EventBridge rule matches for the next
-patterns. Each source module offers producer actions (``put_object``, ``put_record``,
-``put_events``…), builds the events in the shapes AWS documents, and hands them to targets with
-``deliver_async``, which makes the invoke-permission check the service would make.
+notifications, a Kinesis producer and the Firehose delivery streams that read its stream
+(``sources.kinesis``, ``sources.firehose``); Glue job runs and EventBridge rule matches for the
+next patterns. Each source module offers producer actions (``put_object``, ``put_records``,
+``put_events``…), builds the events in the shapes AWS documents, and hands them to targets:
+asynchronously with ``deliver_async``, which makes the invoke-permission check the service would
+make, or, as Firehose does, synchronously through the Lambda API with the service's role.
 """
 
 from __future__ import annotations

@@ -1,0 +1,44 @@
+"""The Firehose service of one emulator: the delivery streams deployed in it, by name and ARN."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from refarch.local.errors import LocalRunnerError
+from refarch.local.lambda_runtime.invocation import LostEvent
+from refarch.local.sources.firehose.configuration import DeliveryStreamConfig
+from refarch.local.sources.firehose.delivery_stream import DeliveryStream, DrainReport
+
+if TYPE_CHECKING:
+    from refarch.local.emulator import Emulator
+
+
+class FirehoseService:
+    """Keep each delivery stream's emulation (and its shard checkpoints) for the emulator's life."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self._emulator = emulator
+        self._streams: dict[str, DeliveryStream] = {}
+
+    def register(self, config: DeliveryStreamConfig) -> DeliveryStream:
+        """Add a delivery stream created by the provisioner."""
+        stream = DeliveryStream(self._emulator, config)
+        self._streams[config.arn] = stream
+        return stream
+
+    def delivery_stream(self, name_or_arn: str) -> DeliveryStream:
+        """Return a deployed delivery stream by name or ARN."""
+        for stream in self._streams.values():
+            if name_or_arn in (stream.config.arn, stream.config.name):
+                return stream
+        raise LocalRunnerError(f"no delivery stream {name_or_arn} was deployed in this emulator")
+
+    @property
+    def reports(self) -> list[DrainReport]:
+        """Every drain of every delivery stream, in order per stream."""
+        return [report for stream in self._streams.values() for report in stream.reports]
+
+    @property
+    def lost(self) -> list[LostEvent]:
+        """Records a delivery stream could write nowhere, across all of them."""
+        return [lost for stream in self._streams.values() for lost in stream.lost]
