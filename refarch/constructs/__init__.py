@@ -1,9 +1,13 @@
 """Shared building blocks: each pattern is a short composition of these."""
 
 from refarch.constructs.alarm_topic import AlarmTopic, AlarmTopicProps
+from refarch.constructs.athena_workgroup import QueryWorkgroup, QueryWorkgroupProps
+from refarch.constructs.glue_alarms import GlueFailureAlarms
+from refarch.constructs.glue_encryption import GlueEncryption
 from refarch.constructs.nag import acknowledge
 from refarch.constructs.observed_function import ObservedFunction, ObservedFunctionProps
-from refarch.constructs.removal import StatefulRemoval, stateful_removal
+from refarch.constructs.removal import StatefulRemoval, deployment_unique_name, stateful_removal
+from refarch.constructs.s3_crawler import S3ToCatalogCrawler, S3ToCatalogCrawlerProps
 from refarch.constructs.secure_bucket import AccessLogBucket, SecureBucket, SecureBucketProps
 from refarch.constructs.secure_stream import SecureStream, SecureStreamProps
 from refarch.constructs.stream_alarms import FirehoseToS3Alarms, KinesisStreamAlarms
@@ -14,9 +18,15 @@ __all__ = [
     "AlarmTopic",
     "AlarmTopicProps",
     "FirehoseToS3Alarms",
+    "GlueEncryption",
+    "GlueFailureAlarms",
     "KinesisStreamAlarms",
     "ObservedFunction",
     "ObservedFunctionProps",
+    "QueryWorkgroup",
+    "QueryWorkgroupProps",
+    "S3ToCatalogCrawler",
+    "S3ToCatalogCrawlerProps",
     "SecureBucket",
     "SecureBucketProps",
     "SecureStream",
@@ -25,5 +35,6 @@ __all__ = [
     "StreamToS3Delivery",
     "StreamToS3DeliveryProps",
     "acknowledge",
+    "deployment_unique_name",
     "stateful_removal",
 ]

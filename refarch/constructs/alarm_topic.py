@@ -2,13 +2,16 @@
 
 from dataclasses import dataclass
 
+import jsii
 from aws_cdk import Aws
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from refarch.constructs.removal import stateful_removal
@@ -65,12 +68,52 @@ class AlarmTopic(Construct):
         if props.email:
             self.topic.add_subscription(subscriptions.EmailSubscription(props.email))
         self.action = cloudwatch_actions.SnsAction(self.topic)
+        self._events_use_key = False
 
     def notify(self, alarm: cloudwatch.IAlarm) -> cloudwatch.IAlarm:
         """Send the alarm's ALARM and OK transitions to the topic; returns the alarm."""
         alarm.add_alarm_action(self.action)
         alarm.add_ok_action(self.action)
         return alarm
+
+    def publish_events(self, rule: events.Rule, *, dead_letter_queue: sqs.IQueue) -> None:
+        """Make the topic a target of an EventBridge rule, allowed for that rule only.
+
+        aws-events-targets' ``SnsTopic`` would let ``events.amazonaws.com`` publish and use the
+        key with no condition, i.e. from any rule of any account. Here the topic policy admits
+        EventBridge for this rule's ARN (``aws:SourceArn``) and the key for this account
+        (``aws:SourceAccount``). Events EventBridge cannot deliver after its retries (24 hours:
+        AWS docs) land in ``dead_letter_queue``, which admits this rule the same way.
+        """
+        principal = iam.ServicePrincipal("events.amazonaws.com")
+        from_this_rule = {"ArnEquals": {"aws:SourceArn": rule.rule_arn}}
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                actions=["sns:Publish"],
+                principals=[principal],
+                resources=[self.topic.topic_arn],
+                conditions=from_this_rule,
+            )
+        )
+        if not self._events_use_key:
+            self.key.add_to_resource_policy(
+                iam.PolicyStatement(
+                    actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                    principals=[principal],
+                    resources=["*"],  # in a key policy, "*" means this key
+                    conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
+                )
+            )
+            self._events_use_key = True
+        dead_letter_queue.add_to_resource_policy(
+            iam.PolicyStatement(
+                actions=["sqs:SendMessage"],
+                principals=[principal],
+                resources=[dead_letter_queue.queue_arn],
+                conditions=from_this_rule,
+            )
+        )
+        rule.add_target(_TopicTarget(self.topic, dead_letter_queue))
 
     def alarm_on_any(
         self,
@@ -123,3 +166,22 @@ class AlarmTopic(Construct):
         )
         self.notify(alarm)
         return alarm
+
+
+@jsii.implements(events.IRuleTarget)
+class _TopicTarget:
+    """The topic as a rule target, with a dead-letter queue; the policies are set by the topic."""
+
+    def __init__(self, topic: sns.ITopic, dead_letter_queue: sqs.IQueue) -> None:
+        self._topic = topic
+        self._dead_letter_queue = dead_letter_queue
+
+    def bind(self, rule: events.IRule, id: str | None = None) -> events.RuleTargetConfig:
+        """Render the target: the whole event is the message."""
+        return events.RuleTargetConfig(
+            arn=self._topic.topic_arn,
+            target_resource=self._topic,
+            dead_letter_config=events.CfnRule.DeadLetterConfigProperty(
+                arn=self._dead_letter_queue.queue_arn
+            ),
+        )

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import Fn, RemovalPolicy, Stack
 from constructs import Construct
 
 #: Context key that switches stateful resources to destroy-on-delete, for demos and CI accounts.
@@ -31,3 +31,17 @@ def stateful_removal(scope: Construct) -> StatefulRemoval:
     if destroy:
         return StatefulRemoval(policy=RemovalPolicy.DESTROY, auto_delete_objects=True)
     return StatefulRemoval(policy=RemovalPolicy.RETAIN, auto_delete_objects=False)
+
+
+def deployment_unique_name(scope: Construct, label: str) -> str:
+    """A name that is new for every creation of the stack: ``<stack>-<label>-<8 hex digits>``.
+
+    For resources whose name is fixed or required (an Athena workgroup needs one; Glue names
+    its log groups after the security configuration). Such a resource kept on stack deletion
+    keeps its name, and a redeploy under the same name would fail with "already exists"; the
+    suffix, taken from the CloudFormation stack id, differs on every stack creation and stays
+    the same on updates.
+    """
+    stack = Stack.of(scope)
+    stack_uuid = Fn.select(2, Fn.split("/", stack.stack_id))
+    return Fn.join("-", [stack.stack_name, label, Fn.select(0, Fn.split("-", stack_uuid))])

@@ -1,0 +1,114 @@
+"""Glue entry point: raw JSON Lines -> curated Parquet partitioned by day, catalog updated.
+
+A thin wrapper. The steps are the pure modules next to it (Glue puts them on the Python path
+with ``--extra-py-files``); this script only does what needs Glue:
+
+- reads the raw files through a DynamicFrame with ``transformation_ctx``, so the job bookmark
+  applies and a run reads only the files added since the last committed run (seed 000:L4215:
+  "job bookmarks for tracking progress"; the job needs ``--job-bookmark-option
+  job-bookmark-enable``);
+- writes curated rows with the Data Catalog sink: ``partitionKeys`` lays them out as
+  ``year=/month=/day=``, and ``enableUpdateCatalog`` with ``updateBehavior="UPDATE_IN_DATABASE"``
+  adds each new partition to the curated table as it is written, no crawler run needed. That is
+  the sink option "Create a table in the Data Catalog and on subsequent runs, update the schema
+  and add new partitions" (seed 000:L4265-4271); the catalog update needs the ``glueparquet``
+  format for Parquet (AWS docs);
+- commits the job last, which saves the bookmark: a run that fails earlier is read again in
+  full next time, and the dedupe against the curated table keeps it from writing twice.
+
+Arguments: ``--raw_path``, ``--curated_path``, ``--quarantine_path`` (``s3://`` prefixes),
+``--database`` and ``--table`` (the curated table). ``awsglue`` exists only inside Glue, so it
+is imported in ``main``: the module itself imports anywhere, and ``local_run`` does the same
+steps without it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import replace
+
+from curated_dataset import quarantine_folder, write_quarantine_json
+from curation import curate_batch
+from event_schema import PARTITION_COLUMNS
+from pyspark.sql import functions as F
+from quality_rules import MALFORMED_JSON
+from raw_records import SOURCE_FILE, fields_from_glue_records
+from run_report import RunReport
+
+JOB_ARGUMENTS = ("raw_path", "curated_path", "quarantine_path", "database", "table")
+"""The job's own arguments (``--raw_path`` ...), besides Glue's ``JOB_NAME``."""
+
+READ_CONTEXT = "read_raw_events"
+"""The read's ``transformation_ctx``: the key of the bookmark's state. Renaming it resets the
+bookmark (AWS docs), and the next run reads every raw file again."""
+
+WRITE_CONTEXT = "write_curated_events"
+
+
+def main(argv: list[str]) -> None:
+    """Run the job once, with Glue's arguments."""
+    from awsglue.context import GlueContext
+    from awsglue.dynamicframe import DynamicFrame
+    from awsglue.job import Job
+    from awsglue.utils import getResolvedOptions
+    from pyspark.context import SparkContext
+
+    args = getResolvedOptions(argv, ["JOB_NAME", *JOB_ARGUMENTS])
+    glue_context = GlueContext(SparkContext.getOrCreate())
+    job = Job(glue_context)
+    job.init(args["JOB_NAME"], args)
+
+    raw = glue_context.create_dynamic_frame.from_options(
+        connection_type="s3",
+        connection_options={"paths": [args["raw_path"]], "recurse": True},
+        format="json",
+        transformation_ctx=READ_CONTEXT,
+    )
+    # A field whose JSON type differs between records is a "choice": one column per type.
+    records = raw.resolveChoice(choice="make_cols").toDF()
+    fields = fields_from_glue_records(records.withColumn(SOURCE_FILE, F.input_file_name()))
+    fields.persist()
+    files_read = fields.select(SOURCE_FILE).distinct().count()
+    curation = curate_batch(fields, args["curated_path"], files_read=files_read)
+
+    sink = glue_context.getSink(
+        connection_type="s3",
+        path=args["curated_path"],
+        enableUpdateCatalog=True,
+        updateBehavior="UPDATE_IN_DATABASE",
+        partitionKeys=list(PARTITION_COLUMNS),
+        transformation_ctx=WRITE_CONTEXT,
+    )
+    sink.setFormat("glueparquet", compression="snappy")
+    sink.setCatalogInfo(catalogDatabase=args["database"], catalogTableName=args["table"])
+    if curation.report.rows_curated:
+        sink.writeFrame(DynamicFrame.fromDF(curation.curated, glue_context, "curated"))
+    if curation.report.quarantined_total:
+        write_quarantine_json(curation.quarantined, args["quarantine_path"])
+    report = curation.report
+    # Lines Glue's reader could not parse are error records of the frame, not rows: keep them
+    # with the malformed lines, in the error records' own shape.
+    reader_errors = raw.errorsAsDynamicFrame().toDF()
+    unparsed = reader_errors.count()
+    if unparsed:
+        reader_errors.write.mode("append").json(
+            quarantine_folder(args["quarantine_path"], MALFORMED_JSON)
+        )
+        report = with_reader_errors(report, unparsed)
+    curation.curated.unpersist()
+    fields.unpersist()
+    # One JSON line in the job's output log: what was read, curated, quarantined, deduplicated.
+    print(json.dumps({"run_report": report.as_dict()}))
+    job.commit()
+
+
+def with_reader_errors(report: RunReport, unparsed: int) -> RunReport:
+    """Count records Glue's reader could not parse as read and quarantined (``malformed_json``)."""
+    quarantined = dict(report.rows_quarantined)
+    quarantined[MALFORMED_JSON] = quarantined.get(MALFORMED_JSON, 0) + unparsed
+    return replace(report, rows_read=report.rows_read + unparsed, rows_quarantined=quarantined)
+
+
+if __name__ == "__main__":
+    main(sys.argv)

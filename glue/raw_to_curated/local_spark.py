@@ -1,0 +1,36 @@
+"""A SparkSession for running the job on one machine: tests, benchmarks and the local runner.
+
+Glue 5.0 runs Spark 3.5.4 on Python 3.11 (AWS docs); ``pyspark==3.5.4`` in the dev extras is the
+same Spark. The settings keep a local run small, quiet and offline:
+
+- ``local[2]``: two worker threads, enough to exercise the shuffles (dedupe, partitioning);
+- two shuffle partitions instead of 200: small data, so fewer, faster tasks;
+- no web UI, and the driver bound to 127.0.0.1: no port opened beyond the loopback;
+- ``spark.sql.session.timeZone=UTC``: timestamps display as UTC (the job's partitions do not
+  depend on it, see ``event_partitions``).
+"""
+
+from __future__ import annotations
+
+from pyspark.sql import SparkSession
+
+LOCAL_SETTINGS = {
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.shuffle.partitions": "2",
+    "spark.default.parallelism": "2",
+    "spark.sql.session.timeZone": "UTC",
+    "spark.driver.host": "127.0.0.1",
+    "spark.driver.bindAddress": "127.0.0.1",
+}
+"""The configuration of the local session."""
+
+
+def local_session(app_name: str = "refarch-glue-local") -> SparkSession:
+    """Start (or reuse) the local SparkSession; a JVM start costs a few seconds, so share it."""
+    builder = SparkSession.builder.master("local[2]").appName(app_name)
+    for key, value in LOCAL_SETTINGS.items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session

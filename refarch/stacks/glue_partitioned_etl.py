@@ -1,0 +1,620 @@
+"""Glue crawler + Spark ETL: raw files → curated Parquet partitioned by day, queryable in Athena.
+
+Clickstream events land under ``raw/`` as JSON Lines. On a schedule, a Glue workflow runs a
+crawler that catalogs the new folders (seed 004/DE §"AWS Glue": a crawler captures the schema
+of the data source), then, if the crawl succeeded, a PySpark job that reads the files added
+since its last run (job bookmarks, 000:L4215), writes valid rows as Snappy Parquet under
+``year=/month=/day=`` and rejected rows under ``quarantine/``, and adds the new partitions to
+the curated table itself (the Data Catalog update option "update the schema and add new
+partitions", 000:L4265-4271). Athena queries the curated table through a workgroup that
+enforces encrypted results and a per-query scan limit (000:L3911-3955).
+"""
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_glue as glue
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_assets as s3_assets
+from constructs import Construct
+
+from refarch import REPO_ROOT
+from refarch.constructs import (
+    AccessLogBucket,
+    AlarmTopic,
+    AlarmTopicProps,
+    GlueEncryption,
+    GlueFailureAlarms,
+    QueryWorkgroup,
+    QueryWorkgroupProps,
+    S3ToCatalogCrawler,
+    S3ToCatalogCrawlerProps,
+    SecureBucket,
+    SecureBucketProps,
+    acknowledge,
+)
+
+#: The job's directory: the entry point ``job.py`` and the modules it imports.
+JOB_DIR = REPO_ROOT / "glue" / "raw_to_curated"
+
+#: Where producers put files, one folder per arrival batch (the crawler reads new folders only).
+RAW_PREFIX = "raw/"
+#: Where the job writes the curated table's Parquet files, under ``year=/month=/day=``.
+CURATED_PREFIX = "curated/"
+#: Where the job writes rows it rejects, with the reason: bad input is kept, never dropped.
+QUARANTINE_PREFIX = "quarantine/"
+#: Spark's and Glue's temporary files (``--TempDir``), expired after a week.
+TEMP_PREFIX = "glue-temp/"
+#: Athena query results, expired after a month.
+RESULTS_PREFIX = "athena-results/"
+#: The crawler's tables are named ``raw_<folder>``, apart from the curated table.
+RAW_TABLE_PREFIX = "raw_"
+
+#: Time-based partition keys, Hive-style, UTC: ``year=2024/month=05/day=01`` (seed
+#: 000:L6247-6340: "2021 /month=11/day=05"; 004/DE §"Athena — MSK Repair": partition by time,
+#: "a multi-level partitioning scheme"). Zero-padded strings, as the job writes them
+#: (``event_schema.PARTITION_COLUMNS``): they sort like the dates they name, so range filters
+#: (``month BETWEEN '03' AND '05'``) select the right days, and the partition index accepts
+#: string keys (AWS docs).
+PARTITION_KEYS = ("year", "month", "day")
+
+#: The curated table's data columns, as the job writes them (``event_schema.CURATED_SCHEMA``;
+#: a test keeps the two in step). Clickstream events, as the stream-to-lake pattern lands them.
+CURATED_COLUMNS: tuple[tuple[str, glue.Type, str], ...] = (
+    ("event_id", glue.Schema.STRING, "The producer's id of the event: the deduplication key"),
+    ("event_type", glue.Schema.STRING, "page_view, click, add_to_cart or purchase"),
+    ("event_time", glue.Schema.TIMESTAMP, "When the event happened (UTC): the partition"),
+    ("user_key", glue.Schema.STRING, "The pseudonymised user id"),
+    ("session_id", glue.Schema.STRING, "The browsing session, when known"),
+    ("page", glue.Schema.STRING, "The page the event happened on, when known"),
+    ("ingested_at", glue.Schema.TIMESTAMP, "When the record reached the stream (UTC)"),
+)
+
+#: Flex runs on spare capacity: "supported for jobs using AWS Glue version 3.0 or later and
+#: G.1X or G.2X worker types" (seed 004/DE §"AWS Glue- Flex").
+FLEX_MIN_GLUE_VERSION = (3, 0)
+FLEX_WORKER_TYPES = (glue.WorkerType.G_1X, glue.WorkerType.G_2X)
+
+#: Context keys a deployer sets with `cdk deploy -c <key>=<value>` (the app builds the stack
+#: without props): `-c flex=true`, `-c worker_type=G.2X`, `-c workers=4`,
+#: `-c glue_version=4.0`, `-c schedule='cron(0 3 * * ? *)'`.
+CONTEXT_FLEX = "flex"
+CONTEXT_WORKER_TYPE = "worker_type"
+CONTEXT_WORKERS = "workers"
+CONTEXT_GLUE_VERSION = "glue_version"
+CONTEXT_SCHEDULE = "schedule"
+
+#: What the job does in the Data Catalog: read the curated table, update its schema and add
+#: the partitions it wrote (`enableUpdateCatalog` with `UPDATE_IN_DATABASE`: AWS docs).
+JOB_CATALOG_ACTIONS = (
+    "glue:GetDatabase",
+    "glue:GetTable",
+    "glue:UpdateTable",
+    "glue:GetPartition",
+    "glue:GetPartitions",
+    "glue:BatchGetPartition",
+    "glue:CreatePartition",
+    "glue:BatchCreatePartition",
+    "glue:UpdatePartition",
+)
+
+
+def glue_version_number(version: glue.GlueVersion) -> tuple[int, int]:
+    """The version as numbers, e.g. ``GlueVersion.V5_0`` → ``(5, 0)``."""
+    major, minor = version.name.removeprefix("V").split("_")
+    return int(major), int(minor)
+
+
+def check_flex(glue_version: glue.GlueVersion, worker_type: glue.WorkerType) -> None:
+    """Raise ``ValueError`` unless Flex can run this Glue version on this worker type."""
+    if glue_version_number(glue_version) < FLEX_MIN_GLUE_VERSION or (
+        worker_type not in FLEX_WORKER_TYPES
+    ):
+        raise ValueError(
+            "the Flex execution class needs Glue 3.0 or later and G.1X or G.2X workers "
+            f'(seed 004/DE §"AWS Glue- Flex"); got glue_version={glue_version.name}, '
+            f"worker_type={worker_type.name}"
+        )
+
+
+@dataclass(frozen=True)
+class GluePartitionedEtlProps:
+    """What a deployer may change; the defaults are production-sane."""
+
+    glue_version: glue.GlueVersion = glue.GlueVersion.V5_0
+    """The Glue runtime (5.0: Spark 3.5, Python 3.11: AWS docs). The seed's console shows 4.0
+    (000:L4380-4430); 5.0 is the current release and what new jobs should use.
+
+    @default - 5.0
+    """
+
+    worker_type: glue.WorkerType = glue.WorkerType.G_1X
+    """G.1X: 4 vCPU and 16 GB per worker, 1 DPU (seed 000:L4380-4430: "G 1X (4vCPU and 16GB
+    RAM)"; 000:L4082: "A single DPU provides 4 vCPU and 16 GB of memory"). G.2X doubles both,
+    for wide rows or large shuffles.
+
+    @default - G.1X
+    """
+
+    workers: int = 10
+    """The most workers a run may use. Standard runs use Glue auto scaling, which adds and
+    removes workers up to this number as the work needs (AWS docs), so it caps cost rather than
+    sets it; Flex adds and removes workers itself (004/DE §"AWS Glue- Flex"). Spark jobs take
+    "Minimum of 2 DPUs - Default: 10 DPUs" at "$0.44 per DPU-Hour" (seed 000:L4068-4082): a
+    15-minute run on 10 G.1X workers costs at most 10 x 1/4 x $0.44 = $1.10 (the seed's worked
+    cost, 000:L4100-4115).
+
+    @default - 10
+    """
+
+    flex: bool = False
+    """Run on spare capacity with the Flex execution class: cheaper, but "Jobs may start with
+    some delay" (seed 000:L4475-4492), and capacity "can be reclaimed during the run"; it suits
+    "non-urgent jobs such as pre-production jobs, testing, and one-time data loads" (004/DE
+    §"AWS Glue- Flex"). Needs Glue 3.0+ and G.1X or G.2X (checked). Set with
+    ``-c flex=true``.
+
+    @default - False: Standard, which starts immediately with consistent run times
+    """
+
+    timeout: Duration = Duration.hours(2)
+    """A run still going after this is stopped as TIMEOUT, which alarms. A daily increment
+    takes minutes; Glue's own default is 2,880 minutes (48 hours: AWS docs), i.e. two days of
+    DPU-hours billed for a stuck run.
+
+    @default - 2 hours
+    """
+
+    max_retries: int = 1
+    """Automatic retries of a failed run. One absorbs a transient failure (Flex capacity
+    "reclaimed during the run", seed 004/DE §"AWS Glue- Flex"; a lost executor) without a
+    page-out for the rerun; a second failure in a row is not transient. A retry is harmless:
+    the failed run's bookmark was not committed, so the retry reads the same files, and the job
+    drops events already curated (by ``event_id``), so nothing the failed attempt wrote is
+    written twice. Each failed attempt still raises the failure alarm.
+
+    @default - 1
+    """
+
+    schedule: str = "cron(0 2 * * ? *)"
+    """When the workflow starts (crawl, then the job): Glue cron syntax, UTC (AWS docs). The
+    seed's scheduled trigger "Starts the workflow at regular intervals" (000:L4330-4360).
+
+    @default - daily at 02:00 UTC
+    """
+
+    bytes_scanned_cutoff_per_query: int = QueryWorkgroupProps.bytes_scanned_cutoff_per_query
+    """Athena cancels a query in the workgroup once it has scanned this many bytes.
+
+    @default - 10 GiB
+    """
+
+    log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH
+    """How long the job's and the crawler's logs are kept.
+
+    @default - one month
+    """
+
+    raw_infrequent_access_after: Duration = Duration.days(30)
+    """Raw files move to Standard-IA after this: the job reads each file once (bookmarks), so
+    they are cold after the first run. S3 requires 30 days in Standard first (AWS docs)
+    (lifecycle transitions: seed 000:L6582-6610).
+
+    @default - 30 days
+    """
+
+    alarm_email: str | None = None
+    """Subscribed to the alarm topic when given."""
+
+    def __post_init__(self) -> None:
+        if self.flex:
+            check_flex(self.glue_version, self.worker_type)
+        # "Apache Spark: Minimum of 2 DPUs" (seed 000:L4068-4082).
+        if self.workers < 2:
+            raise ValueError(f"a Spark job needs at least 2 workers, got {self.workers}")
+        if self.max_retries < 0:
+            raise ValueError(f"max_retries cannot be negative, got {self.max_retries}")
+
+    @classmethod
+    def from_context(cls, scope: Construct) -> "GluePartitionedEtlProps":
+        """The defaults, with the switches a deployer set as CDK context (``-c key=value``)."""
+        changes: dict[str, Any] = {}
+        flex = scope.node.try_get_context(CONTEXT_FLEX)
+        if flex is not None:
+            changes["flex"] = str(flex).lower() == "true"
+        worker_type = scope.node.try_get_context(CONTEXT_WORKER_TYPE)
+        if worker_type:
+            changes["worker_type"] = glue.WorkerType[str(worker_type).upper().replace(".", "_")]
+        workers = scope.node.try_get_context(CONTEXT_WORKERS)
+        if workers is not None:
+            changes["workers"] = int(workers)
+        version = scope.node.try_get_context(CONTEXT_GLUE_VERSION)
+        if version:
+            changes["glue_version"] = glue.GlueVersion["V" + str(version).replace(".", "_")]
+        schedule = scope.node.try_get_context(CONTEXT_SCHEDULE)
+        if schedule:
+            changes["schedule"] = str(schedule)
+        return replace(cls(), **changes)
+
+
+class GluePartitionedEtlStack(Stack):
+    """Crawl the raw zone, then transform new raw files into partitioned, catalogued Parquet.
+
+    Props come from the ``props`` argument or, when the app builds the stack (``cdk deploy``),
+    from the context switches ``-c flex=true``, ``-c worker_type=<G.1X|G.2X|...>``,
+    ``-c workers=<n>``, ``-c glue_version=<x.y>`` and ``-c schedule=<cron(...)>``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        props: GluePartitionedEtlProps | None = None,
+        **kwargs,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        props = props or GluePartitionedEtlProps.from_context(self)
+        self.props = props
+
+        alarms = AlarmTopic(self, "Alarms", props=AlarmTopicProps(email=props.alarm_email))
+        access_logs = AccessLogBucket(self, "AccessLogs")
+        self.raw = SecureBucket(
+            self,
+            "Raw",
+            access_logs=access_logs,
+            props=SecureBucketProps(
+                access_logs_prefix="raw/",
+                lifecycle_rules=[
+                    s3.LifecycleRule(
+                        id="raw-files-go-cold",
+                        prefix=RAW_PREFIX,
+                        transitions=[
+                            s3.Transition(
+                                storage_class=s3.StorageClass.INFREQUENT_ACCESS,
+                                transition_after=props.raw_infrequent_access_after,
+                            )
+                        ],
+                    )
+                ],
+            ),
+        )
+        self.curated = SecureBucket(
+            self,
+            "Curated",
+            access_logs=access_logs,
+            props=SecureBucketProps(access_logs_prefix="curated/"),
+        )
+        # Transient data only: everything in it expires.
+        self.scratch = SecureBucket(
+            self,
+            "Scratch",
+            access_logs=access_logs,
+            props=SecureBucketProps(
+                access_logs_prefix="scratch/",
+                lifecycle_rules=[
+                    s3.LifecycleRule(
+                        id="expire-glue-temp", prefix=TEMP_PREFIX, expiration=Duration.days(7)
+                    ),
+                    s3.LifecycleRule(
+                        id="expire-query-results",
+                        prefix=RESULTS_PREFIX,
+                        expiration=Duration.days(30),
+                    ),
+                ],
+            ),
+        )
+
+        self.database = glue.Database(
+            self,
+            "Catalog",
+            description="The raw zone as crawled, and the curated table the ETL job maintains",
+            # Metadata only, rebuilt from this code, the crawler and MSCK REPAIR TABLE (the
+            # keys are Hive-style: 004/DE §"Athena — MSK Repair"); the data stays in the
+            # retained buckets. Retaining it would make a redeploy collide with its fixed name.
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        self.curated_table = self._curated_table()
+        self.encryption = GlueEncryption(self, "GlueEncryption", log_retention=props.log_retention)
+
+        self.crawler = S3ToCatalogCrawler(
+            self,
+            "RawCrawler",
+            bucket=self.raw.bucket,
+            database=self.database,
+            encryption=self.encryption,
+            props=S3ToCatalogCrawlerProps(prefix=RAW_PREFIX, table_prefix=RAW_TABLE_PREFIX),
+        )
+        self.job_role = self._job_role()
+        self.job = self._job(props)
+
+        self.workflow = self._workflow(props)
+        GlueFailureAlarms(
+            self,
+            "FailureAlarms",
+            job=self.job,
+            crawler_name=self.crawler.crawler_name,
+            alarms=alarms,
+        )
+        self.workgroup = QueryWorkgroup(
+            self,
+            "Queries",
+            results_bucket=self.scratch.bucket,
+            props=QueryWorkgroupProps(
+                results_prefix=RESULTS_PREFIX,
+                bytes_scanned_cutoff_per_query=props.bytes_scanned_cutoff_per_query,
+            ),
+        )
+
+        CfnOutput(self, "RawBucketName", value=self.raw.bucket.bucket_name)
+        CfnOutput(
+            self,
+            "RawLandingPrefix",
+            value=self.raw.bucket.s3_url_for_object(RAW_PREFIX),
+            description="Put JSON Lines files here, one folder per batch (raw/<batch>/...)",
+        )
+        CfnOutput(self, "CuratedBucketName", value=self.curated.bucket.bucket_name)
+        CfnOutput(self, "DatabaseName", value=self.database.database_name)
+        CfnOutput(self, "CuratedTableName", value=self.curated_table.table_name)
+        CfnOutput(self, "JobName", value=self.job.job_name)
+        CfnOutput(self, "CrawlerName", value=self.crawler.crawler_name)
+        CfnOutput(self, "WorkflowName", value=self.workflow.workflow_name)
+        CfnOutput(self, "WorkgroupName", value=self.workgroup.workgroup_name)
+        CfnOutput(self, "AlarmTopicArn", value=alarms.topic.topic_arn)
+
+    def _curated_table(self) -> glue.S3Table:
+        """The curated table: Snappy Parquet, partitioned by day, with a partition index.
+
+        The job registers each partition it writes (catalog update), so the Data Catalog is
+        the one list of partitions, for Athena and for any other engine (Redshift Spectrum,
+        EMR, the next Glue job). Athena prunes partitions from it ("Use partitions: Eliminate
+        data partitions that need to be scanned", seed 000:L3960-4018); as days accumulate,
+        listing them all gets slow, and the partition index lets the catalog return only the
+        partitions a query's filter selects ("AWS Glue Partition Indexes: Athena retrieves only
+        relevant partitions instead of loading all; Optimize query planning and reduce query
+        runtime", 000:L3960-4018).
+
+        Not partition projection: Athena ignores the catalog's partitions for a projected
+        table (AWS docs), so the partitions the job registers would serve every engine but
+        Athena, and the projection's ranges and formats would be a second description of the
+        layout to keep in step with the job's output. Projection's other benefit, "Automate
+        partition management" (000:L3960-4018), the job's catalog update already provides.
+        """
+        table = glue.S3Table(
+            self,
+            "CuratedTable",
+            database=self.database,
+            description="Curated clickstream events, Snappy Parquet partitioned by UTC day",
+            storage=glue.S3TableStorage.from_bucket(self.curated.bucket),
+            s3_prefix=CURATED_PREFIX,
+            columns=[glue.Column(name=n, type=t, comment=c) for n, t, c in CURATED_COLUMNS],
+            partition_keys=[glue.Column(name=k, type=glue.Schema.STRING) for k in PARTITION_KEYS],
+            # Columnar and compressed: Athena reads only the columns a query needs ("Data
+            # Compression" and "Format Conversion ... Apache Parquet", seed 000:L3960-4018).
+            data_format=glue.DataFormat.PARQUET,
+            compressed=True,
+            parameters={"parquet.compression": "SNAPPY"},
+            partition_indexes=[
+                glue.PartitionIndex(index_name="by_day", key_names=list(PARTITION_KEYS))
+            ],
+            # Athena uses the index only with partition filtering on (AWS docs).
+            enable_partition_filtering=True,
+        )
+        self._acknowledge_partition_index_provider()
+        return table
+
+    def _acknowledge_partition_index_provider(self) -> None:
+        """Findings on the custom resource aws-cdk-lib adds to create the partition index.
+
+        CloudFormation's ``AWS::Glue::Table`` has no partition-index property, so the L2 creates
+        the index through a custom-resource provider (two handlers, the provider framework's
+        functions and a Step Functions waiter for the index's backfill), whose code and roles
+        it owns.
+        """
+        (provider,) = (
+            child for child in self.node.children if "PartitionIndexProvider" in child.node.id
+        )
+        for construct_id in ("Handler", "IsComplete", "Provider"):
+            acknowledge(
+                provider.node.find_child(construct_id),
+                "AwsSolutions-IAM4",
+                "aws-cdk-lib's partition-index provider gives its functions "
+                "AWSLambdaBasicExecutionRole for their own logs; their roles are not "
+                "configurable.",
+                findings=[
+                    "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                    "AWSLambdaBasicExecutionRole"
+                ],
+            )
+        framework = provider.node.find_child("Provider")
+        acknowledge(
+            framework,
+            "AwsSolutions-IAM5",
+            "The custom-resource provider framework invokes its handler functions by ARN with "
+            "any version or alias suffix (`:*`); aws-cdk-lib generates these grants.",
+            findings=[
+                f"Resource::<{self.get_logical_id(provider.node.find_child(name).node.default_child)}"
+                ".Arn>:*"
+                for name in ("Handler", "IsComplete")
+            ]
+            + [
+                f"Resource::<{self.get_logical_id(fn.node.default_child)}.Arn>:*"
+                for fn in (
+                    framework.node.find_child(n)
+                    for n in ("framework-isComplete", "framework-onTimeout")
+                )
+            ],
+        )
+        waiter = framework.node.find_child("waiter-state-machine")
+        for rule, reason in (
+            (
+                "AwsSolutions-SF1",
+                "The provider framework's waiter only polls the index backfill during a deploy; "
+                "its steps are visible in the CloudFormation events, and aws-cdk-lib does not "
+                "expose its logging.",
+            ),
+            (
+                "AwsSolutions-SF2",
+                "The provider framework's waiter only polls the index backfill during a deploy; "
+                "aws-cdk-lib does not expose its tracing, and there is no request path to trace.",
+            ),
+        ):
+            acknowledge(waiter, rule, reason)
+
+    def _job_role(self) -> iam.Role:
+        """The job's identity: read the raw prefix, write the curated and quarantine prefixes."""
+        role = iam.Role(
+            self,
+            "JobRole",
+            assumed_by=iam.ServicePrincipal("glue.amazonaws.com"),
+            description="Glue ETL job: reads raw files, writes curated Parquet and its partitions",
+        )
+        self.raw.bucket.grant_read(role, f"{RAW_PREFIX}*")
+        for prefix in (CURATED_PREFIX, QUARANTINE_PREFIX):
+            # Spark writes through temporary objects it then deletes (AWS docs: job targets need
+            # s3:DeleteObject).
+            self.curated.bucket.grant_read_write(role, f"{prefix}*")
+        self.scratch.bucket.grant_read_write(role, f"{TEMP_PREFIX}*")
+        self.curated_table.grant_to_underlying_resources(role, list(JOB_CATALOG_ACTIONS))
+        # `--enable-metrics` and observability metrics: PutMetricData has no resource-level
+        # permissions (AWS docs), so scope it to Glue's namespace instead.
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["cloudwatch:PutMetricData"],
+                resources=["*"],
+                conditions={"StringEquals": {"cloudwatch:namespace": "Glue"}},
+            )
+        )
+        return role
+
+    def _job(self, props: GluePartitionedEtlProps) -> glue.JobBase:
+        """The PySpark job: Standard or Flex, bookmarked, logged, metered, encrypted."""
+        role = self.job_role
+        self.job_log_groups = self.encryption.job_log_groups("JobLogs", role)
+        # The entry point, and the modules it imports zipped: Glue puts the `--extra-py-files`
+        # zip on the Python path (AWS docs: Python libraries as .zip files). Referenced by
+        # bucket and key, so the role may read these two objects only (an asset's own grant
+        # covers the whole bootstrap bucket).
+        script = s3_assets.Asset(self, "JobScript", path=str(JOB_DIR / "job.py"))
+        modules = s3_assets.Asset(
+            self,
+            "JobModules",
+            path=str(JOB_DIR),
+            exclude=["job.py", "**/__pycache__", "**/*.pyc"],
+        )
+        arguments = {
+            "--raw_path": self.raw.bucket.s3_url_for_object(RAW_PREFIX),
+            "--curated_path": self.curated.bucket.s3_url_for_object(CURATED_PREFIX),
+            "--quarantine_path": self.curated.bucket.s3_url_for_object(QUARANTINE_PREFIX),
+            "--database": self.database.database_name,
+            "--table": self.curated_table.table_name,
+            # Incremental: each run reads only the raw files added since the last successful
+            # one ("job bookmarks for tracking progress", seed 000:L4215).
+            "--job-bookmark-option": "job-bookmark-enable",
+            "--TempDir": self.scratch.bucket.s3_url_for_object(TEMP_PREFIX),
+        }
+        if not props.flex:
+            # Workers is a ceiling: idle executors are released (AWS docs: Glue auto scaling).
+            arguments["--enable-auto-scaling"] = "true"
+        common: dict[str, Any] = {
+            "role": role,
+            "description": "Transforms new raw files into curated, partitioned Parquet",
+            "script": glue.Code.from_bucket(script.bucket, script.s3_object_key),
+            "extra_python_files": [glue.Code.from_bucket(modules.bucket, modules.s3_object_key)],
+            "glue_version": props.glue_version,
+            "worker_configuration": glue.WorkerConfiguration(
+                worker_type=props.worker_type, number_of_workers=props.workers
+            ),
+            "timeout": props.timeout,
+            "max_retries": props.max_retries,
+            # One run at a time: two concurrent runs would read the same bookmark and process
+            # the same new files twice.
+            "max_concurrent_runs": 1,
+            "security_configuration": self.encryption.security_configuration,
+            # Driver and executor logs stream to CloudWatch while the job runs, without
+            # Spark's heartbeat noise (AWS docs: continuous logging).
+            "continuous_logging": glue.ContinuousLoggingProps(enabled=True, quiet=True),
+            # Job metrics (`--enable-metrics`) and observability metrics: the failed-task alarm
+            # and the run's profile in the console (AWS docs).
+            "enable_metrics": True,
+            "enable_observability_metrics": True,
+            "default_arguments": arguments,
+        }
+        job: glue.JobBase
+        if props.flex:
+            check_flex(props.glue_version, props.worker_type)
+            job = glue.PySparkFlexEtlJob(self, "Job", **common)
+        else:
+            job = glue.PySparkEtlJob(self, "Job", **common)
+        # Create the job after its role's policy: a run started right after the deploy then
+        # has every permission it needs.
+        job.node.add_dependency(role)
+        acknowledge(
+            role,
+            "AwsSolutions-IAM5",
+            "Spark reads and writes objects with generated names under the raw (read only), "
+            "curated, quarantine and temp prefixes; the S3 action groups are those of "
+            "grant_read/grant_read_write, on those prefixes and the job's code assets only. "
+            "PutMetricData has no resource-level permissions and is limited to the Glue "
+            "namespace.",
+            findings=[
+                "Action::s3:GetObject*",
+                "Action::s3:GetBucket*",
+                "Action::s3:List*",
+                "Action::s3:DeleteObject*",
+                "Action::s3:Abort*",
+                "Resource::*",
+                *(
+                    f"Resource::<{self.get_logical_id(bucket.node.default_child)}.Arn>/{prefix}*"
+                    for bucket, prefix in (
+                        (self.raw.bucket, RAW_PREFIX),
+                        (self.curated.bucket, CURATED_PREFIX),
+                        (self.curated.bucket, QUARANTINE_PREFIX),
+                        (self.scratch.bucket, TEMP_PREFIX),
+                    )
+                ),
+            ],
+        )
+        return job
+
+    def _workflow(self, props: GluePartitionedEtlProps) -> glue.Workflow:
+        """Scheduled trigger → crawler → (crawler SUCCEEDED) → job, as one Glue workflow.
+
+        A workflow shows each run's crawl and job together and passes one run's state from
+        trigger to trigger (seed 000:L4330-4360: workflows "Orchestrate multi-step data
+        processing jobs, manage executions and monitoring of jobs/crawlers").
+        """
+        workflow = glue.Workflow(
+            self,
+            "Workflow",
+            description="Crawl new raw folders, then transform the new raw files",
+            # A schedule firing while the previous run is still going does not start a second.
+            max_concurrent_runs=1,
+        )
+        workflow.add_scheduled_trigger(
+            "Schedule",
+            description="Starts the workflow: crawl the raw zone's new folders",
+            schedule=glue.TriggerSchedule.expression(props.schedule),
+            actions=[glue.Action.crawler(self.crawler.crawler)],
+            # A trigger created without being started never fires (AWS docs).
+            start_on_creation=True,
+        )
+        workflow.add_conditional_trigger(
+            "AfterCrawl",
+            description="Runs the job once the crawl has succeeded",
+            predicate=glue.Predicate(
+                conditions=[
+                    glue.Condition.crawler(self.crawler.crawler, glue.CrawlerState.SUCCEEDED)
+                ]
+            ),
+            actions=[glue.Action.job(self.job)],
+            start_on_creation=True,
+        )
+        # The L2 gives every trigger an EventBridge batching condition; it applies to EVENT
+        # triggers only (AWS docs), so a conditional trigger is clearer without it.
+        after_crawl = workflow.node.find_child("AfterCrawl")
+        after_crawl.add_property_deletion_override("EventBatchingCondition")
+        return workflow
