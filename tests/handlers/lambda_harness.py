@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,3 +48,12 @@ class FakeLambdaContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return 300_000
+
+
+def emf_documents(stdout: str) -> list[dict]:
+    """The CloudWatch embedded-metric documents Powertools printed (one JSON object a line)."""
+    return [
+        json.loads(line)
+        for line in stdout.splitlines()
+        if line.startswith("{") and '"_aws"' in line
+    ]

@@ -21,6 +21,7 @@ from firehose_events import (
     kinesis_record,
     sequence_number,
 )
+from lambda_harness import emf_documents
 
 NO_METRICS = "ignore:No application metrics to publish"  # a raising invocation counts nothing
 
@@ -53,11 +54,7 @@ def test_metrics_count_each_result(clickstream_transform: ClickstreamTransform, 
     event = firehose_event_of(click("a"), click("b"), click("a"), b"oops", [1])
     capsys.readouterr()
     clickstream_transform.invoke(event)
-    emf = [
-        json.loads(line)
-        for line in capsys.readouterr().out.splitlines()
-        if line.startswith("{") and '"_aws"' in line
-    ]
+    emf = emf_documents(capsys.readouterr().out)
     assert len(emf) == 1
     (directive,) = emf[0]["_aws"]["CloudWatchMetrics"]
     assert directive["Namespace"] == "refarch-test"

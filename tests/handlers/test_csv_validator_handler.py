@@ -11,6 +11,7 @@ import multipart_writer
 import pytest
 from botocore.exceptions import ClientError
 from csv_validator_harness import HEADER, OrdersBuckets, csv_body
+from lambda_harness import emf_documents
 from s3_events import record_for_put, s3_event, sequencer
 
 NO_METRICS = "ignore:No application metrics to publish"  # a raising invocation counts nothing
@@ -316,11 +317,7 @@ def test_metrics_count_each_outcome(orders_buckets, capsys):
     record = put_and_record(orders_buckets, "incoming/o.csv", csv_body(GOOD, GOOD_2, BAD_CURRENCY))
     capsys.readouterr()
     orders_buckets.invoke(s3_event(record))
-    emf = [
-        json.loads(line)
-        for line in capsys.readouterr().out.splitlines()
-        if line.startswith("{") and '"_aws"' in line
-    ]
+    emf = emf_documents(capsys.readouterr().out)
     assert len(emf) == 1
     (directive,) = emf[0]["_aws"]["CloudWatchMetrics"]
     assert directive["Namespace"] == "refarch-test"

@@ -36,15 +36,10 @@ def edges(dot):
     return found
 
 
-def one(stack, resource_type, prefix):
-    (logical_id,) = (i for i in stack.resources(resource_type) if i.startswith(prefix))
-    return logical_id
-
-
 def test_input_bucket_notifies_the_function_with_its_key_filter(stack, edges):
     label = edges[
-        one(stack, "AWS::S3::Bucket", "InputBucket"),
-        one(stack, "AWS::Lambda::Function", "CsvValidatorFunction"),
+        stack.id_of("AWS::S3::Bucket", "InputBucket"),
+        stack.id_of("AWS::Lambda::Function", "CsvValidatorFunction"),
     ]
     assert "s3:ObjectCreated:*" in label
     assert "prefix incoming/" in label
@@ -53,8 +48,8 @@ def test_input_bucket_notifies_the_function_with_its_key_filter(stack, edges):
 
 def test_function_writes_the_output_bucket_under_its_prefixes(stack, edges):
     label = edges[
-        one(stack, "AWS::Lambda::Function", "CsvValidatorFunction"),
-        one(stack, "AWS::S3::Bucket", "OutputBucket"),
+        stack.id_of("AWS::Lambda::Function", "CsvValidatorFunction"),
+        stack.id_of("AWS::S3::Bucket", "OutputBucket"),
     ]
     assert label.startswith("writes")
     assert "curated/*" in label
@@ -64,8 +59,8 @@ def test_function_writes_the_output_bucket_under_its_prefixes(stack, edges):
 
 def test_function_fails_over_to_its_dead_letter_queue(stack, edges):
     label = edges[
-        one(stack, "AWS::Lambda::Function", "CsvValidatorFunction"),
-        one(stack, "AWS::SQS::Queue", "CsvValidatorDeadLetterQueue"),
+        stack.id_of("AWS::Lambda::Function", "CsvValidatorFunction"),
+        stack.id_of("AWS::SQS::Queue", "CsvValidatorDeadLetterQueue"),
     ]
     assert label.startswith("on failure")
     assert "2 retries" in label
@@ -73,7 +68,7 @@ def test_function_fails_over_to_its_dead_letter_queue(stack, edges):
 
 
 def test_every_alarm_notifies_the_topic_and_watches_its_resource(stack, edges):
-    topic = one(stack, "AWS::SNS::Topic", "AlarmsTopic")
+    topic = stack.id_of("AWS::SNS::Topic", "AlarmsTopic")
     watched = {
         "CsvValidatorErrorsAlarm": "CsvValidatorFunction",
         "CsvValidatorThrottlesAlarm": "CsvValidatorFunction",
@@ -90,9 +85,9 @@ def test_every_alarm_notifies_the_topic_and_watches_its_resource(stack, edges):
 
 
 def test_data_buckets_send_access_logs_to_the_log_bucket(stack, edges):
-    logs = one(stack, "AWS::S3::Bucket", "AccessLogsBucket")
+    logs = stack.id_of("AWS::S3::Bucket", "AccessLogsBucket")
     for bucket, prefix in (("InputBucket", "input/"), ("OutputBucket", "output/")):
-        assert edges[one(stack, "AWS::S3::Bucket", bucket), logs] == f"access logs {prefix}"
+        assert edges[stack.id_of("AWS::S3::Bucket", bucket), logs] == f"access logs {prefix}"
 
 
 def test_plumbing_is_not_drawn(stack, dot):
@@ -114,9 +109,9 @@ def test_plumbing_is_not_drawn(stack, dot):
 
 def test_every_other_resource_is_drawn_with_a_readable_name(stack, dot):
     for logical_id in (
-        one(stack, "AWS::S3::Bucket", "InputBucket"),
-        one(stack, "AWS::Logs::LogGroup", "CsvValidatorLogs"),
-        one(stack, "AWS::KMS::Key", "AlarmsKey"),
+        stack.id_of("AWS::S3::Bucket", "InputBucket"),
+        stack.id_of("AWS::Logs::LogGroup", "CsvValidatorLogs"),
+        stack.id_of("AWS::KMS::Key", "AlarmsKey"),
     ):
         assert f'"{logical_id}" [label=<' in dot
     assert readable_name("CsvValidatorDeadLetterQueue3F370580") == "Csv Validator Dead Letter Queue"

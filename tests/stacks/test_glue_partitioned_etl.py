@@ -7,14 +7,21 @@ AwsSolutions checks as a validation plugin; then it synthesizes once per variant
 
 import importlib.util
 import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_glue as glue
 from cdk_nag import AwsSolutionsChecks
+from template_queries import (
+    Synthesized,
+    actions_on,
+    as_list,
+    getatt,
+    objects_under,
+    ref,
+    statements_of,
+)
 
 from refarch.cdk_app import repo_context
 from refarch.cfn_lint import lint_template
@@ -29,35 +36,6 @@ from refarch.stacks.glue_partitioned_etl import (
 )
 
 STACK_NAME = "GluePartitionedEtl"
-
-
-@dataclass(frozen=True)
-class Synthesized:
-    """One synthesized variant: the template file and its JSON."""
-
-    path: Path
-    json: dict[str, Any]
-
-    def resources(self, resource_type: str) -> dict[str, dict[str, Any]]:
-        return {
-            logical_id: resource
-            for logical_id, resource in self.json["Resources"].items()
-            if resource["Type"] == resource_type
-        }
-
-    def one(self, resource_type: str, prefix: str = "") -> tuple[str, dict[str, Any]]:
-        (found,) = (
-            (logical_id, resource)
-            for logical_id, resource in self.resources(resource_type).items()
-            if logical_id.startswith(prefix)
-        )
-        return found
-
-    def props(self, resource_type: str, prefix: str = "") -> dict[str, Any]:
-        return self.one(resource_type, prefix)[1]["Properties"]
-
-    def id_of(self, resource_type: str, prefix: str = "") -> str:
-        return self.one(resource_type, prefix)[0]
 
 
 def synthesize(outdir: Path, props: GluePartitionedEtlProps | None = None, **context: str):
@@ -105,44 +83,8 @@ def ids(stack):
     }
 
 
-def ref(logical_id):
-    return {"Ref": logical_id}
-
-
-def getatt(logical_id):
-    return {"Fn::GetAtt": [logical_id, "Arn"]}
-
-
 def s3_url(bucket_id, prefix):
     return {"Fn::Join": ["", ["s3://", ref(bucket_id), f"/{prefix}"]]}
-
-
-def objects_under(bucket_id, prefix):
-    return {"Fn::Join": ["", [getatt(bucket_id), f"/{prefix}*"]]}
-
-
-def as_list(value):
-    return value if isinstance(value, list) else [value]
-
-
-def statements_of(synthesized, role_id):
-    """Every statement of the policies attached to a role."""
-    return [
-        statement
-        for policy in synthesized.resources("AWS::IAM::Policy").values()
-        if ref(role_id) in policy["Properties"]["Roles"]
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
-    ]
-
-
-def actions_on(statements, resource):
-    """The actions the statements allow on one exact resource value."""
-    return {
-        action
-        for statement in statements
-        if statement["Effect"] == "Allow" and resource in as_list(statement["Resource"])
-        for action in as_list(statement["Action"])
-    }
 
 
 def glue_arn(resource, *rest):
@@ -161,14 +103,7 @@ def log_group(synthesized, prefix):
 
 
 def test_synthesis_passes_cdk_nag_with_every_acknowledgment_scoped_and_explained(stack):
-    metadata = json.loads(stack.path.with_name(f"{STACK_NAME}.metadata.json").read_text())
-    acknowledgments = {
-        (path, rule): reason
-        for path, entries in metadata.items()
-        for entry in entries
-        if entry["type"] == cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY
-        for rule, reason in entry["data"].items()
-    }
+    acknowledgments = stack.acknowledgments()
     assert acknowledgments
     for (path, rule), reason in acknowledgments.items():
         assert path.count("/") >= 2, f"{rule} acknowledged for a whole stack: {path}"

@@ -4,6 +4,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import Duration
 from aws_cdk.assertions import Template
+from template_queries import actions_on, as_list, getatt, objects_under, statements_of
 
 from refarch.cdk_app import repo_context
 from refarch.constructs import SecureStream, SecureStreamProps
@@ -32,34 +33,25 @@ def fan_out(synth):
     return synth(PATTERN, enhanced_fan_out_consumer="analytics")
 
 
-def one(synthesized, resource_type, prefix):
-    (logical_id,) = (i for i in synthesized.resources(resource_type) if i.startswith(prefix))
-    return logical_id
-
-
 def ids_of(synthesized):
     """Logical ids of the resources the assertions talk about."""
     return {
-        "stream": one(synthesized, "AWS::Kinesis::Stream", "ClickstreamStream"),
-        "key": one(synthesized, "AWS::KMS::Key", "ClickstreamKey"),
-        "delivery": one(synthesized, "AWS::KinesisFirehose::DeliveryStream", "Firehose"),
-        "function": one(synthesized, "AWS::Lambda::Function", "TransformFunction"),
-        "lake": one(synthesized, "AWS::S3::Bucket", "LakeBucket"),
-        "source_role": one(synthesized, "AWS::IAM::Role", "FirehoseSourceRole"),
-        "destination_role": one(synthesized, "AWS::IAM::Role", "FirehoseDestinationRole"),
-        "producer_role": one(synthesized, "AWS::IAM::Role", "ProducerRole"),
-        "delivery_logs": one(synthesized, "AWS::Logs::LogGroup", "FirehoseLogs"),
-        "topic": one(synthesized, "AWS::SNS::Topic", "AlarmsTopic"),
+        "stream": synthesized.id_of("AWS::Kinesis::Stream", "ClickstreamStream"),
+        "key": synthesized.id_of("AWS::KMS::Key", "ClickstreamKey"),
+        "delivery": synthesized.id_of("AWS::KinesisFirehose::DeliveryStream", "Firehose"),
+        "function": synthesized.id_of("AWS::Lambda::Function", "TransformFunction"),
+        "lake": synthesized.id_of("AWS::S3::Bucket", "LakeBucket"),
+        "source_role": synthesized.id_of("AWS::IAM::Role", "FirehoseSourceRole"),
+        "destination_role": synthesized.id_of("AWS::IAM::Role", "FirehoseDestinationRole"),
+        "producer_role": synthesized.id_of("AWS::IAM::Role", "ProducerRole"),
+        "delivery_logs": synthesized.id_of("AWS::Logs::LogGroup", "FirehoseLogs"),
+        "topic": synthesized.id_of("AWS::SNS::Topic", "AlarmsTopic"),
     }
 
 
 @pytest.fixture(scope="module")
 def ids(stack):
     return ids_of(stack)
-
-
-def getatt(logical_id):
-    return {"Fn::GetAtt": [logical_id, "Arn"]}
 
 
 def delivery_props(synthesized):
@@ -69,34 +61,6 @@ def delivery_props(synthesized):
 
 def s3_destination(synthesized):
     return delivery_props(synthesized)["ExtendedS3DestinationConfiguration"]
-
-
-def statements_of(synthesized, role_id):
-    """Every statement of the policies attached to a role."""
-    return [
-        statement
-        for policy in synthesized.resources("AWS::IAM::Policy").values()
-        if {"Ref": role_id} in policy["Properties"]["Roles"]
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
-    ]
-
-
-def as_list(value):
-    return value if isinstance(value, list) else [value]
-
-
-def actions_on(statements, resource):
-    """The actions the statements allow on one exact resource value."""
-    return {
-        action
-        for statement in statements
-        if statement["Effect"] == "Allow" and resource in as_list(statement["Resource"])
-        for action in as_list(statement["Action"])
-    }
-
-
-def objects_under(bucket_id, prefix):
-    return {"Fn::Join": ["", [getatt(bucket_id), f"/{prefix}*"]]}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -312,8 +276,8 @@ def test_parquet_converts_json_with_the_glue_tables_schema(parquet):
             }
         }
     }
-    table_id = one(parquet, "AWS::Glue::Table", "EventsTable")
-    database_id = one(parquet, "AWS::Glue::Database", "Catalog")
+    table_id = parquet.id_of("AWS::Glue::Table", "EventsTable")
+    database_id = parquet.id_of("AWS::Glue::Database", "Catalog")
     schema = conversion["SchemaConfiguration"]
     assert schema["TableName"] == {"Ref": table_id}
     assert schema["DatabaseName"] == {"Ref": database_id}
@@ -326,7 +290,7 @@ def test_parquet_converts_json_with_the_glue_tables_schema(parquet):
 
 
 def test_glue_table_holds_the_transform_output_schema_partitioned_by_hour(parquet):
-    table_id = one(parquet, "AWS::Glue::Table", "EventsTable")
+    table_id = parquet.id_of("AWS::Glue::Table", "EventsTable")
     table = parquet.resources("AWS::Glue::Table")[table_id]["Properties"]["TableInput"]
     columns = {c["Name"]: c["Type"] for c in table["StorageDescriptor"]["Columns"]}
     assert columns == {
@@ -347,7 +311,7 @@ def test_glue_table_holds_the_transform_output_schema_partitioned_by_hour(parque
 
 def test_firehose_may_read_only_the_schema_table_from_the_catalog(parquet):
     ids = ids_of(parquet)
-    table_id = one(parquet, "AWS::Glue::Table", "EventsTable")
+    table_id = parquet.id_of("AWS::Glue::Table", "EventsTable")
     glue = [
         s
         for s in statements_of(parquet, ids["destination_role"])
@@ -597,10 +561,10 @@ def test_outputs_name_what_a_deployer_uses(stack, ids):
 def test_parquet_outputs_the_glue_database_and_table(parquet):
     outputs = parquet.json["Outputs"]
     assert outputs["GlueDatabaseName"]["Value"] == {
-        "Ref": one(parquet, "AWS::Glue::Database", "Catalog")
+        "Ref": parquet.id_of("AWS::Glue::Database", "Catalog")
     }
     assert outputs["GlueTableName"]["Value"] == {
-        "Ref": one(parquet, "AWS::Glue::Table", "EventsTable")
+        "Ref": parquet.id_of("AWS::Glue::Table", "EventsTable")
     }
 
 

@@ -30,21 +30,16 @@ def edges(stack):
     return edges_of(stack)
 
 
-def one(stack, resource_type, prefix):
-    (logical_id,) = (i for i in stack.resources(resource_type) if i.startswith(prefix))
-    return logical_id
-
-
 @pytest.fixture(scope="module")
 def ids(stack):
     return {
-        "stream": one(stack, "AWS::Kinesis::Stream", "ClickstreamStream"),
-        "key": one(stack, "AWS::KMS::Key", "ClickstreamKey"),
-        "delivery": one(stack, "AWS::KinesisFirehose::DeliveryStream", "FirehoseDeliveryStream"),
-        "function": one(stack, "AWS::Lambda::Function", "TransformFunction"),
-        "lake": one(stack, "AWS::S3::Bucket", "LakeBucket"),
-        "delivery_logs": one(stack, "AWS::Logs::LogGroup", "FirehoseLogs"),
-        "topic": one(stack, "AWS::SNS::Topic", "AlarmsTopic"),
+        "stream": stack.id_of("AWS::Kinesis::Stream", "ClickstreamStream"),
+        "key": stack.id_of("AWS::KMS::Key", "ClickstreamKey"),
+        "delivery": stack.id_of("AWS::KinesisFirehose::DeliveryStream", "FirehoseDeliveryStream"),
+        "function": stack.id_of("AWS::Lambda::Function", "TransformFunction"),
+        "lake": stack.id_of("AWS::S3::Bucket", "LakeBucket"),
+        "delivery_logs": stack.id_of("AWS::Logs::LogGroup", "FirehoseLogs"),
+        "topic": stack.id_of("AWS::SNS::Topic", "AlarmsTopic"),
     }
 
 
@@ -103,9 +98,9 @@ def test_plumbing_is_not_drawn(stack, dot):
 def test_parquet_variant_draws_the_schema_table(synth):
     parquet = synth(PATTERN, parquet="true")
     edges = edges_of(parquet)
-    delivery = one(parquet, "AWS::KinesisFirehose::DeliveryStream", "FirehoseDeliveryStream")
-    table = one(parquet, "AWS::Glue::Table", "EventsTable")
-    database = one(parquet, "AWS::Glue::Database", "Catalog")
+    delivery = parquet.id_of("AWS::KinesisFirehose::DeliveryStream", "FirehoseDeliveryStream")
+    table = parquet.id_of("AWS::Glue::Table", "EventsTable")
+    database = parquet.id_of("AWS::Glue::Database", "Catalog")
     assert edges[delivery, table] == ("schema for Parquet", "support")
     assert edges[database, table] == ("holds", "support")
     nodes = {node.id: node for node in diagram_nodes(parquet.json)}
@@ -115,8 +110,8 @@ def test_parquet_variant_draws_the_schema_table(synth):
 
 def test_fan_out_variant_draws_the_consumer(synth):
     fan_out = synth(PATTERN, enhanced_fan_out_consumer="analytics")
-    stream = one(fan_out, "AWS::Kinesis::Stream", "ClickstreamStream")
-    consumer = one(fan_out, "AWS::Kinesis::StreamConsumer", "FanOutConsumer")
+    stream = fan_out.id_of("AWS::Kinesis::Stream", "ClickstreamStream")
+    consumer = fan_out.id_of("AWS::Kinesis::StreamConsumer", "FanOutConsumer")
     assert edges_of(fan_out)[stream, consumer] == ("pushes\n(enhanced fan-out)", "data")
     nodes = {node.id: node for node in diagram_nodes(fan_out.json)}
     assert nodes[consumer].kind.label == "enhanced fan-out consumer"

@@ -21,6 +21,7 @@ from typing import Any
 
 from refarch.local.errors import LocalRunnerError
 from refarch.local.sources.firehose.configuration import FormatConversion
+from refarch.local.sources.firehose.date_patterns import pattern_parts
 
 _INTEGERS = {"tinyint": 8, "smallint": 16, "int": 32, "integer": 32, "bigint": 64}
 _STRINGS = re.compile(r"^(string|varchar(\(\d+\))?|char(\(\d+\))?)$")
@@ -87,30 +88,20 @@ _JODA = {
 def _joda_regex(pattern: str) -> re.Pattern[str]:
     """Compile a Joda-Time pattern (``yyyy-MM-dd'T'HH:mm:ss.SSSZZ``) into a regex with groups."""
     parts: list[str] = []
-    i = 0
-    while i < len(pattern):
-        char = pattern[i]
-        if char == "'":
-            end = pattern.index("'", i + 1)
-            parts.append(re.escape(pattern[i + 1 : end]) if end > i + 1 else "'")
-            i = end + 1
-            continue
-        run = 1
-        while i + run < len(pattern) and pattern[i + run] == char:
-            run += 1
-        if char in _JODA:
+    for part in pattern_parts(pattern):
+        char = part.letter
+        if char is None:
+            parts.append(re.escape(part.text))
+        elif char in _JODA:
             parts.append(f"(?P<{char}>{_JODA[char]})")
         elif char == "Z":
             # Z: +0100; ZZ: +01:00; both accept "Z" for UTC.
             parts.append(r"(?P<Z>Z|[+-]\d{2}:?\d{2})")
-        elif char.isalpha():
+        else:
             raise LocalRunnerError(
                 f"TimestampFormats pattern {pattern!r}: letter {char!r} is not supported by the "
                 "local runner (it parses y, M, d, H, m, s, S and Z)"
             )
-        else:
-            parts.append(re.escape(char * run))
-        i += run
     return re.compile("".join(parts))
 
 

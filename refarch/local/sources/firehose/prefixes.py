@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from refarch.local.errors import LocalRunnerError
+from refarch.local.sources.firehose.date_patterns import pattern_parts
 
 #: The default time prefix Firehose appends to a prefix without expressions.
 DEFAULT_TIME_FORMAT = "yyyy/MM/dd/HH/"
@@ -74,34 +75,26 @@ def format_timestamp(pattern: str, moment: datetime) -> str:
         '2024-06-01T09'
     """
     out: list[str] = []
-    i = 0
-    while i < len(pattern):
-        char = pattern[i]
-        if char == "'":
-            end = pattern.find("'", i + 1)
-            if end == -1:
-                raise PrefixError(f"unterminated quote in timestamp pattern {pattern!r}")
-            out.append(pattern[i + 1 : end] if end > i + 1 else "'")
-            i = end + 1
-            continue
-        run = 1
-        while i + run < len(pattern) and pattern[i + run] == char:
-            run += 1
-        if char in _FIELDS:
+    try:
+        parts = list(pattern_parts(pattern))
+    except ValueError as exc:
+        raise PrefixError(f"unterminated quote in timestamp pattern {pattern!r}") from exc
+    for part in parts:
+        char, run = part.letter, part.width
+        if char is None:
+            out.append(part.text)
+        elif char in _FIELDS:
             value = getattr(moment, _FIELDS[char])
             if char == "y" and run == 2:
                 value %= 100
             out.append(f"{value:0{run}d}")
         elif char == "S":
             out.append(f"{moment.microsecond:06d}"[:run].ljust(run, "0"))
-        elif char.isalpha():
+        else:
             raise PrefixError(
                 f"timestamp pattern letter {char!r} in {pattern!r} is not supported by the local "
                 "runner (it renders y, M, d, H, m, s and S)"
             )
-        else:
-            out.append(char * run)
-        i += run
     return "".join(out)
 
 
