@@ -29,7 +29,9 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# The Glue pattern's local run starts Spark, which needs a Java runtime (a system package).
 demo: install
+	command -v java >/dev/null || (apt-get update && apt-get install -y default-jre-headless)
 	$(BIN)/refarch synth --all
 	$(BIN)/refarch demo --all
 

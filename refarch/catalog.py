@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from aws_cdk import Stack
 
+from refarch.stacks.glue_partitioned_etl import GluePartitionedEtlStack
 from refarch.stacks.s3_event_processing import S3EventProcessingStack
 from refarch.stacks.stream_to_lake import StreamToLakeStack
 
@@ -67,6 +68,28 @@ PATTERNS: tuple[Pattern, ...] = (
             '004/DE §"Kinesis Data Streams -IteratorAgeMilliseconds"',
             '004/DE §"Athena — MSK Repair"',
             '004/DE §"Parquet v/s ORC"',
+        ),
+    ),
+    Pattern(
+        id="glue-partitioned-etl",
+        stack_name="GluePartitionedEtl",
+        stack_class=GluePartitionedEtlStack,
+        title="Glue crawler + Spark ETL with partitions",
+        summary=(
+            "A Glue workflow crawls new raw JSON folders, then a bookmarked PySpark job writes "
+            "valid events as Snappy Parquet partitioned by day, quarantines bad rows with a "
+            "reason and registers the new partitions; Athena queries them through a "
+            "cost-capped workgroup."
+        ),
+        seeds=(
+            "000:L4068-4115",
+            "000:L4215-4271",
+            "000:L4330-4360",
+            "000:L3911-4018",
+            "000:L4475-4525",
+            '004/DE §"AWS Glue"',
+            '004/DE §"AWS Glue- Flex"',
+            '004/DE §"Athena — MSK Repair"',
         ),
     ),
 )

@@ -17,6 +17,12 @@ custom-resource providers) is hidden. Edges come from the template's own wiring:
 - Firehose: source stream -> delivery stream -> destination bucket (the data flow), delivery
   stream <-> its transform Lambda (a synchronous call, with its buffer and retries), its Glue
   schema table and error log group; a stream's enhanced fan-out consumers and KMS key.
+- Glue: a job's arguments naming buckets and tables (bucket -> job -> bucket for the data,
+  labelled from the job role's IAM statements; job -> table for the catalog update); a
+  crawler's S3 targets and database; workflow triggers (schedule -> crawler -> condition ->
+  job); security configurations and the log groups Glue names after a job's or crawler's role.
+- EventBridge rules: rule -> what its event pattern names ("watches"), -> its targets, and
+  -> its dead-letter queue. An Athena workgroup -> the bucket of its query results.
 
 `diagram_dot` is a pure function of the template, and its output is sorted, so regenerating an
 unchanged stack rewrites an identical file. `render_svg` runs Graphviz's ``dot``.
@@ -88,6 +94,10 @@ KINDS: dict[str, Kind] = {
     "AWS::Glue::Crawler": Kind("Glue crawler", "box", *_ANALYTICS, style="rounded,filled"),
     "AWS::Glue::Job": Kind("Glue job", "box", *_ANALYTICS, style="rounded,filled"),
     "AWS::Glue::Trigger": Kind("Glue trigger", "cds", *_ANALYTICS),
+    "AWS::Glue::Workflow": Kind("Glue workflow", "octagon", *_ANALYTICS),
+    "AWS::Glue::SecurityConfiguration": Kind(
+        "Glue security configuration", "component", *_SECURITY
+    ),
     "AWS::Athena::WorkGroup": Kind("Athena workgroup", "box", *_ANALYTICS),
     "AWS::DynamoDB::Table": Kind("DynamoDB table", "cylinder", *_DATABASE),
     "AWS::SageMaker::Model": Kind("SageMaker model", "box", *_ML),
@@ -123,6 +133,10 @@ EDGE_STYLES: dict[str, str] = {
     "data": 'color="#232f3e", penwidth=1.6',
     # A synchronous call whose result comes back (Firehose -> its transform): off the main row.
     "call": 'color="#232f3e", penwidth=1.1, dir=both',
+    # What starts what (Glue triggers): orchestration, not data.
+    "control": 'color="#693cc5", penwidth=1.1',
+    # Metadata written to or read from a data catalog (tables, partitions).
+    "catalog": 'color="#693cc5", style=dashed',
     "failure": 'color="#bd0816", style=dashed',
     "monitor": 'color="#b0084d", style=dotted',
     "support": 'color="#879196", style=dashed, arrowsize=0.6',
@@ -215,8 +229,16 @@ def _of_type(resources: Mapping[str, Any], *types: str) -> Iterator[tuple[str, M
             yield logical_id, resources[logical_id]
 
 
+_PROVIDER_PARTS = ("AWS::Lambda::Function", "AWS::StepFunctions::StateMachine")
+
+
 def _providers(resources: Mapping[str, Any]) -> set[str]:
-    """Functions backing custom resources (CDK's notification handler, auto-delete, ...)."""
+    """What backs custom resources (CDK's notification handler, auto-delete, ...).
+
+    The function a custom resource's ``ServiceToken`` names and, for CDK's provider framework,
+    what that function names in its environment (the user handlers, the waiter state machine)
+    and the functions the waiter's definition names; then the log groups of all of these.
+    """
     found: set[str] = set()
     for resource in resources.values():
         resource_type = resource.get("Type", "")
@@ -224,6 +246,21 @@ def _providers(resources: Mapping[str, Any]) -> set[str]:
             "AWS::CloudFormation::CustomResource"
         ):
             found.update(references(_props(resource).get("ServiceToken")))
+    pending = sorted(found)
+    while pending:
+        props = _props(resources.get(pending.pop(), {}))
+        linked = references((props.get("Environment") or {}).get("Variables"))
+        linked |= references(props.get("DefinitionString")) | references(props.get("Definition"))
+        for target in sorted(linked - found):
+            if resources.get(target, {}).get("Type") in _PROVIDER_PARTS:
+                found.add(target)
+                pending.append(target)
+    for logical_id, resource in _of_type(resources, "AWS::Logs::LogGroup"):
+        if references(_props(resource).get("LogGroupName")) & found:
+            found.add(logical_id)
+    for logical_id in sorted(found):
+        log_config = _props(resources.get(logical_id, {})).get("LoggingConfig") or {}
+        found.update(references(log_config.get("LogGroup")) & set(resources))
     return found
 
 
@@ -321,6 +358,21 @@ def _details(resource_type: str, resource: Mapping[str, Any]) -> tuple[str, ...]
         return _delivery_stream_details(props)
     if resource_type == "AWS::Glue::Table":
         return _glue_table_details(props)
+    if resource_type == "AWS::Glue::Job":
+        return _glue_job_details(props)
+    if resource_type == "AWS::Glue::Crawler":
+        return _crawler_details(props)
+    if resource_type == "AWS::Glue::Trigger":
+        return _trigger_details(props)
+    if resource_type == "AWS::Glue::Workflow" and "MaxConcurrentRuns" in props:
+        runs = props["MaxConcurrentRuns"]
+        return ("one run at a time" if runs == 1 else f"up to {runs} runs at a time",)
+    if resource_type == "AWS::Glue::SecurityConfiguration":
+        return _security_configuration_details(props)
+    if resource_type == "AWS::Athena::WorkGroup":
+        return _workgroup_details(props)
+    if resource_type == "AWS::Events::Rule":
+        return _rule_details(props)
     return ()
 
 
@@ -370,6 +422,122 @@ def _glue_table_details(props: Mapping[str, Any]) -> tuple[str, ...]:
     return (" · ".join(details),)
 
 
+def _bytes(size: int) -> str:
+    for unit, scale in (("TiB", 1024**4), ("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if size >= scale and size % scale == 0:
+            return f"{size // scale} {unit}"
+    return f"{size:,} bytes"
+
+
+def _glue_job_details(props: Mapping[str, Any]) -> tuple[str, ...]:
+    arguments = props.get("DefaultArguments") or {}
+    capacity = (
+        f"{props['NumberOfWorkers']} {props.get('WorkerType', '?')} workers"
+        if "NumberOfWorkers" in props
+        else f"{props.get('MaxCapacity', '?')} DPU"
+    )
+    execution = str(props.get("ExecutionClass", "STANDARD")).capitalize()
+    if str(arguments.get("--enable-auto-scaling", "")).lower() == "true":
+        execution += ", auto scaling"
+    features = []
+    if arguments.get("--job-bookmark-option") == "job-bookmark-enable":
+        features.append("bookmarks")
+    if "Timeout" in props:
+        features.append(f"timeout {_duration(int(props['Timeout']) * 60)}")
+    if "MaxRetries" in props:
+        retries = int(props["MaxRetries"])
+        features.append(f"{retries} retr{'y' if retries == 1 else 'ies'}")
+    first = f"Glue {props.get('GlueVersion', '?')} · {capacity} ({execution})"
+    return (first, " · ".join(features)) if features else (first,)
+
+
+def _crawler_details(props: Mapping[str, Any]) -> tuple[str, ...]:
+    recrawl = (props.get("RecrawlPolicy") or {}).get("RecrawlBehavior", "CRAWL_EVERYTHING")
+    policy = props.get("SchemaChangePolicy") or {}
+    first = ["new folders only" if recrawl == "CRAWL_NEW_FOLDERS_ONLY" else "every folder"]
+    if policy.get("UpdateBehavior") == "LOG":
+        first.append("schema changes logged")
+    second = []
+    if props.get("TablePrefix"):
+        second.append(f"tables {props['TablePrefix']}*")
+    exclusions = sum(
+        len(target.get("Exclusions") or [])
+        for target in (props.get("Targets") or {}).get("S3Targets") or []
+    )
+    if exclusions:
+        second.append(f"{exclusions} exclusions")
+    return (" · ".join(first), *([" · ".join(second)] if second else []))
+
+
+def _trigger_details(props: Mapping[str, Any]) -> tuple[str, ...]:
+    trigger_type = props.get("Type", "")
+    if trigger_type == "SCHEDULED":
+        return (str(props.get("Schedule", "scheduled")),)
+    return (str(trigger_type).lower().replace("_", " "),) if trigger_type else ()
+
+
+def _security_configuration_details(props: Mapping[str, Any]) -> tuple[str, ...]:
+    configuration = props.get("EncryptionConfiguration") or {}
+    s3 = {str(e.get("S3EncryptionMode", "")) for e in configuration.get("S3Encryptions") or []} - {
+        "",
+        "DISABLED",
+    }
+    kms = [
+        name
+        for name, key, mode in (
+            ("logs", "CloudWatchEncryption", "CloudWatchEncryptionMode"),
+            ("bookmarks", "JobBookmarksEncryption", "JobBookmarksEncryptionMode"),
+        )
+        if (configuration.get(key) or {}).get(mode, "DISABLED") != "DISABLED"
+    ]
+    parts = [f"S3 {'/'.join(sorted(s3))}"] if s3 else []
+    if kms:
+        parts.append(f"{', '.join(kms)} KMS")
+    return (" · ".join(parts),) if parts else ()
+
+
+def _workgroup_details(props: Mapping[str, Any]) -> tuple[str, ...]:
+    configuration = props.get("WorkGroupConfiguration") or {}
+    first = []
+    if configuration.get("EnforceWorkGroupConfiguration"):
+        first.append("settings enforced")
+    encryption = (
+        (configuration.get("ResultConfiguration") or {}).get("EncryptionConfiguration") or {}
+    ).get("EncryptionOption")
+    if encryption:
+        first.append(f"results {str(encryption).replace('_', '-')}")
+    details = [" · ".join(first)] if first else []
+    if "BytesScannedCutoffPerQuery" in configuration:
+        cutoff = _bytes(int(configuration["BytesScannedCutoffPerQuery"]))
+        details.append(f"scan limit {cutoff} per query")
+    return tuple(details)
+
+
+def _rule_details(props: Mapping[str, Any]) -> tuple[str, ...]:
+    pattern = props.get("EventPattern") or {}
+    if not isinstance(pattern, Mapping):
+        return ()
+    details = [", ".join(str(t) for t in _as_list(pattern.get("detail-type") or []))]
+    states = (pattern.get("detail") or {}).get("state") if isinstance(pattern, Mapping) else None
+    if states:
+        details.append("state " + ", ".join(str(s) for s in _as_list(states)))
+    if "ScheduleExpression" in props:
+        details.append(str(props["ScheduleExpression"]))
+    return tuple(d for d in details if d)
+
+
+def _partition_indexes(resources: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Table -> the names of its partition indexes (created through a custom resource by CDK)."""
+    indexes: dict[str, list[str]] = {}
+    for _, resource in sorted(resources.items()):
+        if resource.get("Type", "").endswith("PartitionIndex"):
+            props = _props(resource)
+            table = _reference(props.get("TableName"), resources)
+            if table:
+                indexes.setdefault(table, []).append(str(props.get("IndexName", "")))
+    return indexes
+
+
 def _kind(resource_type: str) -> Kind:
     if resource_type in KINDS:
         return KINDS[resource_type]
@@ -381,12 +549,18 @@ def diagram_nodes(template: Template) -> list[Node]:
     """The resources worth drawing, sorted by logical id."""
     resources = template.get("Resources", {})
     providers = _providers(resources)
+    indexes = _partition_indexes(resources)
     return [
         Node(
             id=logical_id,
             name=readable_name(logical_id),
             kind=_kind(resource["Type"]),
-            details=_details(resource["Type"], resource),
+            details=_details(resource["Type"], resource)
+            + (
+                ("partition index " + ", ".join(indexes[logical_id]),)
+                if logical_id in indexes
+                else ()
+            ),
         )
         for logical_id, resource in sorted(resources.items())
         if not _is_hidden(logical_id, resource, providers)
@@ -461,10 +635,24 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _access_label(statements: list[Mapping[str, Any]], target: str) -> str | None:
-    """The access IAM grants on the target: "writes" or "reads", plus the key patterns."""
+@dataclass(frozen=True)
+class _Access:
+    """What a role's IAM statements allow on one resource."""
+
+    writes: bool
+    reads: bool
+    write_patterns: frozenset[str]
+    """Key patterns of the write grants on the resource (``curated/*``)."""
+    read_patterns: frozenset[str]
+    write_actions: frozenset[str]
+    """The write actions, without their service prefix (``CreatePartition``)."""
+
+
+def _access(statements: list[Mapping[str, Any]], target: str) -> _Access:
+    """Read and write grants on the target, with their key patterns (from ``Fn::Join`` ARNs)."""
     writes = reads = False
-    patterns: set[str] = set()
+    patterns: dict[bool, set[str]] = {True: set(), False: set()}
+    write_actions: set[str] = set()
     for statement in statements:
         if statement.get("Effect", "Allow") != "Allow":
             continue
@@ -472,16 +660,32 @@ def _access_label(statements: list[Mapping[str, Any]], target: str) -> str | Non
         if not on_target:
             continue
         actions = [str(a).split(":", 1)[-1] for a in _as_list(statement.get("Action"))]
-        is_write = any(a.startswith(_WRITE_VERBS) for a in actions)
+        # ``BatchCreatePartition`` creates, like ``CreatePartition``.
+        written = [a for a in actions if a.removeprefix("Batch").startswith(_WRITE_VERBS)]
+        is_write = bool(written)
         writes, reads = writes or is_write, reads or not is_write
-        if is_write:
-            for resource in on_target:
-                parts = resource.get("Fn::Join", ["", []])[1] if isinstance(resource, dict) else []
-                patterns.update(p.lstrip("/") for p in parts if isinstance(p, str) and p != "")
-    if not (writes or reads):
+        write_actions.update(written)
+        for resource in on_target:
+            parts = resource.get("Fn::Join", ["", []])[1] if isinstance(resource, dict) else []
+            patterns[is_write].update(
+                p.lstrip("/") for p in parts if isinstance(p, str) and p != ""
+            )
+    return _Access(
+        writes=writes,
+        reads=reads,
+        write_patterns=frozenset(patterns[True]),
+        read_patterns=frozenset(p for p in patterns[False] if ":" not in p),
+        write_actions=frozenset(write_actions),
+    )
+
+
+def _access_label(statements: list[Mapping[str, Any]], target: str) -> str | None:
+    """The access IAM grants on the target: "writes" or "reads", plus the key patterns."""
+    access = _access(statements, target)
+    if not (access.writes or access.reads):
         return None
-    verb = "writes" if writes else "reads"
-    return f"{verb} {', '.join(sorted(patterns))}".rstrip()
+    verb = "writes" if access.writes else "reads"
+    return f"{verb} {', '.join(sorted(access.write_patterns))}".rstrip()
 
 
 def _environment_edges(resources: Mapping[str, Any], shown: set[str]) -> Iterator[Edge]:
@@ -654,6 +858,143 @@ def _static_folders(prefix: str) -> str:
     return fixed[: fixed.rfind("/") + 1]
 
 
+#: Job arguments Glue itself reads that name scratch space, not the job's data.
+_GLUE_SCRATCH_ARGUMENTS = frozenset({"--TempDir", "--spark-event-logs-path"})
+
+
+def _s3_prefix(value: Any) -> str:
+    """The key prefix of an ``s3://bucket/prefix/`` value built with ``Fn::Join``: ``prefix/``."""
+    parts = value.get("Fn::Join", ["", []])[1] if isinstance(value, Mapping) else []
+    return "".join(p for p in parts[2:] if isinstance(p, str)).lstrip("/")
+
+
+def _glue_job_edges(resources: Mapping[str, Any], shown: set[str]) -> Iterator[Edge]:
+    """A job's arguments naming buckets and tables: the data it reads and writes, its catalog."""
+    for logical_id, resource in _of_type(resources, "AWS::Glue::Job"):
+        props = _props(resource)
+        role = _reference(props.get("Role"), resources)
+        statements = _role_statements(resources, role)
+        named: dict[str, list[str]] = {}
+        for name, value in sorted((props.get("DefaultArguments") or {}).items()):
+            for target in sorted(references(value) & shown - {logical_id}):
+                named.setdefault(target, []).append(name)
+        tables = {t for t in named if resources[t]["Type"] == "AWS::Glue::Table"}
+        databases_of_tables = {
+            _reference(_props(resources[t]).get("DatabaseName"), resources) for t in tables
+        }
+        for target, names in sorted(named.items()):
+            target_type = resources[target]["Type"]
+            arguments = f"({', '.join(names)})"
+            access = _access(statements, target)
+            if target_type == "AWS::S3::Bucket":
+                if set(names) <= _GLUE_SCRATCH_ARGUMENTS:
+                    prefixes = ", ".join(sorted(access.write_patterns))
+                    yield Edge(
+                        logical_id, target, f"temporary files {prefixes}\n{arguments}", "support"
+                    )
+                elif access.writes:
+                    prefixes = ", ".join(sorted(access.write_patterns))
+                    yield Edge(logical_id, target, f"writes {prefixes}\n{arguments}", "data")
+                else:
+                    prefixes = ", ".join(sorted(access.read_patterns))
+                    yield Edge(target, logical_id, f"read {prefixes}\n{arguments}", "data")
+            elif target_type == "AWS::Glue::Table":
+                if any("Partition" in a for a in access.write_actions):
+                    verb = "adds partitions"
+                else:
+                    verb = "updates" if access.writes else "reads"
+                yield Edge(logical_id, target, f"{verb}\n{arguments}", "catalog")
+            elif target not in databases_of_tables:
+                yield Edge(logical_id, target, f"uses\n{arguments}", "catalog")
+
+
+def _glue_catalog_edges(resources: Mapping[str, Any], shown: set[str]) -> Iterator[Edge]:
+    """Crawlers: bucket -> crawler -> database. Security configurations and Glue's log groups."""
+    for logical_id, resource in _of_type(resources, "AWS::Glue::Crawler"):
+        props = _props(resource)
+        recrawl = (props.get("RecrawlPolicy") or {}).get("RecrawlBehavior")
+        for target in (props.get("Targets") or {}).get("S3Targets") or []:
+            bucket = _reference(target.get("Path"), resources)
+            if bucket in shown:
+                label = f"crawls {_s3_prefix(target.get('Path'))}".rstrip()
+                if recrawl == "CRAWL_NEW_FOLDERS_ONLY":
+                    label += "\n(new folders)"
+                yield Edge(bucket, logical_id, label, "catalog")
+        database = _reference(props.get("DatabaseName"), resources)
+        if database in shown:
+            prefix = f" {props['TablePrefix']}*" if props.get("TablePrefix") else ""
+            yield Edge(logical_id, database, f"creates tables{prefix}", "catalog")
+    runners = [
+        (logical_id, resource, key)
+        for resource_type, key in (
+            ("AWS::Glue::Job", "SecurityConfiguration"),
+            ("AWS::Glue::Crawler", "CrawlerSecurityConfiguration"),
+        )
+        for logical_id, resource in _of_type(resources, resource_type)
+    ]
+    log_groups = list(_of_type(resources, "AWS::Logs::LogGroup"))
+    for logical_id, resource, key in runners:
+        props = _props(resource)
+        configuration = _reference(props.get(key), resources)
+        if configuration in shown:
+            yield Edge(logical_id, configuration, "security configuration", "support")
+        # With encrypted logs, Glue names a run's log groups after its role (AWS docs).
+        role = _reference(props.get("Role"), resources)
+        continuous = (
+            str((props.get("DefaultArguments") or {}).get("--enable-continuous-cloudwatch-log"))
+            == "true"
+        )
+        for group_id, group in log_groups:
+            name = _props(group).get("LogGroupName")
+            if role and role in references(name):
+                yield Edge(logical_id, group_id, "logs", "support")
+            elif continuous and "/aws-glue/jobs/logs-v2" in str(name):
+                yield Edge(logical_id, group_id, "continuous logs", "support")
+    for logical_id, resource in _of_type(resources, "AWS::Glue::SecurityConfiguration"):
+        for key in sorted(references(_props(resource).get("EncryptionConfiguration")) & shown):
+            yield Edge(logical_id, key, "encrypted with", "support")
+
+
+def _glue_trigger_edges(resources: Mapping[str, Any], shown: set[str]) -> Iterator[Edge]:
+    """Workflow -> its triggers; a trigger's conditions -> trigger -> what it starts."""
+    for logical_id, resource in _of_type(resources, "AWS::Glue::Trigger"):
+        props = _props(resource)
+        workflow = _reference(props.get("WorkflowName"), resources)
+        if workflow in shown:
+            yield Edge(workflow, logical_id, "holds", "support")
+        for action in props.get("Actions") or []:
+            for target in sorted(references(action) & shown):
+                yield Edge(logical_id, target, "starts", "control")
+        for condition in (props.get("Predicate") or {}).get("Conditions") or []:
+            state = condition.get("State") or condition.get("CrawlState") or ""
+            for source in sorted(references(condition) & shown):
+                yield Edge(source, logical_id, f"when {str(state).lower()}".rstrip(), "control")
+
+
+def _rule_and_query_edges(resources: Mapping[str, Any], shown: set[str]) -> Iterator[Edge]:
+    """EventBridge rules: what they watch, notify and fail over to; workgroup results."""
+    for logical_id, resource in _of_type(resources, "AWS::Events::Rule"):
+        props = _props(resource)
+        for target in sorted(references(props.get("EventPattern")) & shown):
+            yield Edge(logical_id, target, "watches", "monitor")
+        for target in props.get("Targets") or []:
+            destination = _reference(target.get("Arn"), resources)
+            if destination in shown:
+                yield Edge(logical_id, destination, "notifies", "monitor")
+            dead_letters = _reference((target.get("DeadLetterConfig") or {}).get("Arn"), resources)
+            if dead_letters in shown:
+                yield Edge(logical_id, dead_letters, "undelivered events", "failure")
+    for logical_id, resource in _of_type(resources, "AWS::Athena::WorkGroup"):
+        results = (
+            (_props(resource).get("WorkGroupConfiguration") or {}).get("ResultConfiguration") or {}
+        ).get("OutputLocation")
+        bucket = _reference(results, resources)
+        if bucket in shown:
+            yield Edge(
+                logical_id, bucket, f"query results {_s3_prefix(results)}".rstrip(), "support"
+            )
+
+
 def diagram_edges(template: Template) -> list[Edge]:
     """Every relationship the template states between drawn resources, sorted."""
     resources = template.get("Resources", {})
@@ -668,6 +1009,10 @@ def diagram_edges(template: Template) -> list[Edge]:
             *_support_edges(resources, shown),
             *_event_source_edges(resources, shown),
             *_firehose_edges(resources, shown),
+            *_glue_job_edges(resources, shown),
+            *_glue_catalog_edges(resources, shown),
+            *_glue_trigger_edges(resources, shown),
+            *_rule_and_query_edges(resources, shown),
         )
         if edge.source in shown and edge.target in shown
     }
@@ -747,8 +1092,8 @@ def _flow(nodes: list[Node], edges: list[Edge]) -> list[str]:
 def _producers(template: Template, edges: list[Edge]) -> list[str]:
     """Buckets and streams whose data comes from outside the stack.
 
-    A bucket that triggers a notification, or a stream that is read, and that nothing in the
-    stack writes to.
+    A bucket that triggers a notification or that a Glue job reads, or a stream that is read,
+    and that nothing in the stack writes to.
     """
     resources = template.get("Resources", {})
     written = {e.target for e in edges if e.kind == "data"}
@@ -761,6 +1106,10 @@ def _producers(template: Template, edges: list[Edge]) -> list[str]:
             and (
                 (e.label.startswith("s3:") and resources[e.source]["Type"] == "AWS::S3::Bucket")
                 or resources[e.source]["Type"] == "AWS::Kinesis::Stream"
+                or (
+                    resources[e.source]["Type"] == "AWS::S3::Bucket"
+                    and resources[e.target]["Type"] == "AWS::Glue::Job"
+                )
             )
         }
     )

@@ -7,17 +7,17 @@ with ``--extra-py-files``); this script only does what needs Glue:
   applies and a run reads only the files added since the last committed run (seed 000:L4215:
   "job bookmarks for tracking progress"; the job needs ``--job-bookmark-option
   job-bookmark-enable``);
-- writes curated rows with the Data Catalog sink: ``partitionKeys`` lays them out as
-  ``year=/month=/day=``, and ``enableUpdateCatalog`` with ``updateBehavior="UPDATE_IN_DATABASE"``
-  adds each new partition to the curated table as it is written, no crawler run needed. That is
-  the sink option "Create a table in the Data Catalog and on subsequent runs, update the schema
-  and add new partitions" (seed 000:L4265-4271); the catalog update needs the ``glueparquet``
-  format for Parquet (AWS docs);
+- writes curated rows as Snappy Parquet under ``year=/month=/day=`` (``partitionBy`` on the
+  partition keys, the same writer the local run uses), then registers each new day in the
+  curated table (``curated_catalog``): the Data Catalog option "keep existing schema and add new
+  partitions" (seed 000:L4265-4271), so a day is queryable when the run ends, with no crawler
+  over the curated zone;
 - commits the job last, which saves the bookmark: a run that fails earlier is read again in
   full next time, and the dedupe against the curated table keeps it from writing twice.
 
 Arguments: ``--raw_path``, ``--curated_path``, ``--quarantine_path`` (``s3://`` prefixes),
-``--database`` and ``--table`` (the curated table). ``awsglue`` exists only inside Glue, so it
+``--database`` and ``--table`` (the curated table), ``--exclusions`` (a JSON list of globs of
+raw files that are not data). ``awsglue`` exists only inside Glue, so it
 is imported in ``main``: the module itself imports anywhere, and ``local_run`` does the same
 steps without it.
 """
@@ -28,28 +28,33 @@ import json
 import sys
 from dataclasses import replace
 
-from curated_dataset import quarantine_folder, write_quarantine_json
+import boto3
+from curated_catalog import partition_from_path, register_partitions
+from curated_dataset import quarantine_folder, write_curated_parquet, write_quarantine_json
 from curation import curate_batch
-from event_schema import PARTITION_COLUMNS
 from pyspark.sql import functions as F
 from quality_rules import MALFORMED_JSON
 from raw_records import SOURCE_FILE, fields_from_glue_records
 from run_report import RunReport
 
-JOB_ARGUMENTS = ("raw_path", "curated_path", "quarantine_path", "database", "table")
+JOB_ARGUMENTS = (
+    "raw_path",
+    "curated_path",
+    "quarantine_path",
+    "database",
+    "table",
+    "exclusions",
+)
 """The job's own arguments (``--raw_path`` ...), besides Glue's ``JOB_NAME``."""
 
 READ_CONTEXT = "read_raw_events"
 """The read's ``transformation_ctx``: the key of the bookmark's state. Renaming it resets the
 bookmark (AWS docs), and the next run reads every raw file again."""
 
-WRITE_CONTEXT = "write_curated_events"
-
 
 def main(argv: list[str]) -> None:
     """Run the job once, with Glue's arguments."""
     from awsglue.context import GlueContext
-    from awsglue.dynamicframe import DynamicFrame
     from awsglue.job import Job
     from awsglue.utils import getResolvedOptions
     from pyspark.context import SparkContext
@@ -61,7 +66,13 @@ def main(argv: list[str]) -> None:
 
     raw = glue_context.create_dynamic_frame.from_options(
         connection_type="s3",
-        connection_options={"paths": [args["raw_path"]], "recurse": True},
+        # The crawler's exclusions (a JSON list of globs): manifests and metadata files under
+        # the raw prefix are not data, for the job either.
+        connection_options={
+            "paths": [args["raw_path"]],
+            "recurse": True,
+            "exclusions": args["exclusions"],
+        },
         format="json",
         transformation_ctx=READ_CONTEXT,
     )
@@ -72,18 +83,14 @@ def main(argv: list[str]) -> None:
     files_read = fields.select(SOURCE_FILE).distinct().count()
     curation = curate_batch(fields, args["curated_path"], files_read=files_read)
 
-    sink = glue_context.getSink(
-        connection_type="s3",
-        path=args["curated_path"],
-        enableUpdateCatalog=True,
-        updateBehavior="UPDATE_IN_DATABASE",
-        partitionKeys=list(PARTITION_COLUMNS),
-        transformation_ctx=WRITE_CONTEXT,
-    )
-    sink.setFormat("glueparquet", compression="snappy")
-    sink.setCatalogInfo(catalogDatabase=args["database"], catalogTableName=args["table"])
     if curation.report.rows_curated:
-        sink.writeFrame(DynamicFrame.fromDF(curation.curated, glue_context, "curated"))
+        write_curated_parquet(curation.curated, args["curated_path"])
+        register_partitions(
+            boto3.client("glue"),
+            args["database"],
+            args["table"],
+            [partition_from_path(p) for p in curation.report.partitions_written],
+        )
     if curation.report.quarantined_total:
         write_quarantine_json(curation.quarantined, args["quarantine_path"])
     report = curation.report

@@ -30,8 +30,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,12 +118,34 @@ class FileBookmark:
         return FileBookmark(processed)
 
 
-def list_input_files(root: str | os.PathLike[str]) -> list[InputFile]:
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """A glob of Glue's include/exclude syntax as a regular expression over a relative path.
+
+    ``**`` matches across folder boundaries, ``*`` and ``?`` within one name (AWS docs: crawler
+    include and exclude patterns; the job reader's ``exclusions`` use the same globs).
+
+    Example:
+        >>> bool(glob_regex("**.metadata").fullmatch("2024/05/run.metadata"))
+        True
+        >>> bool(glob_regex("_temporary/*").fullmatch("_temporary/0/part-0"))
+        False
+    """
+    parts = re.split(r"(\*\*|\*|\?)", pattern)
+    translated = {"**": ".*", "*": "[^/]*", "?": "[^/]"}
+    return re.compile("".join(translated.get(part, re.escape(part)) for part in parts))
+
+
+def list_input_files(
+    root: str | os.PathLike[str], exclusions: Sequence[str] = ()
+) -> list[InputFile]:
     """Every data file under ``root``, recursively, sorted by path.
 
     Names starting with ``_`` or ``.`` are skipped, files and folders alike, as Spark and Hadoop
-    skip them (``_SUCCESS`` markers, ``.crc`` checksums, a writer's temporary files).
+    skip them (``_SUCCESS`` markers, ``.crc`` checksums, a writer's temporary files); so are
+    files whose path relative to ``root`` matches one of the ``exclusions`` globs (the job's
+    ``--exclusions``, the crawler's patterns: manifests, metadata files).
     """
+    excluded = [glob_regex(pattern) for pattern in exclusions]
     found = []
     for folder, subfolders, names in os.walk(root):
         subfolders[:] = [name for name in subfolders if not name.startswith(("_", "."))]
@@ -130,6 +153,9 @@ def list_input_files(root: str | os.PathLike[str]) -> list[InputFile]:
             if name.startswith(("_", ".")):
                 continue
             path = Path(folder, name).resolve()
+            relative = Path(folder, name).relative_to(root).as_posix()
+            if any(regex.fullmatch(relative) for regex in excluded):
+                continue
             status = path.stat()
             found.append(InputFile(str(path), status.st_mtime_ns, status.st_size))
     return sorted(found)

@@ -14,6 +14,7 @@ Tests, benchmarks and the local runner call ``run_local``; it does what one Glue
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
 from curated_dataset import write_curated_parquet, write_quarantine_json
 from curation import curate_batch
@@ -31,6 +32,7 @@ def run_local(
     quarantine_dir: PathLike,
     bookmark_file: PathLike,
     spark: SparkSession,
+    exclusions: Sequence[str] = (),
 ) -> RunReport:
     """Process the raw files added since the last run; return what was read and written.
 
@@ -40,13 +42,15 @@ def run_local(
         quarantine_dir: Where rejected rows go, as JSON Lines with their reason.
         bookmark_file: The bookmark (created on the first run; delete it to start over).
         spark: The session to run on (``local_spark.local_session()``).
+        exclusions: Globs of files under ``raw_dir`` that are not data (the job's
+            ``--exclusions``: manifests, metadata files); they are never read.
 
     Example:
         ``run_local("raw", "curated", "quarantine", "bookmark.json", local_session())`` twice:
         the first run reads every file, the second only those added in between.
     """
     bookmark = FileBookmark.load(bookmark_file)
-    new_files = bookmark.unprocessed(list_input_files(raw_dir))
+    new_files = bookmark.unprocessed(list_input_files(raw_dir, exclusions))
     if not new_files:
         return RunReport()
     fields = fields_from_json_lines(read_json_lines(spark, [f.path for f in new_files]))

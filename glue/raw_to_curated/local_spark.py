@@ -12,6 +12,8 @@ same Spark. The settings keep a local run small, quiet and offline:
 
 from __future__ import annotations
 
+import os
+
 from pyspark.sql import SparkSession
 
 LOCAL_SETTINGS = {
@@ -28,6 +30,8 @@ LOCAL_SETTINGS = {
 
 def local_session(app_name: str = "refarch-glue-local") -> SparkSession:
     """Start (or reuse) the local SparkSession; a JVM start costs a few seconds, so share it."""
+    # The driver binds to the loopback anyway; saying so spares the hostname-lookup warning.
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     builder = SparkSession.builder.master("local[2]").appName(app_name)
     for key, value in LOCAL_SETTINGS.items():
         builder = builder.config(key, value)

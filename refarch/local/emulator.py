@@ -28,6 +28,7 @@ from refarch.local.trace import Trace
 
 if TYPE_CHECKING:
     from refarch.local.lambda_runtime.service import LambdaService
+    from refarch.local.sources.events import EventBus
     from refarch.local.sources.firehose import FirehoseService
     from refarch.local.stack import LocalStack
 
@@ -63,14 +64,19 @@ class Emulator:
     firehose: FirehoseService = field(init=False)
     """The delivery streams deployed, each with its shard checkpoints."""
 
+    events: EventBus = field(init=False)
+    """The default event bus: service events matched against the rules, delivered."""
+
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         from refarch.local.lambda_runtime.service import LambdaService
+        from refarch.local.sources.events import EventBus
         from refarch.local.sources.firehose import FirehoseService
 
         self.lambda_service = LambdaService(self)
         self.firehose = FirehoseService(self)
+        self.events = EventBus(self)
 
     def client(self, service: str) -> Any:
         """Return the deployer's client for ``service`` (created once)."""

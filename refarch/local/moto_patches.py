@@ -39,6 +39,12 @@ moto directly see moto as shipped.
    another function): moto runs the function in Docker; here it runs in the emulator's Lambda
    service, in-process, and answers with the handler's result or its error
    (``X-Amz-Function-Error: Unhandled``).
+10. CloudWatch authorization: moto names CloudWatch actions after the signing name
+    (``monitoring:PutMetricData``), so ``cloudwatch:PutMetricData`` in a policy never matches,
+    and it sends no ``cloudwatch:namespace`` condition key. The IAM action names are used, with
+    the request's namespace as the key.
+11. Glue partition indexes: moto has no ``CreatePartitionIndex`` and lists no index; see
+    ``moto_glue``.
 
 Every denial moto's IAM check raises is also recorded (principal, action, resource), so the trace
 can say which call was denied instead of S3's bare "Access Denied".
@@ -50,6 +56,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 from unittest import mock
@@ -58,6 +65,7 @@ from moto.awslambda.exceptions import UnknownLayerVersionException
 from moto.awslambda.models import LambdaBackend, LambdaFunction
 from moto.awslambda.responses import LambdaResponse
 from moto.awslambda.utils import get_backend as lambda_backend
+from moto.cloudwatch.responses import CloudWatchResponse
 from moto.glue.responses import GlueResponse
 from moto.iam.access_control import (
     IAMPolicyStatement,
@@ -74,13 +82,15 @@ from moto.s3.responses import S3Response
 from moto.utilities.utils import get_partition
 from moto.xray.responses import XRayResponse
 
-from refarch.local import moto_resources
+from refarch.local import moto_glue, moto_resources
 from refarch.local.lambda_runtime.layers import identify_layer
 from refarch.local.lambda_runtime.permissions import allows_invoke
 from refarch.local.policy_conditions import as_list, conditions_hold, glob_match
 
 #: The request context of an in-process SDK call: boto3's endpoints are HTTPS.
 REQUEST_CONTEXT: dict[str, str] = {"aws:SecureTransport": "true"}
+#: Service-specific condition keys of the request being authorized (``cloudwatch:namespace``).
+_SERVICE_CONTEXT: ContextVar[dict[str, str] | None] = ContextVar("service_context", default=None)
 
 #: moto's X-Ray action names (the URL path) -> the names IAM policies use.
 XRAY_ACTIONS = {
@@ -138,6 +148,25 @@ def _authorize_xray(self: XRayResponse, resource: str = "*") -> None:
     self._authenticate_and_authorize_action(_XRayRequest, resource)
 
 
+class _CloudWatchRequest(IAMRequest):
+    """A CloudWatch request, named ``cloudwatch:…`` as policies name it (not by its endpoint)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._action = "cloudwatch:" + self._action.split(":", 1)[1]
+
+
+def _authorize_cloudwatch(self: CloudWatchResponse, resource: str = "*") -> None:
+    # PutMetricData's condition key: policies scope it to a namespace (no resource-level
+    # permissions exist for it).
+    namespace = self._get_param("Namespace")
+    token = _SERVICE_CONTEXT.set({"cloudwatch:namespace": namespace} if namespace else {})
+    try:
+        self._authenticate_and_authorize_action(_CloudWatchRequest, resource)
+    finally:
+        _SERVICE_CONTEXT.reset(token)
+
+
 def _trusts(named: Any, caller_arn: str) -> bool:
     """Return True if a trust policy's ``Principal`` names the caller, or the caller's account.
 
@@ -174,7 +203,11 @@ def _statement_result(
         # moto's trust-policy semantics, kept: the caller is not the trusted principal.
         return PermissionResult.DENIED
     conditions = statement.get("Condition")
-    context = {**REQUEST_CONTEXT, **(incoming_condition_values or {})}
+    context = {
+        **REQUEST_CONTEXT,
+        **(_SERVICE_CONTEXT.get() or {}),
+        **(incoming_condition_values or {}),
+    }
     if conditions and not conditions_hold(conditions, context):
         return PermissionResult.NEUTRAL
     if "NotResource" in statement:
@@ -313,6 +346,8 @@ def _moto_service_fixes() -> list[tuple[Any, str, Any, bool]]:
             False,
         ),
         (LambdaBackend, "invoke", _invoke_in_runner, False),
+        (GlueResponse, "create_partition_index", moto_glue.create_partition_index, True),
+        (GlueResponse, "get_partition_indexes", moto_glue.get_partition_indexes, False),
     ]
 
 
@@ -333,6 +368,12 @@ def moto_gap_fixes(denials: list[Denial]) -> Iterator[None]:
             (s3_notifications, "_invoke_awslambda", _lambda_notification_handled_by_runner, False),
             (LogsResponse, "_determine_resource", _log_resource, True),
             (XRayResponse, "_authenticate_and_authorize_normal_action", _authorize_xray, False),
+            (
+                CloudWatchResponse,
+                "_authenticate_and_authorize_normal_action",
+                _authorize_cloudwatch,
+                False,
+            ),
             (IAMPolicyStatement, "is_action_permitted", _statement_result, False),
             (IAMRequestBase, "check_action_permitted", check_and_record, False),
             (LambdaFunction, "_get_layers_data", _layers_data, False),

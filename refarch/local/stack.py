@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from refarch.local.emulator import Emulator
     from refarch.local.sources.firehose import DeliveryStream
+    from refarch.local.sources.glue_job import GlueJobRunner
     from refarch.local.sources.kinesis import KinesisProducer
     from refarch.local.sources.lambda_api import LambdaInvokeSource
     from refarch.local.sources.s3 import S3NotificationSource
@@ -45,6 +46,8 @@ class LocalStack:
     outputs: dict[str, Any] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
     """Resources not created because their ``Condition`` is false, with the condition."""
+
+    _glue_jobs: dict[str, GlueJobRunner] = field(default_factory=dict, repr=False)
 
     def resource(self, name: str) -> LocalResource:
         """Return a resource by logical id, by a unique logical-id prefix, or by physical id.
@@ -101,3 +104,12 @@ class LocalStack:
     def firehose(self, delivery_stream: str) -> DeliveryStream:
         """Return the runner's emulation of a delivery stream (``drain()`` moves the records)."""
         return self.emulator.firehose.delivery_stream(self.physical_id(delivery_stream))
+
+    def glue_job(self, job: str) -> GlueJobRunner:
+        """Return the runner of a Glue job (``run()`` runs its code as its role); one per job."""
+        from refarch.local.sources.glue_job import GlueJobRunner
+
+        name = self.physical_id(job)
+        if name not in self._glue_jobs:
+            self._glue_jobs[name] = GlueJobRunner(self, job)
+        return self._glue_jobs[name]

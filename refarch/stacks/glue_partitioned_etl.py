@@ -5,11 +5,12 @@ crawler that catalogs the new folders (seed 004/DE §"AWS Glue": a crawler captu
 of the data source), then, if the crawl succeeded, a PySpark job that reads the files added
 since its last run (job bookmarks, 000:L4215), writes valid rows as Snappy Parquet under
 ``year=/month=/day=`` and rejected rows under ``quarantine/``, and adds the new partitions to
-the curated table itself (the Data Catalog update option "update the schema and add new
+the curated table itself (the Data Catalog update option "keep existing schema and add new
 partitions", 000:L4265-4271). Athena queries the curated table through a workgroup that
 enforces encrypted results and a per-query scan limit (000:L3911-3955).
 """
 
+import json
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -87,19 +88,9 @@ CONTEXT_WORKERS = "workers"
 CONTEXT_GLUE_VERSION = "glue_version"
 CONTEXT_SCHEDULE = "schedule"
 
-#: What the job does in the Data Catalog: read the curated table, update its schema and add
-#: the partitions it wrote (`enableUpdateCatalog` with `UPDATE_IN_DATABASE`: AWS docs).
-JOB_CATALOG_ACTIONS = (
-    "glue:GetDatabase",
-    "glue:GetTable",
-    "glue:UpdateTable",
-    "glue:GetPartition",
-    "glue:GetPartitions",
-    "glue:BatchGetPartition",
-    "glue:CreatePartition",
-    "glue:BatchCreatePartition",
-    "glue:UpdatePartition",
-)
+#: What the job does in the Data Catalog: read the curated table's definition and add the
+#: partitions it wrote (``curated_catalog.register_partitions``); it never changes the table.
+JOB_CATALOG_ACTIONS = ("glue:GetTable", "glue:BatchCreatePartition")
 
 
 def glue_version_number(version: glue.GlueVersion) -> tuple[int, int]:
@@ -403,6 +394,12 @@ class GluePartitionedEtlStack(Stack):
             # Athena uses the index only with partition filtering on (AWS docs).
             enable_partition_filtering=True,
         )
+        # The L2 marks every table over an encrypted bucket `has_encrypted_data`, which tells
+        # Athena the files are client-side (CSE-KMS) encrypted; these are SSE-S3, which Athena
+        # reads with no table property (Athena docs: tables based on encrypted datasets).
+        table.node.default_child.add_property_deletion_override(
+            "TableInput.Parameters.has_encrypted_data"
+        )
         self._acknowledge_partition_index_provider()
         return table
 
@@ -511,6 +508,9 @@ class GluePartitionedEtlStack(Stack):
             "--quarantine_path": self.curated.bucket.s3_url_for_object(QUARANTINE_PREFIX),
             "--database": self.database.database_name,
             "--table": self.curated_table.table_name,
+            # The files under the raw prefix that are not data, the crawler's list: the job's
+            # reader skips them too (Glue S3 connection option `exclusions`, a JSON list).
+            "--exclusions": json.dumps(list(self.crawler.props.exclusions)),
             # Incremental: each run reads only the raw files added since the last successful
             # one ("job bookmarks for tracking progress", seed 000:L4215).
             "--job-bookmark-option": "job-bookmark-enable",

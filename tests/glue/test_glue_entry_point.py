@@ -1,7 +1,7 @@
 """job.py: importable without awsglue; with a stand-in awsglue, wired as Glue needs it.
 
-The stand-in records what the script asks of Glue (the bookmarked read, the catalog-updating
-sink, the commit) and serves it with local Spark, so the script's own code runs end to end.
+The stand-in records what the script asks of Glue (the bookmarked read, the commit) and serves
+it with local Spark; the Data Catalog is moto's. The script's own code runs end to end.
 """
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ import json
 import sys
 from types import ModuleType, SimpleNamespace
 
+import boto3
 import pytest
+from moto import mock_aws
 from raw_events import event, write_lines
 
 pytestmark = pytest.mark.spark
@@ -20,7 +22,14 @@ def test_job_module_imports_without_awsglue():
     import job
 
     assert "awsglue" not in sys.modules
-    assert job.JOB_ARGUMENTS == ("raw_path", "curated_path", "quarantine_path", "database", "table")
+    assert job.JOB_ARGUMENTS == (
+        "raw_path",
+        "curated_path",
+        "quarantine_path",
+        "database",
+        "table",
+        "exclusions",
+    )
 
 
 class FakeFrame:
@@ -40,41 +49,25 @@ class FakeFrame:
         return FakeFrame(self._df.sparkSession.createDataFrame([], "error string"), self._calls)
 
 
-class FakeSink:
-    """Glue's S3 sink: records its settings, writes partitioned Parquet like glueparquet."""
-
-    def __init__(self, calls, options):
-        self._calls, self.options = calls, options
-        calls.append(("getSink", options))
-
-    def setFormat(self, fmt, **options):
-        self._calls.append(("setFormat", fmt, options))
-
-    def setCatalogInfo(self, catalogDatabase, catalogTableName):
-        self._calls.append(("setCatalogInfo", catalogDatabase, catalogTableName))
-
-    def writeFrame(self, frame):
-        self._calls.append(("writeFrame",))
-        frame.toDF().write.mode("append").partitionBy(*self.options["partitionKeys"]).parquet(
-            self.options["path"]
-        )
-
-
 def fake_awsglue(spark, calls) -> dict[str, ModuleType]:
     """Modules standing in for awsglue.context, .dynamicframe, .job and .utils."""
 
     def from_options(connection_type, connection_options, format, transformation_ctx):
         calls.append(("read", connection_type, format, transformation_ctx, connection_options))
-        df = spark.read.option("recursiveFileLookup", "true").json(connection_options["paths"])
+        from job_bookmark import list_input_files
+
+        # Glue lists the paths recursively and leaves out the excluded files.
+        exclusions = json.loads(connection_options.get("exclusions", "[]"))
+        files = [
+            f.path for p in connection_options["paths"] for f in list_input_files(p, exclusions)
+        ]
+        df = spark.read.json(files)
         return FakeFrame(df, calls)
 
     class GlueContext:
         def __init__(self, spark_context):
             self.spark_session = spark
             self.create_dynamic_frame = SimpleNamespace(from_options=from_options)
-
-        def getSink(self, **options):
-            return FakeSink(calls, options)
 
     class Job:
         def __init__(self, glue_context):
@@ -90,23 +83,33 @@ def fake_awsglue(spark, calls) -> dict[str, ModuleType]:
         pairs = dict(zip(argv[1::2], argv[2::2], strict=True))
         return {name: pairs[f"--{name}"] for name in names}
 
-    class DynamicFrame:
-        @staticmethod
-        def fromDF(df, glue_context, name):
-            return FakeFrame(df, calls)
-
     modules = {name: ModuleType(name) for name in ("awsglue", "awsglue.context", "awsglue.job")}
     modules["awsglue.context"].GlueContext = GlueContext
     modules["awsglue.job"].Job = Job
-    modules["awsglue.dynamicframe"] = ModuleType("awsglue.dynamicframe")
-    modules["awsglue.dynamicframe"].DynamicFrame = DynamicFrame
     modules["awsglue.utils"] = ModuleType("awsglue.utils")
     modules["awsglue.utils"].getResolvedOptions = get_resolved_options
     return modules
 
 
-def test_main_reads_with_the_bookmark_writes_through_the_catalog_sink_then_commits(
-    spark, tmp_path, monkeypatch, capsys
+@pytest.fixture
+def catalog():
+    """moto's Data Catalog with the curated table (partitioned by year/month/day)."""
+    with mock_aws():
+        glue = boto3.client("glue", region_name="us-east-1")
+        glue.create_database(DatabaseInput={"Name": "lake"})
+        glue.create_table(
+            DatabaseName="lake",
+            TableInput={
+                "Name": "events",
+                "PartitionKeys": [{"Name": k, "Type": "string"} for k in ("year", "month", "day")],
+                "StorageDescriptor": {"Location": "s3://lake/curated/"},
+            },
+        )
+        yield glue
+
+
+def test_main_reads_with_the_bookmark_writes_partitions_registers_them_then_commits(
+    spark, tmp_path, monkeypatch, capsys, catalog
 ):
     import job
     from curated_dataset import read_curated, read_quarantine
@@ -115,40 +118,36 @@ def test_main_reads_with_the_bookmark_writes_through_the_catalog_sink_then_commi
     for name, module in fake_awsglue(spark, calls).items():
         monkeypatch.setitem(sys.modules, name, module)
     write_lines(
-        tmp_path / "raw" / "a.json", [event(n) for n in range(5)] + [event(9, event_type="tap")]
+        tmp_path / "raw" / "a.json",
+        [event(n) for n in range(5)] + [event(7, day=1), event(9, event_type="tap")],
     )
     paths = {
         "raw_path": str(tmp_path / "raw"),
         "curated_path": str(tmp_path / "curated"),
         "quarantine_path": str(tmp_path / "quarantine"),
     }
+    write_lines(tmp_path / "raw" / "batch.metadata", [{"not": "data"}])
     argv = ["job.py", "--JOB_NAME", "raw-to-curated", "--database", "lake", "--table", "events"]
     argv += [item for name, value in paths.items() for item in (f"--{name}", value)]
+    argv += ["--exclusions", json.dumps(["**.metadata"])]
 
     job.main(argv)
 
-    steps = [call[0] for call in calls]
-    assert steps == [
-        "init",
-        "read",
-        "resolveChoice",
-        "getSink",
-        "setFormat",
-        "setCatalogInfo",
-        "writeFrame",
-        "commit",
-    ]
-    read = calls[steps.index("read")]
+    assert [call[0] for call in calls] == ["init", "read", "resolveChoice", "commit"]
+    read = calls[1]
     assert read[1:4] == ("s3", "json", job.READ_CONTEXT)
-    assert read[4] == {"paths": [paths["raw_path"]], "recurse": True}
-    sink_options = calls[steps.index("getSink")][1]
-    assert sink_options["enableUpdateCatalog"] is True
-    assert sink_options["updateBehavior"] == "UPDATE_IN_DATABASE"
-    assert sink_options["partitionKeys"] == ["year", "month", "day"]
-    assert calls[steps.index("setFormat")][1] == "glueparquet"
-    assert calls[steps.index("setCatalogInfo")][1:] == ("lake", "events")
-    assert read_curated(spark, paths["curated_path"]).count() == 5
+    assert read[4] == {
+        "paths": [paths["raw_path"]],
+        "recurse": True,
+        "exclusions": json.dumps(["**.metadata"]),
+    }
+    curated = read_curated(spark, paths["curated_path"])
+    assert curated.count() == 6
+    days = {tuple(r) for r in curated.select("year", "month", "day").distinct().collect()}
     assert read_quarantine(spark, paths["quarantine_path"]).count() == 1
+    registered = catalog.get_partitions(DatabaseName="lake", TableName="events")["Partitions"]
+    assert {tuple(p["Values"]) for p in registered} == days
+    assert len(days) == 2
     report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["run_report"]
-    assert (report["files_read"], report["rows_curated"]) == (1, 5)
+    assert (report["files_read"], report["rows_curated"]) == (1, 6)
     assert report["rows_quarantined"] == {"unknown_event_type": 1}

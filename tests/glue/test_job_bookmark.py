@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
-from job_bookmark import FileBookmark, InputFile, list_input_files
+from job_bookmark import FileBookmark, InputFile, glob_regex, list_input_files
 
 
 def touch(path, text="{}\n", mtime_ns=None):
@@ -78,3 +79,35 @@ def test_an_unknown_bookmark_format_is_refused(tmp_path):
     target.write_text(json.dumps({"version": 99, "processed": {}}))
     with pytest.raises(ValueError, match="unknown bookmark format"):
         FileBookmark.load(target)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "path", "excluded"),
+    [
+        ("**.metadata", "run.metadata", True),
+        ("**.metadata", "2024/05/01/run.metadata", True),
+        ("**.manifest", "batch-1/unload.manifest", True),
+        ("**.manifest", "batch-1/events.json", False),
+        ("_temporary/**", "_temporary/0/part-0.json", True),
+        ("**/_temporary/**", "batch-1/_temporary/0/part-0.json", True),
+        ("*.json", "batch-1/events.json", False),  # one `*` stays within a folder name
+        ("*.json", "events.json", True),
+        ("batch-?/*.json", "batch-1/events.json", True),
+        ("batch-?/*.json", "batch-10/events.json", False),
+    ],
+)
+def test_exclusion_globs_follow_glues_syntax(pattern, path, excluded):
+    assert bool(glob_regex(pattern).fullmatch(path)) is excluded
+
+
+def test_listing_leaves_out_files_matching_the_exclusions(tmp_path):
+    for name in ("batch-1/events.json", "batch-1/unload.manifest", "run.metadata", "b.json"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("{}\n")
+
+    listed = list_input_files(tmp_path, ["**.manifest", "**.metadata"])
+
+    assert [Path(f.path).relative_to(tmp_path).as_posix() for f in listed] == [
+        "b.json",
+        "batch-1/events.json",
+    ]

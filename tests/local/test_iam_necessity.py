@@ -1,11 +1,12 @@
 """Every permission the run's roles hold is needed: remove one, and the run hits AccessDenied.
 
-The roles are the ones something assumes during a local run: each Lambda function's execution
-role, each Firehose delivery stream's roles (source, destination, processor) and the roles the
-stack outputs for its producers. Their statements are read from the synthesized template (inline
-policies and managed policy ARNs), not listed by hand, so a grant added to a stack is covered
-here automatically, and one the local run cannot exercise fails this test, for every pattern
-with a local scenario.
+The roles are the ones something assumes during a local run: each Python Lambda function's
+execution role, each Firehose delivery stream's roles (source, destination, processor), each
+Glue job's role and the roles the stack outputs for its producers. (aws-cdk-lib's Node.js
+custom-resource providers are not executed locally, so their generated roles are not covered.)
+Their statements are read from the synthesized template (inline policies and managed policy
+ARNs), not listed by hand, so a grant added to a stack is covered here automatically, and one
+the local run cannot exercise fails this test, for every pattern with a local scenario.
 
 A statement the local runner cannot exercise is listed in ``NOT_EXERCISED`` with the reason; its
 test is a strict xfail, so it fails (XPASS) the day the runner starts to need the statement.
@@ -59,15 +60,17 @@ def _roles_named_in(value, roles):
             yield from _roles_named_in(item, roles)
 
 
+def _runs_locally(resource):
+    if resource["Type"] == "AWS::Lambda::Function":
+        return str(resource["Properties"].get("Runtime", "")).startswith("python")
+    return resource["Type"] in ("AWS::KinesisFirehose::DeliveryStream", "AWS::Glue::Job")
+
+
 def assumed_roles(template):
-    """Roles of Lambda functions and delivery streams, and the roles the stack outputs."""
+    """Roles of Python functions, delivery streams and Glue jobs, and the roles it outputs."""
     resources = template["Resources"]
     roles = {i for i, r in resources.items() if r["Type"] == "AWS::IAM::Role"}
-    assumers = [
-        r["Properties"]
-        for r in resources.values()
-        if r["Type"] in ("AWS::Lambda::Function", "AWS::KinesisFirehose::DeliveryStream")
-    ]
+    assumers = [r["Properties"] for r in resources.values() if _runs_locally(r)]
     outputs = [output["Value"] for output in template.get("Outputs", {}).values()]
     return sorted(
         {role for value in [*assumers, *outputs] for role in _roles_named_in(value, roles)}
@@ -182,3 +185,10 @@ def test_each_permission_is_necessary(pattern_id, role, kind, target, index, act
     # The denied caller is a session of the role that lost the permission.
     role_name = physical_name(assembly.stack_name, role)
     assert any(f"assumed-role/{role_name}/" in d.principal for d in result.denials)
+
+
+def test_the_glue_pattern_covers_its_job_role_only():
+    # The crawler is not run locally (see the guide), and the partition-index provider's roles
+    # are aws-cdk-lib's own: the job's role is the one the local run assumes.
+    template = synthesized("glue-partitioned-etl").template
+    assert [_short(r) for r in assumed_roles(template)] == ["JobRole"]

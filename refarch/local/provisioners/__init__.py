@@ -1,10 +1,12 @@
 """One provisioner per resource type; importing this package registers them all."""
 
 from refarch.local.provisioners import (  # noqa: F401  (imported to register)
+    athena,
     awslambda,
     cdk_metadata,
     cloudwatch,
     custom_resource,
+    events,
     firehose,
     glue,
     iam,
@@ -14,6 +16,7 @@ from refarch.local.provisioners import (  # noqa: F401  (imported to register)
     s3,
     sns,
     sqs,
+    stepfunctions,
 )
 from refarch.local.provisioners.registry import (
     Provisioned,

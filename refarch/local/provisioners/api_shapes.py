@@ -75,3 +75,28 @@ def to_api(request: ProvisionRequest, prop: str, service: str, shape_name: str) 
     if unknown:
         raise UnsupportedPropertyError(request.resource_type, request.logical_id, unknown)
     return converted
+
+
+def request_to_api(
+    request: ProvisionRequest,
+    service: str,
+    shape_name: str,
+    *,
+    exclude: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """Return every property but ``exclude`` converted to the request shape ``shape_name``.
+
+    For resources whose properties are the create call's parameters, member for member
+    (``AWS::Glue::Job`` and ``CreateJob``): each is converted as ``to_api`` converts one.
+
+    Raises:
+        UnsupportedPropertyError: A property (or a member of one) the request does not have.
+    """
+    shape = _SESSION.get_service_model(service).shape_for(shape_name)
+    properties = {k: v for k, v in request.properties.items() if k not in exclude}
+    unknown: list[str] = []
+    converted = _convert(properties, shape, "", unknown)
+    if unknown:
+        names = [name.lstrip(".") for name in unknown]
+        raise UnsupportedPropertyError(request.resource_type, request.logical_id, names)
+    return converted

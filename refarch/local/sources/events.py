@@ -1,0 +1,186 @@
+"""EventBridge's default bus: service events matched against the rules, delivered to targets.
+
+AWS services put their events on the default bus (a Glue job run's ``Glue Job State Change``, a
+model package's ``SageMaker Model Package State Change``); EventBridge matches each against every
+enabled rule's pattern and delivers a copy to each target of a matching rule, as
+``events.amazonaws.com``. The runner does the same with the rules the stack created in moto:
+
+- matching uses moto's ``EventPattern`` (the documented pattern syntax) on the event in the shape
+  AWS documents (``version``, ``id``, ``detail-type``, ``source``, ``account``, ``time``,
+  ``region``, ``resources``, ``detail``);
+- an SNS topic or SQS queue target receives the event if its resource policy lets
+  ``events.amazonaws.com`` publish/send for this rule (``aws:SourceArn``), as in AWS; a Lambda
+  target is invoked asynchronously through the emulator's Lambda service if the function's
+  permission allows it;
+- a delivery the target refuses goes to the target's dead-letter queue when it has one, else it
+  is lost (and reported as such): EventBridge retries, then drops it.
+
+moto's own delivery (``PutEvents`` with its built-in targets) is not used: it evaluates no
+resource policy and runs Lambda targets in Docker.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from moto.events.models import EventPattern
+
+from refarch.local.lambda_runtime.invocation import LostEvent
+from refarch.local.policy_conditions import resource_policy_allows
+
+if TYPE_CHECKING:
+    from refarch.local.emulator import Emulator
+
+EVENTS_PRINCIPAL = "events.amazonaws.com"
+
+
+@dataclass
+class RuleDelivery:
+    """One matched event handed to one target of one rule."""
+
+    rule: str
+    target: str
+    delivered: bool
+    detail: str = ""
+    dead_lettered: bool = False
+
+
+@dataclass
+class PutEvent:
+    """An event put on the bus, and where it went."""
+
+    event: dict[str, Any]
+    deliveries: list[RuleDelivery] = field(default_factory=list)
+
+    @property
+    def matched_rules(self) -> list[str]:
+        """The names of the rules whose pattern matched."""
+        return sorted({d.rule for d in self.deliveries})
+
+
+class EventBus:
+    """The account's default event bus in the emulator."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self._emulator = emulator
+        self.events: list[PutEvent] = []
+
+    def put(
+        self,
+        *,
+        source: str,
+        detail_type: str,
+        detail: dict[str, Any],
+        resources: list[str] | None = None,
+    ) -> PutEvent:
+        """Put one service event on the bus; deliver it to every matching rule's targets."""
+        emu = self._emulator
+        event = {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": detail_type,
+            "source": source,
+            "account": emu.account_id,
+            "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": emu.region,
+            "resources": list(resources or []),
+            "detail": detail,
+        }
+        put = PutEvent(event=event)
+        self.events.append(put)
+        emu.trace.line(f"EventBridge: {source} '{detail_type}' {json.dumps(detail)[:160]}", 2)
+        client = emu.client("events")
+        for rule in client.list_rules()["Rules"]:
+            if rule.get("State") != "ENABLED" or "EventPattern" not in rule:
+                continue
+            if not EventPattern.load(rule["EventPattern"]).matches_event(event):
+                continue
+            targets = client.list_targets_by_rule(Rule=rule["Name"])["Targets"]
+            for target in targets:
+                put.deliveries.append(self._deliver(rule, target, event))
+        if not put.deliveries:
+            emu.trace.line("no rule matched", 3)
+        return put
+
+    def _context(self, rule_arn: str) -> dict[str, str]:
+        return {
+            "aws:SourceArn": rule_arn,
+            "aws:SourceAccount": self._emulator.account_id,
+            "aws:SecureTransport": "true",
+        }
+
+    def _deliver(
+        self, rule: dict[str, Any], target: dict[str, Any], event: dict[str, Any]
+    ) -> RuleDelivery:
+        emu = self._emulator
+        arn = target["Arn"]
+        service = arn.split(":")[2]
+        body = json.dumps(event)
+        delivery = RuleDelivery(rule=rule["Name"], target=arn, delivered=False)
+        if service == "sns":
+            policy = (
+                emu.client("sns").get_topic_attributes(TopicArn=arn)["Attributes"].get("Policy")
+            )
+            if policy and resource_policy_allows(
+                policy,
+                action="sns:Publish",
+                principal=EVENTS_PRINCIPAL,
+                context=self._context(rule["Arn"]),
+            ):
+                emu.client("sns").publish(TopicArn=arn, Message=body)
+                delivery.delivered = True
+            else:
+                delivery.detail = f"the topic's policy does not let {EVENTS_PRINCIPAL} publish"
+        elif service == "sqs":
+            delivery.delivered = self._send_to_queue(arn, body, rule["Arn"])
+            if not delivery.delivered:
+                delivery.detail = f"the queue's policy does not let {EVENTS_PRINCIPAL} send"
+        elif service == "lambda":
+            if emu.lambda_service.allows_invoke(
+                arn,
+                principal=EVENTS_PRINCIPAL,
+                source_arn=rule["Arn"],
+                source_account=emu.account_id,
+            ):
+                emu.lambda_service.invoke_async(
+                    arn, event, source=f"EventBridge rule {rule['Name']}"
+                )
+                delivery.delivered = True
+            else:
+                delivery.detail = f"{EVENTS_PRINCIPAL} may not invoke {arn} for {rule['Arn']}"
+        else:
+            delivery.detail = f"targets of {service} are not emulated"
+        mark = "→" if delivery.delivered else "✗"
+        emu.trace.line(f"{mark} rule {rule['Name']} → {arn} {delivery.detail}".rstrip(), 3)
+        if not delivery.delivered:
+            dead_letter = target.get("DeadLetterConfig", {}).get("Arn")
+            if dead_letter and self._send_to_queue(dead_letter, body, rule["Arn"]):
+                delivery.dead_lettered = True
+                emu.trace.line(f"→ dead-letter queue {dead_letter}", 4)
+            else:
+                emu.lambda_service.lost.append(
+                    LostEvent(f"EventBridge rule {rule['Name']}", event, delivery.detail)
+                )
+        return delivery
+
+    def _send_to_queue(self, queue_arn: str, body: str, rule_arn: str) -> bool:
+        """Send as EventBridge does: only if the queue's policy allows it for this rule."""
+        sqs = self._emulator.client("sqs")
+        name = queue_arn.rsplit(":", 1)[-1]
+        url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+        policy = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])[
+            "Attributes"
+        ].get("Policy")
+        if not policy or not resource_policy_allows(
+            policy,
+            action="sqs:SendMessage",
+            principal=EVENTS_PRINCIPAL,
+            context=self._context(rule_arn),
+        ):
+            return False
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+        return True
