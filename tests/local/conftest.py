@@ -14,3 +14,8 @@ def s3_event_processing() -> CloudAssembly:
 @pytest.fixture(scope="module")
 def stream_to_lake() -> CloudAssembly:
     return synthesized("stream-to-lake")
+
+
+@pytest.fixture(scope="module")
+def glue_partitioned_etl() -> CloudAssembly:
+    return synthesized("glue-partitioned-etl")

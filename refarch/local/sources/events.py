@@ -172,9 +172,8 @@ class EventBus:
         sqs = self._emulator.client("sqs")
         name = queue_arn.rsplit(":", 1)[-1]
         url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
-        policy = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])[
-            "Attributes"
-        ].get("Policy")
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])
+        policy = attributes.get("Attributes", {}).get("Policy")
         if not policy or not resource_policy_allows(
             policy,
             action="sqs:SendMessage",

@@ -150,7 +150,8 @@ class GlueJobRunner:
         """A job argument (``raw_path`` for ``--raw_path``)."""
         return self.arguments[f"--{name}"]
 
-    def _session(self, run_id: str) -> boto3.Session:
+    def role_session(self, run_id: str) -> boto3.Session:
+        """A session of the job's role, as Glue assumes it for a run."""
         return assume_role_as_service(
             self._emulator.deployer,
             self.role_arn,
@@ -163,7 +164,7 @@ class GlueJobRunner:
         """Start a run and wait for it: stage, transform, upload, register, log, emit its event."""
         run = JobRun(run_id=f"jr_{uuid.uuid4().hex}", job_name=self.job_name)
         self.trace.line(f"Glue starts {self.job_name} ({run.run_id}) as {self.role_arn}")
-        session = self._session(run.run_id)
+        session = self.role_session(run.run_id)
         try:
             self._run(session, run)
             run.state = "SUCCEEDED"
@@ -228,7 +229,12 @@ class GlueJobRunner:
                 (code_dir / "job.py").write_bytes(body)
         return code_dir
 
-    def _bookmark_key(self, session: boto3.Session) -> str | None:
+    @property
+    def sealed_bookmark(self) -> bytes | None:
+        """The bookmark as the job last committed it (encrypted), or None before any commit."""
+        return self._bookmark_blob
+
+    def bookmark_key(self) -> str | None:
         """The key the security configuration encrypts bookmarks with (``CSE-KMS``), if any."""
         if not self.security_configuration:
             return None
@@ -245,7 +251,7 @@ class GlueJobRunner:
         if self._bookmark_blob is None:
             path.unlink(missing_ok=True)
             return
-        key = self._bookmark_key(session)
+        key = self.bookmark_key()
         blob = self._bookmark_blob
         if key:
             # Client-side encryption: the job decrypts its own bookmark with its role.
@@ -256,7 +262,7 @@ class GlueJobRunner:
         if not path.exists():
             return
         document = path.read_bytes()
-        key = self._bookmark_key(session)
+        key = self.bookmark_key()
         if key:
             # A bookmark is small (KMS Encrypt takes up to 4 KB); larger ones are enveloped.
             if len(document) <= 4096:
@@ -363,7 +369,7 @@ class GlueJobRunner:
             run.state, run.error = "FAILED", f"job metrics not published: {exc}"
             self.trace.line(f"✗ {run.error}", 2)
 
-    def _log_group(self) -> str | None:
+    def output_log_group(self) -> str | None:
         """The job's output log group (``/aws-glue/jobs/<config>-role/<role>/output``)."""
         role_name = self.role_arn.rsplit("/", 1)[-1]
         groups = self._emulator.client("logs").describe_log_groups(
@@ -376,7 +382,7 @@ class GlueJobRunner:
 
     def _log(self, session: boto3.Session, run: JobRun) -> None:
         """Write the run's report line (or its error) to the output log, as the job's role."""
-        group = self._log_group()
+        group = self.output_log_group()
         if group is None:
             return
         logs = session.client("logs")
