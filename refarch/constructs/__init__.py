@@ -2,8 +2,10 @@
 
 from refarch.constructs.alarm_topic import AlarmTopic, AlarmTopicProps
 from refarch.constructs.athena_workgroup import QueryWorkgroup, QueryWorkgroupProps
+from refarch.constructs.endpoint_alarms import EndpointRollbackAlarms, EndpointRollbackAlarmsProps
 from refarch.constructs.glue_alarms import GlueFailureAlarms
 from refarch.constructs.glue_encryption import GlueEncryption
+from refarch.constructs.model_package_group import ModelPackageGroup, ModelPackageGroupProps
 from refarch.constructs.nag import acknowledge
 from refarch.constructs.observed_function import ObservedFunction, ObservedFunctionProps
 from refarch.constructs.removal import StatefulRemoval, deployment_unique_name, stateful_removal
@@ -17,10 +19,14 @@ __all__ = [
     "AccessLogBucket",
     "AlarmTopic",
     "AlarmTopicProps",
+    "EndpointRollbackAlarms",
+    "EndpointRollbackAlarmsProps",
     "FirehoseToS3Alarms",
     "GlueEncryption",
     "GlueFailureAlarms",
     "KinesisStreamAlarms",
+    "ModelPackageGroup",
+    "ModelPackageGroupProps",
     "ObservedFunction",
     "ObservedFunctionProps",
     "QueryWorkgroup",

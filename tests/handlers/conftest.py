@@ -14,7 +14,15 @@ from clickstream_transform_harness import load_handler as load_clickstream_trans
 from csv_validator_harness import ENVIRONMENT, INPUT_BUCKET, OUTPUT_BUCKET, OrdersBuckets
 from csv_validator_harness import load_handler as load_csv_validator
 from lambda_harness import FakeLambdaContext
+from model_deployer_harness import ENVIRONMENT as MODEL_DEPLOYER_ENVIRONMENT
+from model_deployer_harness import GROUP as MODEL_DEPLOYER_GROUP
+from model_deployer_harness import OTHER_GROUP as MODEL_DEPLOYER_OTHER_GROUP
+from model_deployer_harness import SERVICE_NAME as MODEL_DEPLOYER_SERVICE_NAME
+from model_deployer_harness import ModelDeployer
+from model_deployer_harness import load_handler as load_model_deployer
 from moto import mock_aws
+
+from refarch.local.moto_sagemaker import sagemaker_gap_fixes
 
 # Set before any Powertools Logger/Metrics exists: they read these when created. Credentials
 # and region come from tests/conftest.py.
@@ -62,3 +70,38 @@ def clickstream_transform(
     stream = io.StringIO()
     monkeypatch.setattr(handler.logger.registered_handler, "stream", stream)
     return ClickstreamTransform(handler=handler, context=lambda_context, log_stream=stream)
+
+
+@pytest.fixture
+def model_deployer(
+    monkeypatch: pytest.MonkeyPatch, lambda_context: FakeLambdaContext
+) -> Iterator[ModelDeployer]:
+    """The model deployer's environment on moto: its registry group, endpoints that take time.
+
+    SageMaker's gap fixes are applied with real transitions: a created or updated endpoint is
+    Creating/Updating until ``finish_deployment()``, as in AWS.
+    """
+    for name, value in MODEL_DEPLOYER_ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
+    # Read when the handler's Logger and Metrics are created, i.e. on first load.
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", MODEL_DEPLOYER_SERVICE_NAME)
+    handler = load_model_deployer()
+    stream = io.StringIO()
+    monkeypatch.setattr(handler.logger.registered_handler, "stream", stream)
+    handler.sagemaker_client.cache_clear()
+    handler.autoscaling_client.cache_clear()
+    with mock_aws(), sagemaker_gap_fixes(instant_transitions=False):
+        sagemaker = boto3.client("sagemaker", region_name="us-east-1")
+        for group in (MODEL_DEPLOYER_GROUP, MODEL_DEPLOYER_OTHER_GROUP):
+            sagemaker.create_model_package_group(ModelPackageGroupName=group)
+        yield ModelDeployer(
+            handler=handler,
+            context=lambda_context,
+            log_stream=stream,
+            monkeypatch=monkeypatch,
+            sagemaker=sagemaker,
+            autoscaling=boto3.client("application-autoscaling", region_name="us-east-1"),
+        )
+    # Clients cached inside the mock must not outlive it into another test.
+    handler.sagemaker_client.cache_clear()
+    handler.autoscaling_client.cache_clear()

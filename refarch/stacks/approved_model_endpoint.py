@@ -1,0 +1,1045 @@
+"""SageMaker endpoint deployed on Model Registry approval, rolled out blue/green with auto-rollback.
+
+A model version is registered in the group ``PendingManualApproval``; a reviewer approves it
+(``update_model_package(ModelApprovalStatus="Approved")``, seed 004/SM §"SageMaker pipeline");
+EventBridge hands the registry's state change to the deployer, a Lambda function that
+reconciles the endpoint to the group's latest approved version, read from the registry: it
+creates a Model and an EndpointConfig (data capture on, storage and capture encrypted with this
+stack's key), then creates the endpoint or updates it with a blue/green deployment that shifts
+traffic canary, linear or all at once and rolls back on this stack's CloudWatch alarms
+(004/SM §"Blue/Green Deployment", §"Traffic Shifting Modes"). When the endpoint is in service
+again, a second rule hands that to the deployer, which registers autoscaling and completes a
+reconcile it had to defer; a failed endpoint goes to the alarm topic.
+
+The endpoint, its configs, models, deployment configuration, data capture and autoscaling are
+created by the deployer at runtime, not by CloudFormation: the endpoint must follow the
+registry (a version approved tomorrow), not the template. That is also why Application Auto
+Scaling's scalable target is no resource here: it must name an endpoint variant that exists
+when it is registered, and at deploy time there is no endpoint.
+"""
+
+import json
+import math
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from aws_cdk import ArnFormat, Aws, CfnOutput, Duration, Fn, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_ecr as ecr
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from refarch.constructs import (
+    AccessLogBucket,
+    AlarmTopic,
+    AlarmTopicProps,
+    EndpointRollbackAlarms,
+    EndpointRollbackAlarmsProps,
+    ModelPackageGroup,
+    ModelPackageGroupProps,
+    ObservedFunction,
+    ObservedFunctionProps,
+    SecureBucket,
+    SecureBucketProps,
+    acknowledge,
+    stateful_removal,
+)
+from refarch.constructs.model_package_group import (
+    SAGEMAKER_NAME,
+    check_sagemaker_name,
+    kebab_case,
+)
+
+#: Where model artifacts (``model.tar.gz``) go in the artifacts bucket; the execution role
+#: reads nothing else of it. A model's artifacts are stored in S3 (seed 004/SM, text trailing
+#: §"Exploratory data analysis": "Model artifacts — Stored in Amazon S3").
+ARTIFACTS_PREFIX = "models/"
+
+#: Where SageMaker writes captured requests and responses, under
+#: ``<endpoint>/<variant>/yyyy/mm/dd/hh/`` (AWS docs: data capture). No trailing slash: this
+#: is the ``DestinationS3Uri`` the deployer passes.
+CAPTURE_PREFIX = "datacapture"
+
+#: The deployer's asset directory under ``lambda/``.
+DEPLOYER_ASSET = "model_deployer"
+
+#: The Powertools service name ``ObservedFunction`` gives the deployer (its asset, hyphenated):
+#: the ``service`` dimension of the metrics it emits.
+DEPLOYER_SERVICE_NAME = DEPLOYER_ASSET.replace("_", "-")
+
+#: The metric the deployer emits when its group has no approved version left: it leaves the
+#: endpoint as it is rather than deleting it, and this alarm asks a human to look.
+NO_APPROVED_VERSION_METRIC = "NoApprovedVersion"
+
+#: Traffic-shifting modes of a blue/green update, as ``ROLLOUT`` spells them (seed 004/SM
+#: §"Traffic Shifting Modes": all at once, canary, linear).
+ROLLOUTS = ("canary", "linear", "all-at-once")
+
+#: The share of the fleet a step may turn on (AWS API reference, ``TrafficRoutingConfig``):
+#: a canary "must be less than or equal to 50%", a linear step "must be 10-50%" of the
+#: variant's instance count.
+STEP_PERCENT_RANGE = {"canary": (1, 50), "linear": (10, 50), "all-at-once": (1, 100)}
+
+#: ``WaitIntervalInSeconds`` between traffic-shifting steps: 0 to 3600 (AWS API reference).
+MAX_WAIT_INTERVAL = Duration.hours(1)
+
+#: Serverless endpoints take 1024 to 6144 MB in 1 GB steps, and at most 200 concurrent
+#: invocations each (AWS docs: ``ProductionVariantServerlessConfig``; NOT IN SEEDS).
+SERVERLESS_MEMORY_SIZES = tuple(range(1024, 6144 + 1, 1024))
+MAX_SERVERLESS_CONCURRENCY = 200
+
+#: The deployer names models and endpoint configs ``<endpoint>-v<version>-<suffix>`` (a version
+#: has at most 9 digits, the suffix 8 characters), which must fit SageMaker's 63 characters.
+MAX_ENDPOINT_NAME_LENGTH = 63 - len("-v") - 9 - len("-") - 8
+
+#: An ECR repository name (AWS API reference, ``repositoryName``), e.g. ``team/churn-model``.
+ECR_REPOSITORY_NAME = re.compile(
+    r"^(?=.{2,256}$)(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$"
+)
+
+#: An ML instance type, e.g. ``ml.m5.xlarge``.
+INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9-]+\.[a-z0-9]+$")
+
+#: The registry statuses that change what the endpoint should serve: an approval deploys the
+#: version, a rejection of the live one rolls back to the previous approved (as the public
+#: SageMaker MLOps deploy templates react to both).
+APPROVAL_STATUSES = ("Approved", "Rejected")
+
+#: Endpoint events use the upper-case form of ``DescribeEndpoint``'s ``EndpointStatus`` (AWS
+#: sample event: ``IN_SERVICE`` for ``InService``). ``Failed``: the endpoint could not be
+#: created or updated; ``UpdateRollbackFailed``: an update failed and so did the rollback.
+ENDPOINT_IN_SERVICE = ("IN_SERVICE",)
+ENDPOINT_FAILED = ("FAILED", "UPDATE_ROLLBACK_FAILED")
+
+#: How EventBridge retries delivering a rule's event to the deployer before it lands in the
+#: dead-letter queue. A late event is harmless (the deployer reads the registry, not the
+#: event), so keep trying for as long as Lambda keeps the deployer's own async events.
+RULE_RETRY_ATTEMPTS = 10
+RULE_MAX_EVENT_AGE = Duration.hours(6)
+
+#: The service-linked role Application Auto Scaling creates for SageMaker endpoints the first
+#: time a variant is registered, and the principal it is linked to (AWS docs).
+AUTOSCALING_SERVICE = "sagemaker.application-autoscaling.amazonaws.com"
+AUTOSCALING_ROLE = "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint"
+
+#: Where SageMaker publishes endpoint instance metrics (CPU, memory, disk) with the execution
+#: role; invocation metrics (``AWS/SageMaker``) it publishes itself (AWS docs: SageMaker
+#: metrics).
+ENDPOINT_INSTANCE_METRICS_NAMESPACE = "/aws/sagemaker/Endpoints"
+
+#: Context keys a deployer sets with `cdk deploy -c <key>=<value>` (the app builds the stack
+#: without props): `-c endpoint_name=<name>`, `-c instance_type=ml.c5.large`,
+#: `-c instance_count=1`, `-c serverless_memory_mb=2048`, `-c serverless_max_concurrency=10`,
+#: `-c rollout=canary|linear|all-at-once`, `-c traffic_step_percent=20`,
+#: `-c capture_sampling_percent=100`, `-c autoscaling_min=1`, `-c autoscaling_max=8`,
+#: `-c image_repository=<existing ECR repository>`.
+CONTEXT_ENDPOINT_NAME = "endpoint_name"
+CONTEXT_INSTANCE_TYPE = "instance_type"
+CONTEXT_INSTANCE_COUNT = "instance_count"
+CONTEXT_SERVERLESS_MEMORY_MB = "serverless_memory_mb"
+CONTEXT_SERVERLESS_MAX_CONCURRENCY = "serverless_max_concurrency"
+CONTEXT_ROLLOUT = "rollout"
+CONTEXT_TRAFFIC_STEP_PERCENT = "traffic_step_percent"
+CONTEXT_CAPTURE_SAMPLING_PERCENT = "capture_sampling_percent"
+CONTEXT_AUTOSCALING_MIN = "autoscaling_min"
+CONTEXT_AUTOSCALING_MAX = "autoscaling_max"
+CONTEXT_IMAGE_REPOSITORY = "image_repository"
+
+#: Context keys whose value is a whole number, and the prop each sets.
+_INT_CONTEXT = {
+    CONTEXT_INSTANCE_COUNT: "initial_instance_count",
+    CONTEXT_SERVERLESS_MEMORY_MB: "serverless_memory_mb",
+    CONTEXT_SERVERLESS_MAX_CONCURRENCY: "serverless_max_concurrency",
+    CONTEXT_TRAFFIC_STEP_PERCENT: "traffic_step_percent",
+    CONTEXT_CAPTURE_SAMPLING_PERCENT: "capture_sampling_percent",
+    CONTEXT_AUTOSCALING_MIN: "autoscaling_min_capacity",
+    CONTEXT_AUTOSCALING_MAX: "autoscaling_max_capacity",
+}
+#: Context keys whose value is text, and the prop each sets.
+_STR_CONTEXT = {
+    CONTEXT_ENDPOINT_NAME: "endpoint_name",
+    CONTEXT_INSTANCE_TYPE: "instance_type",
+    CONTEXT_ROLLOUT: "rollout",
+    CONTEXT_IMAGE_REPOSITORY: "image_repository_name",
+}
+
+
+def default_endpoint_name(stack_name: str) -> str:
+    """The endpoint's name when none is given: the stack's, in kebab case.
+
+    ``ApprovedModelEndpoint`` → ``approved-model-endpoint``: deterministic, so the alarms, the
+    event rules and the IAM policies can name the endpoint before it exists, and lowercase,
+    as SageMaker spells it in ARNs.
+    """
+    name = kebab_case(stack_name)
+    if len(name) > MAX_ENDPOINT_NAME_LENGTH:
+        raise ValueError(
+            f"the endpoint name derived from the stack name, {name!r}, is longer than "
+            f"{MAX_ENDPOINT_NAME_LENGTH} characters: give endpoint_name "
+            f"(-c {CONTEXT_ENDPOINT_NAME}=<name>)"
+        )
+    return name
+
+
+@dataclass(frozen=True)
+class ApprovedModelEndpointProps:
+    """What a deployer may change; the defaults are production-sane."""
+
+    endpoint_name: str | None = None
+    """The endpoint the deployer creates and updates: lowercase letters, digits and hyphens,
+    at most 43 characters (so ``<endpoint>-v<version>-<suffix>`` model and config names fit
+    SageMaker's 63). Set with ``-c endpoint_name=<name>``.
+
+    @default - the stack name in kebab case: ``approved-model-endpoint``
+    """
+
+    model_package_group_name: str | None = None
+    """The Model Registry group whose approved versions are deployed.
+
+    @default - ``<stack-in-kebab-case>-models-<8 hex digits>``, new for every creation of the
+    stack (the group is kept on deletion; a fixed name would block the next deploy)
+    """
+
+    image_repository_name: str | None = None
+    """An existing ECR repository (same account and region) holding the inference images,
+    instead of the one this stack creates. The execution role pulls from this one repository
+    only, so a version whose image lives elsewhere (another repository, or an image SageMaker
+    publishes in its own accounts) fails to deploy: copy the image here. Set with
+    ``-c image_repository=<name>``.
+
+    @default - a repository created here: scan on push, immutable tags, kept on deletion
+    """
+
+    variant_name: str = "AllTraffic"
+    """The production variant's name. Blue/green updates require the new config to keep it
+    (AWS docs: deployment guardrails exclusions); the rollback alarms are per variant.
+
+    @default - ``AllTraffic`` (the SageMaker SDK's name for a single variant)
+    """
+
+    instance_type: str = "ml.m5.xlarge"
+    """The ML instance type of the real-time variant: the seed's deploy example
+    (``instance_type='ml.m5.xlarge'``, 000:L1212-1217), 4 vCPU and 16 GiB. Types with local
+    NVMe storage (``ml.*d.*``, ``ml.g4dn``, ``ml.g5`` ...) refuse a storage-volume key (AWS API
+    reference, ``CreateEndpointConfig``), which this pattern always sets. Set with
+    ``-c instance_type=<type>``.
+
+    @default - ``ml.m5.xlarge``
+    """
+
+    initial_instance_count: int = 2
+    """Instances of the real-time variant when created. Two, because SageMaker spreads an
+    endpoint's instances across Availability Zones (AWS docs: best practices for hosting):
+    one instance is one zone's outage from no endpoint. Set with ``-c instance_count=1``
+    for a demo at half the cost.
+
+    @default - 2
+    """
+
+    serverless_memory_mb: int | None = None
+    """Deploy a serverless variant with this much memory instead of instances: 1024 to 6144
+    in 1024 steps. For "idle periods between traffic spikes" that "can tolerate cold starts"
+    (seed 004/SM, text trailing §"Bedrock vs Sagemaker"); "Pay what you use" (000:L1913-1930).
+    SageMaker captures no data for serverless endpoints and scales them itself (AWS docs:
+    serverless feature exclusions), so the deployer skips data capture and autoscaling for
+    it. Set with ``-c serverless_memory_mb=<MB>``.
+
+    @default - None: real-time instances, for "low-latency predictions" (000:L1880-1912)
+    """
+
+    serverless_max_concurrency: int = 20
+    """Concurrent invocations a serverless variant serves before throttling (1 to 200).
+
+    @default - 20
+    """
+
+    capture_sampling_percent: int = 20
+    """The share of requests whose input and output SageMaker captures (0 to 100), the first
+    step of data-quality monitoring: "Enable data capture", for a real-time endpoint "capture
+    data from requests and model predictions" (seed 000:L2113-2160). A fifth keeps a busy
+    endpoint's capture cheap while still sampling every hour; raise it to 100 for an
+    endpoint with little traffic, so Model Monitor has enough rows (the percentage itself is
+    NOT IN SEEDS). Set with ``-c capture_sampling_percent=<n>``.
+
+    @default - 20
+    """
+
+    capture_expiration: Duration = Duration.days(365)
+    """Captured requests and responses are deleted this long after capture.
+
+    @default - 365 days
+    """
+
+    rollout: str = "canary"
+    """How a blue/green update shifts traffic to the new fleet, from the seeds' table (004/SM
+    §"Traffic Shifting Modes"): ``all-at-once`` "Minimizes the overall update duration" but
+    "Regressive updates affect 100% of the traffic"; ``canary`` "Confines the blast radius of
+    regressive updates to only the canary fleet", a "balance between minimizing the blast
+    radius ... and minimizing the time that two fleets are operational"; ``linear`` shifts
+    "in a pre-specified number of equally spaced steps", and "The update duration and cost
+    are proportional to the number of steps". Set with ``-c rollout=<mode>``.
+
+    @default - canary: a regression reaches a tenth of the fleet's traffic, then rolls back
+    """
+
+    traffic_step_percent: int = 10
+    """The canary's share of the fleet, or each linear step's: a canary at most 50%, a linear
+    step 10 to 50% (AWS API reference, ``TrafficRoutingConfig``; NOT IN SEEDS). Ignored for
+    all-at-once. Set with ``-c traffic_step_percent=<n>``.
+
+    @default - 10
+    """
+
+    wait_interval: Duration = Duration.minutes(5)
+    """How long each step bakes before the next shift: if a rollback alarm trips meanwhile,
+    "all endpoint traffic rolls back to the blue fleet" (004/SM §"Blue/Green Deployment").
+    0 to 3600 seconds (AWS API reference). Five minutes give the two-minute alarms time to
+    see a regression.
+
+    @default - 5 minutes
+    """
+
+    rollback_alarms: EndpointRollbackAlarmsProps = field(
+        default_factory=EndpointRollbackAlarmsProps
+    )
+    """The thresholds of the 5xx and p99-latency alarms the rollout watches.
+
+    @default - any 5xx, or p99 model latency above 1 s, two minutes in a row
+    """
+
+    autoscaling_min_capacity: int | None = None
+    """The fewest instances target tracking scales the variant in to (at least 1). Set with
+    ``-c autoscaling_min=<n>``.
+
+    @default - ``initial_instance_count``
+    """
+
+    autoscaling_max_capacity: int = 4
+    """The most instances target tracking scales the variant out to: what a traffic spike can
+    cost. Real-time endpoints "support autoscaling" (seed 004/SM, text trailing §"Boosting").
+    Set with ``-c autoscaling_max=<n>``.
+
+    @default - 4
+    """
+
+    autoscaling_target_invocations_per_instance: int = 70
+    """Target tracking keeps ``SageMakerVariantInvocationsPerInstance`` (requests per minute
+    per instance) near this value (AWS docs' example value; NOT IN SEEDS). Load-test the
+    model and set it below the rate one instance sustains at acceptable latency.
+
+    @default - 70 per minute
+    """
+
+    log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH
+    """How long the endpoint's container logs are kept.
+
+    @default - one month
+    """
+
+    alarm_email: str | None = None
+    """Subscribed to the alarm topic when given."""
+
+    def __post_init__(self) -> None:
+        if self.endpoint_name is not None:
+            check_sagemaker_name(
+                self.endpoint_name, "endpoint_name", max_length=MAX_ENDPOINT_NAME_LENGTH
+            )
+        if self.model_package_group_name is not None:
+            check_sagemaker_name(self.model_package_group_name, "model_package_group_name")
+        if self.image_repository_name is not None and not ECR_REPOSITORY_NAME.match(
+            self.image_repository_name
+        ):
+            raise ValueError(
+                "image_repository_name must be an ECR repository name (lowercase letters, "
+                f"digits, . _ - and / separators), got {self.image_repository_name!r}"
+            )
+        if not SAGEMAKER_NAME.match(self.variant_name):
+            raise ValueError(
+                "variant_name must be letters, digits and hyphens (SageMaker naming rules), "
+                f"got {self.variant_name!r}"
+            )
+        if not INSTANCE_TYPE.match(self.instance_type):
+            raise ValueError(
+                f"instance_type must be an ML instance type such as ml.m5.xlarge, "
+                f"got {self.instance_type!r}"
+            )
+        if self.initial_instance_count < 1:
+            raise ValueError(
+                f"initial_instance_count must be at least 1, got {self.initial_instance_count}"
+            )
+        if (
+            self.serverless_memory_mb is not None
+            and self.serverless_memory_mb not in SERVERLESS_MEMORY_SIZES
+        ):
+            raise ValueError(
+                "serverless_memory_mb must be 1024 to 6144 in steps of 1024, got "
+                f"{self.serverless_memory_mb}"
+            )
+        if not 1 <= self.serverless_max_concurrency <= MAX_SERVERLESS_CONCURRENCY:
+            raise ValueError(
+                f"serverless_max_concurrency must be 1 to {MAX_SERVERLESS_CONCURRENCY}, "
+                f"got {self.serverless_max_concurrency}"
+            )
+        if not 0 <= self.capture_sampling_percent <= 100:
+            raise ValueError(
+                f"capture_sampling_percent must be 0 to 100, got {self.capture_sampling_percent}"
+            )
+        if self.rollout not in ROLLOUTS:
+            raise ValueError(f"rollout must be one of {', '.join(ROLLOUTS)}, got {self.rollout!r}")
+        low, high = STEP_PERCENT_RANGE[self.rollout]
+        if not low <= self.traffic_step_percent <= high:
+            raise ValueError(
+                f"traffic_step_percent must be {low} to {high} for a {self.rollout} rollout "
+                f"(SageMaker TrafficRoutingConfig), got {self.traffic_step_percent}"
+            )
+        wait = self.wait_interval.to_seconds()
+        if not 0 <= wait <= MAX_WAIT_INTERVAL.to_seconds() or wait != int(wait):
+            raise ValueError(f"wait_interval must be 0 to 3600 whole seconds, got {wait}")
+        # One baking period per traffic step plus the final one, and half an hour to provision
+        # the green fleet, must fit in a deployment's 8-hour limit (UpdateEndpoint's
+        # MaximumExecutionTimeoutInSeconds); the deployer refuses the same settings at runtime.
+        steps = {"canary": 1, "linear": math.ceil(100 / self.traffic_step_percent)}.get(
+            self.rollout, 0
+        )
+        if (steps + 1) * wait + 1800 > 28800:
+            raise ValueError(
+                f"a {self.rollout} rollout of {self.traffic_step_percent}% steps with "
+                f"{int(wait)}s baking periods lasts longer than the 8 hours a deployment may: "
+                "shorten wait_interval or take larger steps"
+            )
+        if self.autoscaling_min < 1:
+            raise ValueError(
+                f"autoscaling_min_capacity must be at least 1, got {self.autoscaling_min}"
+            )
+        if self.autoscaling_max_capacity < self.autoscaling_min:
+            raise ValueError(
+                f"autoscaling_max_capacity ({self.autoscaling_max_capacity}) is below "
+                f"autoscaling_min_capacity ({self.autoscaling_min})"
+            )
+        scaling_range = range(self.autoscaling_min, self.autoscaling_max_capacity + 1)
+        if self.initial_instance_count not in scaling_range:
+            raise ValueError(
+                f"initial_instance_count ({self.initial_instance_count}) must lie between "
+                f"autoscaling_min_capacity ({self.autoscaling_min}) and "
+                f"autoscaling_max_capacity ({self.autoscaling_max_capacity})"
+            )
+        if self.autoscaling_target_invocations_per_instance < 1:
+            raise ValueError(
+                "autoscaling_target_invocations_per_instance must be at least 1, got "
+                f"{self.autoscaling_target_invocations_per_instance}"
+            )
+
+    @property
+    def autoscaling_min(self) -> int:
+        """``autoscaling_min_capacity``, or the initial instance count when not given."""
+        if self.autoscaling_min_capacity is None:
+            return self.initial_instance_count
+        return self.autoscaling_min_capacity
+
+    @classmethod
+    def from_context(cls, scope: Construct) -> "ApprovedModelEndpointProps":
+        """The defaults, with the switches a deployer set as CDK context (``-c key=value``)."""
+        changes: dict[str, Any] = {}
+        for key, prop in _INT_CONTEXT.items():
+            raw = scope.node.try_get_context(key)
+            if raw is None:
+                continue
+            try:
+                changes[prop] = int(raw)
+            except ValueError:
+                raise ValueError(f"-c {key} must be a whole number, got {raw!r}") from None
+        for key, prop in _STR_CONTEXT.items():
+            raw = scope.node.try_get_context(key)
+            if raw:
+                changes[prop] = str(raw)
+        return replace(cls(), **changes)
+
+
+class ApprovedModelEndpointStack(Stack):
+    """Deploy a Model Registry group's latest approved version to a SageMaker endpoint, safely.
+
+    Props come from the ``props`` argument or, when the app builds the stack (``cdk deploy``),
+    from the context switches listed at ``CONTEXT_*`` (``-c instance_type=...``,
+    ``-c rollout=linear``, ``-c serverless_memory_mb=2048`` ...).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        props: ApprovedModelEndpointProps | None = None,
+        **kwargs,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        props = props or ApprovedModelEndpointProps.from_context(self)
+        self.props = props
+        self.endpoint_name = props.endpoint_name or default_endpoint_name(self.stack_name)
+
+        self.alarms = AlarmTopic(self, "Alarms", props=AlarmTopicProps(email=props.alarm_email))
+        access_logs = AccessLogBucket(self, "AccessLogs")
+        self.artifacts = SecureBucket(
+            self,
+            "Artifacts",
+            access_logs=access_logs,
+            props=SecureBucketProps(access_logs_prefix="artifacts/"),
+        )
+        self.capture = SecureBucket(
+            self,
+            "Capture",
+            access_logs=access_logs,
+            props=SecureBucketProps(
+                access_logs_prefix="capture/",
+                lifecycle_rules=[
+                    s3.LifecycleRule(
+                        id="expire-captured-data",
+                        prefix=f"{CAPTURE_PREFIX}/",
+                        expiration=props.capture_expiration,
+                    )
+                ],
+            ),
+        )
+        # Customer-managed, so access to captured requests (which may hold personal data) and
+        # to the instances' storage is decided by this key's policy and auditable per use.
+        self.key = kms.Key(
+            self,
+            "EndpointKey",
+            description=(
+                f"Encrypts the storage volumes, captured data and container logs of "
+                f"{self.endpoint_name}"
+            ),
+            # Rotated yearly: automatic for AWS-managed keys, the user's to enable for
+            # customer-managed ones (seed 000:L7841-7882).
+            enable_key_rotation=True,
+            removal_policy=stateful_removal(self).policy,
+        )
+        self.repository = self._image_repository(props)
+        self.registry = ModelPackageGroup(
+            self,
+            "ModelRegistry",
+            props=ModelPackageGroupProps(
+                name=props.model_package_group_name,
+                description=f"Versions of the model served by {self.endpoint_name}",
+            ),
+        )
+        self.endpoint_logs = self._endpoint_log_group(props)
+        self.execution_role = self._execution_role()
+        self.rollback_alarms = EndpointRollbackAlarms(
+            self,
+            "RollbackAlarms",
+            endpoint_name=self.endpoint_name,
+            variant_name=props.variant_name,
+            alarms=self.alarms,
+            props=props.rollback_alarms,
+        )
+
+        self.deployer = ObservedFunction(
+            self,
+            "Deployer",
+            alarms=self.alarms,
+            props=ObservedFunctionProps(
+                asset=DEPLOYER_ASSET,
+                description=(
+                    "Reconciles the endpoint to the model group's latest approved version"
+                ),
+                memory_size=256,
+                # A reconcile is a handful of SageMaker calls; it never waits for an update
+                # (the endpoint's IN_SERVICE event resumes a deferred one).
+                timeout=Duration.minutes(1),
+                environment=self._deployer_environment(props),
+            ),
+        )
+        self._grant_deployer()
+
+        self.undelivered = sqs.Queue(
+            self,
+            "UndeliveredEvents",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+            removal_policy=stateful_removal(self).policy,
+        )
+        acknowledge(
+            self.undelivered,
+            "AwsSolutions-SQS3",
+            "This queue is the dead-letter queue of the event rules' targets: it has no DLQ of "
+            "its own by design.",
+        )
+        self.approval_rule = self._approval_rule()
+        self.in_service_rule = self._endpoint_rule(
+            "EndpointInService",
+            "The endpoint is in service: register autoscaling, finish a deferred reconcile",
+            ENDPOINT_IN_SERVICE,
+        )
+        self.failed_rule = self._endpoint_rule(
+            "EndpointFailed",
+            "The endpoint failed, or failed to roll back an update",
+            ENDPOINT_FAILED,
+        )
+        for rule in (self.approval_rule, self.in_service_rule):
+            rule.add_target(
+                targets.LambdaFunction(
+                    self.deployer.function,
+                    dead_letter_queue=self.undelivered,
+                    retry_attempts=RULE_RETRY_ATTEMPTS,
+                    max_event_age=RULE_MAX_EVENT_AGE,
+                )
+            )
+        self.alarms.publish_events(self.failed_rule, dead_letter_queue=self.undelivered)
+        self._alarms()
+        self._outputs()
+
+    # -----------------------------------------------------------------------------------------
+    # Resources
+
+    def _image_repository(self, props: ApprovedModelEndpointProps) -> ecr.IRepository:
+        """The ECR repository of the inference images: created here, or an existing one.
+
+        Custom containers are pushed "to Amazon Elastic Container Registry (ECR)" (seed
+        000:L1285-1320; 004/SM, text trailing §"SageMaker debugger": BYOC). Created by default
+        so the pattern deploys on its own; a team whose CI already owns a repository passes
+        its name instead, and the execution role pulls from that one only.
+        """
+        if props.image_repository_name:
+            return ecr.Repository.from_repository_name(
+                self, "ImageRepository", props.image_repository_name
+            )
+        removal = stateful_removal(self)
+        return ecr.Repository(
+            self,
+            "ImageRepository",
+            # "Image scanning" (seed 000:L9057-9062): known CVEs are reported on every push.
+            image_scan_on_push=True,
+            # A tag always names the same image, so a model version registered with
+            # `...:1.4.2` cannot silently change under the endpoint.
+            image_tag_mutability=ecr.TagMutability.IMMUTABLE,
+            removal_policy=removal.policy,
+            empty_on_delete=removal.auto_delete_objects,
+        )
+
+    def _endpoint_log_group(self, props: ApprovedModelEndpointProps) -> logs.LogGroup:
+        """The log group SageMaker writes the endpoint's container logs to, with retention.
+
+        SageMaker names it after the endpoint (``/aws/sagemaker/Endpoints/<endpoint>``: AWS
+        docs) and would create it without retention; created here, it has one, and is
+        encrypted with the endpoint key, since containers may log request payloads.
+        """
+        name = f"/aws/sagemaker/Endpoints/{self.endpoint_name}"
+        # CloudWatch Logs encrypts with the key itself: allow it for this log group only (AWS
+        # docs: the key policy for encrypted log groups, scoped by encryption context).
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "kms:Encrypt*",
+                    "kms:Decrypt*",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:Describe*",
+                ],
+                principals=[iam.ServicePrincipal(f"logs.{Aws.REGION}.amazonaws.com")],
+                resources=["*"],  # in a key policy, "*" means this key
+                conditions={
+                    "ArnEquals": {
+                        "kms:EncryptionContext:aws:logs:arn": self.format_arn(
+                            service="logs",
+                            resource="log-group",
+                            resource_name=name,
+                            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                        )
+                    }
+                },
+            )
+        )
+        return logs.LogGroup(
+            self,
+            "EndpointLogs",
+            log_group_name=name,
+            encryption_key=self.key,
+            retention=props.log_retention,
+            removal_policy=stateful_removal(self).policy,
+        )
+
+    def _execution_role(self) -> iam.Role:
+        """The role SageMaker assumes to host the model: its artifacts, its image, its output.
+
+        "IAM Role — Permissions to allow SageMaker to access the resources required for
+        hosting" (seed 004/SM, text trailing §"Exploratory data analysis"): read the artifacts
+        under ``models/`` and pull from the image repository, nothing else of either; write
+        captured data under ``datacapture/`` with the endpoint key; write the endpoint's logs
+        and instance metrics.
+        """
+        role = iam.Role(
+            self,
+            "ExecutionRole",
+            # Only SageMaker acting for this account may assume it (AWS docs: cross-service
+            # confused deputy prevention, SageMaker AI inference).
+            assumed_by=iam.ServicePrincipal(
+                "sagemaker.amazonaws.com",
+                conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
+            ),
+            description=f"SageMaker execution role of the {self.endpoint_name} endpoint",
+        )
+        self.artifacts.bucket.grant_read(role, f"{ARTIFACTS_PREFIX}*")
+        # Includes ecr:GetAuthorizationToken, which has no resource-level permissions (AWS
+        # docs): the token only lets the role ask; BatchGetImage is on this repository only.
+        self.repository.grant_pull(role)
+        # SageMaker writes captured data as the execution role (AWS docs: data capture).
+        self.capture.bucket.grant_put(role, f"{CAPTURE_PREFIX}/*")
+        # Capture objects are SSE-KMS with the endpoint key: the writer needs the data key
+        # (GenerateDataKey), Encrypt for the capture KmsKeyId (AWS API reference,
+        # DataCaptureConfig), Decrypt to complete multipart uploads (AWS docs, S3 SSE-KMS).
+        self.key.grant(role, "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey")
+        # The log group exists (created above), so no logs:CreateLogGroup.
+        self.endpoint_logs.grant(
+            role, "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"
+        )
+        # PutMetricData has no resource-level permissions (AWS docs): scoped by namespace.
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["cloudwatch:PutMetricData"],
+                resources=["*"],
+                conditions={
+                    "StringEquals": {"cloudwatch:namespace": ENDPOINT_INSTANCE_METRICS_NAMESPACE}
+                },
+            )
+        )
+        acknowledge(
+            role,
+            "AwsSolutions-IAM5",
+            "The S3 wildcards are grant_read's action groups on the models/ prefix only and "
+            "grant_put's Abort* on the datacapture/ prefix only (SageMaker names the objects); "
+            "Resource::* is ecr:GetAuthorizationToken and cloudwatch:PutMetricData, neither of "
+            "which has resource-level permissions; PutMetricData is limited to SageMaker's "
+            "endpoint namespace.",
+            findings=[
+                "Action::s3:GetObject*",
+                "Action::s3:GetBucket*",
+                "Action::s3:List*",
+                "Action::s3:Abort*",
+                f"Resource::<{self._logical_id(self.artifacts.bucket)}.Arn>/{ARTIFACTS_PREFIX}*",
+                f"Resource::<{self._logical_id(self.capture.bucket)}.Arn>/{CAPTURE_PREFIX}/*",
+                "Resource::*",
+            ],
+        )
+        return role
+
+    def _deployer_environment(self, props: ApprovedModelEndpointProps) -> dict[str, str]:
+        """The deployer's configuration: the contract between this stack and its handler."""
+        environment = {
+            "MODEL_PACKAGE_GROUP_NAME": self.registry.group_name,
+            "ENDPOINT_NAME": self.endpoint_name,
+            "EXECUTION_ROLE_ARN": self.execution_role.role_arn,
+            "VARIANT_NAME": props.variant_name,
+            "INSTANCE_TYPE": props.instance_type,
+            "INITIAL_INSTANCE_COUNT": str(props.initial_instance_count),
+            "DATA_CAPTURE_S3_URI": self.capture.bucket.s3_url_for_object(CAPTURE_PREFIX),
+            "DATA_CAPTURE_SAMPLING_PERCENT": str(props.capture_sampling_percent),
+            "KMS_KEY_ARN": self.key.key_arn,
+            "ROLLOUT": props.rollout,
+            "TRAFFIC_STEP_PERCENT": str(props.traffic_step_percent),
+            "WAIT_INTERVAL_SECONDS": str(int(props.wait_interval.to_seconds())),
+            "ROLLBACK_ALARM_NAMES": ",".join(self.rollback_alarms.alarm_names),
+            "AUTOSCALING_MIN_CAPACITY": str(props.autoscaling_min),
+            "AUTOSCALING_MAX_CAPACITY": str(props.autoscaling_max_capacity),
+            "AUTOSCALING_TARGET_INVOCATIONS_PER_INSTANCE": str(
+                props.autoscaling_target_invocations_per_instance
+            ),
+        }
+        if props.serverless_memory_mb is not None:
+            environment["SERVERLESS_MEMORY_MB"] = str(props.serverless_memory_mb)
+            environment["SERVERLESS_MAX_CONCURRENCY"] = str(props.serverless_max_concurrency)
+        return environment
+
+    def _grant_deployer(self) -> None:
+        """What the deployer may do: exactly what a reconcile of this group and endpoint needs.
+
+        SageMaker ARNs spell names in lowercase (the endpoint name is kept lowercase for that),
+        and the deployer names what it creates ``<endpoint>-v<version>-<suffix>``, so models
+        and configs of other endpoints stay out of reach.
+        """
+        role = self.deployer.role
+        endpoint = self._sagemaker_arn("endpoint", self.endpoint_name)
+        configs = self._sagemaker_arn("endpoint-config", f"{self.endpoint_name}-v*")
+        models = self._sagemaker_arn("model", f"{self.endpoint_name}-v*")
+        statements = [
+            # The registry, read: ListModelPackages and DescribeModelPackage authorize on the
+            # group's versions (Service Authorization Reference: resource type model-package;
+            # AWS's cross-account model group policy grants both on model-package/<group>/*).
+            # CreateModel too: a model whose container names the package is authorized on it
+            # (the same AWS policy grants CreateModel there).
+            iam.PolicyStatement(
+                actions=[
+                    "sagemaker:ListModelPackages",
+                    "sagemaker:DescribeModelPackage",
+                    "sagemaker:CreateModel",
+                ],
+                resources=[self.registry.versions_arn],
+            ),
+            # Tagging on create (refarch:model-package-arn) needs AddTags on the new resource;
+            # the deployer reads that tag back (ListTags) to tell which version is live.
+            iam.PolicyStatement(
+                actions=[
+                    "sagemaker:CreateModel",
+                    "sagemaker:DescribeModel",
+                    "sagemaker:AddTags",
+                    "sagemaker:ListTags",
+                ],
+                resources=[models],
+            ),
+            iam.PolicyStatement(
+                actions=[
+                    "sagemaker:CreateEndpointConfig",
+                    "sagemaker:DescribeEndpointConfig",
+                    "sagemaker:AddTags",
+                ],
+                resources=[configs],
+            ),
+            # CreateEndpoint and UpdateEndpoint authorize on the endpoint and on the config
+            # it is given (Service Authorization Reference).
+            iam.PolicyStatement(
+                actions=["sagemaker:CreateEndpoint", "sagemaker:UpdateEndpoint"],
+                resources=[endpoint, configs],
+            ),
+            # The endpoint records the version of the last rollout in a tag (set on create,
+            # AddTags on update, read with ListTags): back in service on another version, the
+            # rollout was rolled back, and is not retried. UpdateEndpointWeightsAndCapacities:
+            # Application Auto Scaling checks that whoever registers a variant could change its
+            # capacity (AWS docs: SageMaker auto scaling permissions; permissions validation).
+            iam.PolicyStatement(
+                actions=[
+                    "sagemaker:DescribeEndpoint",
+                    "sagemaker:AddTags",
+                    "sagemaker:ListTags",
+                    "sagemaker:UpdateEndpointWeightsAndCapacities",
+                ],
+                resources=[endpoint],
+            ),
+            # Pass the execution role to SageMaker (CreateModel), and to nothing else.
+            iam.PolicyStatement(
+                actions=["iam:PassRole"],
+                resources=[self.execution_role.role_arn],
+                conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+            ),
+            # The storage-volume key: "The KMS key policy must grant permission to the IAM
+            # role that you specify in your CreateEndpoint, UpdateEndpoint requests" (AWS API
+            # reference, CreateEndpointConfig KmsKeyId): SageMaker creates grants on the
+            # caller's behalf, for AWS resources only.
+            iam.PolicyStatement(
+                actions=["kms:CreateGrant"],
+                resources=[self.key.key_arn],
+                conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
+            ),
+            iam.PolicyStatement(actions=["kms:DescribeKey"], resources=[self.key.key_arn]),
+            # Autoscaling. Register and PutScalingPolicy authorize on the scalable target,
+            # whose ARN ends with an id Application Auto Scaling generates at registration
+            # (AWS docs), so the tightest name is any target of this account and region.
+            iam.PolicyStatement(
+                actions=[
+                    "application-autoscaling:RegisterScalableTarget",
+                    "application-autoscaling:PutScalingPolicy",
+                ],
+                resources=[
+                    self.format_arn(
+                        service="application-autoscaling",
+                        resource="scalable-target",
+                        resource_name="*",
+                    )
+                ],
+            ),
+            # The Describe calls have no resource-level permissions (Service Authorization
+            # Reference). Target tracking creates its CloudWatch alarms through the service-
+            # linked role, but Application Auto Scaling first checks the caller may
+            # PutMetricAlarm, DescribeAlarms and DeleteAlarms with calls that name no alarm,
+            # and AWS documents these three on "*" (AWS docs: SageMaker auto scaling
+            # permissions; permissions validation).
+            iam.PolicyStatement(
+                actions=[
+                    "application-autoscaling:DescribeScalableTargets",
+                    "application-autoscaling:DescribeScalingPolicies",
+                    "cloudwatch:PutMetricAlarm",
+                    "cloudwatch:DescribeAlarms",
+                    "cloudwatch:DeleteAlarms",
+                ],
+                resources=["*"],
+            ),
+            # The first registration in an account creates Application Auto Scaling's role for
+            # SageMaker endpoints (AWS docs): that role only.
+            iam.PolicyStatement(
+                actions=["iam:CreateServiceLinkedRole"],
+                resources=[
+                    self.format_arn(
+                        service="iam",
+                        region="",
+                        resource="role",
+                        resource_name=(
+                            f"aws-service-role/{AUTOSCALING_SERVICE}/{AUTOSCALING_ROLE}"
+                        ),
+                    )
+                ],
+                conditions={"StringLike": {"iam:AWSServiceName": AUTOSCALING_SERVICE}},
+            ),
+        ]
+        for statement in statements:
+            role.add_to_principal_policy(statement)
+        policy = role.node.find_child("DefaultPolicy")
+        acknowledge(
+            policy,
+            "AwsSolutions-IAM5",
+            "Each wildcard is the narrowest SageMaker and Application Auto Scaling allow: this "
+            "group's versions (model-package/<group>/*); models and endpoint configs the "
+            "deployer names <endpoint>-v<version>-<suffix>; scalable targets, whose ids the "
+            "service generates. Resource::* is X-Ray tracing, the Application Auto Scaling "
+            "Describe calls and the CloudWatch alarm actions its permission check requires, "
+            "none of which take a resource ARN (AWS docs).",
+            findings=[
+                f"Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:"
+                f"model-package/{self._finding_name(self.registry.group_name)}/*",
+                f"Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:"
+                f"model/{self.endpoint_name}-v*",
+                f"Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:"
+                f"endpoint-config/{self.endpoint_name}-v*",
+                "Resource::arn:<AWS::Partition>:application-autoscaling:<AWS::Region>:"
+                "<AWS::AccountId>:scalable-target/*",
+                "Resource::*",
+            ],
+        )
+
+    def _approval_rule(self) -> events.Rule:
+        """Approvals and rejections of this group's versions → the deployer.
+
+        Only this group, and only the two statuses that change what should be live; the
+        deployer still reads the registry, never the event, for what to deploy.
+        """
+        return events.Rule(
+            self,
+            "ApprovalChanged",
+            description="A version of the model group was approved or rejected",
+            event_pattern=events.EventPattern(
+                source=["aws.sagemaker"],
+                detail_type=["SageMaker Model Package State Change"],
+                detail={
+                    "ModelPackageGroupName": [self.registry.group_name],
+                    "ModelApprovalStatus": list(APPROVAL_STATUSES),
+                },
+            ),
+        )
+
+    def _endpoint_rule(
+        self, construct_id: str, description: str, statuses: tuple[str, ...]
+    ) -> events.Rule:
+        """State changes of this endpoint into ``statuses``."""
+        return events.Rule(
+            self,
+            construct_id,
+            description=description,
+            event_pattern=events.EventPattern(
+                source=["aws.sagemaker"],
+                detail_type=["SageMaker Endpoint State Change"],
+                detail={"EndpointName": [self.endpoint_name], "EndpointStatus": list(statuses)},
+            ),
+        )
+
+    def _alarms(self) -> None:
+        """Undeliverable events, and a group with no approved version left."""
+        self.undelivered_alarm = self.alarms.alarm_on_any(
+            self,
+            "UndeliveredEventsAlarm",
+            self.undelivered.metric_approximate_number_of_messages_visible(
+                period=Duration.minutes(5), statistic="Maximum"
+            ),
+            "An approval or endpoint event could not be delivered to the deployer or the alarm "
+            "topic: read it from the dead-letter queue, then re-drive it",
+        )
+        # Powertools' EMF metrics: the function's namespace, dimension `service` (Powertools
+        # docs); ObservedFunction sets both.
+        self.no_approved_version_alarm = self.alarms.alarm_on_any(
+            self,
+            "NoApprovedVersionAlarm",
+            cloudwatch.Metric(
+                namespace=f"refarch/{self.stack_name}",
+                metric_name=NO_APPROVED_VERSION_METRIC,
+                dimensions_map={"service": DEPLOYER_SERVICE_NAME},
+                statistic="Sum",
+                period=Duration.minutes(5),
+            ),
+            "The model group has no approved version left: the endpoint keeps serving the "
+            "last one; approve a version, or delete the endpoint",
+        )
+
+    def _outputs(self) -> None:
+        group = self.registry.group_name
+        CfnOutput(self, "ModelPackageGroupName", value=group)
+        CfnOutput(self, "EndpointName", value=self.endpoint_name)
+        CfnOutput(self, "ArtifactsBucketName", value=self.artifacts.bucket.bucket_name)
+        CfnOutput(
+            self,
+            "ArtifactsLocation",
+            value=self.artifacts.bucket.s3_url_for_object(ARTIFACTS_PREFIX),
+            description="Upload model.tar.gz here; the endpoint can read nothing else",
+        )
+        CfnOutput(
+            self,
+            "DataCaptureLocation",
+            value=self.capture.bucket.s3_url_for_object(CAPTURE_PREFIX),
+        )
+        CfnOutput(self, "ImageRepositoryUri", value=self.repository.repository_uri)
+        CfnOutput(self, "ExecutionRoleArn", value=self.execution_role.role_arn)
+        CfnOutput(
+            self,
+            "ApproveCommand",
+            value=Fn.join(
+                "",
+                [
+                    "aws sagemaker update-model-package --model-package-arn arn:",
+                    Aws.PARTITION,
+                    ":sagemaker:",
+                    Aws.REGION,
+                    ":",
+                    Aws.ACCOUNT_ID,
+                    ":model-package/",
+                    group,
+                    "/<version> --model-approval-status Approved",
+                ],
+            ),
+            description="Approve a registered version: the deployer rolls it out",
+        )
+        CfnOutput(self, "DeployerFunctionName", value=self.deployer.function.function_name)
+        CfnOutput(self, "AlarmTopicArn", value=self.alarms.topic.topic_arn)
+
+    # -----------------------------------------------------------------------------------------
+    # Names
+
+    def _sagemaker_arn(self, resource: str, name: str) -> str:
+        return self.format_arn(service="sagemaker", resource=resource, resource_name=name)
+
+    def _logical_id(self, construct: Construct) -> str:
+        return self.get_logical_id(construct.node.default_child)
+
+    def _finding_name(self, name: str) -> str:
+        """How cdk-nag prints a name inside an ARN: literally, or the ``<...>`` of its parts."""
+        resolved = self.resolve(name)
+        if isinstance(resolved, str):
+            return resolved
+        return _nag_render(resolved)
+
+
+def _nag_render(value: Any) -> str:
+    """Render a resolved intrinsic the way cdk-nag writes it in a finding id."""
+    if isinstance(value, str):
+        return value
+    if "Ref" in value:
+        return f"<{value['Ref']}>"
+    if "Fn::GetAtt" in value:
+        return f"<{'.'.join(value['Fn::GetAtt'])}>"
+    if "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return separator.join(_nag_render(part) for part in parts)
+    # Other intrinsics (Fn::Select ...) appear as their compact JSON.
+    return json.dumps(value, separators=(",", ":"))

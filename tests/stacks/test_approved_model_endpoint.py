@@ -1,0 +1,1035 @@
+"""What a deployer of the approved-model endpoint pattern relies on, asserted on the template.
+
+The pattern is not in the catalog yet (the local runner does not run it yet), so this module
+builds the app itself, the way `build_app` does: cdk.json's context, the stack, and cdk-nag's
+AwsSolutions checks as a validation plugin (a finding fails the synthesis); then it synthesizes
+once per variant: the defaults, a customised serverless variant, and `-c destroy=true`.
+"""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import Duration
+from aws_cdk.assertions import Match
+from cdk_nag import AwsSolutionsChecks
+from template_queries import (
+    Synthesized,
+    actions_on,
+    as_list,
+    getatt,
+    objects_under,
+    ref,
+    statements_of,
+)
+
+from refarch.cdk_app import repo_context
+from refarch.cfn_lint import lint_template
+from refarch.constructs import EndpointRollbackAlarmsProps, ModelPackageGroupProps
+from refarch.constructs.model_package_group import kebab_case
+from refarch.stacks.approved_model_endpoint import (
+    ApprovedModelEndpointProps,
+    ApprovedModelEndpointStack,
+    default_endpoint_name,
+)
+
+STACK_NAME = "ApprovedModelEndpoint"
+ENDPOINT = "approved-model-endpoint"
+VARIANT = "AllTraffic"
+ROLLBACK_ALARMS = (
+    f"{ENDPOINT}-invocation-5xx-errors",
+    f"{ENDPOINT}-model-latency-p99",
+)
+
+#: The customised variant: given names, an existing repository, serverless, linear rollout.
+CUSTOM = ApprovedModelEndpointProps(
+    endpoint_name="churn",
+    model_package_group_name="churn-models",
+    image_repository_name="churn-images",
+    serverless_memory_mb=2048,
+    serverless_max_concurrency=10,
+    rollout="linear",
+    traffic_step_percent=20,
+    wait_interval=Duration.minutes(10),
+    capture_sampling_percent=100,
+)
+
+
+def synthesize(
+    outdir: Path, props: ApprovedModelEndpointProps | None = None, **context: str
+) -> Synthesized:
+    """Synthesize the stack as `build_app` would (cdk-nag attached: a finding raises)."""
+    app = cdk.App(context=repo_context() | context, outdir=str(outdir))
+    ApprovedModelEndpointStack(app, STACK_NAME, props=props)
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    app.synth()
+    path = outdir / f"{STACK_NAME}.template.json"
+    return Synthesized(path=path, json=json.loads(path.read_text()))
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    return synthesize(tmp_path_factory.mktemp("endpoint-default"))
+
+
+@pytest.fixture(scope="module")
+def custom(tmp_path_factory):
+    return synthesize(tmp_path_factory.mktemp("endpoint-custom"), CUSTOM)
+
+
+@pytest.fixture(scope="module")
+def destroyable(tmp_path_factory):
+    return synthesize(tmp_path_factory.mktemp("endpoint-destroy"), destroy="true")
+
+
+def resource_ids(synthesized: Synthesized) -> dict[str, str]:
+    """Logical ids of the resources the assertions talk about."""
+    return {
+        "artifacts": synthesized.id_of("AWS::S3::Bucket", "ArtifactsBucket"),
+        "capture": synthesized.id_of("AWS::S3::Bucket", "CaptureBucket"),
+        "access_logs": synthesized.id_of("AWS::S3::Bucket", "AccessLogsBucket"),
+        "key": synthesized.id_of("AWS::KMS::Key", "EndpointKey"),
+        "group": synthesized.id_of("AWS::SageMaker::ModelPackageGroup"),
+        "endpoint_logs": synthesized.id_of("AWS::Logs::LogGroup", "EndpointLogs"),
+        "execution_role": synthesized.id_of("AWS::IAM::Role", "ExecutionRole"),
+        "deployer_role": synthesized.id_of("AWS::IAM::Role", "DeployerRole"),
+        "function": synthesized.id_of("AWS::Lambda::Function", "DeployerFunction"),
+        "undelivered": synthesized.id_of("AWS::SQS::Queue", "UndeliveredEvents"),
+        "deployer_dlq": synthesized.id_of("AWS::SQS::Queue", "DeployerDeadLetterQueue"),
+        "topic": synthesized.id_of("AWS::SNS::Topic"),
+        "approval_rule": synthesized.id_of("AWS::Events::Rule", "ApprovalChanged"),
+        "in_service_rule": synthesized.id_of("AWS::Events::Rule", "EndpointInService"),
+        "failed_rule": synthesized.id_of("AWS::Events::Rule", "EndpointFailed"),
+    }
+
+
+@pytest.fixture(scope="module")
+def ids(stack):
+    return {
+        **resource_ids(stack),
+        "repository": stack.id_of("AWS::ECR::Repository"),
+    }
+
+
+@pytest.fixture(scope="module")
+def custom_ids(custom):
+    return resource_ids(custom)
+
+
+def group_name(synthesized: Synthesized) -> Any:
+    """The group's name as the template spells it (a literal, or the join that builds it)."""
+    return synthesized.props("AWS::SageMaker::ModelPackageGroup")["ModelPackageGroupName"]
+
+
+def arn(service: str, resource: Any, *, region: bool = True) -> dict[str, Any]:
+    """The ARN `Stack.format_arn` renders: ``arn:<partition>:<service>:<region>:<account>:...``."""
+    if region:
+        parts = ["arn:", ref("AWS::Partition"), f":{service}:", ref("AWS::Region"), ":"]
+    else:
+        parts = ["arn:", ref("AWS::Partition"), f":{service}::"]
+    parts.append(ref("AWS::AccountId"))
+    if isinstance(resource, str):
+        return {"Fn::Join": ["", [*parts, f":{resource}"]]}
+    return {"Fn::Join": ["", [*parts, *resource]]}
+
+
+def versions_arn(synthesized: Synthesized) -> dict[str, Any]:
+    return arn("sagemaker", [":model-package/", group_name(synthesized), "/*"])
+
+
+def environment(synthesized: Synthesized, ids: dict[str, str]) -> dict[str, Any]:
+    function = synthesized.resources("AWS::Lambda::Function")[ids["function"]]
+    return function["Properties"]["Environment"]["Variables"]
+
+
+def normalized(statements: list[dict[str, Any]]) -> list[str]:
+    """Statements as sorted JSON with sorted actions and resources, to compare as sets."""
+    return sorted(
+        json.dumps(
+            {
+                **statement,
+                "Action": sorted(as_list(statement["Action"])),
+                "Resource": sorted(json.dumps(r) for r in as_list(statement["Resource"])),
+            },
+            sort_keys=True,
+        )
+        for statement in statements
+    )
+
+
+def allow(actions: list[str], resources: list[Any], condition: dict | None = None) -> dict:
+    statement: dict[str, Any] = {"Action": actions, "Effect": "Allow", "Resource": resources}
+    if condition is not None:
+        statement["Condition"] = condition
+    return statement
+
+
+# ---------------------------------------------------------------------------------------------
+# Policy checks: cdk-nag (the fixtures would raise on a finding) and cfn-lint
+
+
+@pytest.mark.parametrize("variant", ["stack", "custom", "destroyable"])
+def test_synthesis_passes_cdk_nag_with_every_acknowledgment_scoped_and_explained(request, variant):
+    acknowledgments = request.getfixturevalue(variant).acknowledgments()
+    assert acknowledgments
+    for (path, rule), reason in acknowledgments.items():
+        assert path.count("/") >= 2, f"{rule} acknowledged for a whole stack: {path}"
+        assert len(reason) >= 40, f"{rule} at {path} lacks a real reason: {reason!r}"
+
+
+@pytest.mark.parametrize("variant", ["stack", "custom", "destroyable"])
+def test_template_is_cfn_lint_clean(request, variant):
+    assert lint_template(request.getfixturevalue(variant).path) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Model registry
+
+
+def test_model_package_group_is_kept_and_named_anew_for_each_creation_of_the_stack(stack, ids):
+    resource = stack.resources("AWS::SageMaker::ModelPackageGroup")[ids["group"]]
+    assert resource["DeletionPolicy"] == "Retain"
+    assert resource["UpdateReplacePolicy"] == "Retain"
+    stack_uuid = {"Fn::Select": [2, {"Fn::Split": ["/", ref("AWS::StackId")]}]}
+    assert group_name(stack) == {
+        "Fn::Join": [
+            "-",
+            [f"{ENDPOINT}-models", {"Fn::Select": [0, {"Fn::Split": ["-", stack_uuid]}]}],
+        ]
+    }
+    assert resource["Properties"]["ModelPackageGroupDescription"] == (
+        f"Versions of the model served by {ENDPOINT}"
+    )
+
+
+def test_given_group_and_endpoint_names_are_used_as_they_are(custom, custom_ids):
+    assert group_name(custom) == "churn-models"
+    env = environment(custom, custom_ids)
+    assert env["MODEL_PACKAGE_GROUP_NAME"] == "churn-models"
+    assert env["ENDPOINT_NAME"] == "churn"
+
+
+def test_destroy_context_deletes_the_group_and_every_stateful_resource(destroyable):
+    for resource_type in (
+        "AWS::SageMaker::ModelPackageGroup",
+        "AWS::S3::Bucket",
+        "AWS::KMS::Key",
+        "AWS::Logs::LogGroup",
+        "AWS::SQS::Queue",
+        "AWS::ECR::Repository",
+    ):
+        resources = destroyable.resources(resource_type)
+        assert resources, resource_type
+        for logical_id, resource in resources.items():
+            assert resource["DeletionPolicy"] == "Delete", logical_id
+    (repository,) = destroyable.resources("AWS::ECR::Repository").values()
+    assert repository["Properties"]["EmptyOnDelete"] is True
+    assert destroyable.resources("Custom::S3AutoDeleteObjects")
+
+
+# ---------------------------------------------------------------------------------------------
+# Event rules
+
+
+def test_approvals_and_rejections_of_this_group_only_reach_the_deployer(stack):
+    stack.template.has_resource_properties(
+        "AWS::Events::Rule",
+        {
+            "EventPattern": Match.object_equals(
+                {
+                    "source": ["aws.sagemaker"],
+                    "detail-type": ["SageMaker Model Package State Change"],
+                    "detail": {
+                        "ModelPackageGroupName": [group_name(stack)],
+                        "ModelApprovalStatus": ["Approved", "Rejected"],
+                    },
+                }
+            )
+        },
+    )
+
+
+def test_this_endpoint_back_in_service_reaches_the_deployer(stack):
+    stack.template.has_resource_properties(
+        "AWS::Events::Rule",
+        {
+            "EventPattern": Match.object_equals(
+                {
+                    "source": ["aws.sagemaker"],
+                    "detail-type": ["SageMaker Endpoint State Change"],
+                    "detail": {"EndpointName": [ENDPOINT], "EndpointStatus": ["IN_SERVICE"]},
+                }
+            )
+        },
+    )
+
+
+def test_this_endpoint_failing_reaches_the_alarm_topic(stack):
+    stack.template.has_resource_properties(
+        "AWS::Events::Rule",
+        {
+            "EventPattern": Match.object_equals(
+                {
+                    "source": ["aws.sagemaker"],
+                    "detail-type": ["SageMaker Endpoint State Change"],
+                    "detail": {
+                        "EndpointName": [ENDPOINT],
+                        "EndpointStatus": ["FAILED", "UPDATE_ROLLBACK_FAILED"],
+                    },
+                }
+            )
+        },
+    )
+
+
+def test_there_are_exactly_the_three_rules(stack):
+    assert len(stack.resources("AWS::Events::Rule")) == 3
+
+
+def test_endpoint_rules_follow_a_given_endpoint_name(custom, custom_ids):
+    rules = custom.resources("AWS::Events::Rule")
+    for rule in ("in_service_rule", "failed_rule"):
+        detail = rules[custom_ids[rule]]["Properties"]["EventPattern"]["detail"]
+        assert detail["EndpointName"] == ["churn"]
+    approval = rules[custom_ids["approval_rule"]]["Properties"]["EventPattern"]["detail"]
+    assert approval["ModelPackageGroupName"] == ["churn-models"]
+
+
+@pytest.mark.parametrize("rule", ["approval_rule", "in_service_rule"])
+def test_deployer_targets_retry_for_six_hours_then_go_to_the_dead_letter_queue(stack, ids, rule):
+    (target,) = stack.resources("AWS::Events::Rule")[ids[rule]]["Properties"]["Targets"]
+    assert target["Arn"] == getatt(ids["function"])
+    assert target["DeadLetterConfig"] == {"Arn": getatt(ids["undelivered"])}
+    assert target["RetryPolicy"] == {
+        "MaximumEventAgeInSeconds": 6 * 3600,
+        "MaximumRetryAttempts": 10,
+    }
+
+
+def test_failure_events_go_to_the_alarm_topic_with_the_dead_letter_queue(stack, ids):
+    rule = stack.resources("AWS::Events::Rule")[ids["failed_rule"]]["Properties"]
+    (target,) = rule["Targets"]
+    assert target["Arn"] == ref(ids["topic"])
+    assert target["DeadLetterConfig"] == {"Arn": getatt(ids["undelivered"])}
+    assert "RoleArn" not in target  # the topic policy admits the rule
+
+
+def test_topic_admits_eventbridge_for_the_failure_rule_only(stack, ids):
+    (policy,) = stack.resources("AWS::SNS::TopicPolicy").values()
+    from_events = [
+        s
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+        if s.get("Principal") == {"Service": "events.amazonaws.com"}
+    ]
+    assert [s["Condition"] for s in from_events] == [
+        {"ArnEquals": {"aws:SourceArn": getatt(ids["failed_rule"])}}
+    ]
+
+
+def test_eventbridge_may_invoke_the_deployer_from_its_two_rules_only(stack, ids):
+    permissions = [
+        p["Properties"]
+        for p in stack.resources("AWS::Lambda::Permission").values()
+        if p["Properties"]["Principal"] == "events.amazonaws.com"
+    ]
+    assert sorted(json.dumps(p["SourceArn"]) for p in permissions) == sorted(
+        json.dumps(getatt(ids[rule])) for rule in ("approval_rule", "in_service_rule")
+    )
+    assert all(p["FunctionName"] == getatt(ids["function"]) for p in permissions)
+    assert all(p["Action"] == "lambda:InvokeFunction" for p in permissions)
+
+
+def test_dead_letter_queue_admits_the_three_rules_only_and_is_encrypted(stack, ids):
+    queue = stack.resources("AWS::SQS::Queue")[ids["undelivered"]]["Properties"]
+    assert queue["SqsManagedSseEnabled"] is True
+    assert queue["MessageRetentionPeriod"] == 14 * 24 * 3600
+    (policy,) = (
+        p["Properties"]
+        for p in stack.resources("AWS::SQS::QueuePolicy").values()
+        if ref(ids["undelivered"]) in p["Properties"]["Queues"]
+    )
+    allowed = [s for s in policy["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
+    assert all(s["Principal"] == {"Service": "events.amazonaws.com"} for s in allowed)
+    assert all(s["Action"] == "sqs:SendMessage" for s in allowed)
+    assert sorted(json.dumps(s["Condition"]["ArnEquals"]["aws:SourceArn"]) for s in allowed) == (
+        sorted(
+            json.dumps(getatt(ids[rule]))
+            for rule in ("approval_rule", "in_service_rule", "failed_rule")
+        )
+    )
+    denied = [s for s in policy["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"]
+    assert [s["Condition"] for s in denied] == [{"Bool": {"aws:SecureTransport": "false"}}]
+
+
+# ---------------------------------------------------------------------------------------------
+# Deployer function
+
+
+def test_deployer_environment_is_exactly_the_contract(stack, ids):
+    assert environment(stack, ids) == {
+        "MODEL_PACKAGE_GROUP_NAME": group_name(stack),
+        "ENDPOINT_NAME": ENDPOINT,
+        "EXECUTION_ROLE_ARN": getatt(ids["execution_role"]),
+        "VARIANT_NAME": VARIANT,
+        "INSTANCE_TYPE": "ml.m5.xlarge",
+        "INITIAL_INSTANCE_COUNT": "2",
+        "DATA_CAPTURE_S3_URI": {"Fn::Join": ["", ["s3://", ref(ids["capture"]), "/datacapture"]]},
+        "DATA_CAPTURE_SAMPLING_PERCENT": "20",
+        "KMS_KEY_ARN": getatt(ids["key"]),
+        "ROLLOUT": "canary",
+        "TRAFFIC_STEP_PERCENT": "10",
+        "WAIT_INTERVAL_SECONDS": "300",
+        "ROLLBACK_ALARM_NAMES": ",".join(ROLLBACK_ALARMS),
+        "AUTOSCALING_MIN_CAPACITY": "2",
+        "AUTOSCALING_MAX_CAPACITY": "4",
+        "AUTOSCALING_TARGET_INVOCATIONS_PER_INSTANCE": "70",
+        "POWERTOOLS_SERVICE_NAME": "model-deployer",
+        "POWERTOOLS_METRICS_NAMESPACE": f"refarch/{STACK_NAME}",
+        # Added by ObservedFunction to every function of the project.
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+    }
+
+
+def test_serverless_variant_adds_its_memory_and_concurrency(stack, ids, custom, custom_ids):
+    env = environment(custom, custom_ids)
+    assert env["SERVERLESS_MEMORY_MB"] == "2048"
+    assert env["SERVERLESS_MAX_CONCURRENCY"] == "10"
+    assert env["ROLLOUT"] == "linear"
+    assert env["TRAFFIC_STEP_PERCENT"] == "20"
+    assert env["WAIT_INTERVAL_SECONDS"] == "600"
+    assert env["DATA_CAPTURE_SAMPLING_PERCENT"] == "100"
+    assert env["ROLLBACK_ALARM_NAMES"] == "churn-invocation-5xx-errors,churn-model-latency-p99"
+    # The real-time variant's settings alone never make a serverless endpoint.
+    assert not {"SERVERLESS_MEMORY_MB", "SERVERLESS_MAX_CONCURRENCY"} & set(environment(stack, ids))
+
+
+def test_deployer_runs_the_model_deployer_asset(stack, ids):
+    function = stack.resources("AWS::Lambda::Function")[ids["function"]]["Properties"]
+    assert function["Handler"] == "handler.lambda_handler"
+    assert function["Timeout"] == 60
+    assert function["Role"] == getatt(ids["deployer_role"])
+    assert function["TracingConfig"] == {"Mode": "Active"}
+
+
+def test_deployer_retries_its_own_failures_twice_then_dead_letters_them(stack, ids):
+    function = stack.resources("AWS::Lambda::Function")[ids["function"]]["Properties"]
+    assert function["DeadLetterConfig"] == {"TargetArn": getatt(ids["deployer_dlq"])}
+    (config,) = stack.resources("AWS::Lambda::EventInvokeConfig").values()
+    assert config["Properties"]["MaximumRetryAttempts"] == 2
+    assert config["Properties"]["MaximumEventAgeInSeconds"] == 6 * 3600
+
+
+# ---------------------------------------------------------------------------------------------
+# SageMaker execution role
+
+
+def test_execution_role_trusts_sagemaker_acting_for_this_account_only(stack, ids):
+    role = stack.resources("AWS::IAM::Role")[ids["execution_role"]]["Properties"]
+    assert role["AssumeRolePolicyDocument"]["Statement"] == [
+        {
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": ref("AWS::AccountId")}},
+            "Effect": "Allow",
+            "Principal": {"Service": "sagemaker.amazonaws.com"},
+        }
+    ]
+    assert "ManagedPolicyArns" not in role
+
+
+def test_execution_role_reads_only_the_artifacts_and_image_and_writes_only_the_capture(stack, ids):
+    assert normalized(statements_of(stack, ids["execution_role"])) == normalized(
+        [
+            allow(
+                ["s3:GetBucket*", "s3:GetObject*", "s3:List*"],
+                [getatt(ids["artifacts"]), objects_under(ids["artifacts"], "models/")],
+            ),
+            allow(
+                [
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:BatchGetImage",
+                    "ecr:GetDownloadUrlForLayer",
+                ],
+                [getatt(ids["repository"])],
+            ),
+            # No resource-level permissions for the token (AWS docs).
+            allow(["ecr:GetAuthorizationToken"], ["*"]),
+            allow(
+                [
+                    "s3:Abort*",
+                    "s3:PutObject",
+                    "s3:PutObjectLegalHold",
+                    "s3:PutObjectRetention",
+                    "s3:PutObjectTagging",
+                    "s3:PutObjectVersionTagging",
+                ],
+                [objects_under(ids["capture"], "datacapture/")],
+            ),
+            allow(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], [getatt(ids["key"])]),
+            allow(
+                ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+                [getatt(ids["endpoint_logs"])],
+            ),
+            allow(
+                ["cloudwatch:PutMetricData"],
+                ["*"],
+                {"StringEquals": {"cloudwatch:namespace": "/aws/sagemaker/Endpoints"}},
+            ),
+        ]
+    )
+
+
+def test_execution_role_pulls_from_a_given_repository_only(custom, custom_ids):
+    statements = statements_of(custom, custom_ids["execution_role"])
+    (pull,) = (s for s in statements if "ecr:BatchGetImage" in as_list(s["Action"]))
+    assert pull["Resource"] == arn("ecr", "repository/churn-images")
+    assert not custom.resources("AWS::ECR::Repository")
+
+
+# ---------------------------------------------------------------------------------------------
+# Deployer permissions
+
+
+def test_deployer_may_pass_the_execution_role_to_sagemaker_only(stack, ids):
+    statements = statements_of(stack, ids["deployer_role"])
+    passes = [s for s in statements if "iam:PassRole" in as_list(s["Action"])]
+    assert passes == [
+        {
+            "Action": "iam:PassRole",
+            "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+            "Effect": "Allow",
+            "Resource": getatt(ids["execution_role"]),
+        }
+    ]
+
+
+def test_deployer_reads_only_this_groups_versions_and_creates_models_from_them(stack, ids):
+    statements = statements_of(stack, ids["deployer_role"])
+    assert actions_on(statements, versions_arn(stack)) == {
+        "sagemaker:ListModelPackages",
+        "sagemaker:DescribeModelPackage",
+        "sagemaker:CreateModel",
+    }
+
+
+def test_deployer_manages_only_this_endpoint_and_the_models_and_configs_it_names(stack, ids):
+    statements = statements_of(stack, ids["deployer_role"])
+    assert actions_on(statements, arn("sagemaker", f"model/{ENDPOINT}-v*")) == {
+        "sagemaker:CreateModel",
+        "sagemaker:DescribeModel",
+        "sagemaker:AddTags",
+        "sagemaker:ListTags",
+    }
+    assert actions_on(statements, arn("sagemaker", f"endpoint-config/{ENDPOINT}-v*")) == {
+        "sagemaker:CreateEndpointConfig",
+        "sagemaker:DescribeEndpointConfig",
+        "sagemaker:AddTags",
+        "sagemaker:CreateEndpoint",
+        "sagemaker:UpdateEndpoint",
+    }
+    assert actions_on(statements, arn("sagemaker", f"endpoint/{ENDPOINT}")) == {
+        "sagemaker:CreateEndpoint",
+        "sagemaker:UpdateEndpoint",
+        "sagemaker:DescribeEndpoint",
+        "sagemaker:AddTags",
+        "sagemaker:ListTags",
+        "sagemaker:UpdateEndpointWeightsAndCapacities",
+    }
+    sagemaker_resources = {
+        json.dumps(r)
+        for s in statements
+        if as_list(s["Action"])[0].startswith("sagemaker:")
+        for r in as_list(s["Resource"])
+    }
+    assert sagemaker_resources == {
+        json.dumps(r)
+        for r in (
+            versions_arn(stack),
+            arn("sagemaker", f"model/{ENDPOINT}-v*"),
+            arn("sagemaker", f"endpoint-config/{ENDPOINT}-v*"),
+            arn("sagemaker", f"endpoint/{ENDPOINT}"),
+        )
+    }
+    every_action = {a for s in statements for a in as_list(s["Action"])}
+    assert not any(a.startswith("sagemaker:Delete") for a in every_action)
+
+
+def test_deployer_permissions_follow_a_given_endpoint_and_group(custom, custom_ids):
+    statements = statements_of(custom, custom_ids["deployer_role"])
+    assert "sagemaker:DescribeModelPackage" in actions_on(
+        statements, arn("sagemaker", "model-package/churn-models/*")
+    )
+    assert "sagemaker:UpdateEndpoint" in actions_on(statements, arn("sagemaker", "endpoint/churn"))
+    assert "sagemaker:CreateModel" in actions_on(statements, arn("sagemaker", "model/churn-v*"))
+
+
+def test_deployer_may_let_sagemaker_use_the_endpoint_key_for_aws_resources_only(stack, ids):
+    statements = statements_of(stack, ids["deployer_role"])
+    on_key = [s for s in statements if getatt(ids["key"]) in as_list(s["Resource"])]
+    assert normalized(on_key) == normalized(
+        [
+            allow(
+                ["kms:CreateGrant"],
+                [getatt(ids["key"])],
+                {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+            ),
+            allow(["kms:DescribeKey"], [getatt(ids["key"])]),
+        ]
+    )
+
+
+def test_deployer_registers_autoscaling_and_may_create_only_its_service_linked_role(stack, ids):
+    statements = statements_of(stack, ids["deployer_role"])
+    assert actions_on(statements, arn("application-autoscaling", "scalable-target/*")) == {
+        "application-autoscaling:RegisterScalableTarget",
+        "application-autoscaling:PutScalingPolicy",
+    }
+    (linked_role,) = (
+        s for s in statements if "iam:CreateServiceLinkedRole" in as_list(s["Action"])
+    )
+    assert linked_role == {
+        "Action": "iam:CreateServiceLinkedRole",
+        "Condition": {
+            "StringLike": {"iam:AWSServiceName": "sagemaker.application-autoscaling.amazonaws.com"}
+        },
+        "Effect": "Allow",
+        "Resource": arn(
+            "iam",
+            "role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/"
+            "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint",
+            region=False,
+        ),
+    }
+
+
+def test_only_actions_without_resource_level_permissions_are_granted_on_every_resource(stack):
+    unscoped = sorted(
+        (action, json.dumps(statement.get("Condition")))
+        for policy in stack.resources("AWS::IAM::Policy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if "*" in as_list(statement["Resource"])
+        for action in as_list(statement["Action"])
+    )
+    unconditioned = [
+        # X-Ray tracing of the deployer.
+        "xray:PutTelemetryRecords",
+        "xray:PutTraceSegments",
+        # Application Auto Scaling: Describe calls, and its check of the caller's CloudWatch
+        # alarm permissions (AWS docs).
+        "application-autoscaling:DescribeScalableTargets",
+        "application-autoscaling:DescribeScalingPolicies",
+        "cloudwatch:DeleteAlarms",
+        "cloudwatch:DescribeAlarms",
+        "cloudwatch:PutMetricAlarm",
+        # The execution role's ECR token.
+        "ecr:GetAuthorizationToken",
+    ]
+    instance_metrics = {"StringEquals": {"cloudwatch:namespace": "/aws/sagemaker/Endpoints"}}
+    assert unscoped == sorted(
+        [
+            *((action, json.dumps(None)) for action in unconditioned),
+            ("cloudwatch:PutMetricData", json.dumps(instance_metrics)),
+        ]
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Alarms
+
+ROLLBACK_METRICS = [
+    # metric, statistic key, statistic, comparison, threshold, alarm name
+    (
+        "Invocation5XXErrors",
+        "Statistic",
+        "Sum",
+        "GreaterThanOrEqualToThreshold",
+        1,
+        ROLLBACK_ALARMS[0],
+    ),
+    (
+        "ModelLatency",
+        "ExtendedStatistic",
+        "p99",
+        "GreaterThanThreshold",
+        1_000_000,  # 1 s, in microseconds
+        ROLLBACK_ALARMS[1],
+    ),
+]
+
+
+def alarm_named(synthesized: Synthesized, metric: str) -> dict[str, Any]:
+    (alarm,) = (
+        a["Properties"]
+        for a in synthesized.resources("AWS::CloudWatch::Alarm").values()
+        if a["Properties"]["MetricName"] == metric
+    )
+    return alarm
+
+
+@pytest.mark.parametrize(
+    ("metric", "statistic_key", "statistic", "comparison", "threshold", "name"), ROLLBACK_METRICS
+)
+def test_rollback_alarms_watch_the_variant_minute_by_minute(
+    stack, ids, metric, statistic_key, statistic, comparison, threshold, name
+):
+    alarm = alarm_named(stack, metric)
+    assert alarm["AlarmName"] == name
+    assert alarm["Namespace"] == "AWS/SageMaker"
+    assert alarm["Dimensions"] == [
+        {"Name": "EndpointName", "Value": ENDPOINT},
+        {"Name": "VariantName", "Value": VARIANT},
+    ]
+    assert alarm[statistic_key] == statistic
+    assert alarm["Period"] == 60
+    assert alarm["EvaluationPeriods"] == 2
+    assert alarm["ComparisonOperator"] == comparison
+    assert alarm["Threshold"] == threshold
+    assert alarm["TreatMissingData"] == "notBreaching"
+    # A rollback, or a regression outside a rollout, also pages.
+    assert alarm["AlarmActions"] == [ref(ids["topic"])]
+
+
+def test_rollback_alarm_names_are_exactly_what_the_deployer_is_given(stack, ids):
+    given = environment(stack, ids)["ROLLBACK_ALARM_NAMES"].split(",")
+    names = [alarm_named(stack, metric)["AlarmName"] for metric, *_ in ROLLBACK_METRICS]
+    assert given == names
+
+
+def test_no_approved_version_alarm_reads_the_metric_powertools_emits(stack, ids):
+    env = environment(stack, ids)
+    alarm = alarm_named(stack, "NoApprovedVersion")
+    assert alarm["Namespace"] == env["POWERTOOLS_METRICS_NAMESPACE"]
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": env["POWERTOOLS_SERVICE_NAME"]}]
+    assert alarm["Statistic"] == "Sum"
+    assert alarm["Threshold"] == 1
+    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert alarm["TreatMissingData"] == "notBreaching"
+    assert alarm["AlarmActions"] == [ref(ids["topic"])]
+
+
+def test_undelivered_events_alarm(stack, ids):
+    alarm = next(
+        a["Properties"]
+        for a in stack.resources("AWS::CloudWatch::Alarm").values()
+        if a["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
+        and a["Properties"]["Dimensions"][0]["Value"]
+        == {"Fn::GetAtt": [ids["undelivered"], "QueueName"]}
+    )
+    assert alarm["Threshold"] == 1
+    assert alarm["AlarmActions"] == [ref(ids["topic"])]
+
+
+def test_every_alarm_is_listed(stack):
+    metrics = sorted(
+        a["Properties"]["MetricName"] for a in stack.resources("AWS::CloudWatch::Alarm").values()
+    )
+    assert metrics == sorted(
+        [
+            "Invocation5XXErrors",
+            "ModelLatency",
+            "NoApprovedVersion",
+            # The dead-letter queues: the rules' targets and the deployer's own.
+            "ApproximateNumberOfMessagesVisible",
+            "ApproximateNumberOfMessagesVisible",
+            # ObservedFunction: errors and throttles of the deployer.
+            "Errors",
+            "Throttles",
+        ]
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Encryption, storage, logs, image repository
+
+
+def test_endpoint_key_is_rotated_and_kept(stack, ids):
+    key = stack.resources("AWS::KMS::Key")[ids["key"]]
+    assert key["Properties"]["EnableKeyRotation"] is True
+    assert key["DeletionPolicy"] == "Retain"
+
+
+def test_logs_may_use_the_endpoint_key_for_the_endpoint_log_group_only(stack, ids):
+    policy = stack.resources("AWS::KMS::Key")[ids["key"]]["Properties"]["KeyPolicy"]
+    (statement,) = (
+        s
+        for s in policy["Statement"]
+        if s.get("Principal", {}).get("Service")
+        == {"Fn::Join": ["", ["logs.", ref("AWS::Region"), ".amazonaws.com"]]}
+    )
+    assert statement["Condition"] == {
+        "ArnEquals": {
+            "kms:EncryptionContext:aws:logs:arn": arn(
+                "logs", f"log-group:/aws/sagemaker/Endpoints/{ENDPOINT}"
+            )
+        }
+    }
+
+
+def test_endpoint_log_group_is_the_one_sagemaker_writes_with_retention_and_the_key(stack, ids):
+    group = stack.resources("AWS::Logs::LogGroup")[ids["endpoint_logs"]]
+    assert group["Properties"] == {
+        "LogGroupName": f"/aws/sagemaker/Endpoints/{ENDPOINT}",
+        "RetentionInDays": 30,
+        "KmsKeyId": getatt(ids["key"]),
+    }
+    assert group["DeletionPolicy"] == "Retain"
+
+
+@pytest.mark.parametrize("bucket", ["artifacts", "capture", "access_logs"])
+def test_buckets_are_encrypted_private_versioned_and_retained(stack, ids, bucket):
+    resource = stack.resources("AWS::S3::Bucket")[ids[bucket]]
+    props = resource["Properties"]
+    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"] == [
+        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+    ]
+    assert props["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert resource["DeletionPolicy"] == "Retain"
+
+
+@pytest.mark.parametrize("bucket", ["artifacts", "capture", "access_logs"])
+def test_buckets_deny_requests_without_tls(stack, ids, bucket):
+    stack.template.has_resource_properties(
+        "AWS::S3::BucketPolicy",
+        {
+            "Bucket": ref(ids[bucket]),
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Effect": "Deny",
+                                "Action": "s3:*",
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                            }
+                        )
+                    ]
+                )
+            },
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("bucket", "prefix"), [("artifacts", "artifacts/"), ("capture", "capture/")]
+)
+def test_data_buckets_send_access_logs_to_the_log_bucket(stack, ids, bucket, prefix):
+    props = stack.resources("AWS::S3::Bucket")[ids[bucket]]["Properties"]
+    assert props["LoggingConfiguration"] == {
+        "DestinationBucketName": ref(ids["access_logs"]),
+        "LogFilePrefix": prefix,
+    }
+
+
+def test_captured_data_expires_after_a_year(stack, ids):
+    rules = stack.resources("AWS::S3::Bucket")[ids["capture"]]["Properties"][
+        "LifecycleConfiguration"
+    ]["Rules"]
+    (capture,) = (r for r in rules if r.get("Prefix") == "datacapture/")
+    assert capture["ExpirationInDays"] == 365
+
+
+def test_image_repository_scans_on_push_keeps_tags_immutable_and_is_kept(stack, ids):
+    repository = stack.resources("AWS::ECR::Repository")[ids["repository"]]
+    assert repository["Properties"]["ImageScanningConfiguration"] == {"ScanOnPush": True}
+    assert repository["Properties"]["ImageTagMutability"] == "IMMUTABLE"
+    assert repository["Properties"]["EmptyOnDelete"] is False
+    assert repository["DeletionPolicy"] == "Retain"
+
+
+def test_endpoint_and_its_autoscaling_are_left_to_the_deployer(stack):
+    # Created at runtime from the registry: none of them is a CloudFormation resource.
+    for resource_type in (
+        "AWS::SageMaker::Model",
+        "AWS::SageMaker::EndpointConfig",
+        "AWS::SageMaker::Endpoint",
+        "AWS::ApplicationAutoScaling::ScalableTarget",
+        "AWS::ApplicationAutoScaling::ScalingPolicy",
+    ):
+        assert not stack.resources(resource_type), resource_type
+
+
+# ---------------------------------------------------------------------------------------------
+# Outputs
+
+
+def test_outputs_name_what_a_deployer_uses(stack, ids):
+    outputs = {name: output["Value"] for name, output in stack.json["Outputs"].items()}
+    assert outputs["ModelPackageGroupName"] == group_name(stack)
+    assert outputs["EndpointName"] == ENDPOINT
+    assert outputs["ArtifactsBucketName"] == ref(ids["artifacts"])
+    assert outputs["ArtifactsLocation"] == {
+        "Fn::Join": ["", ["s3://", ref(ids["artifacts"]), "/models/"]]
+    }
+    assert outputs["DataCaptureLocation"] == {
+        "Fn::Join": ["", ["s3://", ref(ids["capture"]), "/datacapture"]]
+    }
+    assert ref(ids["repository"]) in outputs["ImageRepositoryUri"]["Fn::Join"][1]
+    assert outputs["ExecutionRoleArn"] == getatt(ids["execution_role"])
+    assert outputs["AlarmTopicArn"] == ref(ids["topic"])
+    assert outputs["ApproveCommand"] == {
+        "Fn::Join": [
+            "",
+            [
+                "aws sagemaker update-model-package --model-package-arn arn:",
+                ref("AWS::Partition"),
+                ":sagemaker:",
+                ref("AWS::Region"),
+                ":",
+                ref("AWS::AccountId"),
+                ":model-package/",
+                group_name(stack),
+                "/<version> --model-approval-status Approved",
+            ],
+        ]
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Props: validation, context switches, names
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"endpoint_name": "Churn"}, "must be lowercase"),
+        ({"endpoint_name": "churn_model"}, "letters, digits and hyphens"),
+        ({"endpoint_name": "x" * 44}, "1 to 43"),
+        ({"model_package_group_name": "-models"}, "letters, digits and hyphens"),
+        ({"model_package_group_name": "Churn-Models"}, "must be lowercase"),
+        ({"image_repository_name": "Churn Images"}, "ECR repository name"),
+        ({"variant_name": "all traffic"}, "variant_name"),
+        ({"instance_type": "m5.xlarge"}, "ML instance type"),
+        ({"initial_instance_count": 0}, "at least 1"),
+        ({"serverless_memory_mb": 1000}, "1024 to 6144 in steps of 1024"),
+        ({"serverless_memory_mb": 7168}, "1024 to 6144 in steps of 1024"),
+        ({"serverless_max_concurrency": 0}, "1 to 200"),
+        ({"serverless_max_concurrency": 201}, "1 to 200"),
+        ({"capture_sampling_percent": -1}, "0 to 100"),
+        ({"capture_sampling_percent": 101}, "0 to 100"),
+        ({"rollout": "blue-green"}, "canary, linear, all-at-once"),
+        ({"traffic_step_percent": 0}, "1 to 50 for a canary"),
+        ({"traffic_step_percent": 51}, "1 to 50 for a canary"),
+        ({"rollout": "linear", "traffic_step_percent": 5}, "10 to 50 for a linear"),
+        ({"rollout": "linear", "traffic_step_percent": 60}, "10 to 50 for a linear"),
+        ({"wait_interval": Duration.hours(2)}, "0 to 3600"),
+        (
+            {"rollout": "linear", "traffic_step_percent": 10, "wait_interval": Duration.hours(1)},
+            "longer than the 8 hours",
+        ),
+        ({"autoscaling_min_capacity": 0}, "at least 1"),
+        ({"autoscaling_max_capacity": 1}, "below autoscaling_min_capacity"),
+        ({"initial_instance_count": 5, "autoscaling_min_capacity": 1}, "must lie between"),
+        ({"autoscaling_target_invocations_per_instance": 0}, "at least 1"),
+    ],
+)
+def test_invalid_props_are_refused_with_a_clear_error(changes, message):
+    with pytest.raises(ValueError, match=message):
+        ApprovedModelEndpointProps(**changes)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"errors_threshold": 0}, "errors_threshold"),
+        ({"latency_p99_threshold": Duration.seconds(0)}, "latency_p99_threshold"),
+        ({"evaluation_periods": 0}, "evaluation_periods"),
+    ],
+)
+def test_invalid_rollback_thresholds_are_refused(changes, message):
+    with pytest.raises(ValueError, match=message):
+        EndpointRollbackAlarmsProps(**changes)
+
+
+def test_invalid_group_name_is_refused():
+    with pytest.raises(ValueError, match="must be lowercase"):
+        ModelPackageGroupProps(description="models", name="Churn")
+
+
+def test_valid_edges_are_accepted():
+    ApprovedModelEndpointProps(rollout="all-at-once", traffic_step_percent=100)
+    ApprovedModelEndpointProps(serverless_memory_mb=6144, serverless_max_concurrency=200)
+    ApprovedModelEndpointProps(capture_sampling_percent=0, wait_interval=Duration.hours(1))
+    # 10 steps + the final bake of 2,430 s, and 1,800 s to provision: exactly 8 hours.
+    ApprovedModelEndpointProps(
+        rollout="linear", traffic_step_percent=10, wait_interval=Duration.seconds(2430)
+    )
+    ApprovedModelEndpointProps(endpoint_name="x" * 43, image_repository_name="team/churn-model")
+
+
+def test_autoscaling_minimum_defaults_to_the_initial_instance_count():
+    assert ApprovedModelEndpointProps().autoscaling_min == 2
+    assert ApprovedModelEndpointProps(initial_instance_count=1).autoscaling_min == 1
+    assert ApprovedModelEndpointProps(autoscaling_min_capacity=1).autoscaling_min == 1
+
+
+def test_context_switches_set_the_props():
+    app = cdk.App(
+        context={
+            "endpoint_name": "fraud",
+            "instance_type": "ml.c5.large",
+            "instance_count": "1",
+            "serverless_memory_mb": "3072",
+            "serverless_max_concurrency": "50",
+            "rollout": "linear",
+            "traffic_step_percent": "25",
+            "capture_sampling_percent": "100",
+            "autoscaling_min": "1",
+            "autoscaling_max": "8",
+            "image_repository": "fraud-images",
+        }
+    )
+    props = ApprovedModelEndpointProps.from_context(app)
+    assert props == ApprovedModelEndpointProps(
+        endpoint_name="fraud",
+        instance_type="ml.c5.large",
+        initial_instance_count=1,
+        serverless_memory_mb=3072,
+        serverless_max_concurrency=50,
+        rollout="linear",
+        traffic_step_percent=25,
+        capture_sampling_percent=100,
+        autoscaling_min_capacity=1,
+        autoscaling_max_capacity=8,
+        image_repository_name="fraud-images",
+    )
+
+
+def test_no_context_means_the_defaults():
+    assert ApprovedModelEndpointProps.from_context(cdk.App()) == ApprovedModelEndpointProps()
+
+
+def test_context_numbers_must_be_whole():
+    app = cdk.App(context={"instance_count": "two"})
+    with pytest.raises(ValueError, match="-c instance_count must be a whole number"):
+        ApprovedModelEndpointProps.from_context(app)
+
+
+def test_context_values_are_validated_like_props():
+    app = cdk.App(context={"rollout": "canary", "traffic_step_percent": "75"})
+    with pytest.raises(ValueError, match="1 to 50 for a canary"):
+        ApprovedModelEndpointProps.from_context(app)
+
+
+@pytest.mark.parametrize(
+    ("stack_name", "endpoint"),
+    [
+        ("ApprovedModelEndpoint", "approved-model-endpoint"),
+        ("MLOps2Endpoint", "mlops2-endpoint"),
+        ("fraud-scoring", "fraud-scoring"),
+    ],
+)
+def test_default_endpoint_name_is_the_stack_name_in_kebab_case(stack_name, endpoint):
+    assert kebab_case(stack_name) == endpoint
+    assert default_endpoint_name(stack_name) == endpoint
+
+
+def test_a_stack_name_too_long_for_an_endpoint_name_asks_for_one():
+    with pytest.raises(ValueError, match="give endpoint_name"):
+        default_endpoint_name("A" * 30 + "VeryLongStackNameForAnEndpoint")
