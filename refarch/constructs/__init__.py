@@ -3,8 +3,10 @@
 from refarch.constructs.alarm_topic import AlarmTopic, AlarmTopicProps
 from refarch.constructs.athena_workgroup import QueryWorkgroup, QueryWorkgroupProps
 from refarch.constructs.endpoint_alarms import EndpointRollbackAlarms, EndpointRollbackAlarmsProps
+from refarch.constructs.event_delivery import undelivered_events_queue
 from refarch.constructs.glue_alarms import GlueFailureAlarms
 from refarch.constructs.glue_encryption import GlueEncryption
+from refarch.constructs.log_encryption import allow_logs_to_encrypt
 from refarch.constructs.model_package_group import ModelPackageGroup, ModelPackageGroupProps
 from refarch.constructs.nag import acknowledge
 from refarch.constructs.observed_function import ObservedFunction, ObservedFunctionProps
@@ -41,6 +43,8 @@ __all__ = [
     "StreamToS3Delivery",
     "StreamToS3DeliveryProps",
     "acknowledge",
+    "allow_logs_to_encrypt",
     "deployment_unique_name",
     "stateful_removal",
+    "undelivered_events_queue",
 ]

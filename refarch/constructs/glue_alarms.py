@@ -3,12 +3,10 @@
 from aws_cdk import Duration
 from aws_cdk import aws_events as events
 from aws_cdk import aws_glue as glue
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from refarch.constructs.alarm_topic import AlarmTopic
-from refarch.constructs.nag import acknowledge
-from refarch.constructs.removal import stateful_removal
+from refarch.constructs.event_delivery import undelivered_events_queue
 
 #: The terminal states of a failed job run in "Glue Job State Change" events (AWS docs: Glue
 #: events). SUCCEEDED and STOPPED (an operator's choice) are not failures.
@@ -46,19 +44,8 @@ class GlueFailureAlarms(Construct):
         alarms: AlarmTopic,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.dead_letter_queue = sqs.Queue(
-            self,
-            "UndeliveredEvents",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-            removal_policy=stateful_removal(self).policy,
-        )
-        acknowledge(
-            self.dead_letter_queue,
-            "AwsSolutions-SQS3",
-            "This queue is the dead-letter queue of the failure-event rules: it has no DLQ of "
-            "its own by design.",
+        self.dead_letter_queue = undelivered_events_queue(
+            self, "UndeliveredEvents", used_by="the failure-event rules"
         )
         self.job_failed = events.Rule(
             self,

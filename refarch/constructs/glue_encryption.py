@@ -1,12 +1,13 @@
 """One Glue security configuration for a pattern's jobs and crawlers, with its key and logs."""
 
-from aws_cdk import ArnFormat, Aws, Stack
+from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_glue as glue
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from refarch.constructs.log_encryption import allow_logs_to_encrypt
 from refarch.constructs.removal import deployment_unique_name, stateful_removal
 
 #: What a Glue role needs on the key: write and read its encrypted bookmarks and logs (AWS docs:
@@ -61,29 +62,14 @@ class GlueEncryption(Construct):
             enable_key_rotation=True,
             removal_policy=stateful_removal(self).policy,
         )
-        # CloudWatch Logs encrypts with the key itself: allow it for these log groups only
-        # (AWS docs: the key policy for encrypted log groups, scoped by encryption context).
-        self.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                actions=[
-                    "kms:Encrypt*",
-                    "kms:Decrypt*",
-                    "kms:ReEncrypt*",
-                    "kms:GenerateDataKey*",
-                    "kms:Describe*",
-                ],
-                principals=[iam.ServicePrincipal(f"logs.{Aws.REGION}.amazonaws.com")],
-                resources=["*"],  # in a key policy, "*" means this key
-                conditions={
-                    "ArnLike": {
-                        "kms:EncryptionContext:aws:logs:arn": [
-                            self._log_group_arn(f"/aws-glue/jobs/{self.name}-role/*"),
-                            self._log_group_arn(f"/aws-glue/jobs/logs-v2-{self.name}"),
-                            self._log_group_arn(f"/aws-glue/crawlers-role/*-{self.name}"),
-                        ]
-                    }
-                },
-            )
+        allow_logs_to_encrypt(
+            self.key,
+            [
+                self._log_group_arn(f"/aws-glue/jobs/{self.name}-role/*"),
+                self._log_group_arn(f"/aws-glue/jobs/logs-v2-{self.name}"),
+                self._log_group_arn(f"/aws-glue/crawlers-role/*-{self.name}"),
+            ],
+            pattern=True,
         )
         self.security_configuration = glue.SecurityConfiguration(
             self,

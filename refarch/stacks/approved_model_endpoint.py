@@ -33,7 +33,6 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from refarch.constructs import (
@@ -49,7 +48,9 @@ from refarch.constructs import (
     SecureBucket,
     SecureBucketProps,
     acknowledge,
+    allow_logs_to_encrypt,
     stateful_removal,
+    undelivered_events_queue,
 )
 from refarch.constructs.model_package_group import (
     SAGEMAKER_NAME,
@@ -558,19 +559,8 @@ class ApprovedModelEndpointStack(Stack):
         )
         self._grant_deployer()
 
-        self.undelivered = sqs.Queue(
-            self,
-            "UndeliveredEvents",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-            removal_policy=stateful_removal(self).policy,
-        )
-        acknowledge(
-            self.undelivered,
-            "AwsSolutions-SQS3",
-            "This queue is the dead-letter queue of the event rules' targets: it has no DLQ of "
-            "its own by design.",
+        self.undelivered = undelivered_events_queue(
+            self, "UndeliveredEvents", used_by="the event rules' targets"
         )
         self.approval_rule = self._approval_rule()
         self.in_service_rule = self._endpoint_rule(
@@ -632,30 +622,17 @@ class ApprovedModelEndpointStack(Stack):
         encrypted with the endpoint key, since containers may log request payloads.
         """
         name = f"/aws/sagemaker/Endpoints/{self.endpoint_name}"
-        # CloudWatch Logs encrypts with the key itself: allow it for this log group only (AWS
-        # docs: the key policy for encrypted log groups, scoped by encryption context).
-        self.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                actions=[
-                    "kms:Encrypt*",
-                    "kms:Decrypt*",
-                    "kms:ReEncrypt*",
-                    "kms:GenerateDataKey*",
-                    "kms:Describe*",
-                ],
-                principals=[iam.ServicePrincipal(f"logs.{Aws.REGION}.amazonaws.com")],
-                resources=["*"],  # in a key policy, "*" means this key
-                conditions={
-                    "ArnEquals": {
-                        "kms:EncryptionContext:aws:logs:arn": self.format_arn(
-                            service="logs",
-                            resource="log-group",
-                            resource_name=name,
-                            arn_format=ArnFormat.COLON_RESOURCE_NAME,
-                        )
-                    }
-                },
-            )
+        allow_logs_to_encrypt(
+            self.key,
+            [
+                self.format_arn(
+                    service="logs",
+                    resource="log-group",
+                    resource_name=name,
+                    arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                )
+            ],
+            pattern=False,
         )
         return logs.LogGroup(
             self,

@@ -96,36 +96,42 @@ def crawler(request: ProvisionRequest) -> Provisioned:
     return Provisioned(physical_id=name, note="created, not scheduled: scenarios start nothing")
 
 
+def _create_named(
+    request: ProvisionRequest, operation: str, shape: str, adjust: Any = None
+) -> Provisioned:
+    """Create a Glue resource whose properties are its create call's parameters, by name."""
+    name = request.name("Name", max_length=255)
+    create = request_to_api(request, "glue", shape, exclude=("Tags",))
+    if adjust is not None:
+        adjust(create)
+    getattr(request.client("glue"), operation)(**create, Name=name, Tags=_tags_map(request))
+    return Provisioned(physical_id=name)
+
+
 @provisioner("AWS::Glue::Job")
 def job(request: ProvisionRequest) -> Provisioned:
     """Create the job definition (script, arguments, workers, role, security configuration)."""
-    name = request.name("Name", max_length=255)
-    create = request_to_api(request, "glue", "CreateJobRequest", exclude=("Tags",))
-    request.client("glue").create_job(**create, Name=name, Tags=_tags_map(request))
-    return Provisioned(physical_id=name)
+    return _create_named(request, "create_job", "CreateJobRequest")
 
 
 @provisioner("AWS::Glue::Workflow")
 def workflow(request: ProvisionRequest) -> Provisioned:
     """Create the workflow."""
-    name = request.name("Name", max_length=255)
-    create = request_to_api(request, "glue", "CreateWorkflowRequest", exclude=("Tags",))
-    request.client("glue").create_workflow(**create, Name=name, Tags=_tags_map(request))
-    return Provisioned(physical_id=name)
+    return _create_named(request, "create_workflow", "CreateWorkflowRequest")
 
 
-@provisioner("AWS::Glue::Trigger")
-def trigger(request: ProvisionRequest) -> Provisioned:
-    """Create the trigger (scheduled or conditional) in its workflow."""
-    name = request.name("Name", max_length=255)
-    create = request_to_api(request, "glue", "CreateTriggerRequest", exclude=("Tags",))
+def _one_condition_logical(create: dict[str, Any]) -> None:
     predicate = create.get("Predicate")
     if predicate and "Logical" not in predicate and len(predicate.get("Conditions", [])) == 1:
         # Optional for one condition (Glue API reference); moto fails without it. "AND" over
         # one condition is the same predicate.
         predicate["Logical"] = "AND"
-    request.client("glue").create_trigger(**create, Name=name, Tags=_tags_map(request))
-    return Provisioned(physical_id=name)
+
+
+@provisioner("AWS::Glue::Trigger")
+def trigger(request: ProvisionRequest) -> Provisioned:
+    """Create the trigger (scheduled or conditional) in its workflow."""
+    return _create_named(request, "create_trigger", "CreateTriggerRequest", _one_condition_logical)
 
 
 def _function(request: ProvisionRequest, arn: str) -> dict[str, Any]:
