@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from aws_cdk import Stack
 
+from refarch.stacks.approved_model_endpoint import ApprovedModelEndpointStack
 from refarch.stacks.glue_partitioned_etl import GluePartitionedEtlStack
 from refarch.stacks.s3_event_processing import S3EventProcessingStack
 from refarch.stacks.stream_to_lake import StreamToLakeStack
@@ -90,6 +91,29 @@ PATTERNS: tuple[Pattern, ...] = (
             '004/DE §"AWS Glue"',
             '004/DE §"AWS Glue- Flex"',
             '004/DE §"Athena — MSK Repair"',
+        ),
+    ),
+    Pattern(
+        id="approved-model-endpoint",
+        stack_name="ApprovedModelEndpoint",
+        stack_class=ApprovedModelEndpointStack,
+        title="SageMaker endpoint deployed on model-registry approval",
+        summary=(
+            "Approving a version in a Model Registry group deploys the group's latest approved "
+            "version to a SageMaker endpoint, blue/green with canary traffic shifting and alarm "
+            "rollback, data capture and autoscaling; rejecting the live version rolls it back."
+        ),
+        seeds=(
+            '004/SM §"SageMaker pipeline"',
+            '004/SM §"Blue/Green Deployment"',
+            '004/SM §"Traffic Shifting Modes"',
+            "000:L1212-1217",
+            "000:L1285-1320",
+            "000:L1880-1912",
+            "000:L1913-1930",
+            "000:L2113-2160",
+            "000:L7841-7882",
+            "000:L9057-9062",
         ),
     ),
 )

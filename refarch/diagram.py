@@ -104,6 +104,7 @@ KINDS: dict[str, Kind] = {
     "AWS::SageMaker::EndpointConfig": Kind("SageMaker endpoint config", "note", *_ML),
     "AWS::SageMaker::Endpoint": Kind("SageMaker endpoint", "box", *_ML, style="rounded,filled"),
     "AWS::SageMaker::ModelPackageGroup": Kind("SageMaker model package group", "folder", *_ML),
+    "AWS::ECR::Repository": Kind("ECR repository", "box3d", *_COMPUTE),
 }
 
 _GENERIC = ("#545b64", "#f2f3f3")
@@ -128,6 +129,64 @@ HIDDEN_TYPES: frozenset[str] = frozenset(
     }
 )
 
+
+@dataclass(frozen=True)
+class NamedType:
+    """A resource type that the rest of a template names rather than references."""
+
+    name_property: str
+    """The property holding the name, e.g. ``ModelPackageGroupName``."""
+
+    members: str
+    """What a grant on ``<name>/*`` reaches, e.g. "versions"."""
+
+
+#: Resource types whose ``Ref`` is not the name the template's wiring uses: event patterns, IAM
+#: ARNs and environments spell the name (a literal, or the intrinsic that builds it), so a
+#: mention of the name counts as a reference. A model package group's ``Ref`` is its ARN, and
+#: its versions' ARNs are ``model-package/<group>/<version>``.
+NAMED_TYPES: dict[str, NamedType] = {
+    "AWS::SageMaker::ModelPackageGroup": NamedType("ModelPackageGroupName", "versions"),
+}
+
+
+@dataclass(frozen=True)
+class RuntimeKind:
+    """A resource a function creates at runtime: named in its role's grants, not in the template.
+
+    Drawn dashed, with what it does as the role the function passes to its service.
+    """
+
+    action: str
+    """The IAM action that creates it, e.g. ``sagemaker:CreateEndpoint``."""
+
+    arn_type: str
+    """The resource type in its ARN (``...:endpoint/<name>``)."""
+
+    name_key: str
+    """How alarm dimensions and event details name it, e.g. ``EndpointName``."""
+
+    service: str
+    """The service principal the creating function passes a role to (``iam:PassedToService``):
+    the created resource acts as that role."""
+
+    kind: Kind
+    """How it is drawn."""
+
+
+#: Resources created at runtime that a template still names: the function's role may create one
+#: with a literal name (``CreateEndpoint`` on ``endpoint/<name>``), alarms watch it by that name,
+#: rules match its events. Drawn dashed, so the diagram says it is not a CloudFormation resource.
+RUNTIME_KINDS: tuple[RuntimeKind, ...] = (
+    RuntimeKind(
+        action="sagemaker:CreateEndpoint",
+        arn_type="endpoint",
+        name_key="EndpointName",
+        service="sagemaker.amazonaws.com",
+        kind=Kind("SageMaker endpoint", "box", *_ML, style="rounded,dashed,filled"),
+    ),
+)
+
 #: Edge styles by what the edge means; the data flow is drawn heaviest.
 EDGE_STYLES: dict[str, str] = {
     "data": 'color="#232f3e", penwidth=1.6',
@@ -142,9 +201,13 @@ EDGE_STYLES: dict[str, str] = {
     "support": 'color="#879196", style=dashed, arrowsize=0.6',
 }
 
-# CDK appends an 8-character hexadecimal hash of the construct path to every logical id.
-_HASH_SUFFIX = re.compile(r"(?<=[A-Za-z])[0-9A-F]{8}$")
-_WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+# CDK appends an 8-character hexadecimal hash of the construct path to every logical id, also
+# after a digit (``ModelLatencyP99E45D2A8C``).
+_HASH_SUFFIX = re.compile(r"(?<=[A-Za-z0-9])[0-9A-F]{8}$")
+# Words start at a capital after a lowercase letter (``DeadLetter``), at a capitalised word after
+# a digit or an acronym (``S3Bucket``, ``XXErrors``); a digit keeps the acronym it starts
+# (``Invocation5XXErrors`` -> ``Invocation5XX Errors``).
+_WORD_BOUNDARY = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z0-9])(?=[A-Z][a-z])")
 # IAM action verbs that change the resource: the function "writes" to it.
 _WRITE_VERBS = ("Put", "Send", "Publish", "Write", "Create", "Update", "Delete", "Abort")
 
@@ -273,6 +336,106 @@ def _is_hidden(logical_id: str, resource: Mapping[str, Any], providers: set[str]
     )
 
 
+def _named(resources: Mapping[str, Any]) -> dict[str, Any]:
+    """Logical id -> name value of every resource of `NAMED_TYPES` that has one."""
+    names = {}
+    for logical_id, resource in sorted(resources.items()):
+        named = NAMED_TYPES.get(resource.get("Type", ""))
+        if named and _props(resource).get(named.name_property) not in (None, ""):
+            names[logical_id] = _props(resource)[named.name_property]
+    return names
+
+
+def _mentions(value: Any, name: Any) -> bool:
+    """Whether a template value names `name` anywhere inside it.
+
+    The same value (a literal, or the intrinsic that builds the name), or a literal name between
+    ARN separators (``model-package/<name>/*``).
+    """
+    if value == name:
+        return True
+    if isinstance(value, str):
+        return isinstance(name, str) and bool(
+            re.search(rf"(?:^|[/:]){re.escape(name)}(?:$|[/:])", value)
+        )
+    if isinstance(value, Mapping):
+        return any(_mentions(item, name) for item in value.values())
+    if isinstance(value, list):
+        return any(_mentions(item, name) for item in value)
+    return False
+
+
+@dataclass(frozen=True)
+class _Runtime:
+    """A resource created at runtime: its node, its name and the functions that create it."""
+
+    node: Node
+    name: str
+    spec: RuntimeKind
+    creators: tuple[str, ...]
+
+
+def _literal_arn_name(resource: Any, arn_type: str) -> str | None:
+    """The literal name at the end of an ARN ``...:<arn_type>/<name>``, if it has one.
+
+    None when the ARN is of another type, or its name holds a wildcard or an intrinsic.
+    """
+    if isinstance(resource, Mapping) and "Fn::Join" in resource:
+        separator, parts = resource["Fn::Join"]
+        text = separator.join(p if isinstance(p, str) else "\0" for p in parts)
+    elif isinstance(resource, str):
+        text = resource
+    else:
+        return None
+    marker = f":{arn_type}/"
+    if marker not in text:
+        return None
+    name = text.rsplit(marker, 1)[1]
+    return name if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]*", name) else None
+
+
+def _actions(statement: Mapping[str, Any]) -> list[str]:
+    return [str(a) for a in _as_list(statement.get("Action") or [])]
+
+
+def _runtime_resources(resources: Mapping[str, Any]) -> list[_Runtime]:
+    """Resources of `RUNTIME_KINDS` that a drawn function's role may create by a literal name."""
+    providers = _providers(resources)
+    found: dict[tuple[RuntimeKind, str], list[str]] = {}
+    for logical_id, resource in _of_type(resources, "AWS::Lambda::Function"):
+        if _is_hidden(logical_id, resource, providers):
+            continue
+        role = _reference(_props(resource).get("Role"), resources)
+        for statement in _role_statements(resources, role):
+            if statement.get("Effect", "Allow") != "Allow":
+                continue
+            actions = _actions(statement)
+            for spec in RUNTIME_KINDS:
+                if spec.action not in actions:
+                    continue
+                for arn in _as_list(statement.get("Resource")):
+                    name = _literal_arn_name(arn, spec.arn_type)
+                    creators = found.setdefault((spec, name), []) if name else None
+                    if creators is not None and logical_id not in creators:
+                        creators.append(logical_id)
+    return [
+        _Runtime(
+            node=Node(
+                id=f"runtime:{spec.arn_type}/{name}",
+                name=name,
+                kind=spec.kind,
+                details=("created at runtime,", "not by CloudFormation"),
+            ),
+            name=name,
+            spec=spec,
+            creators=tuple(sorted(creators)),
+        )
+        for (spec, name), creators in sorted(
+            found.items(), key=lambda item: (item[0][0].arn_type, item[0][1])
+        )
+    ]
+
+
 # --------------------------------------------------------------------------------------------
 # Nodes
 
@@ -373,7 +536,23 @@ def _details(resource_type: str, resource: Mapping[str, Any]) -> tuple[str, ...]
         return _workgroup_details(props)
     if resource_type == "AWS::Events::Rule":
         return _rule_details(props)
+    if resource_type == "AWS::ECR::Repository":
+        return _repository_details(resource)
+    if resource_type in NAMED_TYPES and resource.get("DeletionPolicy") == "Retain":
+        return ("retained",)
     return ()
+
+
+def _repository_details(resource: Mapping[str, Any]) -> tuple[str, ...]:
+    props = _props(resource)
+    features = []
+    if (props.get("ImageScanningConfiguration") or {}).get("ScanOnPush"):
+        features.append("scan on push")
+    if str(props.get("ImageTagMutability", "")).startswith("IMMUTABLE"):
+        features.append("immutable tags")
+    if resource.get("DeletionPolicy") == "Retain":
+        features.append("retained")
+    return (" · ".join(features),) if features else ()
 
 
 def _stream_details(resource: Mapping[str, Any]) -> tuple[str, ...]:
@@ -546,7 +725,7 @@ def _kind(resource_type: str) -> Kind:
 
 
 def diagram_nodes(template: Template) -> list[Node]:
-    """The resources worth drawing, sorted by logical id."""
+    """The resources worth drawing, sorted by logical id, then those created at runtime."""
     resources = template.get("Resources", {})
     providers = _providers(resources)
     indexes = _partition_indexes(resources)
@@ -564,7 +743,7 @@ def diagram_nodes(template: Template) -> list[Node]:
         )
         for logical_id, resource in sorted(resources.items())
         if not _is_hidden(logical_id, resource, providers)
-    ]
+    ] + [runtime.node for runtime in _runtime_resources(resources)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -689,7 +868,11 @@ def _access_label(statements: list[Mapping[str, Any]], target: str) -> str | Non
 
 
 def _environment_edges(resources: Mapping[str, Any], shown: set[str]) -> Iterator[Edge]:
-    """A function's environment naming a resource: function -> resource, writes or reads."""
+    """A function's environment naming a resource: function -> resource, writes or reads.
+
+    A resource the function's role has no grant on is only named (the function hands it on to
+    what it creates), and a key or log group is used, not written: both are drawn as support.
+    """
     for logical_id, resource in _of_type(resources, "AWS::Lambda::Function"):
         props = _props(resource)
         variables = (props.get("Environment") or {}).get("Variables") or {}
@@ -700,8 +883,13 @@ def _environment_edges(resources: Mapping[str, Any], shown: set[str]) -> Iterato
                 if target in shown and target != logical_id:
                     targets.setdefault(target, []).append(name)
         for target, names in sorted(targets.items()):
-            access = _access_label(statements, target) or "uses"
-            yield Edge(logical_id, target, f"{access}\n({', '.join(sorted(names))})", "data")
+            named = f"({', '.join(sorted(names))})"
+            access = _access_label(statements, target)
+            if access is None or _kind(resources[target]["Type"]).minor:
+                verb = "uses" if access else "names"
+                yield Edge(logical_id, target, f"{verb}\n{named}", "support")
+            else:
+                yield Edge(logical_id, target, f"{access}\n{named}", "data")
 
 
 def _failure_edges(resources: Mapping[str, Any]) -> Iterator[Edge]:
@@ -742,11 +930,22 @@ def _failure_edges(resources: Mapping[str, Any]) -> Iterator[Edge]:
             yield Edge(logical_id, target, f"after {receives} receives", "failure")
 
 
-def _alarm_edges(resources: Mapping[str, Any], shown: set[str]) -> Iterator[Edge]:
-    """Alarm -> the resource its metric watches; alarm -> the topics it notifies."""
+def _alarm_edges(
+    resources: Mapping[str, Any], shown: set[str], runtime: list[_Runtime]
+) -> Iterator[Edge]:
+    """Alarm -> the resource its metric watches; alarm -> the topics it notifies.
+
+    A dimension references the watched resource, or names a runtime resource by its key
+    (``EndpointName``).
+    """
     for logical_id, resource in _of_type(resources, "AWS::CloudWatch::Alarm"):
         props = _props(resource)
-        for target in sorted(references(props.get("Dimensions")) & shown):
+        dimensions = _as_list(props.get("Dimensions") or [])
+        watched = references(dimensions) & shown
+        watched |= {
+            r.node.id for r in runtime if {"Name": r.spec.name_key, "Value": r.name} in dimensions
+        }
+        for target in sorted(watched):
             yield Edge(logical_id, target, "watches", "monitor")
         states: dict[str, list[str]] = {}
         for key, state in (
@@ -850,6 +1049,126 @@ def _firehose_edges(resources: Mapping[str, Any], shown: set[str]) -> Iterator[E
         database = _reference(_props(resource).get("DatabaseName"), resources)
         if database in shown:
             yield Edge(database, logical_id, "holds", "support")
+
+
+def _named_edges(resources: Mapping[str, Any], shown: set[str]) -> Iterator[Edge]:
+    """A named resource (`NAMED_TYPES`) -> each function whose role may read what it holds.
+
+    The grant names the resource (``model-package/<group>/*``), as does the function's
+    environment; the label says which variables.
+    """
+    for resource_id, name in _named(resources).items():
+        if resource_id not in shown:
+            continue
+        members = NAMED_TYPES[resources[resource_id]["Type"]].members
+        for logical_id, function in _of_type(resources, "AWS::Lambda::Function"):
+            if logical_id not in shown:
+                continue
+            props = _props(function)
+            statements = _role_statements(resources, _reference(props.get("Role"), resources))
+            actions = {
+                action.split(":", 1)[-1]
+                for statement in statements
+                if statement.get("Effect", "Allow") == "Allow"
+                and any(_mentions(arn, name) for arn in _as_list(statement.get("Resource")))
+                for action in _actions(statement)
+            }
+            if not actions:
+                continue
+            variables = (props.get("Environment") or {}).get("Variables") or {}
+            naming = sorted(key for key, value in variables.items() if _mentions(value, name))
+            reads = any(a.startswith(("List", "Describe", "Get")) for a in actions)
+            label = (f"reads {members}" if reads else "uses") + (
+                f"\n({', '.join(naming)})" if naming else ""
+            )
+            yield Edge(resource_id, logical_id, label, "data")
+
+
+#: How the actions a function may take on a runtime resource read on its edge.
+_LIFECYCLE_VERBS = (("Create", "creates"), ("Update", "updates"), ("Delete", "deletes"))
+
+
+def _passes_to(statement: Mapping[str, Any], service: str) -> bool:
+    """Whether an ``iam:PassRole`` statement lets the role be passed to `service`."""
+    if "iam:PassRole" not in _actions(statement):
+        return False
+    allowed = [
+        value
+        for operator in (statement.get("Condition") or {}).values()
+        if isinstance(operator, Mapping)
+        for key, value in operator.items()
+        if key == "iam:PassedToService"
+    ]
+    return not allowed or any(service in _as_list(value) for value in allowed)
+
+
+def _runtime_edges(
+    resources: Mapping[str, Any], shown: set[str], runtime: list[_Runtime]
+) -> Iterator[Edge]:
+    """Function -> what it creates at runtime, and what that resource does in turn.
+
+    The resource acts as the role the function may pass to its service (``iam:PassRole`` with
+    ``iam:PassedToService``): it reads and writes buckets, pulls images, logs, uses keys.
+    """
+    for item in runtime:
+        for creator in item.creators:
+            props = _props(resources[creator])
+            statements = [
+                s
+                for s in _role_statements(resources, _reference(props.get("Role"), resources))
+                if s.get("Effect", "Allow") == "Allow"
+            ]
+            actions: set[str] = set()
+            passed: set[str] = set()
+            for statement in statements:
+                arns = _as_list(statement.get("Resource"))
+                if any(_literal_arn_name(a, item.spec.arn_type) == item.name for a in arns):
+                    actions.update(a.split(":", 1)[-1] for a in _actions(statement))
+                if _passes_to(statement, item.spec.service):
+                    passed.update(
+                        r
+                        for r in references(arns)
+                        if resources.get(r, {}).get("Type") == "AWS::IAM::Role"
+                    )
+            verbs = [
+                word for verb, word in _LIFECYCLE_VERBS if any(a.startswith(verb) for a in actions)
+            ]
+            variables = (props.get("Environment") or {}).get("Variables") or {}
+            naming = sorted(key for key, value in variables.items() if value == item.name)
+            label = ", ".join(verbs) or "uses"
+            if naming:
+                label += f"\n({', '.join(naming)})"
+            yield Edge(creator, item.node.id, label, "data")
+            for role in sorted(passed):
+                yield from _acting_as(resources, shown, item.node.id, role)
+
+
+def _acting_as(
+    resources: Mapping[str, Any], shown: set[str], node: str, role: str
+) -> Iterator[Edge]:
+    """What a resource running as `role` reads, writes and uses, from the role's statements."""
+    statements = _role_statements(resources, role)
+    targets = {
+        target
+        for statement in statements
+        if statement.get("Effect", "Allow") == "Allow"
+        for target in references(statement.get("Resource"))
+    }
+    for target in sorted(targets & shown):
+        target_type = resources[target]["Type"]
+        access = _access(statements, target)
+        if target_type == "AWS::S3::Bucket" and access.writes:
+            yield Edge(node, target, f"writes {', '.join(sorted(access.write_patterns))}", "data")
+        elif target_type == "AWS::S3::Bucket":
+            yield Edge(target, node, f"reads {', '.join(sorted(access.read_patterns))}", "data")
+        elif target_type == "AWS::ECR::Repository":
+            yield Edge(target, node, "pulls images", "data")
+        elif target_type == "AWS::KMS::Key":
+            yield Edge(node, target, "encrypted with", "support")
+        elif target_type == "AWS::Logs::LogGroup":
+            yield Edge(node, target, "logs", "support")
+        else:
+            yield Edge(node, target, "uses", "support")
 
 
 def _static_folders(prefix: str) -> str:
@@ -971,15 +1290,40 @@ def _glue_trigger_edges(resources: Mapping[str, Any], shown: set[str]) -> Iterat
                 yield Edge(source, logical_id, f"when {str(state).lower()}".rstrip(), "control")
 
 
-def _rule_and_query_edges(resources: Mapping[str, Any], shown: set[str]) -> Iterator[Edge]:
-    """EventBridge rules: what they watch, notify and fail over to; workgroup results."""
+def _rule_and_query_edges(
+    resources: Mapping[str, Any], shown: set[str], runtime: list[_Runtime]
+) -> Iterator[Edge]:
+    """EventBridge rules: what they watch, invoke, notify and fail over to; workgroup results.
+
+    A rule watches what its pattern references, names (`NAMED_TYPES`), or names in its detail
+    by a runtime resource's key (``"EndpointName": ["<name>"]``). A Lambda target is invoked,
+    with the target's retry policy; other targets are notified.
+    """
+    named = {i: name for i, name in _named(resources).items() if i in shown}
     for logical_id, resource in _of_type(resources, "AWS::Events::Rule"):
         props = _props(resource)
-        for target in sorted(references(props.get("EventPattern")) & shown):
+        pattern = props.get("EventPattern")
+        watched = references(pattern) & shown
+        watched |= {i for i, name in named.items() if _mentions(pattern, name)}
+        detail = pattern.get("detail") if isinstance(pattern, Mapping) else None
+        if isinstance(detail, Mapping):
+            watched |= {
+                r.node.id for r in runtime if r.name in _as_list(detail.get(r.spec.name_key) or [])
+            }
+        for target in sorted(watched):
             yield Edge(logical_id, target, "watches", "monitor")
         for target in props.get("Targets") or []:
             destination = _reference(target.get("Arn"), resources)
-            if destination in shown:
+            if destination in shown and resources[destination]["Type"] == "AWS::Lambda::Function":
+                retry = target.get("RetryPolicy") or {}
+                settings = []
+                if "MaximumRetryAttempts" in retry:
+                    settings.append(f"{retry['MaximumRetryAttempts']} retries")
+                if "MaximumEventAgeInSeconds" in retry:
+                    settings.append(f"max age {_duration(int(retry['MaximumEventAgeInSeconds']))}")
+                label = "invokes" + (f"\n({', '.join(settings)})" if settings else "")
+                yield Edge(logical_id, destination, label, "control")
+            elif destination in shown:
                 yield Edge(logical_id, destination, "notifies", "monitor")
             dead_letters = _reference((target.get("DeadLetterConfig") or {}).get("Arn"), resources)
             if dead_letters in shown:
@@ -999,20 +1343,23 @@ def diagram_edges(template: Template) -> list[Edge]:
     """Every relationship the template states between drawn resources, sorted."""
     resources = template.get("Resources", {})
     shown = {node.id for node in diagram_nodes(template)}
+    runtime = _runtime_resources(resources)
     edges = {
         edge
         for edge in (
             *_notification_edges(resources),
             *_environment_edges(resources, shown),
             *_failure_edges(resources),
-            *_alarm_edges(resources, shown),
+            *_alarm_edges(resources, shown, runtime),
             *_support_edges(resources, shown),
             *_event_source_edges(resources, shown),
             *_firehose_edges(resources, shown),
             *_glue_job_edges(resources, shown),
             *_glue_catalog_edges(resources, shown),
             *_glue_trigger_edges(resources, shown),
-            *_rule_and_query_edges(resources, shown),
+            *_rule_and_query_edges(resources, shown, runtime),
+            *_named_edges(resources, shown),
+            *_runtime_edges(resources, shown, runtime),
         )
         if edge.source in shown and edge.target in shown
     }
@@ -1089,14 +1436,33 @@ def _flow(nodes: list[Node], edges: list[Edge]) -> list[str]:
     return [n.id for n in nodes if n.id in ends]
 
 
-def _producers(template: Template, edges: list[Edge]) -> list[str]:
-    """Buckets and streams whose data comes from outside the stack.
+#: Where versions come from, and who approves them: in front of a model package group.
+REGISTRY_CLIENT = Kind("any SageMaker client", "plaintext", "#232f3e", "#ffffff")
 
-    A bucket that triggers a notification or that a Glue job reads, or a stream that is read,
-    and that nothing in the stack writes to.
+#: Where images come from: in front of an image repository the stack only reads.
+IMAGE_PRODUCER = Kind("any Docker client", "plaintext", "#232f3e", "#ffffff")
+
+#: Resources whose data always comes from outside the stack when nothing in it writes them.
+_FED_FROM_OUTSIDE = (
+    "AWS::Kinesis::Stream",
+    "AWS::SageMaker::ModelPackageGroup",
+    "AWS::ECR::Repository",
+)
+
+
+def _producers(template: Template, edges: list[Edge]) -> list[str]:
+    """Buckets, streams, model groups and image repositories whose data comes from outside.
+
+    A bucket that triggers a notification, or that a Glue job or a runtime resource reads; a
+    stream, model package group or image repository that is read; and that nothing in the stack
+    writes to.
     """
     resources = template.get("Resources", {})
     written = {e.target for e in edges if e.kind == "data"}
+
+    def type_of(logical_id: str) -> str:
+        return resources.get(logical_id, {}).get("Type", "")
+
     return sorted(
         {
             e.source
@@ -1104,11 +1470,11 @@ def _producers(template: Template, edges: list[Edge]) -> list[str]:
             if e.kind == "data"
             and e.source not in written
             and (
-                (e.label.startswith("s3:") and resources[e.source]["Type"] == "AWS::S3::Bucket")
-                or resources[e.source]["Type"] == "AWS::Kinesis::Stream"
+                (e.label.startswith("s3:") and type_of(e.source) == "AWS::S3::Bucket")
+                or type_of(e.source) in _FED_FROM_OUTSIDE
                 or (
-                    resources[e.source]["Type"] == "AWS::S3::Bucket"
-                    and resources[e.target]["Type"] == "AWS::Glue::Job"
+                    type_of(e.source) == "AWS::S3::Bucket"
+                    and (type_of(e.target) == "AWS::Glue::Job" or e.target.startswith("runtime:"))
                 )
             )
         }
@@ -1116,9 +1482,16 @@ def _producers(template: Template, edges: list[Edge]) -> list[str]:
 
 
 def _producer_node(source: str, template: Template) -> Node:
-    """The actor outside the stack that feeds a bucket or a stream."""
-    if template["Resources"][source]["Type"] == "AWS::Kinesis::Stream":
+    """The actor outside the stack that feeds a bucket, a stream, a model group or a repository."""
+    source_type = template["Resources"][source]["Type"]
+    if source_type == "AWS::Kinesis::Stream":
         return Node(f"producer:{source}", "Producer", STREAM_PRODUCER, ("puts records",))
+    if source_type == "AWS::SageMaker::ModelPackageGroup":
+        return Node(
+            f"producer:{source}", "Reviewer", REGISTRY_CLIENT, ("registers, approves versions",)
+        )
+    if source_type == "AWS::ECR::Repository":
+        return Node(f"producer:{source}", "Producer", IMAGE_PRODUCER, ("pushes images",))
     return Node(f"producer:{source}", "Producer", PRODUCER, ("uploads objects",))
 
 

@@ -235,12 +235,15 @@ def update_endpoint_request(settings: Settings, config_name: str) -> dict[str, A
     """Return the UpdateEndpoint request: blue/green with the configured traffic shifting.
 
     ``RetainAllVariantProperties`` keeps the variant's current instance count (what autoscaling
-    set) instead of resetting it to ``InitialInstanceCount`` (UpdateEndpoint API reference).
+    set) instead of resetting it to ``InitialInstanceCount`` (UpdateEndpoint API reference). It
+    would also keep the old data-capture settings, so those are excluded from it: a changed
+    sampling percentage or destination takes effect with the new configuration.
     """
     return {
         "EndpointName": settings.endpoint_name,
         "EndpointConfigName": config_name,
         "RetainAllVariantProperties": True,
+        "ExcludeRetainedVariantProperties": [{"VariantPropertyType": "DataCaptureConfig"}],
         "DeploymentConfig": deployment_config(settings.rollout, serverless=settings.serverless),
     }
 

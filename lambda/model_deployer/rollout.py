@@ -110,16 +110,17 @@ class Rollout:
 def baking_seconds(mode: str, step_percent: int, wait_seconds: int) -> int:
     """Return the total baking time of a rollout: one period per step, plus the final one.
 
+    All at once is one step (the whole shift, then its baking period), as a canary is one
+    step before the rest shifts; ``TerminationWaitInSeconds`` adds the final period. The
+    deployment's timeout must exceed the sum (BlueGreenUpdatePolicy API reference).
+
     Example:
         >>> baking_seconds("linear", 25, 600)  # 4 steps, then the wait before termination
         3000
+        >>> baking_seconds("all-at-once", 10, 600)
+        1200
     """
-    if mode == CANARY:
-        steps = 1
-    elif mode == LINEAR:
-        steps = math.ceil(100 / step_percent)
-    else:
-        steps = 0
+    steps = math.ceil(100 / step_percent) if mode == LINEAR else 1
     return (steps + 1) * wait_seconds
 
 

@@ -17,6 +17,12 @@ Public API::
         stack.kinesis_producer("ClickstreamStream").put_records([("user-1", b'{"event_id":…}')])
         report = stack.firehose("FirehoseDeliveryStream").drain()   # read, transform, deliver
         assert report.balanced                             # in = delivered + dropped + failed
+
+    with local.emulator() as aws:
+        stack = local.deploy("approved-model-endpoint")
+        version = aws.sagemaker.register(group, image=image, model_data_url=url, description="v1")
+        aws.sagemaker.review(version.arn, "Approved", "ok")   # the rule → the deployer, as its role
+        aws.sagemaker.complete_deployments()               # fleet up as the execution role
 """
 
 from refarch.local.assembly import CloudAssembly, synthesize

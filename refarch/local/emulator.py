@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from refarch.local.lambda_runtime.service import LambdaService
     from refarch.local.sources.events import EventBus
     from refarch.local.sources.firehose import FirehoseService
+    from refarch.local.sources.sagemaker import SageMakerService
     from refarch.local.stack import LocalStack
 
 #: The region every local run uses (the fake credentials are valid everywhere).
@@ -67,16 +68,21 @@ class Emulator:
     events: EventBus = field(init=False)
     """The default event bus: service events matched against the rules, delivered."""
 
+    sagemaker: SageMakerService = field(init=False)
+    """SageMaker's registry events, endpoint deployments and invocations."""
+
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         from refarch.local.lambda_runtime.service import LambdaService
         from refarch.local.sources.events import EventBus
         from refarch.local.sources.firehose import FirehoseService
+        from refarch.local.sources.sagemaker import SageMakerService
 
         self.lambda_service = LambdaService(self)
         self.firehose = FirehoseService(self)
         self.events = EventBus(self)
+        self.sagemaker = SageMakerService(self)
 
     def client(self, service: str) -> Any:
         """Return the deployer's client for ``service`` (created once)."""

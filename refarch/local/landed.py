@@ -6,6 +6,7 @@ import gzip
 import json
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlparse
 
 from refarch.local.stack import LocalStack
 from refarch.local.trace import Trace, brief, size
@@ -113,3 +114,9 @@ def report_landed(stack: LocalStack, trace: Trace) -> None:
         trace.line(f"queue {queue.attributes['QueueName']}: {len(queued)} messages")
         for message in queued:
             trace.line(f"{brief(message.attributes)} {brief(message.body, 120)}", 2)
+
+
+def split_s3_url(url: str) -> tuple[str, str]:
+    """``s3://bucket/key/or/prefix`` → ``("bucket", "key/or/prefix")``."""
+    parsed = urlparse(url)
+    return parsed.netloc, parsed.path.lstrip("/")

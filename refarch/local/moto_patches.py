@@ -45,6 +45,19 @@ moto directly see moto as shipped.
     the request's namespace as the key.
 11. Glue partition indexes: moto has no ``CreatePartitionIndex`` and lists no index; see
     ``moto_glue``.
+12. SageMaker: endpoints that take time to deploy, ``UpdateEndpoint``, and the rest of
+    ``moto_sagemaker``'s fixes, applied with ``instant_transitions=False``: a created or updated
+    endpoint stays ``Creating``/``Updating`` until the runner's SageMaker source
+    (``sources.sagemaker``) has brought its fleet up, as in AWS.
+13. Resources of ECR, Application Auto Scaling and SageMaker requests (moto says ``*``), their
+    denials in their own JSON format, and what SageMaker and S3 check with their caller's
+    permissions (``iam:PassRole`` on ``CreateModel``, the endpoint key's grant on
+    ``CreateEndpoint``/``UpdateEndpoint``, ``kms:GenerateDataKey`` on an SSE-KMS
+    ``PutObject``): see ``moto_resources``.
+14. ECR ``GetDownloadUrlForLayer`` is not implemented; see ``moto_ecr``.
+15. Application Auto Scaling registers a SageMaker variant that does not exist, validates none
+    of the caller's permissions on the endpoint and CloudWatch, and creates no service-linked
+    role; see ``moto_autoscaling``.
 
 Every denial moto's IAM check raises is also recorded (principal, action, resource), so the trace
 can say which call was denied instead of S3's bare "Access Denied".
@@ -56,16 +69,17 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 from unittest import mock
 
+from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
 from moto.awslambda.exceptions import UnknownLayerVersionException
 from moto.awslambda.models import LambdaBackend, LambdaFunction
 from moto.awslambda.responses import LambdaResponse
 from moto.awslambda.utils import get_backend as lambda_backend
 from moto.cloudwatch.responses import CloudWatchResponse
+from moto.ecr.responses import ECRResponse
 from moto.glue.responses import GlueResponse
 from moto.iam.access_control import (
     IAMPolicyStatement,
@@ -79,18 +93,19 @@ from moto.logs.responses import LogsResponse
 from moto.s3 import notifications as s3_notifications
 from moto.s3.exceptions import S3ClientError
 from moto.s3.responses import S3Response
+from moto.sagemaker.responses import SageMakerResponse
 from moto.utilities.utils import get_partition
 from moto.xray.responses import XRayResponse
 
-from refarch.local import moto_glue, moto_resources
+from refarch.local import moto_autoscaling, moto_ecr, moto_glue, moto_resources
 from refarch.local.lambda_runtime.layers import identify_layer
 from refarch.local.lambda_runtime.permissions import allows_invoke
+from refarch.local.moto_resources import SERVICE_CONTEXT
+from refarch.local.moto_sagemaker import sagemaker_gap_fixes
 from refarch.local.policy_conditions import as_list, conditions_hold, glob_match
 
 #: The request context of an in-process SDK call: boto3's endpoints are HTTPS.
 REQUEST_CONTEXT: dict[str, str] = {"aws:SecureTransport": "true"}
-#: Service-specific condition keys of the request being authorized (``cloudwatch:namespace``).
-_SERVICE_CONTEXT: ContextVar[dict[str, str] | None] = ContextVar("service_context", default=None)
 
 #: moto's X-Ray action names (the URL path) -> the names IAM policies use.
 XRAY_ACTIONS = {
@@ -160,11 +175,11 @@ def _authorize_cloudwatch(self: CloudWatchResponse, resource: str = "*") -> None
     # PutMetricData's condition key: policies scope it to a namespace (no resource-level
     # permissions exist for it).
     namespace = self._get_param("Namespace")
-    token = _SERVICE_CONTEXT.set({"cloudwatch:namespace": namespace} if namespace else {})
+    token = SERVICE_CONTEXT.set({"cloudwatch:namespace": namespace} if namespace else {})
     try:
         self._authenticate_and_authorize_action(_CloudWatchRequest, resource)
     finally:
-        _SERVICE_CONTEXT.reset(token)
+        SERVICE_CONTEXT.reset(token)
 
 
 def _trusts(named: Any, caller_arn: str) -> bool:
@@ -205,7 +220,7 @@ def _statement_result(
     conditions = statement.get("Condition")
     context = {
         **REQUEST_CONTEXT,
-        **(_SERVICE_CONTEXT.get() or {}),
+        **(SERVICE_CONTEXT.get() or {}),
         **(incoming_condition_values or {}),
     }
     if conditions and not conditions_hold(conditions, context):
@@ -309,7 +324,7 @@ def _invoke_in_runner(
 
 
 def _moto_service_fixes() -> list[tuple[Any, str, Any, bool]]:
-    """Fixes 8 and 9: (target, attribute, replacement, create)."""
+    """Fixes 8, 9, 11 and 13 to 15: (target, attribute, replacement, create)."""
     kms_check = moto_resources.kinesis_kms_check
     return [
         (KinesisResponse, "_determine_resource", moto_resources.kinesis_resource, True),
@@ -348,6 +363,52 @@ def _moto_service_fixes() -> list[tuple[Any, str, Any, bool]]:
         (LambdaBackend, "invoke", _invoke_in_runner, False),
         (GlueResponse, "create_partition_index", moto_glue.create_partition_index, True),
         (GlueResponse, "get_partition_indexes", moto_glue.get_partition_indexes, False),
+        (ECRResponse, "_determine_resource", moto_resources.ecr_resource, True),
+        (
+            ECRResponse,
+            "_authenticate_and_authorize_normal_action",
+            moto_resources.authorize_json,
+            False,
+        ),
+        (
+            ApplicationAutoScalingResponse,
+            "_authenticate_and_authorize_normal_action",
+            moto_resources.authorize_json,
+            False,
+        ),
+        (ECRResponse, "get_download_url_for_layer", moto_ecr.get_download_url_for_layer, False),
+        (
+            ApplicationAutoScalingResponse,
+            "_determine_resource",
+            moto_resources.autoscaling_resource,
+            True,
+        ),
+        (
+            ApplicationAutoScalingResponse,
+            "register_scalable_target",
+            moto_autoscaling.register_scalable_target(
+                ApplicationAutoScalingResponse.register_scalable_target
+            ),
+            False,
+        ),
+        (
+            ApplicationAutoScalingResponse,
+            "put_scaling_policy",
+            moto_autoscaling.put_scaling_policy(ApplicationAutoScalingResponse.put_scaling_policy),
+            False,
+        ),
+        (
+            SageMakerResponse,
+            "_authenticate_and_authorize_normal_action",
+            moto_resources.authorize_sagemaker,
+            False,
+        ),
+        (
+            S3Response,
+            "_authenticate_and_authorize_s3_action",
+            moto_resources.s3_kms_check(S3Response._authenticate_and_authorize_s3_action),
+            False,
+        ),
     ]
 
 
@@ -392,6 +453,7 @@ def moto_gap_fixes(denials: list[Denial]) -> Iterator[None]:
             *_moto_service_fixes(),
         ):
             stack.enter_context(mock.patch.object(target, name, replacement, create=create))
+        stack.enter_context(sagemaker_gap_fixes(instant_transitions=False))
         yield
 
 

@@ -13,17 +13,52 @@ matches and the caller is denied. ``moto_patches`` installs these as the service
 - Glue: a table action needs the catalog, the database and the table; a database action the
   catalog and the database (each is checked, as AWS does).
 
+- ECR: the repository's ARN (``repository/NAME``) for the actions on a repository;
+  ``GetAuthorizationToken`` names none and stays ``*``.
+- Denials of the JSON APIs (Lambda, ECR, Application Auto Scaling, SageMaker) are answered as
+  ``AccessDeniedException`` in JSON; moto answers the Query APIs' XML, which botocore reads as
+  error code ``403``.
+- Application Auto Scaling: the scalable target's ARN (``scalable-target/<id>``) for the actions
+  on a target; the id is generated at registration, so registering a new target is authorized on
+  ``scalable-target/*`` (the tightest name a policy can give a target that does not exist yet).
+  The Describe actions have no resource-level permissions and stay ``*``.
+- SageMaker (on top of ``moto_sagemaker``'s single resource): ``CreateModel`` is also
+  authorized on each model package its containers name, and ``CreateEndpoint`` and
+  ``UpdateEndpoint`` on the endpoint configuration they are given, as the Service Authorization
+  Reference lists both resources for them; every resource must be allowed.
+
 Kinesis server-side encryption: a producer writing to a stream encrypted with a customer managed
 key needs ``kms:GenerateDataKey`` on it, a consumer reading needs ``kms:Decrypt`` (Kinesis
 developer guide, "Permissions to use user-generated KMS keys"); Kinesis answers
 ``KMSAccessDeniedException`` otherwise. moto checks neither; ``kinesis_kms_check`` does, with the
 caller's own identity, so a producer or Firehose role without them fails as in AWS.
+
+What SageMaker checks with its caller's permissions, which moto does not (``authorize_sagemaker``):
+
+- ``CreateModel`` passes the execution role to SageMaker: the caller needs ``iam:PassRole`` on it,
+  with ``iam:PassedToService`` = ``sagemaker.amazonaws.com`` (IAM user guide, "Grant a user
+  permissions to pass a role to an AWS service").
+- ``CreateEndpoint`` and ``UpdateEndpoint`` with an endpoint configuration that names a KMS key:
+  "The KMS key policy must grant permission to the IAM role that you specify in your
+  CreateEndpoint, UpdateEndpoint requests" (API reference, ``CreateEndpointConfig`` KmsKeyId):
+  SageMaker describes the key and creates a grant on it for the hosting instances' volumes, as
+  the caller, so the caller needs ``kms:DescribeKey`` and ``kms:CreateGrant`` (with
+  ``kms:GrantIsForAWSResource`` true: the grant is made by an AWS service).
+
+S3 server-side encryption with a customer managed key (``s3_kms_check``): "To upload an object
+encrypted with an AWS KMS key, you need kms:GenerateDataKey permissions on the key" and
+downloading one needs ``kms:Decrypt`` (S3 user guide, "Using server-side encryption with AWS KMS
+keys"); S3 asks KMS as the caller. moto checks neither. The key is the request's
+``x-amz-server-side-encryption-aws-kms-key-id``, or the bucket's default encryption key; the AWS
+managed ``aws/s3`` key needs no grant of the caller.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import unquote, urlparse
 
@@ -37,12 +72,34 @@ from moto.kinesis.responses import KinesisResponse
 from moto.kinesis.utils import decompose_shard_iterator
 from moto.kms.models import kms_backends
 from moto.kms.utils import KEY_ID_LEN
+from moto.s3.models import s3_backends
+from moto.sagemaker.models import sagemaker_backends
 from moto.utilities.utils import get_partition
 
 #: moto's Lambda operation names -> the IAM action names policies use.
 LAMBDA_ACTIONS = {"Invoke": "InvokeFunction", "InvokeAsync": "InvokeAsync"}
 #: The AWS managed key of Kinesis needs no grant of the caller.
 KINESIS_AWS_MANAGED_KEY = "alias/aws/kinesis"
+#: Nor does S3's.
+S3_AWS_MANAGED_KEY = "alias/aws/s3"
+#: SageMaker's service principal: what ``iam:PassedToService`` names when a role is passed to it.
+SAGEMAKER_SERVICE = "sagemaker.amazonaws.com"
+#: Resource types whose names SageMaker lowercases in ARNs (see ``moto_sagemaker``).
+_LOWERCASED_SAGEMAKER_TYPES = ("endpoint", "endpoint-config", "model")
+
+#: Service-specific condition keys of the request being authorized (``cloudwatch:namespace``,
+#: ``iam:PassedToService``...): ``moto_patches`` evaluates statements' conditions with them.
+SERVICE_CONTEXT: ContextVar[dict[str, str] | None] = ContextVar("service_context", default=None)
+
+
+@contextmanager
+def service_context(keys: Mapping[str, str]) -> Iterator[None]:
+    """Evaluate the checks made inside the block with these condition keys (and the usual ones)."""
+    token = SERVICE_CONTEXT.set(dict(keys))
+    try:
+        yield
+    finally:
+        SERVICE_CONTEXT.reset(token)
 
 
 def _arn(response: BaseResponse, service: str, rest: str) -> str:
@@ -102,8 +159,13 @@ class LambdaIAMRequest(IAMRequest):
         super().__init__(action=LAMBDA_ACTIONS.get(action, action), **kwargs)
 
 
-class LambdaAccessDeniedException(JsonRESTError):
-    """A denial in Lambda's own error format (its API is REST-JSON, not XML)."""
+class JsonAccessDeniedException(JsonRESTError):
+    """A denial in the error format of a JSON API (Lambda, ECR, SageMaker...), not moto's XML.
+
+    moto answers every denial with the XML of the Query APIs, which botocore cannot read for a
+    JSON service: the caller would see error code ``403`` where AWS says
+    ``AccessDeniedException``.
+    """
 
     code = 403
 
@@ -116,7 +178,15 @@ def authorize_lambda(self: BaseResponse, resource: str = "*") -> None:
     try:
         self._authenticate_and_authorize_action(LambdaIAMRequest, resource)
     except AccessDeniedError as exc:
-        raise LambdaAccessDeniedException(exc.message) from exc
+        raise JsonAccessDeniedException(exc.message) from exc
+
+
+def authorize_json(self: BaseResponse, resource: str = "*") -> None:
+    """The authorization hook of a JSON API: denials as ``AccessDeniedException``."""
+    try:
+        self._authenticate_and_authorize_action(IAMRequest, resource)
+    except AccessDeniedError as exc:
+        raise JsonAccessDeniedException(exc.message) from exc
 
 
 def _glue_resources(self: BaseResponse) -> list[str]:
@@ -147,13 +217,24 @@ def _enforcing() -> bool:
     return ActionAuthenticatorMixin.request_count >= settings.INITIAL_NO_AUTH_ACTION_COUNT
 
 
-def authorize_caller(self: BaseResponse, action: str, resource: str) -> None:
+def authorize_caller(
+    self: BaseResponse,
+    action: str,
+    resource: str,
+    context: Mapping[str, str] | None = None,
+) -> None:
     """Check that the signer of this request may also perform ``action`` on ``resource``.
 
     What a service does when it acts on the caller's behalf (Kinesis calling KMS with the
-    caller's permissions). A denial is recorded like any other (see ``moto_patches``).
+    caller's permissions). ``context`` holds the condition keys the service sends with that
+    request (``iam:PassedToService``). A denial is recorded like any other (see
+    ``moto_patches``).
     """
     if not _enforcing():
+        return
+    if context:
+        with service_context(context):
+            authorize_caller(self, action, resource)
         return
     parsed = urlparse(self.uri)
     path = self.raw_path + (f"?{parsed.query}" if parsed.query else "")
@@ -202,3 +283,148 @@ def kinesis_kms_check(action: str) -> Callable[[Callable[..., Any]], Callable[..
         return operation
 
     return wrap
+
+
+def ecr_resource(self: BaseResponse) -> str:
+    """The repository an ECR request acts on, or ``*`` (``GetAuthorizationToken``)."""
+    name = self._get_param("repositoryName")
+    if not name:
+        return "*"
+    registry = self._get_param("registryId") or self.current_account
+    region = self.region
+    return f"arn:{get_partition(region)}:ecr:{region}:{registry}:repository/{name}"
+
+
+#: Application Auto Scaling actions on a scalable target (the others have no resource-level
+#: permissions: Service Authorization Reference).
+_TARGET_ACTIONS = frozenset(
+    {
+        "RegisterScalableTarget",
+        "DeregisterScalableTarget",
+        "PutScalingPolicy",
+        "DeleteScalingPolicy",
+        "PutScheduledAction",
+        "DeleteScheduledAction",
+    }
+)
+
+
+def autoscaling_resource(self: BaseResponse) -> str:
+    """The scalable target an Application Auto Scaling request acts on.
+
+    Its ARN when it is registered; ``scalable-target/*`` for a target not registered yet (its id
+    is generated by the registration).
+    """
+    from moto.applicationautoscaling.models import applicationautoscaling_backends
+
+    if self._get_action() not in _TARGET_ACTIONS:
+        return "*"
+    backend = applicationautoscaling_backends[self.current_account][self.region]
+    namespace = self._get_param("ServiceNamespace")
+    resource_id = self._get_param("ResourceId")
+    dimension = self._get_param("ScalableDimension")
+    for target in backend.targets.get(dimension, {}).values():
+        if target.service_namespace == namespace and target.resource_id == resource_id:
+            return str(target.arn)
+    return _arn(self, "application-autoscaling", "scalable-target/*")
+
+
+def _sagemaker_arn(response: BaseResponse, kind: str, name: str) -> str:
+    if kind in _LOWERCASED_SAGEMAKER_TYPES:
+        name = name.lower()
+    return _arn(response, "sagemaker", f"{kind}/{name}")
+
+
+def _sagemaker_extra_resources(self: BaseResponse, action: str) -> list[str]:
+    """The resources besides the primary one a SageMaker action is authorized on."""
+    if action == "CreateModel":
+        containers = [self._get_param("PrimaryContainer") or {}]
+        containers += self._get_param("Containers") or []
+        return [str(c["ModelPackageName"]) for c in containers if c.get("ModelPackageName")]
+    if action in ("CreateEndpoint", "UpdateEndpoint"):
+        config = self._get_param("EndpointConfigName")
+        return [_sagemaker_arn(self, "endpoint-config", str(config))] if config else []
+    return []
+
+
+def _endpoint_config_key(self: BaseResponse) -> str | None:
+    """The KMS key (ARN) of the endpoint configuration a Create/UpdateEndpoint request names."""
+    backend = sagemaker_backends[self.current_account][self.region]
+    config = backend.endpoint_configs.get(self._get_param("EndpointConfigName") or "")
+    if config is None or not config.kms_key_id:
+        return None
+    return kms_key_arn(self.current_account, self.region, str(config.kms_key_id)) or str(
+        config.kms_key_id
+    )
+
+
+def authorize_sagemaker(self: BaseResponse, resource: str = "*") -> None:
+    """SageMaker's authorization hook: every resource of the action, then its caller checks.
+
+    ``resource`` is the primary resource (``moto_sagemaker``'s ``_determine_resource``).
+    """
+    action = self._get_action()
+    for each in [resource, *_sagemaker_extra_resources(self, action)]:
+        authorize_json(self, each)
+    try:
+        if action == "CreateModel" and self._get_param("ExecutionRoleArn"):
+            authorize_caller(
+                self,
+                "iam:PassRole",
+                str(self._get_param("ExecutionRoleArn")),
+                {"iam:PassedToService": SAGEMAKER_SERVICE},
+            )
+        if action in ("CreateEndpoint", "UpdateEndpoint"):
+            key = _endpoint_config_key(self)
+            if key is not None:
+                authorize_caller(self, "kms:DescribeKey", key)
+                authorize_caller(
+                    self, "kms:CreateGrant", key, {"kms:GrantIsForAWSResource": "true"}
+                )
+    except AccessDeniedError as exc:
+        raise JsonAccessDeniedException(exc.message) from exc
+
+
+def _s3_object_key(self: BaseResponse, bucket_name: str) -> str | None:
+    """The customer managed key S3 encrypts (or encrypted) this object with, if any."""
+    header = self.headers.get("x-amz-server-side-encryption")
+    key_id = self.headers.get("x-amz-server-side-encryption-aws-kms-key-id")
+    if header is None:
+        bucket = s3_backends[self.current_account][get_partition(self.region)].buckets.get(
+            bucket_name
+        )
+        rules = ((bucket.encryption or {}) if bucket is not None else {}).get("Rule") or {}
+        rule = rules[0] if isinstance(rules, list) else rules
+        default = rule.get("ApplyServerSideEncryptionByDefault") or {}
+        if default.get("SSEAlgorithm") != "aws:kms":
+            return None
+        key_id = default.get("KMSMasterKeyID")
+    elif header != "aws:kms":
+        return None
+    if not key_id or key_id.removeprefix(_arn(self, "kms", "")) == S3_AWS_MANAGED_KEY:
+        return None
+    return kms_key_arn(self.current_account, self.region, key_id) or key_id
+
+
+def s3_kms_check(original: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap S3's object authorization: writing SSE-KMS needs ``kms:GenerateDataKey`` as the caller.
+
+    Only object writes are checked (``PutObject``, not a copy): the runner reads no SSE-KMS
+    object under a role, so ``kms:Decrypt`` on reads is not checked.
+    """
+
+    def authorize(
+        self: BaseResponse, bucket_name: str | None = None, key_name: str | None = None
+    ) -> None:
+        original(self, bucket_name=bucket_name, key_name=key_name)
+        # The action moto's S3 named the request after (``PutObjectTagging`` for ?tagging...):
+        # only a PutObject that is not a copy writes data the key encrypts.
+        if self.data.get("Action") != "PutObject" or not bucket_name or not key_name:
+            return
+        if "x-amz-copy-source" in self.headers:
+            return
+        key = _s3_object_key(self, bucket_name)
+        if key is not None:
+            authorize_caller(self, "kms:GenerateDataKey", key)
+
+    return authorize

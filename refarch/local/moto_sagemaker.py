@@ -41,15 +41,16 @@ directly see moto as shipped. Each fix is checked against the SageMaker API refe
    lowercased as in SageMaker's ARNs (a policy naming ``endpoint/MyEndpoint`` does not match in
    AWS either: use lowercase names). ``ListModelPackages`` of a group is authorized on the
    group's versions, ``model-package/<group>/*``; other List actions on ``*``. ``UpdateEndpoint``
-   and ``CreateEndpoint`` are authorized on the endpoint; AWS also checks the endpoint
-   configuration (the stack must grant both), which moto's single-resource check cannot express.
+   and ``CreateEndpoint`` are authorized on the endpoint here; AWS also checks the endpoint
+   configuration (the stack must grant both), which moto's single-resource check cannot express:
+   the local runner's emulator checks both (``moto_resources.authorize_sagemaker``).
 
 Checked and not gaps (the deployer relies on them): ``ListModelPackages`` filters by group,
 approval status and creation time and sorts by ``CreationTime``; ``ModelPackageVersion`` counts
 per group; ``CreateModel`` keeps ``Containers=[{"ModelPackageName": arn}]``; models and endpoint
 configurations keep their tags; ``DescribeEndpointConfig`` answers ``DataCaptureConfig`` and
 ``KmsKeyId`` as created. Not covered here: Application Auto Scaling registers a SageMaker
-variant that does not exist (AWS validates it).
+variant that does not exist (AWS validates it); the emulator fixes that (``moto_autoscaling``).
 """
 
 from __future__ import annotations

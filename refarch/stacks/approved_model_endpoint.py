@@ -78,6 +78,8 @@ DEPLOYER_SERVICE_NAME = DEPLOYER_ASSET.replace("_", "-")
 #: The metric the deployer emits when its group has no approved version left: it leaves the
 #: endpoint as it is rather than deleting it, and this alarm asks a human to look.
 NO_APPROVED_VERSION_METRIC = "NoApprovedVersion"
+#: The deployer's metric for a rollout SageMaker rolled back, which it will not retry.
+ROLLOUT_HELD_METRIC = "RolloutHeld"
 
 #: Traffic-shifting modes of a blue/green update, as ``ROLLOUT`` spells them (seed 004/SM
 #: §"Traffic Shifting Modes": all at once, canary, linear).
@@ -287,7 +289,8 @@ class ApprovedModelEndpointProps:
     "in a pre-specified number of equally spaced steps", and "The update duration and cost
     are proportional to the number of steps". Set with ``-c rollout=<mode>``.
 
-    @default - canary: a regression reaches a tenth of the fleet's traffic, then rolls back
+    @default - canary: a regression reaches only the canary's share of the traffic, then
+    rolls back (the canary is whole instances: on the default two, at least one of them)
     """
 
     traffic_step_percent: int = 10
@@ -406,9 +409,8 @@ class ApprovedModelEndpointProps:
         # One baking period per traffic step plus the final one, and half an hour to provision
         # the green fleet, must fit in a deployment's 8-hour limit (UpdateEndpoint's
         # MaximumExecutionTimeoutInSeconds); the deployer refuses the same settings at runtime.
-        steps = {"canary": 1, "linear": math.ceil(100 / self.traffic_step_percent)}.get(
-            self.rollout, 0
-        )
+        # All at once and canary are one step each; linear, one per step (as the deployer).
+        steps = math.ceil(100 / self.traffic_step_percent) if self.rollout == "linear" else 1
         if (steps + 1) * wait + 1800 > 28800:
             raise ValueError(
                 f"a {self.rollout} rollout of {self.traffic_step_percent}% steps with "
@@ -939,15 +941,29 @@ class ApprovedModelEndpointStack(Stack):
         self.no_approved_version_alarm = self.alarms.alarm_on_any(
             self,
             "NoApprovedVersionAlarm",
-            cloudwatch.Metric(
-                namespace=f"refarch/{self.stack_name}",
-                metric_name=NO_APPROVED_VERSION_METRIC,
-                dimensions_map={"service": DEPLOYER_SERVICE_NAME},
-                statistic="Sum",
-                period=Duration.minutes(5),
-            ),
+            self._deployer_metric(NO_APPROVED_VERSION_METRIC),
             "The model group has no approved version left: the endpoint keeps serving the "
             "last one; approve a version, or delete the endpoint",
+        )
+        # A rollout SageMaker undid (an alarm tripped, or the green fleet never came up) is not
+        # retried on the endpoint's return to service: someone has to look at it.
+        self.rollout_held_alarm = self.alarms.alarm_on_any(
+            self,
+            "RolloutHeldAlarm",
+            self._deployer_metric(ROLLOUT_HELD_METRIC),
+            "SageMaker rolled back the rollout of the latest approved version and the deployer "
+            "holds the endpoint on the previous one: check the rollback alarms and the endpoint's "
+            "logs, then reject the version, or reject and approve it again to retry",
+        )
+
+    def _deployer_metric(self, name: str) -> cloudwatch.Metric:
+        """A count the deployer emits, summed over 5 minutes."""
+        return cloudwatch.Metric(
+            namespace=f"refarch/{self.stack_name}",
+            metric_name=name,
+            dimensions_map={"service": DEPLOYER_SERVICE_NAME},
+            statistic="Sum",
+            period=Duration.minutes(5),
         )
 
     def _outputs(self) -> None:

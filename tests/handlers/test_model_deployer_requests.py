@@ -141,6 +141,8 @@ def test_update_keeps_the_instance_count_autoscaling_set(model_deployer: ModelDe
     model_deployer.finish_deployment()
     (request,) = update_requests(ENDPOINT)
     assert request["RetainAllVariantProperties"] is True
+    # The new configuration's data capture applies; only counts and weights are kept.
+    assert request["ExcludeRetainedVariantProperties"] == ["DataCaptureConfig"]
     (variant,) = model_deployer.endpoint()["ProductionVariants"]
     assert variant["DesiredInstanceCount"] == 3
     assert model_deployer.serving() == v2

@@ -9,7 +9,7 @@ from endpoint_state import LiveEndpoint
 from model_deployer_harness import ENVIRONMENT, SERVERLESS, endpoint_event
 from model_registry import PackageNotDeployableError, PackageVersion, deployable_package
 from reconcile import Step, decide
-from rollout import Rollout, deployment_config
+from rollout import Rollout, baking_seconds, deployment_config
 from sagemaker_event import EndpointStateChange, OtherEvent, parse_event
 
 V1 = PackageVersion("arn:aws:sagemaker:us-east-1:123456789012:model-package/churn-model/1", 1)
@@ -167,3 +167,21 @@ def test_package_checks_name_the_problem(description, message):
     assert deployable_package(deployable, instance_type="ml.m5.large").version == 1
     with pytest.raises(PackageNotDeployableError, match=message):
         deployable_package({**deployable, **description}, instance_type="ml.m5.large")
+
+
+@pytest.mark.parametrize(
+    ("mode", "step", "expected"),
+    [
+        # The shift's baking period, then TerminationWaitInSeconds: two periods.
+        ("all-at-once", 10, 2 * 600),
+        ("canary", 10, 2 * 600),
+        # Four steps of 25 %, each baked, then the termination wait.
+        ("linear", 25, 5 * 600),
+    ],
+)
+def test_the_deployment_timeout_covers_every_baking_period(mode, step, expected):
+    assert baking_seconds(mode, step, 600) == expected
+    config = deployment_config(Rollout(mode, step, 600, ()), serverless=False)
+    policy = config["BlueGreenUpdatePolicy"]
+    # BlueGreenUpdatePolicy: the timeout must exceed the waits it contains.
+    assert policy["MaximumExecutionTimeoutInSeconds"] > expected

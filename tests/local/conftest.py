@@ -19,3 +19,8 @@ def stream_to_lake() -> CloudAssembly:
 @pytest.fixture(scope="module")
 def glue_partitioned_etl() -> CloudAssembly:
     return synthesized("glue-partitioned-etl")
+
+
+@pytest.fixture(scope="module")
+def approved_model_endpoint() -> CloudAssembly:
+    return synthesized("approved-model-endpoint")

@@ -2,7 +2,8 @@
 
 The roles are the ones something assumes during a local run: each Python Lambda function's
 execution role, each Firehose delivery stream's roles (source, destination, processor), each
-Glue job's role and the roles the stack outputs for its producers. (aws-cdk-lib's Node.js
+Glue job's role and the roles the stack outputs: a producer's role, or the SageMaker execution
+role the local SageMaker assumes to host a model (``sources.sagemaker``). (aws-cdk-lib's Node.js
 custom-resource providers are not executed locally, so their generated roles are not covered.)
 Their statements are read from the synthesized template (inline policies and managed policy
 ARNs), not listed by hand, so a grant added to a stack is covered here automatically, and one
@@ -192,3 +193,12 @@ def test_the_glue_pattern_covers_its_job_role_only():
     # are aws-cdk-lib's own: the job's role is the one the local run assumes.
     template = synthesized("glue-partitioned-etl").template
     assert [_short(r) for r in assumed_roles(template)] == ["JobRole"]
+
+
+def test_the_endpoint_pattern_covers_its_deployer_and_execution_roles():
+    # The deployer is the pattern's one function; the execution role is an output, assumed by
+    # the local SageMaker to bring fleets up and to write captured data. Every statement of both
+    # is proven necessary: none is listed in NOT_EXERCISED.
+    template = synthesized("approved-model-endpoint").template
+    assert [_short(r) for r in assumed_roles(template)] == ["DeployerRole", "ExecutionRole"]
+    assert not [key for key in NOT_EXERCISED if key[0] == "approved-model-endpoint"]

@@ -19,7 +19,10 @@ PATTERN = "s3-event-processing"
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.parametrize("pattern_id", ["s3-event-processing", "stream-to-lake"])
+@pytest.mark.parametrize(
+    "pattern_id",
+    ["s3-event-processing", "stream-to-lake", "glue-partitioned-etl", "approved-model-endpoint"],
+)
 def test_every_type_of_the_template_has_a_provisioner(pattern_id):
     types = {r["Type"] for r in synthesized(pattern_id).template["Resources"].values()}
     custom = {t for t in types if t.startswith("Custom::")}
@@ -29,17 +32,20 @@ def test_every_type_of_the_template_has_a_provisioner(pattern_id):
 def test_unsupported_resource_type_fails_with_its_name_before_anything_is_created(
     s3_event_processing,
 ):
-    def add_model_group(template):
-        template["Resources"]["OrdersModels"] = {
-            "Type": "AWS::SageMaker::ModelPackageGroup",
-            "Properties": {"ModelPackageGroupName": "orders"},
+    def add_endpoint(template):
+        # The pattern's endpoint is created by its deployer at runtime, never by CloudFormation.
+        template["Resources"]["OrdersEndpoint"] = {
+            "Type": "AWS::SageMaker::Endpoint",
+            "Properties": {"EndpointConfigName": "orders"},
         }
 
     with emulator() as aws:
-        with pytest.raises(UnsupportedResourceTypeError, match=r"AWS::SageMaker::Model") as raised:
-            deploy(PATTERN, assembly=s3_event_processing, template_hook=add_model_group)
+        with pytest.raises(
+            UnsupportedResourceTypeError, match=r"AWS::SageMaker::Endpoint"
+        ) as raised:
+            deploy(PATTERN, assembly=s3_event_processing, template_hook=add_endpoint)
         buckets = aws.client("s3").list_buckets()["Buckets"]
-    assert raised.value.logical_id == "OrdersModels"
+    assert raised.value.logical_id == "OrdersEndpoint"
     assert buckets == []
 
 

@@ -1,9 +1,9 @@
 """What a deployer of the approved-model endpoint pattern relies on, asserted on the template.
 
-The pattern is not in the catalog yet (the local runner does not run it yet), so this module
-builds the app itself, the way `build_app` does: cdk.json's context, the stack, and cdk-nag's
-AwsSolutions checks as a validation plugin (a finding fails the synthesis); then it synthesizes
-once per variant: the defaults, a customised serverless variant, and `-c destroy=true`.
+The default and `-c destroy=true` variants come from the session's `synth` cache (one synthesis
+per pattern and context, cdk-nag included). The customised variant needs props that no context
+switch sets (the group name, the baking period), so this module synthesizes it itself, the way
+`build_app` does: cdk.json's context, the stack, and cdk-nag as a validation plugin.
 """
 
 import json
@@ -57,11 +57,15 @@ CUSTOM = ApprovedModelEndpointProps(
 )
 
 
-def synthesize(
-    outdir: Path, props: ApprovedModelEndpointProps | None = None, **context: str
-) -> Synthesized:
-    """Synthesize the stack as `build_app` would (cdk-nag attached: a finding raises)."""
-    app = cdk.App(context=repo_context() | context, outdir=str(outdir))
+PATTERN_ID = "approved-model-endpoint"
+
+
+def synthesize(outdir: Path, props: ApprovedModelEndpointProps) -> Synthesized:
+    """Synthesize the stack with props, as `build_app` would (cdk-nag attached: a finding raises).
+
+    Context-only variants come from the session's `synth` cache instead.
+    """
+    app = cdk.App(context=repo_context(), outdir=str(outdir))
     ApprovedModelEndpointStack(app, STACK_NAME, props=props)
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     app.synth()
@@ -70,8 +74,8 @@ def synthesize(
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    return synthesize(tmp_path_factory.mktemp("endpoint-default"))
+def stack(synth):
+    return synth(PATTERN_ID)
 
 
 @pytest.fixture(scope="module")
@@ -80,8 +84,8 @@ def custom(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def destroyable(tmp_path_factory):
-    return synthesize(tmp_path_factory.mktemp("endpoint-destroy"), destroy="true")
+def destroyable(synth):
+    return synth(PATTERN_ID, destroy="true")
 
 
 def resource_ids(synthesized: Synthesized) -> dict[str, str]:
@@ -170,7 +174,8 @@ def allow(actions: list[str], resources: list[Any], condition: dict | None = Non
 # Policy checks: cdk-nag (the fixtures would raise on a finding) and cfn-lint
 
 
-@pytest.mark.parametrize("variant", ["stack", "custom", "destroyable"])
+# The default variant is checked with every catalog pattern (test_policy_checks.py).
+@pytest.mark.parametrize("variant", ["custom", "destroyable"])
 def test_synthesis_passes_cdk_nag_with_every_acknowledgment_scoped_and_explained(request, variant):
     acknowledgments = request.getfixturevalue(variant).acknowledgments()
     assert acknowledgments
@@ -179,7 +184,7 @@ def test_synthesis_passes_cdk_nag_with_every_acknowledgment_scoped_and_explained
         assert len(reason) >= 40, f"{rule} at {path} lacks a real reason: {reason!r}"
 
 
-@pytest.mark.parametrize("variant", ["stack", "custom", "destroyable"])
+@pytest.mark.parametrize("variant", ["custom", "destroyable"])
 def test_template_is_cfn_lint_clean(request, variant):
     assert lint_template(request.getfixturevalue(variant).path) == []
 
@@ -696,9 +701,10 @@ def test_rollback_alarm_names_are_exactly_what_the_deployer_is_given(stack, ids)
     assert given == names
 
 
-def test_no_approved_version_alarm_reads_the_metric_powertools_emits(stack, ids):
+@pytest.mark.parametrize("metric", ["NoApprovedVersion", "RolloutHeld"])
+def test_deployer_outcome_alarms_read_the_metrics_powertools_emits(stack, ids, metric):
     env = environment(stack, ids)
-    alarm = alarm_named(stack, "NoApprovedVersion")
+    alarm = alarm_named(stack, metric)
     assert alarm["Namespace"] == env["POWERTOOLS_METRICS_NAMESPACE"]
     assert alarm["Dimensions"] == [{"Name": "service", "Value": env["POWERTOOLS_SERVICE_NAME"]}]
     assert alarm["Statistic"] == "Sum"
@@ -729,6 +735,7 @@ def test_every_alarm_is_listed(stack):
             "Invocation5XXErrors",
             "ModelLatency",
             "NoApprovedVersion",
+            "RolloutHeld",
             # The dead-letter queues: the rules' targets and the deployer's own.
             "ApproximateNumberOfMessagesVisible",
             "ApproximateNumberOfMessagesVisible",
@@ -768,7 +775,9 @@ def test_logs_may_use_the_endpoint_key_for_the_endpoint_log_group_only(stack, id
 
 def test_endpoint_log_group_is_the_one_sagemaker_writes_with_retention_and_the_key(stack, ids):
     group = stack.resources("AWS::Logs::LogGroup")[ids["endpoint_logs"]]
-    assert group["Properties"] == {
+    # Tags are the app's (project, refarch:pattern), added to every taggable resource.
+    properties = {k: v for k, v in group["Properties"].items() if k != "Tags"}
+    assert properties == {
         "LogGroupName": f"/aws/sagemaker/Endpoints/{ENDPOINT}",
         "RetentionInDays": 30,
         "KmsKeyId": getatt(ids["key"]),

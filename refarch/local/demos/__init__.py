@@ -3,10 +3,16 @@
 from collections.abc import Mapping
 
 from refarch.local.demo import Scenario
-from refarch.local.demos import glue_partitioned_etl, s3_event_processing, stream_to_lake
+from refarch.local.demos import (
+    approved_model_endpoint,
+    glue_partitioned_etl,
+    s3_event_processing,
+    stream_to_lake,
+)
 
 SCENARIOS: Mapping[str, Scenario] = {
     "s3-event-processing": s3_event_processing.run,
     "stream-to-lake": stream_to_lake.run,
     "glue-partitioned-etl": glue_partitioned_etl.run,
+    "approved-model-endpoint": approved_model_endpoint.run,
 }

@@ -46,11 +46,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlparse
 
 from botocore.exceptions import ClientError
 
 from refarch.local.identities import assume_role_as_service
+from refarch.local.landed import split_s3_url
 from refarch.local.trace import size
 
 if TYPE_CHECKING:
@@ -61,12 +61,6 @@ if TYPE_CHECKING:
 GLUE_PRINCIPAL = "glue.amazonaws.com"
 #: The job's modules the runner calls: the local twin of ``job.py`` and the catalog update.
 JOB_MODULES = ("local_run", "curated_catalog", "local_spark")
-
-
-def split_s3_url(url: str) -> tuple[str, str]:
-    """``s3://bucket/prefix/`` → ``("bucket", "prefix/")``."""
-    parsed = urlparse(url)
-    return parsed.netloc, parsed.path.lstrip("/")
 
 
 @dataclass
