@@ -98,3 +98,24 @@ def actions_on(statements: list[dict[str, Any]], resource: Any) -> set[str]:
         if statement["Effect"] == "Allow" and resource in as_list(statement["Resource"])
         for action in as_list(statement["Action"])
     }
+
+
+#: Block Public Access with all four settings on: what every bucket of the patterns has.
+ALL_PUBLIC_ACCESS_BLOCKED = {
+    "BlockPublicAcls": True,
+    "BlockPublicPolicy": True,
+    "IgnorePublicAcls": True,
+    "RestrictPublicBuckets": True,
+}
+#: Default encryption with S3-managed keys.
+SSE_S3 = [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+
+
+def topic_statements_for_eventbridge(synthesized: Synthesized) -> list[dict[str, Any]]:
+    """The statements of the (one) topic policy that admit ``events.amazonaws.com``."""
+    (policy,) = synthesized.resources("AWS::SNS::TopicPolicy").values()
+    return [
+        s
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+        if s.get("Principal") == {"Service": "events.amazonaws.com"}
+    ]

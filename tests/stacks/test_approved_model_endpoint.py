@@ -16,6 +16,8 @@ from aws_cdk import Duration
 from aws_cdk.assertions import Match
 from cdk_nag import AwsSolutionsChecks
 from template_queries import (
+    ALL_PUBLIC_ACCESS_BLOCKED,
+    SSE_S3,
     Synthesized,
     actions_on,
     as_list,
@@ -23,6 +25,7 @@ from template_queries import (
     objects_under,
     ref,
     statements_of,
+    topic_statements_for_eventbridge,
 )
 
 from refarch.cdk_app import repo_context
@@ -322,12 +325,7 @@ def test_failure_events_go_to_the_alarm_topic_with_the_dead_letter_queue(stack, 
 
 
 def test_topic_admits_eventbridge_for_the_failure_rule_only(stack, ids):
-    (policy,) = stack.resources("AWS::SNS::TopicPolicy").values()
-    from_events = [
-        s
-        for s in policy["Properties"]["PolicyDocument"]["Statement"]
-        if s.get("Principal") == {"Service": "events.amazonaws.com"}
-    ]
+    from_events = topic_statements_for_eventbridge(stack)
     assert [s["Condition"] for s in from_events] == [
         {"ArnEquals": {"aws:SourceArn": getatt(ids["failed_rule"])}}
     ]
@@ -789,15 +787,8 @@ def test_endpoint_log_group_is_the_one_sagemaker_writes_with_retention_and_the_k
 def test_buckets_are_encrypted_private_versioned_and_retained(stack, ids, bucket):
     resource = stack.resources("AWS::S3::Bucket")[ids[bucket]]
     props = resource["Properties"]
-    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"] == [
-        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
-    ]
-    assert props["PublicAccessBlockConfiguration"] == {
-        "BlockPublicAcls": True,
-        "BlockPublicPolicy": True,
-        "IgnorePublicAcls": True,
-        "RestrictPublicBuckets": True,
-    }
+    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"] == SSE_S3
+    assert props["PublicAccessBlockConfiguration"] == ALL_PUBLIC_ACCESS_BLOCKED
     assert props["VersioningConfiguration"] == {"Status": "Enabled"}
     assert resource["DeletionPolicy"] == "Retain"
 

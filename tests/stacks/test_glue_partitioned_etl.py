@@ -21,6 +21,7 @@ from template_queries import (
     objects_under,
     ref,
     statements_of,
+    topic_statements_for_eventbridge,
 )
 
 from refarch.cdk_app import repo_context
@@ -498,12 +499,7 @@ def test_failure_events_go_to_the_alarm_topic_with_a_dead_letter_queue(stack, id
 
 
 def test_topic_admits_eventbridge_for_these_two_rules_only(stack, ids):
-    (policy,) = stack.resources("AWS::SNS::TopicPolicy").values()
-    from_events = [
-        s
-        for s in policy["Properties"]["PolicyDocument"]["Statement"]
-        if s.get("Principal") == {"Service": "events.amazonaws.com"}
-    ]
+    from_events = topic_statements_for_eventbridge(stack)
     assert [s["Condition"] for s in from_events] == [
         {"ArnEquals": {"aws:SourceArn": getatt(ids["job_rule"])}},
         {"ArnEquals": {"aws:SourceArn": getatt(ids["crawler_rule"])}},

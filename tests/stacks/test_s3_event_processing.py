@@ -2,6 +2,7 @@
 
 import pytest
 from aws_cdk.assertions import Match
+from template_queries import ALL_PUBLIC_ACCESS_BLOCKED, SSE_S3
 
 PATTERN = "s3-event-processing"
 
@@ -38,15 +39,8 @@ def function_props(stack, ids):
 def test_every_bucket_is_encrypted_private_versioned_and_retained(stack, ids, bucket):
     resource = stack.resources("AWS::S3::Bucket")[ids[bucket]]
     props = resource["Properties"]
-    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"] == [
-        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
-    ]
-    assert props["PublicAccessBlockConfiguration"] == {
-        "BlockPublicAcls": True,
-        "BlockPublicPolicy": True,
-        "IgnorePublicAcls": True,
-        "RestrictPublicBuckets": True,
-    }
+    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"] == SSE_S3
+    assert props["PublicAccessBlockConfiguration"] == ALL_PUBLIC_ACCESS_BLOCKED
     assert props["VersioningConfiguration"] == {"Status": "Enabled"}
     assert props["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
     assert resource["DeletionPolicy"] == "Retain"
