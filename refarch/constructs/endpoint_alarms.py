@@ -83,7 +83,8 @@ class EndpointRollbackAlarms(Construct):
         props: EndpointRollbackAlarmsProps,
     ) -> None:
         super().__init__(scope, construct_id)
-        dimensions = {"EndpointName": endpoint_name, "VariantName": variant_name}
+        self._dimensions = {"EndpointName": endpoint_name, "VariantName": variant_name}
+        self._evaluation_periods = props.evaluation_periods
         self._names = (
             f"{endpoint_name}-invocation-5xx-errors",
             f"{endpoint_name}-model-latency-p99",
@@ -91,16 +92,10 @@ class EndpointRollbackAlarms(Construct):
         self.errors = self._alarm(
             "Invocation5XXErrors",
             name=self._names[0],
-            metric=cloudwatch.Metric(
-                namespace=NAMESPACE,
-                metric_name="Invocation5XXErrors",
-                dimensions_map=dimensions,
-                statistic="Sum",
-                period=PERIOD,
-            ),
+            metric_name="Invocation5XXErrors",
+            statistic="Sum",
             threshold=props.errors_threshold,
             comparison=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            evaluation_periods=props.evaluation_periods,
             description=(
                 f"The model behind {endpoint_name}/{variant_name} returned 5xx errors; during "
                 "an update SageMaker rolls the endpoint back to the previous fleet"
@@ -109,17 +104,11 @@ class EndpointRollbackAlarms(Construct):
         self.latency = self._alarm(
             "ModelLatencyP99",
             name=self._names[1],
-            metric=cloudwatch.Metric(
-                namespace=NAMESPACE,
-                metric_name="ModelLatency",
-                dimensions_map=dimensions,
-                statistic="p99",
-                period=PERIOD,
-            ),
+            metric_name="ModelLatency",
+            statistic="p99",
             # ModelLatency is reported in microseconds (AWS docs: SageMaker metrics).
             threshold=props.latency_p99_threshold.to_milliseconds() * 1000,
             comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            evaluation_periods=props.evaluation_periods,
             description=(
                 f"p99 model latency of {endpoint_name}/{variant_name} is above "
                 f"{props.latency_p99_threshold.to_milliseconds():g} ms; during an update "
@@ -134,21 +123,28 @@ class EndpointRollbackAlarms(Construct):
         construct_id: str,
         *,
         name: str,
-        metric: cloudwatch.Metric,
+        metric_name: str,
+        statistic: str,
         threshold: float,
         comparison: cloudwatch.ComparisonOperator,
-        evaluation_periods: int,
         description: str,
     ) -> cloudwatch.Alarm:
+        """An alarm on one of the variant's per-minute metrics."""
         return cloudwatch.Alarm(
             self,
             construct_id,
             alarm_name=name,
             alarm_description=description,
-            metric=metric,
+            metric=cloudwatch.Metric(
+                namespace=NAMESPACE,
+                metric_name=metric_name,
+                dimensions_map=self._dimensions,
+                statistic=statistic,
+                period=PERIOD,
+            ),
             threshold=threshold,
             comparison_operator=comparison,
-            evaluation_periods=evaluation_periods,
+            evaluation_periods=self._evaluation_periods,
             # No requests (or no endpoint yet) is not a regression.
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )

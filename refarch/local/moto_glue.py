@@ -1,4 +1,4 @@
-"""Partition indexes, which moto 5.2.5's Glue does not keep.
+"""Partition indexes, which moto 5.2.5's Glue does not keep; triggers of one condition.
 
 moto has no ``CreatePartitionIndex`` and answers ``GetPartitionIndexes`` with an empty list, so
 aws-cdk-lib's partition-index provider could never see its index and the curated table would
@@ -7,7 +7,11 @@ moto's backend, with the checks Glue makes (AWS Glue API reference, ``CreatePart
 keys must be partition keys of the table, an index name is unique per table, at most three
 indexes per table. A new index is ``ACTIVE`` at once: there is no backfill to wait for locally.
 
-``moto_patches`` installs them on ``GlueResponse`` inside the emulator only.
+A trigger predicate's ``Logical`` is optional when it has one condition (Glue API reference,
+``Predicate``), but moto fails without it; ``predicate_init`` reads it as ``AND``, which over one
+condition is the same predicate.
+
+``moto_patches`` installs these inside the emulator only.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from moto.core.responses import ActionResult, EmptyResult
 from moto.glue.exceptions import AlreadyExistsException, InvalidInputException
 from moto.glue.models import FakeTable, glue_backends
 from moto.glue.responses import GlueResponse
+from moto.glue.utils import Predicate
 
 #: "You can have a maximum of 3 partition indexes on a table" (AWS Glue developer guide).
 MAX_INDEXES_PER_TABLE = 3
@@ -69,3 +74,13 @@ def create_partition_index(self: GlueResponse) -> ActionResult:
 def get_partition_indexes(self: GlueResponse) -> ActionResult:
     """``GetPartitionIndexes``: the table's indexes."""
     return ActionResult({"PartitionIndexDescriptorList": table_partition_indexes(_table(self))})
+
+
+_original_predicate_init = Predicate.__init__
+
+
+def predicate_init(self: Predicate, inputs: dict[str, Any]) -> None:
+    """Moto's ``Predicate``, with ``Logical`` optional for a single condition, as in Glue."""
+    if "Logical" not in inputs and len(inputs.get("Conditions", [])) == 1:
+        inputs = {**inputs, "Logical": "AND"}
+    _original_predicate_init(self, inputs)

@@ -43,8 +43,8 @@ moto directly see moto as shipped.
     (``monitoring:PutMetricData``), so ``cloudwatch:PutMetricData`` in a policy never matches,
     and it sends no ``cloudwatch:namespace`` condition key. The IAM action names are used, with
     the request's namespace as the key.
-11. Glue partition indexes: moto has no ``CreatePartitionIndex`` and lists no index; see
-    ``moto_glue``.
+11. Glue partition indexes: moto has no ``CreatePartitionIndex`` and lists no index; and a
+    trigger predicate of one condition without ``Logical`` crashes it. See ``moto_glue``.
 12. SageMaker: endpoints that take time to deploy, ``UpdateEndpoint``, and the rest of
     ``moto_sagemaker``'s fixes, applied with ``instant_transitions=False``: a created or updated
     endpoint stays ``Creating``/``Updating`` until the runner's SageMaker source
@@ -81,6 +81,7 @@ from moto.awslambda.utils import get_backend as lambda_backend
 from moto.cloudwatch.responses import CloudWatchResponse
 from moto.ecr.responses import ECRResponse
 from moto.glue.responses import GlueResponse
+from moto.glue.utils import Predicate
 from moto.iam.access_control import (
     IAMPolicyStatement,
     IAMRequest,
@@ -363,6 +364,7 @@ def _moto_service_fixes() -> list[tuple[Any, str, Any, bool]]:
         (LambdaBackend, "invoke", _invoke_in_runner, False),
         (GlueResponse, "create_partition_index", moto_glue.create_partition_index, True),
         (GlueResponse, "get_partition_indexes", moto_glue.get_partition_indexes, False),
+        (Predicate, "__init__", moto_glue.predicate_init, False),
         (ECRResponse, "_determine_resource", moto_resources.ecr_resource, True),
         (
             ECRResponse,

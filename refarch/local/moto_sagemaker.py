@@ -63,6 +63,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from unittest import mock
 
+import botocore.session
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
@@ -78,19 +79,9 @@ from moto.sagemaker.responses import SageMakerResponse
 from moto.sagemaker.utils import arn_formatter, validate_model_approval_status
 from moto.utilities.utils import get_partition
 
-#: ``EndpointStatus`` values of the SageMaker API (``DescribeEndpoint``).
+#: ``EndpointStatus`` values of the SageMaker API (``DescribeEndpoint``), from botocore's model.
 ENDPOINT_STATUSES = frozenset(
-    {
-        "OutOfService",
-        "Creating",
-        "Updating",
-        "SystemUpdating",
-        "RollingBack",
-        "InService",
-        "Deleting",
-        "Failed",
-        "UpdateRollbackFailed",
-    }
+    botocore.session.get_session().get_service_model("sagemaker").shape_for("EndpointStatus").enum
 )
 #: Variant properties ``RetainAllVariantProperties`` keeps, by ``VariantPropertyType``.
 RETAINED_VARIANT_FIELDS = {
@@ -146,6 +137,15 @@ def _endpoint(backend: SageMakerModelBackend, endpoint_name: str) -> FakeEndpoin
         arn = FakeEndpoint.arn_formatter(endpoint_name, backend.account_id, backend.region_name)
         raise ValidationError(message=f"Could not find endpoint '{arn}'.")
     return endpoint
+
+
+def _endpoint_config(backend: SageMakerModelBackend, name: str) -> FakeEndpointConfig:
+    """The endpoint configuration, or SageMaker's ValidationException naming its ARN."""
+    config = backend.endpoint_configs.get(name)
+    if config is None:
+        arn = FakeEndpointConfig.arn_formatter(name, backend.account_id, backend.region_name)
+        raise ValidationError(message=f"Could not find endpoint configuration '{arn}'.")
+    return config
 
 
 def _capture_summary(config: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -206,12 +206,7 @@ def _update_endpoint(
     endpoint = _endpoint(self, endpoint_name)
     if endpoint.endpoint_status != "InService":
         raise ValidationError(message=f'Cannot update in-progress endpoint "{endpoint.arn}".')
-    config = self.endpoint_configs.get(endpoint_config_name)
-    if config is None:
-        arn = FakeEndpointConfig.arn_formatter(
-            endpoint_config_name, self.account_id, self.region_name
-        )
-        raise ValidationError(message=f"Could not find endpoint configuration '{arn}'.")
+    config = _endpoint_config(self, endpoint_config_name)
     if deployment_config:
         old_names = sorted(v["VariantName"] for v in endpoint.production_variants)
         new_names = sorted(v["VariantName"] for v in config.production_variants)
@@ -316,12 +311,7 @@ def _create_endpoint(
     if endpoint_name in self.endpoints:
         arn = FakeEndpoint.arn_formatter(endpoint_name, self.account_id, self.region_name)
         raise ValidationError(message=f'Cannot create already existing endpoint "{arn}".')
-    config = self.endpoint_configs.get(endpoint_config_name)
-    if config is None:
-        arn = FakeEndpointConfig.arn_formatter(
-            endpoint_config_name, self.account_id, self.region_name
-        )
-        raise ValidationError(message=f"Could not find endpoint configuration '{arn}'.")
+    config = _endpoint_config(self, endpoint_config_name)
     endpoint = FakeEndpoint(
         account_id=self.account_id,
         region_name=self.region_name,

@@ -7,14 +7,11 @@ AwsSolutions checks as a validation plugin; then it synthesizes once per variant
 
 import importlib.util
 import json
-from pathlib import Path
 
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_glue as glue
-from cdk_nag import AwsSolutionsChecks
 from template_queries import (
-    Synthesized,
     actions_on,
     as_list,
     getatt,
@@ -24,7 +21,6 @@ from template_queries import (
     topic_statements_for_eventbridge,
 )
 
-from refarch.cdk_app import repo_context
 from refarch.cfn_lint import lint_template
 from refarch.constructs import QueryWorkgroupProps
 from refarch.constructs.s3_crawler import DEFAULT_EXCLUSIONS
@@ -37,19 +33,6 @@ from refarch.stacks.glue_partitioned_etl import (
 )
 
 STACK_NAME = "GluePartitionedEtl"
-
-
-def synthesize(outdir: Path, props: GluePartitionedEtlProps | None = None, **context: str):
-    """Synthesize the stack with props, as `build_app` would (cdk-nag attached: a finding raises).
-
-    Context-only variants come from the session's `synth` cache instead.
-    """
-    app = cdk.App(context=repo_context() | context, outdir=str(outdir))
-    GluePartitionedEtlStack(app, STACK_NAME, props=props)
-    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
-    app.synth()
-    path = outdir / f"{STACK_NAME}.template.json"
-    return Synthesized(path=path, json=json.loads(path.read_text()))
 
 
 PATTERN_ID = "glue-partitioned-etl"
@@ -459,8 +442,8 @@ def test_workflow_runs_one_at_a_time(stack):
     assert len(stack.resources("AWS::Glue::Trigger")) == 2
 
 
-def test_schedule_context_switch_changes_the_start_trigger(tmp_path):
-    rescheduled = synthesize(tmp_path, schedule="cron(15 4 * * ? *)")
+def test_schedule_context_switch_changes_the_start_trigger(synth):
+    rescheduled = synth(PATTERN_ID, schedule="cron(15 4 * * ? *)")
     schedules = [
         t["Properties"].get("Schedule")
         for t in rescheduled.resources("AWS::Glue::Trigger").values()
@@ -759,8 +742,8 @@ def test_outputs_name_what_a_deployer_uses(stack, ids):
     assert outputs["RawLandingPrefix"] == s3_url(ids["raw"], "raw/")
 
 
-def test_destroy_context_deletes_the_stateful_resources(tmp_path):
-    destroyable = synthesize(tmp_path, destroy="true")
+def test_destroy_context_deletes_the_stateful_resources(synth):
+    destroyable = synth(PATTERN_ID, destroy="true")
     for resource_type in ("AWS::S3::Bucket", "AWS::KMS::Key", "AWS::Logs::LogGroup"):
         for logical_id, resource in destroyable.resources(resource_type).items():
             if "PartitionIndexProvider" in logical_id:

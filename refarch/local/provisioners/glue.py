@@ -96,14 +96,10 @@ def crawler(request: ProvisionRequest) -> Provisioned:
     return Provisioned(physical_id=name, note="created, not scheduled: scenarios start nothing")
 
 
-def _create_named(
-    request: ProvisionRequest, operation: str, shape: str, adjust: Any = None
-) -> Provisioned:
+def _create_named(request: ProvisionRequest, operation: str, shape: str) -> Provisioned:
     """Create a Glue resource whose properties are its create call's parameters, by name."""
     name = request.name("Name", max_length=255)
     create = request_to_api(request, "glue", shape, exclude=("Tags",))
-    if adjust is not None:
-        adjust(create)
     getattr(request.client("glue"), operation)(**create, Name=name, Tags=_tags_map(request))
     return Provisioned(physical_id=name)
 
@@ -120,18 +116,10 @@ def workflow(request: ProvisionRequest) -> Provisioned:
     return _create_named(request, "create_workflow", "CreateWorkflowRequest")
 
 
-def _one_condition_logical(create: dict[str, Any]) -> None:
-    predicate = create.get("Predicate")
-    if predicate and "Logical" not in predicate and len(predicate.get("Conditions", [])) == 1:
-        # Optional for one condition (Glue API reference); moto fails without it. "AND" over
-        # one condition is the same predicate.
-        predicate["Logical"] = "AND"
-
-
 @provisioner("AWS::Glue::Trigger")
 def trigger(request: ProvisionRequest) -> Provisioned:
     """Create the trigger (scheduled or conditional) in its workflow."""
-    return _create_named(request, "create_trigger", "CreateTriggerRequest", _one_condition_logical)
+    return _create_named(request, "create_trigger", "CreateTriggerRequest")
 
 
 def _function(request: ProvisionRequest, arn: str) -> dict[str, Any]:
