@@ -3,6 +3,8 @@
 import os
 from pathlib import Path
 
+from refarch.java_runtime import use_bundled_java
+
 #: The repository root: where `lambda/`, `glue/` and `cdk.json` live.
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,3 +18,6 @@ NODE_BIN = REPO_ROOT / "node_modules" / ".bin"
 # pinned, supported Node.js first so every entry point (CLI, tests, local runner) uses it.
 if NODE_BIN.is_dir() and str(NODE_BIN) not in os.environ.get("PATH", "").split(os.pathsep):
     os.environ["PATH"] = f"{NODE_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
+
+# Local Spark (the Glue pattern) runs on the pinned Java 17 from PyPI, so no system Java is needed.
+use_bundled_java()

@@ -1,13 +1,13 @@
 """The pattern registry: the one list app.py, the CLI, the docs index and the tests iterate."""
 
+from __future__ import annotations
+
+import importlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from aws_cdk import Stack
-
-from refarch.stacks.approved_model_endpoint import ApprovedModelEndpointStack
-from refarch.stacks.glue_partitioned_etl import GluePartitionedEtlStack
-from refarch.stacks.s3_event_processing import S3EventProcessingStack
-from refarch.stacks.stream_to_lake import StreamToLakeStack
+if TYPE_CHECKING:
+    from aws_cdk import Stack
 
 
 @dataclass(frozen=True)
@@ -20,8 +20,12 @@ class Pattern:
     stack_name: str
     """The CloudFormation stack name, and the name given to `cdk deploy`."""
 
-    stack_class: type[Stack]
-    """The Stack subclass that builds the pattern."""
+    stack: str
+    """Where the Stack subclass that builds the pattern lives: ``"module:ClassName"``.
+
+    Imported only when the pattern is built, so synthesizing one pattern imports one stack
+    module (and the aws-cdk-lib service modules it needs), not every pattern's.
+    """
 
     title: str
     """The architecture in words, e.g. "S3 → Lambda event processing"."""
@@ -31,6 +35,15 @@ class Pattern:
 
     seeds: tuple[str, ...]
     """Where the facts it embodies come from (seed-facts locations)."""
+
+    needs_java: bool = False
+    """True if the local run starts Spark, which needs a Java runtime (see ``java_runtime``)."""
+
+    @property
+    def stack_class(self) -> type[Stack]:
+        """The Stack subclass, imported on first use."""
+        module, _, name = self.stack.partition(":")
+        return getattr(importlib.import_module(module), name)
 
     @property
     def guide(self) -> str:
@@ -42,7 +55,7 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(
         id="s3-event-processing",
         stack_name="S3EventProcessing",
-        stack_class=S3EventProcessingStack,
+        stack="refarch.stacks.s3_event_processing:S3EventProcessingStack",
         title="S3 → Lambda event processing",
         summary=(
             "Uploads under a prefix/suffix filter trigger a streaming Lambda that validates CSV "
@@ -53,7 +66,7 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(
         id="stream-to-lake",
         stack_name="StreamToLake",
-        stack_class=StreamToLakeStack,
+        stack="refarch.stacks.stream_to_lake:StreamToLakeStack",
         title="Kinesis Data Streams → Firehose → S3 (transform Lambda)",
         summary=(
             "Clickstream events on a KMS-encrypted stream are transformed by a Lambda inside "
@@ -74,7 +87,7 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(
         id="glue-partitioned-etl",
         stack_name="GluePartitionedEtl",
-        stack_class=GluePartitionedEtlStack,
+        stack="refarch.stacks.glue_partitioned_etl:GluePartitionedEtlStack",
         title="Glue crawler + Spark ETL with partitions",
         summary=(
             "A Glue workflow crawls new raw JSON folders, then a bookmarked PySpark job writes "
@@ -92,11 +105,12 @@ PATTERNS: tuple[Pattern, ...] = (
             '004/DE §"AWS Glue- Flex"',
             '004/DE §"Athena — MSK Repair"',
         ),
+        needs_java=True,
     ),
     Pattern(
         id="approved-model-endpoint",
         stack_name="ApprovedModelEndpoint",
-        stack_class=ApprovedModelEndpointStack,
+        stack="refarch.stacks.approved_model_endpoint:ApprovedModelEndpointStack",
         title="SageMaker endpoint deployed on model-registry approval",
         summary=(
             "Approving a version in a Model Registry group deploys the group's latest approved "

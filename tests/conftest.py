@@ -20,6 +20,25 @@ os.environ.update(
 for _name in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
     os.environ.pop(_name, None)
 
+import pytest  # noqa: E402
+
+# Importing refarch points JAVA_HOME at the pinned Java 17 (see refarch.java_runtime).
+from refarch.java_runtime import MISSING_JAVA, java_available  # noqa: E402
+
+#: Test paths that start Spark: the Glue job's tests and the Glue pattern's local runs.
+_NEEDS_JAVA = ("tests/glue/", "glue-partitioned-etl", "glue_partitioned_etl")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without a Java runtime, skip what starts Spark (saying what to install); run the rest."""
+    if java_available():
+        return
+    skip = pytest.mark.skip(reason=MISSING_JAVA.splitlines()[0] + " See refarch/java_runtime.py.")
+    for item in items:
+        if any(part in item.nodeid for part in _NEEDS_JAVA):
+            item.add_marker(skip)
+
+
 # Property-based tests: no per-example deadline (a shared 2-core CI machine makes timings
 # noise, and performance is measured in bench/), and in CI a fixed seed so a red run can be
 # reproduced from its log.
