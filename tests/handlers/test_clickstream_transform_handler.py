@@ -12,7 +12,12 @@ from clickstream_transform_harness import (
     answered_line,
     assert_every_record_answered_once,
 )
-from firehose_batch import MAX_RESPONSE_BYTES, MalformedEventError, response_size_bound
+from firehose_batch import (
+    MAX_RESPONSE_BYTES,
+    BatchTooLargeToAnswerError,
+    MalformedEventError,
+    response_size_bound,
+)
 from firehose_events import (
     ARRIVAL_MS,
     SOURCE_STREAM_ARN,
@@ -383,3 +388,25 @@ def test_an_answer_over_the_limit_returns_every_record_unchanged(
     assert len(json.dumps(answer)) < len(json.dumps(event))
     (error,) = [e for e in clickstream_transform.logs() if e["level"] == "ERROR"]
     assert "answer too large" in error["message"]
+
+
+@pytest.mark.filterwarnings(NO_METRICS)
+def test_records_too_bare_to_answer_within_the_limit_raise(
+    clickstream_transform: ClickstreamTransform, monkeypatch
+):
+    # Records without the fields every Firehose record carries: even their unchanged answer
+    # ({"result": "ProcessingFailed"} each) is larger than they are. Lambda would refuse it.
+    event = {"records": [{}] * 100}
+    monkeypatch.setattr(clickstream_transform.handler, "MAX_RESPONSE_BYTES", 2_000)
+    with pytest.raises(BatchTooLargeToAnswerError, match="even unchanged"):
+        clickstream_transform.invoke(event)
+
+
+def test_the_size_bound_counts_record_ids_json_escapes(clickstream_transform: ClickstreamTransform):
+    record = kinesis_record(click("a"))
+    record["recordId"] = 'é"\\n' * 50
+    event = firehose_event(record)
+    answer = clickstream_transform.invoke(event)
+    (entry,) = assert_every_record_answered_once(event, answer)
+    assert entry["result"] == "Ok"
+    assert len(json.dumps(answer)) <= response_size_bound(answer["records"])
