@@ -83,7 +83,7 @@ _ENVELOPE_FIELDS = {
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: Any, context: LambdaContext) -> dict[str, Any]:
     """Answer a Firehose transformation batch: one entry per input record, in input order.
 
     Returns:
@@ -144,7 +144,7 @@ def transform_records(records: list[Any]) -> list[dict[str, Any]]:
                 extra={
                     **_identity(index, record),
                     "event_id": event.event_id,  # valid: at most 128 characters
-                    "first_record_id": first,
+                    "first_record_id": _clip(first),
                     "reason": "event_id already delivered in this batch",
                 },
             )

@@ -410,3 +410,14 @@ def test_the_size_bound_counts_record_ids_json_escapes(clickstream_transform: Cl
     (entry,) = assert_every_record_answered_once(event, answer)
     assert entry["result"] == "Ok"
     assert len(json.dumps(answer)) <= response_size_bound(answer["records"])
+
+
+def test_logged_record_ids_are_cut_short(clickstream_transform: ClickstreamTransform):
+    first, retry = kinesis_record(click("a")), kinesis_record(click("a"), 1)
+    first["recordId"], retry["recordId"] = "1" * 5000, "2" * 5000
+    event = firehose_event(first, retry)
+    entries = assert_every_record_answered_once(event, clickstream_transform.invoke(event))
+    assert [entry["result"] for entry in entries] == ["Ok", "Dropped"]
+    (logged,) = [e for e in clickstream_transform.logs() if e["message"] == "duplicate dropped"]
+    assert logged["record_id"] == "2" * 125 + "..."
+    assert logged["first_record_id"] == "1" * 125 + "..."
