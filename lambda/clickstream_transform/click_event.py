@@ -26,6 +26,12 @@ Rules (the decisions are documented here, once):
   producer adds. The lake keeps "only the relevant data attributes required for your model"
   (seed 004/DE §"Kinesis Data Firehouse"), so a new producer field is never stored by accident.
 
+Failure reasons carry no producer value. A field that fails a rule is named with its JSON type
+(``event_type is not one of ... (got a string)``), never its content: the reason is logged and a
+producer that sends an e-mail address as ``event_type`` must not get it into CloudWatch Logs,
+which is what this transform exists to keep out of the lake. Every field is type-checked before
+it is used, so no JSON value in any field can raise anything but ``InvalidEventError``.
+
 Output: one JSON Lines record per event (compact, keys sorted, UTF-8, newline-terminated), so the
 objects Firehose writes to S3 are JSON Lines that Athena and Glue read directly.
 """
@@ -111,7 +117,8 @@ def clean_event(raw: bytes, arrival_ms: int) -> CleanEvent:
 
     Raises:
         InvalidEventError: With the reason, e.g. "not JSON: ..." or "event_type is not one of
-            add_to_cart, click, page_view, purchase: 'tap'; user_id is missing or empty".
+            add_to_cart, click, page_view, purchase (got a string); user_id is missing or
+            empty". Reasons name fields and JSON types, never producer values.
 
     Example:
         >>> event = clean_event(
@@ -125,29 +132,34 @@ def clean_event(raw: bytes, arrival_ms: int) -> CleanEvent:
     fields = parse_object(raw)
     errors: list[str] = []
     event_id = fields.get("event_id")
-    if type(event_id) is not str or not event_id.strip():
+    if type(event_id) is not str:
+        errors.append(_required_string_error("event_id", event_id))
+    elif not event_id.strip():
         errors.append("event_id is missing or empty")
     elif len(event_id) > MAX_EVENT_ID_CHARS:
         errors.append(f"event_id longer than {MAX_EVENT_ID_CHARS} characters")
     event_type = fields.get("event_type")
     if event_type is None:
         errors.append("event_type is missing")
-    elif event_type not in EVENT_TYPES:
-        errors.append(f"event_type is not one of {_EVENT_TYPE_LIST}: {_show(event_type)}")
+    # The type test comes first: a list or object is unhashable, and `in` a frozenset would raise.
+    elif type(event_type) is not str or event_type not in EVENT_TYPES:
+        errors.append(f"event_type is not one of {_EVENT_TYPE_LIST} (got {json_type(event_type)})")
     event_ms = 0
     try:
         event_ms = event_time_millis(fields.get("event_time"), arrival_ms)
     except ValueError as exc:
         errors.append(str(exc))
     user_id = fields.get("user_id")
-    if type(user_id) is not str or not user_id.strip():
+    if type(user_id) is not str:
+        errors.append(_required_string_error("user_id", user_id))
+    elif not user_id.strip():
         errors.append("user_id is missing or empty")
     page = fields.get("page")
     if page is not None and type(page) is not str:
-        errors.append("page is not a string")
+        errors.append(f"page is not a string (got {json_type(page)})")
     session_id = fields.get("session_id")
     if session_id is not None and type(session_id) is not str:
-        errors.append("session_id is not a string")
+        errors.append(f"session_id is not a string (got {json_type(session_id)})")
     if errors:
         raise InvalidEventError("; ".join(errors))
     try:
@@ -218,7 +230,7 @@ def parse_object(raw: bytes) -> dict[str, Any]:
     except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
         raise InvalidEventError(f"not JSON: {exc}") from exc
     if type(value) is not dict:
-        raise InvalidEventError(f"not a JSON object: {type(value).__name__}")
+        raise InvalidEventError(f"not a JSON object (got {json_type(value)})")
     return value
 
 
@@ -245,7 +257,7 @@ def event_time_millis(value: Any, arrival_ms: int) -> int:
             except ValueError:
                 parsed = None  # well-formed but impossible, e.g. month 13 or hour 25
         if parsed is None:
-            raise ValueError(f"event_time is not an ISO-8601 date and time: {_show(value)}")
+            raise ValueError("event_time is not an ISO-8601 date and time (got a string)")
         # Integer arithmetic: a float timestamp could land a millisecond off.
         millis = (parsed - (_EPOCH if parsed.tzinfo is None else _EPOCH_UTC)) // _ONE_MS
     elif kind is int or (kind is float and math.isfinite(value)):  # bool is neither
@@ -253,11 +265,13 @@ def event_time_millis(value: Any, arrival_ms: int) -> int:
     elif value is None:
         raise ValueError("event_time is missing")
     else:
-        raise ValueError(f"event_time is not an ISO-8601 string or epoch millis: {_show(value)}")
+        raise ValueError(
+            f"event_time is not an ISO-8601 string or epoch millis (got {json_type(value)})"
+        )
     if millis < _EARLIEST_MS:
-        raise ValueError(f"event_time is before {EARLIEST_EVENT_TIME.year}: {_show(value)}")
+        raise ValueError(f"event_time is before {EARLIEST_EVENT_TIME.year}")
     if millis > arrival_ms + _MAX_AHEAD_MS:
-        raise ValueError(f"event_time is more than a day after the record arrived: {_show(value)}")
+        raise ValueError("event_time is more than a day after the record arrived")
     return millis
 
 
@@ -317,7 +331,29 @@ def pseudonymise(user_id: str) -> str:
     return hashlib.sha256(user_id.encode()).hexdigest()[:USER_KEY_HEX_CHARS]
 
 
-def _show(value: Any, limit: int = 80) -> str:
-    """Return a value's repr for a message, cut to ``limit`` characters: records reach 1 MB."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+def json_type(value: Any) -> str:
+    """Name a decoded JSON value's type for a message: the type, never the value.
+
+    Example:
+        >>> json_type("ana@example.com"), json_type([1]), json_type(None), json_type(True)
+        ('a string', 'an array', 'null', 'a boolean')
+    """
+    return _JSON_TYPES.get(type(value), "a value of another type")
+
+
+_JSON_TYPES = {
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "a boolean",
+    type(None): "null",
+    list: "an array",
+    dict: "an object",
+}
+
+
+def _required_string_error(name: str, value: Any) -> str:
+    """The reason for a required string field that is absent or of another JSON type."""
+    if value is None:
+        return f"{name} is missing or empty"
+    return f"{name} is not a string (got {json_type(value)})"

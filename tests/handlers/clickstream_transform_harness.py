@@ -55,24 +55,34 @@ class ClickstreamTransform:
         return [entry for entry in self.logs() if entry.get("record_id") == record_id]
 
 
-def assert_every_record_answered_once(
-    event: dict[str, Any], answer: dict[str, Any]
-) -> list[dict[str, Any]]:
+def assert_every_record_answered_once(event: dict[str, Any], answer: Any) -> list[dict[str, Any]]:
     """Assert the answer's contract for this batch; return its entries.
 
-    Every input recordId appears exactly once, in input order, with a valid result; a record
-    not delivered (Dropped, ProcessingFailed) carries its original data unchanged; a delivered
-    one carries a JSON Lines record of allow-listed fields and its four partition keys.
+    One entry per input record, in input order, with a valid result. An entry copies its
+    record's ``recordId`` verbatim (and has none if the record has none), so every recordId is
+    answered exactly once. A record not delivered (Dropped, ProcessingFailed) carries its original
+    ``data`` unchanged (none if it had none); a delivered one carries a JSON Lines record of
+    allow-listed fields and its four partition keys.
     """
+    assert type(answer) is dict and set(answer) == {"records"}, answer
     entries = answer["records"]
-    assert [entry["recordId"] for entry in entries] == [r["recordId"] for r in event["records"]]
+    assert len(entries) == len(event["records"])
     for record, entry in zip(event["records"], entries, strict=True):
+        fields = record if type(record) is dict else {}
         assert entry["result"] in RESULTS, entry
+        if "recordId" in fields:
+            assert entry["recordId"] is fields["recordId"], (entry, record)
+        else:
+            assert "recordId" not in entry, entry
         if entry["result"] != "Ok":
             # The very text Firehose sent (even when it is not base64): the bytes unchanged.
-            assert entry["data"] == record["data"]
-            assert "metadata" not in entry
+            if "data" in fields:
+                assert entry["data"] is fields["data"], (entry, record)
+            else:
+                assert "data" not in entry, entry
+            assert set(entry) <= {"recordId", "result", "data"}, entry
             continue
+        assert type(entry["recordId"]) is str and entry["recordId"], entry
         line = decoded_data(entry)
         assert line.endswith(b"\n") and line.count(b"\n") == 1
         assert set(json.loads(line)) <= KEPT_FIELDS

@@ -75,10 +75,15 @@ def test_unusable_event_time_is_rejected(value, reason):
         event_time_millis(value, ARRIVAL_MS)
 
 
-def test_error_messages_cut_long_values():
+@pytest.mark.parametrize(
+    "value", ["ana@example.com" * 700, "2024-05-01T10:00:00+99:99 ana@example.com", 1e300]
+)
+def test_error_messages_name_the_type_never_the_value(value):
     with pytest.raises(ValueError) as caught:
-        event_time_millis("x" * 10_000, ARRIVAL_MS)
-    assert len(str(caught.value)) < 150
+        event_time_millis(value, ARRIVAL_MS)
+    message = str(caught.value)
+    assert "ana@example.com" not in message and "1e+300" not in message
+    assert len(message) < 100
 
 
 @pytest.mark.parametrize(
@@ -186,7 +191,7 @@ def test_line_never_grows_beyond_the_bound(raw):
         (b"\xef\xbb\xbf{}", "not JSON"),  # a UTF-8 BOM is not JSON
         ('{"a": 1}'.encode("utf-16"), "not UTF-8"),  # json.loads(bytes) would have guessed it
         (b"[" * 100_000 + b"]" * 100_000, "not JSON"),  # too deep to parse: not a crash
-        (b"null", "not a JSON object: NoneType"),
+        (b"null", r"not a JSON object \(got null\)"),
         (b"", "not JSON"),
     ],
 )

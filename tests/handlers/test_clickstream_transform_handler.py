@@ -12,7 +12,12 @@ from clickstream_transform_harness import (
     answered_line,
     assert_every_record_answered_once,
 )
-from firehose_batch import MAX_RESPONSE_BYTES, MalformedEventError, response_size_bound
+from firehose_batch import (
+    MAX_RESPONSE_BYTES,
+    BatchTooLargeToAnswerError,
+    MalformedEventError,
+    response_size_bound,
+)
 from firehose_events import (
     ARRIVAL_MS,
     SOURCE_STREAM_ARN,
@@ -116,33 +121,82 @@ def test_a_retried_batch_gets_the_identical_answer(clickstream_transform: Clicks
 def _without(key: str) -> dict:
     record = kinesis_record(click("a"))
     del record[key]
-    return firehose_event(record)
+    return firehose_event(record, kinesis_record(click("b"), 1))
 
 
 def _with(key: str, value) -> dict:
     record = kinesis_record(click("a"))
     record[key] = value
-    return firehose_event(record)
+    return firehose_event(record, kinesis_record(click("b"), 1))
+
+
+def _with_metadata(key: str, value) -> dict:
+    record = kinesis_record(click("a"))
+    record["kinesisRecordMetadata"][key] = value
+    return firehose_event(record, kinesis_record(click("b"), 1))
 
 
 @pytest.mark.filterwarnings(NO_METRICS)
 @pytest.mark.parametrize(
-    ("event", "match"),
+    "event",
     [
-        pytest.param(None, "no records list", id="none"),
-        pytest.param([], "no records list", id="a-list"),
-        pytest.param({"records": "abc"}, "no records list", id="records-not-a-list"),
-        pytest.param({"records": ["abc"]}, r"records\[0\] is not an object", id="record-not-dict"),
-        pytest.param(_without("recordId"), "has no recordId", id="no-record-id"),
-        pytest.param(_with("recordId", ""), "has no recordId", id="empty-record-id"),
-        pytest.param(_without("data"), "has no base64 data", id="no-data"),
-        pytest.param(_with("data", None), "has no base64 data", id="null-data"),
+        pytest.param(None, id="none"),
+        pytest.param([], id="a-list"),
+        pytest.param("records", id="a-string"),
+        pytest.param({"records": "abc"}, id="records-not-a-list"),
+        pytest.param({"records": {"0": {}}}, id="records-an-object"),
+        pytest.param({"Records": []}, id="records-misspelt"),
+    ],
+)
+def test_only_an_event_without_a_records_list_raises(
+    clickstream_transform: ClickstreamTransform, event
+):
+    with pytest.raises(MalformedEventError, match="no records list"):
+        clickstream_transform.invoke(event)
+
+
+# Records Firehose would never send: each fails alone, in its place; the valid record after it
+# (record 1) is still delivered. The reason names the field and its JSON type.
+@pytest.mark.parametrize(
+    ("event", "reason"),
+    [
+        pytest.param(
+            firehose_event("abc", kinesis_record(click("b"), 1)),
+            "record is not an object (got a string)",
+            id="record-a-string",
+        ),
+        pytest.param(
+            firehose_event(None, kinesis_record(click("b"), 1)),
+            "record is not an object (got null)",
+            id="record-null",
+        ),
+        pytest.param(
+            _without("recordId"), "recordId is not a non-empty string (got null)", id="no-record-id"
+        ),
+        pytest.param(
+            _with("recordId", ""), "recordId is not a non-empty string", id="empty-record-id"
+        ),
+        pytest.param(
+            _with("recordId", 7),
+            "recordId is not a non-empty string (got a number)",
+            id="numeric-record-id",
+        ),
+        pytest.param(
+            _with("recordId", ["a"]),
+            "recordId is not a non-empty string (got an array)",
+            id="list-record-id",
+        ),
+        pytest.param(_without("data"), "data is not a base64 string (got null)", id="no-data"),
+        pytest.param(_with("data", None), "data is not a base64 string (got null)", id="null-data"),
+        pytest.param(
+            _with("data", {"a": 1}), "data is not a base64 string (got an object)", id="object-data"
+        ),
         pytest.param(
             _without("approximateArrivalTimestamp"), "approximateArrivalTimestamp", id="no-arrival"
         ),
         pytest.param(
             _with("approximateArrivalTimestamp", "2024-05-01T10:00:00Z"),
-            "approximateArrivalTimestamp",
+            "approximateArrivalTimestamp is not epoch milliseconds before year 9999 (got a string)",
             id="arrival-not-millis",
         ),
         pytest.param(
@@ -151,17 +205,123 @@ def _with(key: str, value) -> dict:
             id="arrival-beyond-year-9999",
         ),
         pytest.param(
-            firehose_event(kinesis_record(click("a")), kinesis_record(click("b"))),
-            "repeats recordId",
-            id="repeated-record-id",
+            _with("approximateArrivalTimestamp", True), "(got a boolean)", id="arrival-bool"
+        ),
+        pytest.param(
+            _with("approximateArrivalTimestamp", float(ARRIVAL_MS)),
+            "(got a number)",
+            id="arrival-float",
+        ),
+        pytest.param(
+            _with("kinesisRecordMetadata", "shardId-0"),
+            "kinesisRecordMetadata is not an object (got a string)",
+            id="metadata-a-string",
+        ),
+        pytest.param(
+            _with("kinesisRecordMetadata", [1]),
+            "kinesisRecordMetadata is not an object (got an array)",
+            id="metadata-a-list",
+        ),
+        pytest.param(
+            _with_metadata("shardId", {"id": 0}),
+            "kinesisRecordMetadata.shardId is not a string (got an object)",
+            id="metadata-shard-id-object",
+        ),
+        pytest.param(
+            _with_metadata(
+                "sequenceNumber", 49546986683135544286507457936321625675700192471156785154
+            ),
+            "kinesisRecordMetadata.sequenceNumber is not a string (got a number)",
+            id="metadata-sequence-number-number",
+        ),
+        pytest.param(
+            _with_metadata("partitionKey", ["user-1"]),
+            "kinesisRecordMetadata.partitionKey is not a string (got an array)",
+            id="metadata-partition-key-list",
         ),
     ],
 )
-def test_an_event_firehose_would_never_send_raises(
-    clickstream_transform: ClickstreamTransform, event, match
+def test_a_record_firehose_would_never_send_fails_alone(
+    clickstream_transform: ClickstreamTransform, event, reason
 ):
-    with pytest.raises(MalformedEventError, match=match):
-        clickstream_transform.invoke(event)
+    answer = clickstream_transform.invoke(event)
+    entries = assert_every_record_answered_once(event, answer)
+    assert [entry["result"] for entry in entries] == ["ProcessingFailed", "Ok"]
+    (logged,) = [
+        line for line in clickstream_transform.logs() if line["message"] == "record failed"
+    ]
+    assert reason in logged["reason"], logged
+    assert logged["record_index"] == 0 and logged["level"] == "WARNING"
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        pytest.param(
+            "approximateArrivalTimestamp", "2012-04-23T18:25:43.511Z", id="arrival-a-string"
+        ),
+        pytest.param("subsequenceNumber", "", id="subsequence-a-string"),
+        pytest.param("subsequenceNumber", None, id="subsequence-null"),
+        pytest.param("shardId", None, id="shard-id-null"),
+    ],
+)
+def test_metadata_fields_the_transform_never_reads_do_not_fail_the_record(
+    clickstream_transform: ClickstreamTransform, key, value
+):
+    # Published sample events disagree on these types; the transform does not use them.
+    event = _with_metadata(key, value)
+    entries = assert_every_record_answered_once(event, clickstream_transform.invoke(event))
+    assert [entry["result"] for entry in entries] == ["Ok", "Ok"]
+
+
+def test_metadata_may_be_null_or_absent(clickstream_transform: ClickstreamTransform):
+    event = firehose_event(kinesis_record(click("a")), kinesis_record(click("b"), 1))
+    event["records"][0]["kinesisRecordMetadata"] = None
+    del event["records"][1]["kinesisRecordMetadata"]
+    entries = assert_every_record_answered_once(event, clickstream_transform.invoke(event))
+    assert [entry["result"] for entry in entries] == ["Ok", "Ok"]
+
+
+def test_records_sharing_a_record_id_all_fail(clickstream_transform: ClickstreamTransform):
+    first, second = kinesis_record(click("a")), kinesis_record(click("b"))
+    event = firehose_event(first, kinesis_record(click("c"), 1), second)
+    assert first["recordId"] == second["recordId"]
+    entries = assert_every_record_answered_once(event, clickstream_transform.invoke(event))
+    assert [entry["result"] for entry in entries] == ["ProcessingFailed", "Ok", "ProcessingFailed"]
+    failed = [line for line in clickstream_transform.logs() if line["message"] == "record failed"]
+    assert [line["record_index"] for line in failed] == [0, 2]
+    assert all("recordId repeated in this batch" in line["reason"] for line in failed)
+
+
+def test_a_record_without_a_record_id_keeps_its_place_and_its_data(
+    clickstream_transform: ClickstreamTransform,
+):
+    nameless = kinesis_record(click("a"))
+    del nameless["recordId"]
+    event = firehose_event(7, nameless, kinesis_record(click("b"), 1))
+    answer = clickstream_transform.invoke(event)
+    assert answer["records"][:2] == [
+        {"result": "ProcessingFailed"},
+        {"result": "ProcessingFailed", "data": nameless["data"]},
+    ]
+    assert_every_record_answered_once(event, answer)
+
+
+def test_wrongly_typed_envelope_fields_are_named_not_logged(
+    clickstream_transform: ClickstreamTransform,
+):
+    event = firehose_event(kinesis_record(click("a")))
+    event.update(invocationId=["ana@example.com"], region={"r": 1}, deliveryStreamArn="x" * 10_000)
+    entries = assert_every_record_answered_once(event, clickstream_transform.invoke(event))
+    assert [entry["result"] for entry in entries] == ["Ok"]
+    (summary,) = [e for e in clickstream_transform.logs() if e["message"] == "batch transformed"]
+    assert "invocation_id" not in summary and "region" not in summary  # None is left out
+    assert len(summary["delivery_stream_arn"]) == 128
+    assert summary["envelope_problems"] == [
+        "invocationId is not a string (got an array)",
+        "region is not a string (got an object)",
+    ]
+    assert "ana@example.com" not in clickstream_transform.log_stream.getvalue()
 
 
 def test_empty_batch_gets_an_empty_answer(clickstream_transform: ClickstreamTransform):
@@ -228,3 +388,36 @@ def test_an_answer_over_the_limit_returns_every_record_unchanged(
     assert len(json.dumps(answer)) < len(json.dumps(event))
     (error,) = [e for e in clickstream_transform.logs() if e["level"] == "ERROR"]
     assert "answer too large" in error["message"]
+
+
+@pytest.mark.filterwarnings(NO_METRICS)
+def test_records_too_bare_to_answer_within_the_limit_raise(
+    clickstream_transform: ClickstreamTransform, monkeypatch
+):
+    # Records without the fields every Firehose record carries: even their unchanged answer
+    # ({"result": "ProcessingFailed"} each) is larger than they are. Lambda would refuse it.
+    event = {"records": [{}] * 100}
+    monkeypatch.setattr(clickstream_transform.handler, "MAX_RESPONSE_BYTES", 2_000)
+    with pytest.raises(BatchTooLargeToAnswerError, match="even unchanged"):
+        clickstream_transform.invoke(event)
+
+
+def test_the_size_bound_counts_record_ids_json_escapes(clickstream_transform: ClickstreamTransform):
+    record = kinesis_record(click("a"))
+    record["recordId"] = 'é"\\n' * 50
+    event = firehose_event(record)
+    answer = clickstream_transform.invoke(event)
+    (entry,) = assert_every_record_answered_once(event, answer)
+    assert entry["result"] == "Ok"
+    assert len(json.dumps(answer)) <= response_size_bound(answer["records"])
+
+
+def test_logged_record_ids_are_cut_short(clickstream_transform: ClickstreamTransform):
+    first, retry = kinesis_record(click("a")), kinesis_record(click("a"), 1)
+    first["recordId"], retry["recordId"] = "1" * 5000, "2" * 5000
+    event = firehose_event(first, retry)
+    entries = assert_every_record_answered_once(event, clickstream_transform.invoke(event))
+    assert [entry["result"] for entry in entries] == ["Ok", "Dropped"]
+    (logged,) = [e for e in clickstream_transform.logs() if e["message"] == "duplicate dropped"]
+    assert logged["record_id"] == "2" * 125 + "..."
+    assert logged["first_record_id"] == "1" * 125 + "..."
