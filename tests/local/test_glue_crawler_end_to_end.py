@@ -59,7 +59,19 @@ def crawls(glue_partitioned_etl):
             "events": events,
             "tables": [t["Name"] for t in glue.get_tables(DatabaseName=database)["TableList"]],
             "denials": list(aws.denials),
+            "policies": (
+                crawler.combine_compatible,
+                crawler.new_folders_only,
+                crawler.update_behavior,
+                crawler.delete_behavior,
+                crawler.inherit_from_table,
+            ),
         }
+
+
+def test_the_crawl_follows_the_policies_of_the_deployed_definition(crawls):
+    # Read back from the crawler moto holds (GetCrawler), as the template set them.
+    assert crawls["policies"] == (True, True, "LOG", "LOG", True)
 
 
 def test_every_crawl_succeeds_under_the_crawlers_role_with_iam_enforced(crawls):
@@ -168,3 +180,25 @@ def test_a_denied_crawl_fails_emits_failed_and_the_failure_rule_alarms(glue_part
     topic = stack.physical_id(scenario.ALARM_TOPIC)
     assert any(d.target == topic and d.delivered for d in failed.deliveries)
     assert [d.action for d in denials] == ["glue:GetDatabase"]
+
+
+def test_without_combine_compatible_schemas_dissimilar_folders_become_tables(glue_partitioned_etl):
+    # The default grouping: two top folders with different schemas (50% alike, under the 70%
+    # threshold) are two tables, named after the folders.
+    def default_grouping(template):
+        for resource in template["Resources"].values():
+            if resource["Type"] == "AWS::Glue::Crawler":
+                resource["Properties"]["Configuration"] = json.dumps({"Version": 1.0})
+
+    other = {"raw/other/devices.json": (json.dumps({"device": "d1", "os": "x"}) + "\n").encode()}
+    with emulator() as aws:
+        stack = deploy(PATTERN, assembly=glue_partitioned_etl, template_hook=default_grouping)
+        _put(aws, stack.physical_id(scenario.RAW), {**scenario.FIRST_BATCH, **other})
+        crawl = GlueCrawler(stack, scenario.CRAWLER).crawl()
+        glue = aws.client("glue")
+        tables = glue.get_tables(DatabaseName=stack.output("DatabaseName"))["TableList"]
+    assert crawl.ok, crawl.error
+    assert sorted(crawl.tables_created) == ["raw_batch_0001", "raw_other"]
+    columns = {t["Name"]: [c["Name"] for c in t["StorageDescriptor"]["Columns"]] for t in tables}
+    assert columns["raw_other"] == ["device", "os"]
+    assert "event_id" in columns["raw_batch_0001"]

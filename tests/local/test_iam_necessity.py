@@ -45,10 +45,10 @@ NOT_EXERCISED = {
     ("glue-partitioned-etl", "RawCrawlerRole", "kms:Decrypt"): (
         "the security configuration's key, granted to every Glue role it serves (AWS docs, "
         "https://docs.aws.amazon.com/glue/latest/dg/encryption-security-configuration.html): a "
-        "crawl makes no KMS call as its role locally: its logs are encrypted by CloudWatch Logs "
-        "with the key (the key policy admits logs.amazonaws.com), the raw objects are SSE-S3 and "
-        "a crawler keeps no bookmark; AWS does not document which KMS call Glue makes for a "
-        "crawler, so the runner makes none"
+        "crawl makes no KMS call as its role locally: CloudWatch Logs encrypts its log events "
+        "with the key (the key policy admits the regional logs principal), the raw objects are "
+        "SSE-S3 and a crawler keeps no bookmark; AWS does not document which KMS call Glue "
+        "makes for a crawler, so the runner makes none"
     ),
 }
 

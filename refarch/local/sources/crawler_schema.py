@@ -77,7 +77,12 @@ def _split_top(body: str) -> list[str]:
 
 
 def _struct_fields(kind: str) -> Schema:
-    return dict(part.split(":", 1) for part in _split_top(kind[len("struct<") : -1]))  # type: ignore[misc]
+    """The fields of a ``struct<…>`` type, as a schema."""
+    fields: Schema = {}
+    for part in _split_top(kind[len("struct<") : -1]):
+        name, _, member = part.partition(":")
+        fields[name] = member
+    return fields
 
 
 def merge_types(left: str | None, right: str | None) -> str | None:

@@ -375,7 +375,7 @@ class GlueCrawler:
         crawl.tables_created.append(name)
         columns = ", ".join(f"{n} {t}" for n, t in schema.items())
         self._log(crawl, "INFO", f"Created table {name} in database {self.database}: {columns}")
-        return glue.get_table(DatabaseName=self.database, Name=name)["Table"]  # type: ignore[no-any-return]
+        return glue.get_table(DatabaseName=self.database, Name=name)["Table"]
 
     def _compare_table(
         self,
@@ -416,7 +416,7 @@ class GlueCrawler:
         )
         crawl.tables_updated.append(table["Name"])
         self._log(crawl, "INFO", f"Updated table {table['Name']}: {'; '.join(changes)}")
-        return glue.get_table(DatabaseName=self.database, Name=table["Name"])["Table"]  # type: ignore[no-any-return]
+        return glue.get_table(DatabaseName=self.database, Name=table["Name"])["Table"]
 
     def _add_partitions(
         self,
