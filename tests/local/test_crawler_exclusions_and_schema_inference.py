@@ -107,6 +107,8 @@ def test_schema_changes_name_added_columns_and_widened_types():
         "new column referrer string",
         "column n int -> double",
     ]
+    assert schema_changes({"n": "double"}, {"n": "int"}) == []
+    assert schema_changes(table, {"id": "struct<a:int>"}) == ["column id string -> struct<a:int>"]
 
 
 def test_the_similarity_rule_needs_over_70_percent_alike_and_at_most_five_schemas():

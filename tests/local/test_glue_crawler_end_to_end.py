@@ -17,6 +17,12 @@ DRIFTED = {
         json.dumps({**scenario.event(1, 4), "referrer": "https://example.com/"}) + "\n"
     ).encode()
 }
+#: A folder whose ``page`` is an object: not compatible with the table's string column.
+INCOMPATIBLE = {
+    "raw/batch-0004/events-a.json": (
+        json.dumps({**scenario.event(2, 4), "page": {"path": "/products/2"}}) + "\n"
+    ).encode()
+}
 #: A file added to a folder crawled before: an incremental crawl does not read it.
 LATE = {"raw/batch-0001/late.json": (json.dumps({"unseen_column": 1}) + "\n").encode()}
 
@@ -39,7 +45,7 @@ def crawls(glue_partitioned_etl):
         first = crawler.crawl()
         _put(aws, raw, scenario.SECOND_BATCH)
         second = crawler.crawl()
-        _put(aws, raw, {**DRIFTED, **LATE})
+        _put(aws, raw, {**DRIFTED, **LATE, **INCOMPATIBLE})
         third = crawler.crawl()
         table = glue.get_table(DatabaseName=database, Name=scenario.RAW_TABLE)["Table"]
         partitions = glue.get_partitions(DatabaseName=database, TableName=scenario.RAW_TABLE)
@@ -130,7 +136,7 @@ def test_a_schema_change_is_logged_not_applied_and_the_partition_still_added(cra
     columns = [c["Name"] for c in crawls["table"]["StorageDescriptor"]["Columns"]]
     assert "referrer" not in columns
     assert third.tables_updated == []
-    assert third.logged_changes == [f"{scenario.RAW_TABLE}: new column referrer string"]
+    assert f"{scenario.RAW_TABLE}: new column referrer string" in third.logged_changes
     assert any(
         "not applied (UpdateBehavior LOG): new column referrer string" in line
         for line in crawls["log"]
@@ -202,3 +208,14 @@ def test_without_combine_compatible_schemas_dissimilar_folders_become_tables(glu
     columns = {t["Name"]: [c["Name"] for c in t["StorageDescriptor"]["Columns"]] for t in tables}
     assert columns["raw_other"] == ["device", "os"]
     assert "event_id" in columns["raw_batch_0001"]
+
+
+def test_an_incremental_crawl_leaves_out_a_folder_whose_schema_is_not_compatible(crawls):
+    # "If it discovers objects where schemas are not compatible, the crawler will not add the
+    # objects in the Data Catalog" and logs them (AWS docs: incremental crawls).
+    third = crawls["crawls"][2]
+    assert (scenario.RAW_TABLE, ("batch-0004",)) not in third.partitions_created
+    assert (scenario.RAW_TABLE, ("batch-0003",)) in third.partitions_created
+    assert ["batch-0004"] not in [p["Values"] for p in crawls["partitions"]]
+    assert any("folder batch-0004/ not added" in change for change in third.logged_changes)
+    assert any("column page string -> struct<path:string>" in line for line in crawls["log"])

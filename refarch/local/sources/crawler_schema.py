@@ -163,9 +163,16 @@ def schema_changes(table: Mapping[str, str], found: Mapping[str, str]) -> list[s
     changes += [
         f"column {name} {table[name]} -> {kind}"
         for name, kind in found.items()
-        if name in table and merge_types(table[name], kind) != table[name]
+        if name in table and not _covers(table[name], kind)
     ]
     return changes
+
+
+def _covers(column: str, found: str) -> bool:
+    """True if a column of type ``column`` holds ``found`` values as they are (a wider number)."""
+    if column in NUMERIC and found in NUMERIC:
+        return NUMERIC.index(column) >= NUMERIC.index(found)
+    return column == found
 
 
 def similar_enough(folder_schemas: Iterable[Mapping[str, str]]) -> bool:

@@ -20,7 +20,9 @@ or the similarity rule)                               ``CombineCompatibleSchemas
                                                       folder unless the folders are similar
 creates the table, or compares it with what it found  ``GetDatabase``, ``GetTable``,
 and applies or logs the change (``SchemaChange-       ``CreateTable``; ``UpdateTable`` only with
-Policy``)                                             ``UPDATE_IN_DATABASE``
+Policy``); an incremental crawl creates no table      ``UPDATE_IN_DATABASE``; a new folder whose
+after the first and leaves out incompatible objects   data changes a column's type is logged, not
+                                                      added
 adds the new folders as partitions (inheriting the    ``GetPartitions``, ``BatchCreatePartition``
 table's columns with ``InheritFromTable``)
 writes its log (encrypted by the security             ``CreateLogStream`` + ``PutLogEvents`` in the
@@ -329,7 +331,6 @@ class GlueCrawler:
         self, glue: Any, crawl: Crawl, name: str, location: str, files: dict[str, FileSchema]
     ) -> None:
         """Create or compare the table, then add the partitions of its new folders."""
-        schema = finished(merge_schemas(found.schema for found in files.values()))
         folders = {folder_of(relative): partition_folder(folder_of(relative)) for relative in files}
         keys = partition_keys(list(folders.values()))
         try:
@@ -337,10 +338,44 @@ class GlueCrawler:
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "EntityNotFoundException":
                 raise
+            if self.new_folders_only and self._crawled_folders:
+                # "No new tables will be added to the Data Catalog after the first crawl run"
+                # (AWS docs: incremental crawls).
+                self._log(crawl, "WARN", f"Table {name} not created: incremental crawl")
+                return
+            schema = finished(merge_schemas(found.schema for found in files.values()))
             table = self._create_table(glue, crawl, name, location, schema, keys)
         else:
+            if self.new_folders_only:
+                files = self._compatible_folders(crawl, table, files)
+                folders = {k: v for k, v in folders.items() if k in map(folder_of, files)}
+            schema = finished(merge_schemas(found.schema for found in files.values()))
             table = self._compare_table(glue, crawl, table, schema, keys)
         self._add_partitions(glue, crawl, table, location, folders, files)
+
+    def _compatible_folders(
+        self, crawl: Crawl, table: dict[str, Any], files: dict[str, FileSchema]
+    ) -> dict[str, FileSchema]:
+        """The files of the new folders whose schema the table can take.
+
+        An incremental crawl "will not add the objects" whose schema is not compatible with the
+        table's, and logs them (AWS docs: incremental crawls). Read here as: a folder whose data
+        changes the type of a column of the table is left out; new columns alone are compatible
+        (the table is not changed under ``LOG``, and the partition inherits its columns).
+        """
+        columns = {c["Name"]: c["Type"] for c in table["StorageDescriptor"].get("Columns", [])}
+        kept: dict[str, FileSchema] = {}
+        for folder in sorted({folder_of(k) for k in files}):
+            members = {k: v for k, v in files.items() if folder_of(k) == folder}
+            own = finished(merge_schemas(f.schema for f in members.values()))
+            conflicts = [c for c in schema_changes(columns, own) if c.startswith("column ")]
+            if not conflicts:
+                kept.update(members)
+                continue
+            change = f"{table['Name']}: folder {folder} not added, schema not compatible"
+            crawl.logged_changes.append(f"{change} ({'; '.join(conflicts)})")
+            self._log(crawl, "WARN", f"{change}: {'; '.join(conflicts)}")
+        return kept
 
     def _storage(self, location: str, schema: dict[str, str]) -> dict[str, Any]:
         return {
