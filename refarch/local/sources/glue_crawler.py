@@ -206,10 +206,11 @@ class GlueCrawler:
     def log_group(self) -> str:
         """Where the crawler logs: with CloudWatch encryption, a group per role and configuration.
 
-        Glue cannot write encrypted events to the shared ``/aws-glue/crawlers`` group, so with a
-        security configuration that encrypts CloudWatch logs it writes to
-        ``/aws-glue/crawlers-role/<role name>-<configuration name>`` (AWS docs, "Encrypting data
-        written by AWS Glue",
+        Without encryption a crawler logs to ``/aws-glue/crawlers`` (its events'
+        ``cloudWatchLogLink``). A security configuration that encrypts CloudWatch logs makes it
+        write to ``/aws-glue/crawlers-role/<role name>-<configuration name>`` instead, the group
+        the stack creates with the key (``refarch.constructs.glue_encryption`` documents the
+        naming; AWS docs,
         https://docs.aws.amazon.com/glue/latest/dg/encryption-security-configuration.html).
         """
         if self.log_encryption_key() is None:
