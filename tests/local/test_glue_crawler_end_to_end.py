@@ -219,3 +219,40 @@ def test_an_incremental_crawl_leaves_out_a_folder_whose_schema_is_not_compatible
     assert ["batch-0004"] not in [p["Values"] for p in crawls["partitions"]]
     assert any("folder batch-0004/ not added" in change for change in third.logged_changes)
     assert any("column page string -> struct<path:string>" in line for line in crawls["log"])
+
+
+def test_a_full_crawl_applies_updates_in_database_and_only_logs_vanished_partitions(
+    glue_partitioned_etl,
+):
+    # CRAWL_EVERYTHING with UPDATE_IN_DATABASE / LOG: an added column updates the table; a
+    # folder gone from S3 is logged and its partition kept (DeleteBehavior LOG: "do not delete
+    # it, only log that it was found to no longer exist", CloudFormation SchemaChangePolicy).
+    def full_crawls(template):
+        for resource in template["Resources"].values():
+            if resource["Type"] == "AWS::Glue::Crawler":
+                properties = resource["Properties"]
+                properties["RecrawlPolicy"] = {"RecrawlBehavior": "CRAWL_EVERYTHING"}
+                properties["SchemaChangePolicy"] = {
+                    "UpdateBehavior": "UPDATE_IN_DATABASE",
+                    "DeleteBehavior": "LOG",
+                }
+
+    with emulator() as aws:
+        stack = deploy(PATTERN, assembly=glue_partitioned_etl, template_hook=full_crawls)
+        raw = stack.physical_id(scenario.RAW)
+        crawler = GlueCrawler(stack, scenario.CRAWLER)
+        _put(aws, raw, scenario.FIRST_BATCH)
+        first = crawler.crawl()
+        for key in scenario.FIRST_BATCH:
+            aws.client("s3").delete_object(Bucket=raw, Key=key)
+        _put(aws, raw, DRIFTED)
+        second = crawler.crawl()
+        glue = aws.client("glue")
+        database = stack.output("DatabaseName")
+        table = glue.get_table(DatabaseName=database, Name=scenario.RAW_TABLE)["Table"]
+        partitions = glue.get_partitions(DatabaseName=database, TableName=scenario.RAW_TABLE)
+    assert first.ok and second.ok, second.error
+    assert second.tables_updated == [scenario.RAW_TABLE]
+    assert "referrer" in [c["Name"] for c in table["StorageDescriptor"]["Columns"]]
+    assert second.logged_changes == [f"{scenario.RAW_TABLE}: partition batch-0001 no longer exists"]
+    assert sorted(p["Values"][0] for p in partitions["Partitions"]) == ["batch-0001", "batch-0003"]
