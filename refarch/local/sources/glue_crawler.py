@@ -233,6 +233,9 @@ class GlueCrawler:
             crawl.state, crawl.error = "FAILED", f"{type(exc).__name__}: {exc}"
             self._log(crawl, "ERROR", f"Crawl failed: {crawl.error}")
         self._write_log(session, crawl)
+        for line in crawl.log_lines:
+            if " : Running Start" not in line and " : Finished Crawl" not in line:
+                self.trace.line(f"log: {line.split('] ', 1)[-1]}", 2)
         if crawl.ok:
             # The crawl state is committed only by a crawl that succeeded: a failed crawl's
             # folders are new to the next one.
