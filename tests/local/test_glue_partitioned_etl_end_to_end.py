@@ -25,8 +25,8 @@ def test_demo_passes_under_the_jobs_role_with_iam_enforced(demo):
     assert result.ok, trace
     assert result.denials == []
     assert result.lost == []
-    assert len(result.checks) == 10
-    assert "OK: glue-partitioned-etl: 10/10 checks" in trace
+    assert len(result.checks) == 13
+    assert "OK: glue-partitioned-etl: 13/13 checks" in trace
 
 
 def test_demo_trace_says_who_ran_what_was_read_written_and_registered(demo):

@@ -2,9 +2,10 @@
 
 The roles are the ones something assumes during a local run: each Python Lambda function's
 execution role, each Firehose delivery stream's roles (source, destination, processor), each
-Glue job's role and the roles the stack outputs: a producer's role, or the SageMaker execution
-role the local SageMaker assumes to host a model (``sources.sagemaker``). (aws-cdk-lib's Node.js
-custom-resource providers are not executed locally, so their generated roles are not covered.)
+Glue job's and crawler's role, and the roles the stack outputs: a producer's role, or the
+SageMaker execution role the local SageMaker assumes to host a model (``sources.sagemaker``).
+(aws-cdk-lib's Node.js custom-resource providers are not executed locally, so their generated
+roles are not covered.)
 Their statements are read from the synthesized template (inline policies and managed policy
 ARNs), not listed by hand, so a grant added to a stack is covered here automatically, and one
 the local run cannot exercise fails this test, for every pattern with a local scenario.
@@ -41,6 +42,14 @@ NOT_EXERCISED = {
         "scenario's clean run never does (ProcessingFailed records are not Firehose errors); "
         "test_firehose_engine shows the write denied on that path without it"
     ),
+    ("glue-partitioned-etl", "RawCrawlerRole", "kms:Decrypt"): (
+        "the security configuration's key, granted to every Glue role it serves (AWS docs, "
+        "https://docs.aws.amazon.com/glue/latest/dg/encryption-security-configuration.html): a "
+        "crawl makes no KMS call as its role locally: CloudWatch Logs encrypts its log events "
+        "with the key (the key policy admits the regional logs principal), the raw objects are "
+        "SSE-S3 and a crawler keeps no bookmark; AWS does not document which KMS call Glue "
+        "makes for a crawler, so the runner makes none"
+    ),
 }
 
 
@@ -64,11 +73,15 @@ def _roles_named_in(value, roles):
 def _runs_locally(resource):
     if resource["Type"] == "AWS::Lambda::Function":
         return str(resource["Properties"].get("Runtime", "")).startswith("python")
-    return resource["Type"] in ("AWS::KinesisFirehose::DeliveryStream", "AWS::Glue::Job")
+    return resource["Type"] in (
+        "AWS::KinesisFirehose::DeliveryStream",
+        "AWS::Glue::Job",
+        "AWS::Glue::Crawler",
+    )
 
 
 def assumed_roles(template):
-    """Roles of Python functions, delivery streams and Glue jobs, and the roles it outputs."""
+    """Roles of Python functions, delivery streams, Glue jobs and crawlers, and output roles."""
     resources = template["Resources"]
     roles = {i for i, r in resources.items() if r["Type"] == "AWS::IAM::Role"}
     assumers = [r["Properties"] for r in resources.values() if _runs_locally(r)]
@@ -188,11 +201,12 @@ def test_each_permission_is_necessary(pattern_id, role, kind, target, index, act
     assert any(f"assumed-role/{role_name}/" in d.principal for d in result.denials)
 
 
-def test_the_glue_pattern_covers_its_job_role_only():
-    # The crawler is not run locally (see the guide), and the partition-index provider's roles
-    # are aws-cdk-lib's own: the job's role is the one the local run assumes.
+def test_the_glue_pattern_covers_its_job_and_crawler_roles():
+    # The job and the crawler run locally, each as its role (sources.glue_job, .glue_crawler).
+    # The partition-index provider's roles are aws-cdk-lib's own Node.js handlers, which the
+    # runner does not execute (the provisioner makes their calls under their roles at deploy).
     template = synthesized("glue-partitioned-etl").template
-    assert [_short(r) for r in assumed_roles(template)] == ["JobRole"]
+    assert [_short(r) for r in assumed_roles(template)] == ["JobRole", "RawCrawlerRole"]
 
 
 def test_the_endpoint_pattern_covers_its_deployer_and_execution_roles():

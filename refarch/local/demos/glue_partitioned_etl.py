@@ -3,18 +3,22 @@
 What it does, in the order a reader meets it in the trace:
 
 1. A producer lands the first batch under ``raw/batch-0001/``: 18 events over three days, a
-   partner file that names ``page`` ``page_url`` (the seeds' renamed-column case) and repeats
+   partner file that names ``page`` ``page_url`` (the renamed-column case) and repeats
    one event, a file with four bad rows, and files that are not data (a manifest, an Athena
    ``.metadata`` file, a Spark ``_temporary`` part) which the crawler and the job both skip.
-2. The job runs (its own code, on local Spark, as its role): valid rows become Snappy Parquet
+2. The workflow's crawler runs as its role (``sources.glue_crawler``): it catalogs the JSON
+   files as one table ``raw_raw`` with ``batch-0001`` as its first partition; then the job
+   runs, as the workflow's conditional trigger starts it after a successful crawl.
+3. The job runs (its own code, on local Spark, as its role): valid rows become Snappy Parquet
    under ``curated/year=/month=/day=``, bad rows go to ``quarantine/`` with their reason, the
    copy is dropped, and the three days are registered in the curated table.
-3. A second batch lands (five events of a fourth day, and one event re-sent from the first
-   batch); the job runs again and reads only the new file (the bookmark), drops the re-sent
-   event (already curated) and registers one new day.
-4. The catalog answers ``GetPartitions`` with a one-day expression with that day only: what
+4. A second batch lands (five events of a fourth day, and one event re-sent from the first
+   batch); the crawler reads only that new folder and adds its partition; the job runs again
+   and reads only the new file (the bookmark), drops the re-sent event (already curated) and
+   registers one new day.
+5. The catalog answers ``GetPartitions`` with a one-day expression with that day only: what
    Athena asks it, through the partition index, to plan a query on one day.
-5. Glue reports a failed run: the failure rule matches and the event reaches the alarm topic.
+6. Glue reports a failed run: the failure rule matches and the event reaches the alarm topic.
 
 Then it checks the buckets and the catalog against the inputs: every row read is curated,
 quarantined with a reason or a removed duplicate; each day's rows are in its own folder, once.
@@ -31,13 +35,17 @@ import pyarrow.parquet as pq
 
 from refarch.local.demo import Check
 from refarch.local.landed import objects, report_landed
-from refarch.local.sources.glue_job import JobRun
+from refarch.local.sources.glue_crawler import Crawl, GlueCrawler
+from refarch.local.sources.glue_job import GlueJobRunner, JobRun
 from refarch.local.stack import LocalStack
 from refarch.local.trace import Trace
 
 RAW = "RawBucket"
 CURATED = "CuratedBucket"
 JOB = "Job"
+CRAWLER = "RawCrawler"
+#: The crawler's one table: the include path's folder (``raw``) after the table prefix.
+RAW_TABLE = "raw_raw"
 JOB_FAILED_RULE = "FailureAlarmsJobFailed"
 ALARM_TOPIC = "AlarmsTopic"
 EVENT_TYPES = ("page_view", "click", "add_to_cart", "purchase")
@@ -104,6 +112,19 @@ def _summary(run: JobRun) -> str:
     return run.report.summary() if run.report else run.error
 
 
+def _job_after(crawl: Crawl, job: GlueJobRunner) -> JobRun:
+    """Run the job as the workflow's conditional trigger does: only after a crawl SUCCEEDED."""
+    if crawl.ok:
+        return job.run()
+    job.trace.line("the crawl failed: the workflow's trigger (crawl SUCCEEDED) does not fire", 2)
+    return JobRun(
+        run_id="(not started)",
+        job_name=job.job_name,
+        state="NOT_STARTED",
+        error=f"not started: the crawl {crawl.state}",
+    )
+
+
 def _folder(event_time: datetime) -> str:
     """The partition folder of a curated row's event time (Parquet timestamps are UTC)."""
     moment = event_time if event_time.tzinfo else event_time.replace(tzinfo=UTC)
@@ -118,6 +139,45 @@ def _curated_rows(stack: LocalStack) -> dict[str, list[dict[str, Any]]]:
     }
 
 
+def _crawl_checks(stack: LocalStack, first: Crawl, second: Crawl) -> list[Check]:
+    """What the two crawls cataloged: one table of the raw files, one partition per batch."""
+    glue = stack.emulator.client("glue")
+    database = stack.output("DatabaseName")
+    try:
+        table = glue.get_table(DatabaseName=database, Name=RAW_TABLE)["Table"]
+    except glue.exceptions.EntityNotFoundException:
+        table = {"StorageDescriptor": {"Columns": []}, "PartitionKeys": []}
+    columns = {c["Name"]: c["Type"] for c in table["StorageDescriptor"]["Columns"]}
+    wanted = {*FIRST_EVENTS[0], "page_url"}
+    not_data = sorted(k for k in FIRST_BATCH if not k.endswith(".json") or "_temporary" in k)
+    return [
+        Check(
+            f"crawl 1 (as the crawler's role): {first.summary() if first.ok else first.error}",
+            first.ok
+            and first.tables_created == [RAW_TABLE]
+            and first.partitions_created == [(RAW_TABLE, ("batch-0001",))]
+            and sorted(first.excluded) == not_data,
+            first.error,
+        ),
+        Check(
+            f"{RAW_TABLE}: {len(columns)} string columns (page and the partner's page_url: "
+            "compatible schemas combined), partitioned by partition_0",
+            set(columns) == wanted
+            and set(columns.values()) == {"string"}
+            and [k["Name"] for k in table["PartitionKeys"]] == ["partition_0"],
+            ", ".join(columns),
+        ),
+        Check(
+            "crawl 2 reads only the new folder (CRAWL_NEW_FOLDERS_ONLY) and adds its partition",
+            second.ok
+            and second.read == list(SECOND_BATCH)
+            and second.partitions_created == [(RAW_TABLE, ("batch-0002",))]
+            and not second.tables_created,
+            second.error or second.summary(),
+        ),
+    ]
+
+
 def run(stack: LocalStack, trace: Trace) -> list[Check]:
     """Drive the scenario on a deployed ``GluePartitionedEtl`` stack; return its checks."""
     aws = stack.emulator
@@ -125,20 +185,23 @@ def run(stack: LocalStack, trace: Trace) -> list[Check]:
     raw_bucket = stack.physical_id(RAW)
     database, table = stack.output("DatabaseName"), stack.output("CuratedTableName")
     job = stack.glue_job(JOB)
+    crawler = GlueCrawler(stack, CRAWLER)
     checks: list[Check] = []
 
     trace.section("Run: the first batch lands under raw/batch-0001/ (6 files, 3 of them not data)")
     for key, body in FIRST_BATCH.items():
         s3.put_object(Bucket=raw_bucket, Key=key, Body=body)
         trace.line(f"put s3://{raw_bucket}/{key} ({len(body)} B)")
-    trace.section("Run: the job runs (its code on local Spark, as its role)")
-    first = job.run()
+    trace.section("Run: the workflow crawls raw/ (as the crawler's role), then runs the job")
+    first_crawl = crawler.crawl()
+    first = _job_after(first_crawl, job)
 
-    trace.section("Run: the second batch lands (a new day, and one event re-sent); the job runs")
+    trace.section("Run: the second batch lands (a new day, and one event re-sent); crawl, job")
     for key, body in SECOND_BATCH.items():
         s3.put_object(Bucket=raw_bucket, Key=key, Body=body)
         trace.line(f"put s3://{raw_bucket}/{key} ({len(body)} B)")
-    second = job.run()
+    second_crawl = crawler.crawl()
+    second = _job_after(second_crawl, job)
 
     trace.section("Run: a query planner asks the catalog for one day (GetPartitions)")
     expression = "year = '2024' AND month = '05' AND day = '02'"
@@ -182,6 +245,7 @@ def run(stack: LocalStack, trace: Trace) -> list[Check]:
             first.ok and first.report.files_read == 3,
         )
     )
+    checks.extend(_crawl_checks(stack, first_crawl, second_crawl))
     checks.append(
         Check(
             f"run 2 reads only the new file (bookmark): {_summary(second)}",
@@ -235,7 +299,8 @@ def run(stack: LocalStack, trace: Trace) -> list[Check]:
     wanted_days = sorted({_day(e) for e in [*FIRST_EVENTS, *PARTNER_EVENTS, *SECOND_EVENTS]})
     checks.append(
         Check(
-            f"{len(days)} partitions registered by the job (3 by run 1, 1 by run 2), no crawler",
+            f"{len(days)} partitions registered by the job (3 by run 1, 1 by run 2), no crawler "
+            "over curated/",
             days == wanted_days and len(first.registered) == 3 and len(second.registered) == 1,
             ", ".join("/".join(d) for d in days),
         )

@@ -2,7 +2,8 @@
 
 Crawlers, jobs, workflows, triggers and security configurations are created in moto with every
 property the template sets (their properties are the create calls' parameters); the runner
-never starts them on a schedule: a scenario runs the job's code itself (``sources.glue_job``).
+never starts them on a schedule: a scenario crawls (``sources.glue_crawler``) and runs the job's
+code (``sources.glue_job``) itself, in the workflow's order.
 """
 
 from __future__ import annotations
@@ -85,7 +86,10 @@ def security_configuration(request: ProvisionRequest) -> Provisioned:
 
 @provisioner("AWS::Glue::Crawler")
 def crawler(request: ProvisionRequest) -> Provisioned:
-    """Create the crawler (targets and exclusions, policies, configuration); never started."""
+    """Create the crawler (targets and exclusions, policies, configuration); not scheduled.
+
+    ``sources.glue_crawler`` reads this definition back (``GetCrawler``) to crawl as its role.
+    """
     name = request.name("Name", max_length=255)
     create = request_to_api(request, "glue", "CreateCrawlerRequest", exclude=("Schedule", "Tags"))
     schedule = request.properties.get("Schedule")
@@ -93,7 +97,7 @@ def crawler(request: ProvisionRequest) -> Provisioned:
         # CloudFormation wraps the cron expression: {"ScheduleExpression": "cron(...)"}.
         create["Schedule"] = schedule["ScheduleExpression"]
     request.client("glue").create_crawler(**create, Name=name, Tags=_tags_map(request))
-    return Provisioned(physical_id=name, note="created, not scheduled: scenarios start nothing")
+    return Provisioned(physical_id=name, note="created, not scheduled: the scenario crawls")
 
 
 def _create_named(request: ProvisionRequest, operation: str, shape: str) -> Provisioned:
