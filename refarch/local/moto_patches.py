@@ -98,6 +98,7 @@ from moto.sagemaker.responses import SageMakerResponse
 from moto.utilities.utils import get_partition
 from moto.xray.responses import XRayResponse
 
+from refarch.iam_reference import pattern_applies
 from refarch.local import moto_autoscaling, moto_ecr, moto_glue, moto_resources
 from refarch.local.lambda_runtime.layers import identify_layer
 from refarch.local.lambda_runtime.permissions import allows_invoke
@@ -141,18 +142,23 @@ def _lambda_notification_handled_by_runner(*args: Any, **kwargs: Any) -> None:
 
 
 def _log_resource(self: LogsResponse) -> str:
+    """The log group or log stream a Logs request acts on, per the reference's resource types.
+
+    A group action (``CreateLogGroup``, ``DescribeLogStreams``) is authorized on
+    ``…:log-group:NAME``, a stream action (``PutLogEvents``) on
+    ``…:log-group:NAME:log-stream:STREAM``: a grant on ``…:log-group:NAME:*`` covers the
+    streams, not the group.
+    """
     group = self._get_param("logGroupName") or self._get_param("logGroupIdentifier")
-    if not group:
-        return "*"
-    if group.startswith("arn:"):
-        group = group.split(":log-group:", 1)[1].removesuffix(":*")
-    base = f"arn:{get_partition(self.region)}:logs:{self.region}:{self.current_account}"
+    values = {}
+    if group:
+        if group.startswith("arn:"):
+            group = group.split(":log-group:", 1)[1].removesuffix(":*")
+        values["LogGroupName"] = group
     stream = self._get_param("logStreamName")
-    # Stream-level actions (CreateLogStream, PutLogEvents) are authorized on the stream's ARN,
-    # which is why grants use the group ARN with a trailing ":*".
-    return (
-        f"{base}:log-group:{group}:log-stream:{stream}" if stream else f"{base}:log-group:{group}:*"
-    )
+    if stream:
+        values["LogStreamName"] = stream
+    return moto_resources.reference_arn(self, "logs", values)[0]
 
 
 class _XRayRequest(IAMRequest):
@@ -229,7 +235,12 @@ def _statement_result(
     if "NotResource" in statement:
         applies = not any(glob_match(p, resource) for p in as_list(statement["NotResource"]))
     elif statement.get("Resource"):
-        applies = any(glob_match(p, resource) for p in as_list(statement["Resource"]))
+        # A pattern that names none of the action's resource types (Service Authorization
+        # Reference) never applies to it, whatever ARN moto computed for the request.
+        applies = any(
+            glob_match(p, resource) and pattern_applies(action, p)
+            for p in as_list(statement["Resource"])
+        )
     else:
         applies = True  # trust policies name no resource
     if not applies:
