@@ -76,7 +76,13 @@ from moto.s3.models import s3_backends
 from moto.sagemaker.models import sagemaker_backends
 from moto.utilities.utils import get_partition
 
-from refarch.iam_reference import request_arns, required_arns, type_arn
+from refarch.iam_reference import (
+    action_exists,
+    request_arns,
+    required_arns,
+    resource_types,
+    type_arn,
+)
 
 #: moto's Lambda operation names -> the IAM action names policies use.
 LAMBDA_ACTIONS = {"Invoke": "InvokeFunction", "InvokeAsync": "InvokeAsync"}
@@ -365,15 +371,30 @@ def _sagemaker_arn(response: BaseResponse, kind: str, name: str) -> str:
 
 
 def _sagemaker_extra_resources(self: BaseResponse, action: str) -> list[str]:
-    """The resources besides the primary one a SageMaker action is authorized on."""
+    """The resources besides the primary one a SageMaker action is authorized on.
+
+    Every required resource type of the action (Service Authorization Reference) the request
+    names: SageMaker's request parameters carry the templates' variable names
+    (``EndpointConfigName`` for ``endpoint-config/${EndpointConfigName}``), so ``CreateEndpoint``
+    and ``UpdateEndpoint`` are also checked on their endpoint configuration. ``CreateModel`` on
+    the model packages its containers name (``iam_reference.ACTION_ALSO_AUTHORIZED_ON``).
+    """
     if action == "CreateModel":
         containers = [self._get_param("PrimaryContainer") or {}]
         containers += self._get_param("Containers") or []
         return [str(c["ModelPackageName"]) for c in containers if c.get("ModelPackageName")]
-    if action in ("CreateEndpoint", "UpdateEndpoint"):
-        config = self._get_param("EndpointConfigName")
-        return [_sagemaker_arn(self, "endpoint-config", str(config))] if config else []
-    return []
+    qualified = f"sagemaker:{action}"
+    if not action_exists(qualified):
+        return []
+    extras = []
+    for kind in resource_types(qualified):
+        names = [v for v in kind.variables if v not in ("Partition", "Region", "Account")]
+        value = self._get_param(names[0]) if kind.required and len(names) == 1 else None
+        if isinstance(value, str) and value.startswith("arn:"):
+            extras.append(value)  # given by ARN (a model package version)
+        elif isinstance(value, str) and value:
+            extras.append(_sagemaker_arn(self, kind.name, value))
+    return extras
 
 
 def _endpoint_config_key(self: BaseResponse) -> str | None:
@@ -393,7 +414,8 @@ def authorize_sagemaker(self: BaseResponse, resource: str = "*") -> None:
     ``resource`` is the primary resource (``moto_sagemaker``'s ``_determine_resource``).
     """
     action = self._get_action()
-    for each in [resource, *_sagemaker_extra_resources(self, action)]:
+    extras = [each for each in _sagemaker_extra_resources(self, action) if each != resource]
+    for each in [resource, *extras]:
         authorize_json(self, each)
     try:
         if action == "CreateModel" and self._get_param("ExecutionRoleArn"):
