@@ -167,3 +167,26 @@ def test_inline_role_policies_are_checked():
         }
     ]
     assert _found(template) == {("resource-format", "logs:CreateLogGroup")}
+
+
+def test_acknowledge_wildcard_writes_what_the_check_reads(tmp_path):
+    import aws_cdk as cdk
+    from aws_cdk import aws_iam as iam
+
+    from refarch.constructs.iam_wildcards import acknowledge_wildcard
+
+    app = cdk.App(outdir=str(tmp_path))
+    stack = cdk.Stack(app, "Acknowledged")
+    role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=["cloudwatch:PutMetricData", "cloudwatch:PutMetricAlarm"], resources=["*"]
+        )
+    )
+    acknowledge_wildcard(
+        role, ["cloudwatch:PutMetricData"], "Metrics go to one namespace the condition fixes."
+    )
+    with pytest.raises(ValueError, match="real reason"):
+        acknowledge_wildcard(role, ["cloudwatch:PutMetricAlarm"], "needed")
+    template = app.synth().get_stack_by_name("Acknowledged").template
+    assert _found(template) == {("unexplained-wildcard", "cloudwatch:PutMetricAlarm")}
