@@ -28,9 +28,9 @@ COLON_VARIABLES = frozenset({"ObjectName"})
 
 #: Resource types AWS also authorizes an action on when the reference lists only the first one.
 #: Hand-written: AWS behaviour the data does not carry.
-#: - A Lambda function's actions accept its qualified ARN (``function:NAME:VERSION`` or
-#:   ``:ALIAS``): "you can use a qualified ARN ... for the function's version or alias" (Lambda
-#:   developer guide, "Fine-tuning the Resources and Conditions sections of policies":
+#: - A Lambda function's actions also accept its qualified ARN (``function:NAME:VERSION`` or
+#:   ``:ALIAS``), which is what a call with a qualifier is authorized on (Lambda developer guide,
+#:   function resources and qualified ARNs in policies:
 #:   https://docs.aws.amazon.com/lambda/latest/dg/lambda-api-permissions-ref.html).
 ALSO_AUTHORIZED_ON: dict[tuple[str, str], tuple[str, ...]] = {
     ("lambda", "function"): ("function version", "function alias"),
@@ -38,8 +38,8 @@ ALSO_AUTHORIZED_ON: dict[tuple[str, str], tuple[str, ...]] = {
 
 #: Per action: resource types AWS also authorizes it on, beyond the reference's list.
 #: - ``sagemaker:CreateModel`` with a container that names a model package is authorized on the
-#:   package too: the model group resource policy AWS gives for deploying a model version from
-#:   another account grants ``sagemaker:CreateModel`` on ``model-package/<group>/*``
+#:   package too: the model group resource policy of AWS's "Deploy a model version from a
+#:   different account" example grants ``sagemaker:CreateModel`` on the group's model packages
 #:   (https://docs.aws.amazon.com/sagemaker/latest/dg/model-registry-deploy-xaccount.html).
 ACTION_ALSO_AUTHORIZED_ON: dict[str, tuple[str, ...]] = {
     "sagemaker:createmodel": ("model-package",),

@@ -8,7 +8,10 @@ moto directly see moto as shipped.
    and EventBridge branches are left alone).
 2. CloudWatch Logs authorization: moto checks every Logs action against resource ``*``, so a
    statement scoped to a log group (``logs:PutLogEvents`` on ``…:log-group:NAME:*``, what
-   ``grant_write`` produces) never matches. The request's log-stream or log-group ARN is used.
+   ``grant_write`` produces) never matches. The ARN of the resource type the Service
+   Authorization Reference lists for the action is used (``refarch.iam_reference``): a stream
+   action's ``…:log-group:NAME:log-stream:STREAM``, a group action's ``…:log-group:NAME``, which
+   a grant on ``…:log-group:NAME:*`` does not cover, as in AWS.
 3. X-Ray authorization: moto names X-Ray actions after the URL path (``xray:TraceSegments``), so
    ``xray:PutTraceSegments`` in a policy never matches. The documented action names are used.
 4. Policy statements: moto evaluates only ``StringEquals`` conditions, treats every other
@@ -17,7 +20,9 @@ moto directly see moto as shipped.
    policy into a deny-all. It also ignores ``NotResource`` and matches ARNs as regular
    expressions. Statements are evaluated per the IAM reference instead: conditions by
    ``policy_conditions`` with the context of an in-process SDK call (HTTPS), a statement whose
-   condition fails does not apply, wildcards are IAM wildcards, actions are case-insensitive.
+   condition fails does not apply, wildcards are IAM wildcards, actions are case-insensitive,
+   and a Resource pattern that names none of the action's resource types (Service Authorization
+   Reference) never applies to it.
 5. Lambda layers: moto only accepts layer versions published in its own backend; the
    AWS-published layers the runner knows (``lambda_runtime.layers``) are accepted by ARN.
 6. S3 destination validation: on ``PutBucketNotificationConfiguration`` (unless

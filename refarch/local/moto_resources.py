@@ -3,7 +3,11 @@
 moto authorizes every request of Kinesis, KMS, Lambda and Glue against resource ``*``, so a
 statement scoped to a stream, key, function or table (what every ``grant_*`` produces) never
 matches and the caller is denied. ``moto_patches`` installs these as the services'
-``_determine_resource`` (or authorization hook); each returns the ARN AWS authorizes against:
+``_determine_resource`` (or authorization hook); each returns the ARN AWS authorizes against,
+built from the Service Authorization Reference's resource types and ARN templates for the
+request's action (``reference_arn``). What each resolver holds by hand is only which request
+parameter fills which template variable (``StreamName`` <- ``StreamName``, ``LogGroupName`` <-
+``logGroupName``...), which the reference does not say:
 
 - Kinesis: the stream's ARN (``StreamARN``, ``StreamName``, or the stream a shard iterator
   belongs to); the consumer's ARN for consumer-level actions.
