@@ -245,6 +245,8 @@ def _statement_findings(
     resources = [resolver.resolve(r) for r in _as_list(statement["Resource"])]
     star = "*" in _as_list(statement["Resource"])
     for action in _as_list(statement["Action"]):
+        if not isinstance(action, str):
+            continue  # an intrinsic function: not an action name the check can judge
         if action == "*":
             if star and "*" not in acknowledged:
                 yield Finding(
