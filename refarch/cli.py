@@ -2,7 +2,7 @@
 
 refarch list                 the catalog
 refarch synth [ID ...|--all] templates to cdk.out/ (cdk-nag runs during synthesis)
-refarch check [ID ...|--all] synthesize, then cfn-lint every template
+refarch check [ID ...|--all] synthesize, then cfn-lint and check the IAM grants of every template
 refarch demo  [ID ...|--all] run patterns end to end on the local emulator (no AWS account)
 refarch diagram [ID ...|--all] architecture diagrams from the templates, to docs/patterns/img/
 """
@@ -50,16 +50,26 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    """Synthesize (cdk-nag) and run cfn-lint with the repository's .cfnlintrc.yaml."""
+    """Synthesize (cdk-nag), run cfn-lint (.cfnlintrc.yaml) and check the IAM grants.
+
+    The IAM check (``refarch.iam_findings``) compares every grant with the Service Authorization
+    Reference: unknown actions, grants on resources of none of the action's types, and
+    unacknowledged ``Resource: "*"``.
+    """
     from refarch.cfn_lint import lint_template
+    from refarch.iam_findings import check_template
 
     failures = 0
     for template in synthesize(_selected(args), Path(args.outdir)):
         findings = lint_template(template)
-        for finding in findings:
+        iam_findings = check_template(template)
+        for finding in [*findings, *iam_findings]:
             print(finding)
-        failures += len(findings)
-        print(f"{template.name}: cdk-nag clean, cfn-lint {len(findings)} finding(s)")
+        failures += len(findings) + len(iam_findings)
+        print(
+            f"{template.name}: cdk-nag clean, cfn-lint {len(findings)} finding(s), "
+            f"IAM {len(iam_findings)} finding(s)"
+        )
     return 1 if failures else 0
 
 
@@ -112,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("list", help="show the catalog").set_defaults(func=cmd_list)
     for name, func, summary in (
         ("synth", cmd_synth, "synthesize templates to cdk.out/"),
-        ("check", cmd_check, "synthesize, then cfn-lint every template"),
+        ("check", cmd_check, "synthesize, then cfn-lint and IAM-check every template"),
         ("demo", cmd_demo, "run patterns end to end on the local emulator"),
     ):
         command = commands.add_parser(name, help=summary)

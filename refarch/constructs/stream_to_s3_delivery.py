@@ -120,6 +120,7 @@ class StreamToS3Delivery(Construct):
         self.destination_role = self._firehose_role(
             "DestinationRole", "Transforms and writes records to the S3 bucket"
         )
+        self._grant_source(stream)
         self._grant_destination(bucket, transform, props, parquet_table)
 
         self.delivery_stream = firehose.DeliveryStream(
@@ -130,7 +131,9 @@ class StreamToS3Delivery(Construct):
             # stream: with a Kinesis source it keeps nothing at rest and relies on the stream's
             # encryption (AWS docs).
             source=firehose.KinesisStreamSource(stream),
-            role=self.source_role,
+            # Granted by _grant_source: the L2's grant_read adds actions that take a stream
+            # consumer or no resource, which a grant on the stream never applies to.
+            role=self.source_role.without_policy_updates(),
             destination=firehose.S3Bucket(
                 bucket,
                 role=self.destination_role.without_policy_updates(),
@@ -165,7 +168,7 @@ class StreamToS3Delivery(Construct):
         )
         # The grants above go to the real role, which the L2 does not see: create the
         # delivery stream only once they exist (Firehose checks its access on creation).
-        self.delivery_stream.node.add_dependency(self.destination_role)
+        self.delivery_stream.node.add_dependency(self.source_role, self.destination_role)
         # The L2's map of Firehose CIDR blocks is unreferenced for an S3 destination, and
         # cfn-lint flags it (W7001).
         if not Stack.of(self).node.try_remove_child(_CIDR_MAPPING_ID):
@@ -198,6 +201,29 @@ class StreamToS3Delivery(Construct):
             ),
             description=description,
         )
+
+    def _grant_source(self, stream: kinesis.IStream) -> None:
+        """What Firehose's Kinesis source reads with, on the stream and its key.
+
+        grant_read's stream actions, less ``DescribeStreamConsumer`` and ``SubscribeToShard``
+        (authorized on a stream consumer) and ``ListStreams`` (no resource type): the Service
+        Authorization Reference's Kinesis resource types, which a grant on the stream's ARN
+        does not name
+        (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonkinesis.html).
+        """
+        iam.Grant.add_to_principal(
+            grantee=self.source_role,
+            actions=[
+                "kinesis:DescribeStream",
+                "kinesis:DescribeStreamSummary",
+                "kinesis:GetRecords",
+                "kinesis:GetShardIterator",
+                "kinesis:ListShards",
+            ],
+            resource_arns=[stream.stream_arn],
+        )
+        if stream.encryption_key is not None:
+            stream.encryption_key.grant_decrypt(self.source_role)
 
     def _grant_destination(
         self,

@@ -8,7 +8,10 @@ moto directly see moto as shipped.
    and EventBridge branches are left alone).
 2. CloudWatch Logs authorization: moto checks every Logs action against resource ``*``, so a
    statement scoped to a log group (``logs:PutLogEvents`` on ``…:log-group:NAME:*``, what
-   ``grant_write`` produces) never matches. The request's log-stream or log-group ARN is used.
+   ``grant_write`` produces) never matches. The ARN of the resource type the Service
+   Authorization Reference lists for the action is used (``refarch.iam_reference``): a stream
+   action's ``…:log-group:NAME:log-stream:STREAM``, a group action's ``…:log-group:NAME``, which
+   a grant on ``…:log-group:NAME:*`` does not cover, as in AWS.
 3. X-Ray authorization: moto names X-Ray actions after the URL path (``xray:TraceSegments``), so
    ``xray:PutTraceSegments`` in a policy never matches. The documented action names are used.
 4. Policy statements: moto evaluates only ``StringEquals`` conditions, treats every other
@@ -17,7 +20,9 @@ moto directly see moto as shipped.
    policy into a deny-all. It also ignores ``NotResource`` and matches ARNs as regular
    expressions. Statements are evaluated per the IAM reference instead: conditions by
    ``policy_conditions`` with the context of an in-process SDK call (HTTPS), a statement whose
-   condition fails does not apply, wildcards are IAM wildcards, actions are case-insensitive.
+   condition fails does not apply, wildcards are IAM wildcards, actions are case-insensitive,
+   and a Resource pattern that names none of the action's resource types (Service Authorization
+   Reference) never applies to it.
 5. Lambda layers: moto only accepts layer versions published in its own backend; the
    AWS-published layers the runner knows (``lambda_runtime.layers``) are accepted by ARN.
 6. S3 destination validation: on ``PutBucketNotificationConfiguration`` (unless
@@ -98,6 +103,7 @@ from moto.sagemaker.responses import SageMakerResponse
 from moto.utilities.utils import get_partition
 from moto.xray.responses import XRayResponse
 
+from refarch.iam_reference import pattern_applies
 from refarch.local import moto_autoscaling, moto_ecr, moto_glue, moto_resources
 from refarch.local.lambda_runtime.layers import identify_layer
 from refarch.local.lambda_runtime.permissions import allows_invoke
@@ -141,18 +147,23 @@ def _lambda_notification_handled_by_runner(*args: Any, **kwargs: Any) -> None:
 
 
 def _log_resource(self: LogsResponse) -> str:
+    """The log group or log stream a Logs request acts on, per the reference's resource types.
+
+    A group action (``CreateLogGroup``, ``DescribeLogStreams``) is authorized on
+    ``…:log-group:NAME``, a stream action (``PutLogEvents``) on
+    ``…:log-group:NAME:log-stream:STREAM``: a grant on ``…:log-group:NAME:*`` covers the
+    streams, not the group.
+    """
     group = self._get_param("logGroupName") or self._get_param("logGroupIdentifier")
-    if not group:
-        return "*"
-    if group.startswith("arn:"):
-        group = group.split(":log-group:", 1)[1].removesuffix(":*")
-    base = f"arn:{get_partition(self.region)}:logs:{self.region}:{self.current_account}"
+    values = {}
+    if group:
+        if group.startswith("arn:"):
+            group = group.split(":log-group:", 1)[1].removesuffix(":*")
+        values["LogGroupName"] = group
     stream = self._get_param("logStreamName")
-    # Stream-level actions (CreateLogStream, PutLogEvents) are authorized on the stream's ARN,
-    # which is why grants use the group ARN with a trailing ":*".
-    return (
-        f"{base}:log-group:{group}:log-stream:{stream}" if stream else f"{base}:log-group:{group}:*"
-    )
+    if stream:
+        values["LogStreamName"] = stream
+    return moto_resources.reference_arn(self, "logs", values)[0]
 
 
 class _XRayRequest(IAMRequest):
@@ -229,7 +240,12 @@ def _statement_result(
     if "NotResource" in statement:
         applies = not any(glob_match(p, resource) for p in as_list(statement["NotResource"]))
     elif statement.get("Resource"):
-        applies = any(glob_match(p, resource) for p in as_list(statement["Resource"]))
+        # A pattern that names none of the action's resource types (Service Authorization
+        # Reference) never applies to it, whatever ARN moto computed for the request.
+        applies = any(
+            glob_match(p, resource) and pattern_applies(action, p)
+            for p in as_list(statement["Resource"])
+        )
     else:
         applies = True  # trust policies name no resource
     if not applies:

@@ -3,7 +3,11 @@
 moto authorizes every request of Kinesis, KMS, Lambda and Glue against resource ``*``, so a
 statement scoped to a stream, key, function or table (what every ``grant_*`` produces) never
 matches and the caller is denied. ``moto_patches`` installs these as the services'
-``_determine_resource`` (or authorization hook); each returns the ARN AWS authorizes against:
+``_determine_resource`` (or authorization hook); each returns the ARN AWS authorizes against,
+built from the Service Authorization Reference's resource types and ARN templates for the
+request's action (``reference_arn``). What each resolver holds by hand is only which request
+parameter fills which template variable (``StreamName`` <- ``StreamName``, ``LogGroupName`` <-
+``logGroupName``...), which the reference does not say:
 
 - Kinesis: the stream's ARN (``StreamARN``, ``StreamName``, or the stream a shard iterator
   belongs to); the consumer's ARN for consumer-level actions.
@@ -76,6 +80,14 @@ from moto.s3.models import s3_backends
 from moto.sagemaker.models import sagemaker_backends
 from moto.utilities.utils import get_partition
 
+from refarch.iam_reference import (
+    action_exists,
+    request_arns,
+    required_arns,
+    resource_types,
+    type_arn,
+)
+
 #: moto's Lambda operation names -> the IAM action names policies use.
 LAMBDA_ACTIONS = {"Invoke": "InvokeFunction", "InvokeAsync": "InvokeAsync"}
 #: The AWS managed key of Kinesis needs no grant of the caller.
@@ -102,6 +114,32 @@ def service_context(keys: Mapping[str, str]) -> Iterator[None]:
         SERVICE_CONTEXT.reset(token)
 
 
+def reference_arn(
+    response: BaseResponse,
+    service: str,
+    values: Mapping[str, str],
+    *,
+    action: str | None = None,
+    account: str | None = None,
+    every_required: bool = False,
+) -> list[str]:
+    """The ARN(s) the request is authorized on, from the reference's templates for its action.
+
+    ``values`` fills the template variables the request names (``LogGroupName`` ...): which
+    request parameter fills which variable is the only per-service knowledge callers hold.
+    ``every_required``: every required resource the request names (Glue), not the one.
+    """
+    region = response.region
+    build = required_arns if every_required else request_arns
+    return build(
+        f"{service}:{action or response._get_action()}",
+        values,
+        partition=get_partition(region),
+        region=region,
+        account=account or response.current_account,
+    )
+
+
 def _arn(response: BaseResponse, service: str, rest: str) -> str:
     region, account = response.region, response.current_account
     return f"arn:{get_partition(region)}:{service}:{region}:{account}:{rest}"
@@ -118,7 +156,7 @@ def kinesis_resource(self: KinesisResponse) -> str:
     name = self._get_param("StreamName")
     if not name and self._get_param("ShardIterator"):
         name = decompose_shard_iterator(self._get_param("ShardIterator"))[0]
-    return _arn(self, "kinesis", f"stream/{name}") if name else "*"
+    return reference_arn(self, "kinesis", {"StreamName": name} if name else {})[0]
 
 
 def kms_key_arn(account: str, region: str, key_id: str) -> str | None:
@@ -138,7 +176,10 @@ def kms_resource(self: BaseResponse) -> str:
         key_id = blob[:KEY_ID_LEN].decode("ascii", "replace")
     if not key_id:
         return "*"
-    return kms_key_arn(self.current_account, self.region, str(key_id)) or "*"
+    arn = kms_key_arn(self.current_account, self.region, str(key_id))
+    if arn is None:
+        return "*"
+    return reference_arn(self, "kms", {"KeyId": arn.rsplit("/", 1)[1]})[0]
 
 
 def lambda_resource(self: BaseResponse) -> str:
@@ -148,8 +189,15 @@ def lambda_resource(self: BaseResponse) -> str:
         return "*"
     name = unquote(parts[3])
     qualifier = self.querystring.get("Qualifier", [None])[0]
-    arn = name if name.startswith("arn:") else _arn(self, "lambda", f"function:{name}")
-    return f"{arn}:{qualifier}" if qualifier and arn.count(":") == 6 else arn
+    if name.startswith("arn:"):
+        # A function ARN (possibly qualified) names the function itself.
+        return f"{name}:{qualifier}" if qualifier and name.count(":") == 6 else name
+    action = self._get_action()
+    values = {"FunctionName": name}
+    if qualifier:
+        # A version or an alias: both templates name it after the function, the same way.
+        values |= {"Version": qualifier, "Alias": qualifier}
+    return reference_arn(self, "lambda", values, action=LAMBDA_ACTIONS.get(action, action))[0]
 
 
 class LambdaIAMRequest(IAMRequest):
@@ -201,10 +249,8 @@ def _glue_resources(self: BaseResponse) -> list[str]:
         database = params["Name"]
     if not database:
         return ["*"]
-    resources = [_arn(self, "glue", "catalog"), _arn(self, "glue", f"database/{database}")]
-    if table:
-        resources.append(_arn(self, "glue", f"table/{database}/{table}"))
-    return resources
+    values = {"DatabaseName": database, **({"TableName": table} if table else {})}
+    return reference_arn(self, "glue", values, every_required=True)
 
 
 def authorize_glue(self: BaseResponse, resource: str = "*") -> None:
@@ -291,22 +337,7 @@ def ecr_resource(self: BaseResponse) -> str:
     if not name:
         return "*"
     registry = self._get_param("registryId") or self.current_account
-    region = self.region
-    return f"arn:{get_partition(region)}:ecr:{region}:{registry}:repository/{name}"
-
-
-#: Application Auto Scaling actions on a scalable target (the others have no resource-level
-#: permissions: Service Authorization Reference).
-_TARGET_ACTIONS = frozenset(
-    {
-        "RegisterScalableTarget",
-        "DeregisterScalableTarget",
-        "PutScalingPolicy",
-        "DeleteScalingPolicy",
-        "PutScheduledAction",
-        "DeleteScheduledAction",
-    }
-)
+    return reference_arn(self, "ecr", {"RepositoryName": name}, account=registry)[0]
 
 
 def autoscaling_resource(self: BaseResponse) -> str:
@@ -317,8 +348,8 @@ def autoscaling_resource(self: BaseResponse) -> str:
     """
     from moto.applicationautoscaling.models import applicationautoscaling_backends
 
-    if self._get_action() not in _TARGET_ACTIONS:
-        return "*"
+    if reference_arn(self, "application-autoscaling", {"ResourceId": "*"}) == ["*"]:
+        return "*"  # an action without resource types (the Describe actions)
     backend = applicationautoscaling_backends[self.current_account][self.region]
     namespace = self._get_param("ServiceNamespace")
     resource_id = self._get_param("ResourceId")
@@ -326,25 +357,48 @@ def autoscaling_resource(self: BaseResponse) -> str:
     for target in backend.targets.get(dimension, {}).values():
         if target.service_namespace == namespace and target.resource_id == resource_id:
             return str(target.arn)
-    return _arn(self, "application-autoscaling", "scalable-target/*")
+    return reference_arn(self, "application-autoscaling", {"ResourceId": "*"})[0]
 
 
 def _sagemaker_arn(response: BaseResponse, kind: str, name: str) -> str:
     if kind in _LOWERCASED_SAGEMAKER_TYPES:
         name = name.lower()
-    return _arn(response, "sagemaker", f"{kind}/{name}")
+    region = response.region
+    return type_arn(
+        "sagemaker",
+        kind,
+        name,
+        partition=get_partition(region),
+        region=region,
+        account=response.current_account,
+    )
 
 
 def _sagemaker_extra_resources(self: BaseResponse, action: str) -> list[str]:
-    """The resources besides the primary one a SageMaker action is authorized on."""
+    """The resources besides the primary one a SageMaker action is authorized on.
+
+    Every required resource type of the action (Service Authorization Reference) the request
+    names: SageMaker's request parameters carry the templates' variable names
+    (``EndpointConfigName`` for ``endpoint-config/${EndpointConfigName}``), so ``CreateEndpoint``
+    and ``UpdateEndpoint`` are also checked on their endpoint configuration. ``CreateModel`` on
+    the model packages its containers name (``iam_reference.ACTION_ALSO_AUTHORIZED_ON``).
+    """
     if action == "CreateModel":
         containers = [self._get_param("PrimaryContainer") or {}]
         containers += self._get_param("Containers") or []
         return [str(c["ModelPackageName"]) for c in containers if c.get("ModelPackageName")]
-    if action in ("CreateEndpoint", "UpdateEndpoint"):
-        config = self._get_param("EndpointConfigName")
-        return [_sagemaker_arn(self, "endpoint-config", str(config))] if config else []
-    return []
+    qualified = f"sagemaker:{action}"
+    if not action_exists(qualified):
+        return []
+    extras = []
+    for kind in resource_types(qualified):
+        names = [v for v in kind.variables if v not in ("Partition", "Region", "Account")]
+        value = self._get_param(names[0]) if kind.required and len(names) == 1 else None
+        if isinstance(value, str) and value.startswith("arn:"):
+            extras.append(value)  # given by ARN (a model package version)
+        elif isinstance(value, str) and value:
+            extras.append(_sagemaker_arn(self, kind.name, value))
+    return extras
 
 
 def _endpoint_config_key(self: BaseResponse) -> str | None:
@@ -364,7 +418,8 @@ def authorize_sagemaker(self: BaseResponse, resource: str = "*") -> None:
     ``resource`` is the primary resource (``moto_sagemaker``'s ``_determine_resource``).
     """
     action = self._get_action()
-    for each in [resource, *_sagemaker_extra_resources(self, action)]:
+    extras = [each for each in _sagemaker_extra_resources(self, action) if each != resource]
+    for each in [resource, *extras]:
         authorize_json(self, each)
     try:
         if action == "CreateModel" and self._get_param("ExecutionRoleArn"):

@@ -52,6 +52,7 @@ from refarch.constructs import (
     stateful_removal,
     undelivered_events_queue,
 )
+from refarch.constructs.iam_wildcards import acknowledge_wildcard
 from refarch.constructs.model_package_group import (
     SAGEMAKER_NAME,
     check_sagemaker_name,
@@ -688,6 +689,12 @@ class ApprovedModelEndpointStack(Stack):
                     "StringEquals": {"cloudwatch:namespace": ENDPOINT_INSTANCE_METRICS_NAMESPACE}
                 },
             )
+        )
+        acknowledge_wildcard(
+            role,
+            ["cloudwatch:PutMetricData"],
+            "Metrics go to one namespace, which the condition fixes; PutMetricData's only "
+            "resource type is a CloudWatch dataset, which this role does not publish to.",
         )
         acknowledge(
             role,

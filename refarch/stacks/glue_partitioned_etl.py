@@ -37,6 +37,7 @@ from refarch.constructs import (
     SecureBucketProps,
     acknowledge,
 )
+from refarch.constructs.iam_wildcards import acknowledge_wildcard
 
 #: The job's directory: the entry point ``job.py`` and the modules it imports.
 JOB_DIR = REPO_ROOT / "glue" / "raw_to_curated"
@@ -484,6 +485,12 @@ class GluePartitionedEtlStack(Stack):
                 resources=["*"],
                 conditions={"StringEquals": {"cloudwatch:namespace": "Glue"}},
             )
+        )
+        acknowledge_wildcard(
+            role,
+            ["cloudwatch:PutMetricData"],
+            "Metrics go to one namespace, which the condition fixes; PutMetricData's only "
+            "resource type is a CloudWatch dataset, which this role does not publish to.",
         )
         return role
 
