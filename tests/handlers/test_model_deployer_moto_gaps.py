@@ -240,3 +240,101 @@ def test_grants_scoped_to_an_endpoint_or_a_group_are_honoured():
         assert listed["ModelPackageSummaryList"] == []
         with pytest.raises(ClientError):
             scoped.list_model_packages(ModelPackageGroupName="fraud")
+
+
+def test_update_refuses_to_exclude_the_unsupported_data_capture_property(sagemaker):
+    # VariantPropertyType DataCaptureConfig: "(Not currently supported.)" (API reference,
+    # VariantProperty); moto accepted it.
+    make_endpoint_config(sagemaker, "a")
+    make_endpoint_config(sagemaker, "b")
+    sagemaker.create_endpoint(EndpointName="ep", EndpointConfigName="a")
+    code, message = error_of(
+        lambda: sagemaker.update_endpoint(
+            EndpointName="ep",
+            EndpointConfigName="b",
+            RetainAllVariantProperties=True,
+            ExcludeRetainedVariantProperties=[{"VariantPropertyType": "DataCaptureConfig"}],
+        )
+    )
+    assert code == "ValidationException"
+    assert "DataCaptureConfig" in message
+    assert sagemaker.describe_endpoint(EndpointName="ep")["EndpointConfigName"] == "a"
+
+
+def test_the_new_configurations_data_capture_applies_when_variant_properties_are_retained(
+    sagemaker,
+):
+    make_endpoint_config(sagemaker, "a")
+    sagemaker.create_model(ModelName="b", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": IMAGE})
+    sagemaker.create_endpoint_config(
+        EndpointConfigName="b",
+        ProductionVariants=[
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": "b",
+                "InstanceType": "ml.m5.large",
+                "InitialInstanceCount": 1,
+            }
+        ],
+        DataCaptureConfig={
+            "EnableCapture": True,
+            "InitialSamplingPercentage": 40,
+            "DestinationS3Uri": "s3://capture/datacapture",
+            "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
+        },
+    )
+    sagemaker.create_endpoint(EndpointName="ep", EndpointConfigName="a")
+    sagemaker.update_endpoint(
+        EndpointName="ep", EndpointConfigName="b", RetainAllVariantProperties=True
+    )
+    capture = sagemaker.describe_endpoint(EndpointName="ep")["DataCaptureConfig"]
+    assert (capture["CurrentSamplingPercentage"], capture["CaptureStatus"]) == (40, "Started")
+
+
+def _routing(kind, value, unit="CAPACITY_PERCENT"):
+    key = "CanarySize" if kind == "CANARY" else "LinearStepSize"
+    return {
+        "BlueGreenUpdatePolicy": {
+            "TrafficRoutingConfiguration": {
+                "Type": kind,
+                "WaitIntervalInSeconds": 0,
+                key: {"Type": unit, "Value": value},
+            }
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    ("instances", "kind", "size", "accepted"),
+    [
+        (1, "CANARY", ("CAPACITY_PERCENT", 10), False),  # a whole instance: 100% of one
+        (2, "CANARY", ("CAPACITY_PERCENT", 10), True),  # one instance of two: 50%
+        (3, "CANARY", ("INSTANCE_COUNT", 2), False),  # two of three: over 50%
+        (1, "LINEAR", ("CAPACITY_PERCENT", 10), False),
+        (2, "LINEAR", ("CAPACITY_PERCENT", 50), True),
+        (4, "LINEAR", ("CAPACITY_PERCENT", 10), True),  # one instance of four: 25%
+        (20, "LINEAR", ("INSTANCE_COUNT", 1), False),  # one of twenty: under 10%
+    ],
+)
+def test_canary_and_linear_steps_must_fit_the_variants_instance_count(
+    sagemaker, instances, kind, size, accepted
+):
+    # TrafficRoutingConfig: CanarySize "must be less than or equal to 50% of the variant's
+    # total instance count"; LinearStepSize "must be 10-50%" of it.
+    make_endpoint_config(sagemaker, "a", count=instances)
+    make_endpoint_config(sagemaker, "b", count=instances)
+    sagemaker.create_endpoint(EndpointName="ep", EndpointConfigName="a")
+    unit, value = size
+
+    def update():
+        sagemaker.update_endpoint(
+            EndpointName="ep", EndpointConfigName="b", DeploymentConfig=_routing(kind, value, unit)
+        )
+
+    if accepted:
+        update()
+        assert sagemaker.describe_endpoint(EndpointName="ep")["EndpointConfigName"] == "b"
+    else:
+        code, message = error_of(update)
+        assert code == "ValidationException"
+        assert f"of the variant's {instances} instances" in message

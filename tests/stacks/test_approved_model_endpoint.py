@@ -13,7 +13,7 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 from aws_cdk import Duration
-from aws_cdk.assertions import Match
+from aws_cdk.assertions import Annotations, Match
 from cdk_nag import AwsSolutionsChecks
 from template_queries import (
     ALL_PUBLIC_ACCESS_BLOCKED,
@@ -927,6 +927,16 @@ def test_outputs_name_what_a_deployer_uses(stack, ids):
         ({"autoscaling_max_capacity": 1}, "below autoscaling_min_capacity"),
         ({"initial_instance_count": 5, "autoscaling_min_capacity": 1}, "must lie between"),
         ({"autoscaling_target_invocations_per_instance": 0}, "at least 1"),
+        # One instance at most: no canary or linear step fits (TrafficRoutingConfig: at most
+        # 50%, 10-50% of the variant's instance count, in whole instances).
+        (
+            {"initial_instance_count": 1, "autoscaling_max_capacity": 1},
+            "cannot shift any fleet this endpoint may have: a canary step of 10% turns on 1 of 1",
+        ),
+        (
+            {"rollout": "linear", "initial_instance_count": 1, "autoscaling_max_capacity": 1},
+            "cannot shift any fleet",
+        ),
     ],
 )
 def test_invalid_props_are_refused_with_a_clear_error(changes, message):
@@ -961,6 +971,22 @@ def test_valid_edges_are_accepted():
         rollout="linear", traffic_step_percent=10, wait_interval=Duration.seconds(2430)
     )
     ApprovedModelEndpointProps(endpoint_name="x" * 43, image_repository_name="team/churn-model")
+
+
+def test_a_one_instance_fleet_is_updated_all_at_once_and_synthesis_says_why(tmp_path):
+    # `-c instance_count=1` (the README's cheaper demo) keeps the default canary rollout, which
+    # SageMaker refuses on one instance: the deployer shifts such a fleet all at once, and the
+    # synthesis warns, naming the rule.
+    props = ApprovedModelEndpointProps(initial_instance_count=1)
+    assert "turns on 1 of 1 instances" in props.small_fleet_fallback
+    assert ApprovedModelEndpointProps().small_fleet_fallback == ""
+    assert ApprovedModelEndpointProps(rollout="all-at-once").step_refusal(1) == ""
+    assert ApprovedModelEndpointProps(serverless_memory_mb=2048).small_fleet_fallback == ""
+    app = cdk.App(context=repo_context(), outdir=str(tmp_path))
+    stack = ApprovedModelEndpointStack(app, STACK_NAME, props=props)
+    Annotations.from_stack(stack).has_warning(
+        "*", Match.string_like_regexp("updates it all at once instead")
+    )
 
 
 def test_autoscaling_minimum_defaults_to_the_initial_instance_count():
