@@ -44,8 +44,9 @@ directly see moto as shipped. Each fix is checked against the SageMaker API refe
    scoped to an endpoint, endpoint configuration, model or model package never matches. The
    request's resource ARN is used, with the name of an endpoint, endpoint configuration or model
    lowercased as in SageMaker's ARNs (a policy naming ``endpoint/MyEndpoint`` does not match in
-   AWS either: use lowercase names). ``ListModelPackages`` of a group is authorized on the
-   group's versions, ``model-package/<group>/*``; other List actions on ``*``. ``UpdateEndpoint``
+   AWS either: use lowercase names). List actions but ``ListTags`` are authorized on ``*``, a
+   ``ListModelPackages`` filtered by group included: SageMaker has no resource-level permissions
+   for them (SageMaker API permissions reference). ``UpdateEndpoint``
    and ``CreateEndpoint`` are authorized on the endpoint here; AWS also checks the endpoint
    configuration (the stack must grant both), which moto's single-resource check cannot express:
    the local runner's emulator checks both (``moto_resources.authorize_sagemaker``).
@@ -506,11 +507,11 @@ def _sagemaker_resource(self: SageMakerResponse) -> str:
         return arn(kind, name)
     action = self._get_action()
     group = self._get_param("ModelPackageGroupName")
-    if action == "ListModelPackages" and group:
-        # Authorized on the group's versions: AWS's model group resource policies grant it on
-        # model-package/<group>/* (Model Registry guide, cross-account access).
-        return arn("model-package", f"{group}/*")
     if action.startswith("List"):
+        # "Except for the ListTags API, resource-level restrictions are not available on List-
+        # calls" (https://docs.aws.amazon.com/sagemaker/latest/dg/api-permissions-reference.html):
+        # ListModelPackages too, filtered by group or not (its model-package resource type is
+        # optional in the Service Authorization Reference). ListTags names its ARN (above).
         return "*"
     for param, kind in _NAMED_RESOURCES:
         name = self._get_param(param)

@@ -200,6 +200,8 @@ class ApprovedModelEndpointStack(Stack):
             alarms=self.alarms,
             props=props.rollback_alarms,
         )
+        # SageMaker reads the rollback alarms with the execution role during a deployment.
+        self.rollback_alarms.grant_describe(self.execution_role)
 
         self.deployer = ObservedFunction(
             self,
@@ -244,6 +246,7 @@ class ApprovedModelEndpointStack(Stack):
             )
         self.alarms.publish_events(self.failed_rule, dead_letter_queue=self.undelivered)
         self._alarms()
+        self._protect_alarms()
         self._outputs()
         if props.small_fleet_fallback:
             # Said at synthesis, where the deployer chose the instance count.
@@ -286,7 +289,7 @@ class ApprovedModelEndpointStack(Stack):
         docs) and would create it without retention; created here, it has one, and is
         encrypted with the endpoint key, since containers may log request payloads.
         """
-        name = f"/aws/sagemaker/Endpoints/{self.endpoint_name}"
+        name = self._endpoint_log_group_name
         allow_logs_to_encrypt(
             self.key,
             [
@@ -307,6 +310,11 @@ class ApprovedModelEndpointStack(Stack):
             retention=props.log_retention,
             removal_policy=stateful_removal(self).policy,
         )
+
+    @property
+    def _endpoint_log_group_name(self) -> str:
+        """Where SageMaker writes the endpoint's container logs (AWS docs), a literal name."""
+        return f"/aws/sagemaker/Endpoints/{self.endpoint_name}"
 
     def _execution_role(self) -> iam.Role:
         """The role SageMaker assumes to host the model: its artifacts, its image, its output.
@@ -338,10 +346,7 @@ class ApprovedModelEndpointStack(Stack):
         # (GenerateDataKey), Encrypt for the capture KmsKeyId (AWS API reference,
         # DataCaptureConfig), Decrypt to complete multipart uploads (AWS docs, S3 SSE-KMS).
         self.key.grant(role, "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey")
-        # The log group exists (created above), so no logs:CreateLogGroup.
-        self.endpoint_logs.grant(
-            role, "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"
-        )
+        self._grant_endpoint_logs(role)
         # PutMetricData has no resource-level permissions (AWS docs): scoped by namespace.
         role.add_to_principal_policy(
             iam.PolicyStatement(
@@ -357,6 +362,8 @@ class ApprovedModelEndpointStack(Stack):
             "AwsSolutions-IAM5",
             "The S3 wildcards are grant_read's action groups on the models/ prefix only and "
             "grant_put's Abort* on the datacapture/ prefix only (SageMaker names the objects); "
+            "the log streams of the endpoint's own log group, which SageMaker names per "
+            "instance; "
             "Resource::* is ecr:GetAuthorizationToken and cloudwatch:PutMetricData, neither of "
             "which has resource-level permissions; PutMetricData is limited to SageMaker's "
             "endpoint namespace.",
@@ -367,10 +374,43 @@ class ApprovedModelEndpointStack(Stack):
                 "Action::s3:Abort*",
                 f"Resource::<{self._logical_id(self.artifacts.bucket)}.Arn>/{ARTIFACTS_PREFIX}*",
                 f"Resource::<{self._logical_id(self.capture.bucket)}.Arn>/{CAPTURE_PREFIX}/*",
+                "Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:"
+                f"{self._endpoint_log_group_name}:log-stream:*",
                 "Resource::*",
             ],
         )
         return role
+
+    def _grant_endpoint_logs(self, role: iam.Role) -> None:
+        """The log calls SageMaker hosting makes with the execution role, on the ARNs IAM checks.
+
+        AWS's execution role policy for hosting (CreateModel API: Execution Role Permissions,
+        https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html#sagemaker-roles-createmodel-perms)
+        lists logs:CreateLogGroup, logs:DescribeLogStreams, logs:CreateLogStream and
+        logs:PutLogEvents. The Service Authorization Reference authorizes the first two on the
+        ``log-group`` resource, ``arn:…:log-group:${LogGroupName}`` (no ``:*``, which is what
+        ``LogGroup.Arn`` ends with and never matches it), the last two on ``log-stream``,
+        ``arn:…:log-group:${LogGroupName}:log-stream:${LogStreamName}``
+        (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html).
+        CreateLogGroup of this existing group only answers that it exists.
+        """
+        group = self.format_arn(
+            service="logs",
+            resource="log-group",
+            resource_name=self._endpoint_log_group_name,
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["logs:CreateLogGroup", "logs:DescribeLogStreams"], resources=[group]
+            )
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[f"{group}:log-stream:*"],
+            )
+        )
 
     def _deployer_environment(self, props: ApprovedModelEndpointProps) -> dict[str, str]:
         """The deployer's configuration: the contract between this stack and its handler."""
@@ -411,19 +451,20 @@ class ApprovedModelEndpointStack(Stack):
         configs = self._sagemaker_arn("endpoint-config", f"{self.endpoint_name}-v*")
         models = self._sagemaker_arn("model", f"{self.endpoint_name}-v*")
         statements = [
-            # The registry, read: ListModelPackages and DescribeModelPackage authorize on the
-            # group's versions (Service Authorization Reference: resource type model-package;
-            # AWS's cross-account model group policy grants both on model-package/<group>/*).
-            # CreateModel too: a model whose container names the package is authorized on it
-            # (the same AWS policy grants CreateModel there).
+            # The registry, read: DescribeModelPackage authorizes on the version (Service
+            # Authorization Reference: resource type model-package), so on this group's
+            # versions. CreateModel too: a model whose container names the package is
+            # authorized on it (AWS's cross-account model group policy grants it there).
             iam.PolicyStatement(
-                actions=[
-                    "sagemaker:ListModelPackages",
-                    "sagemaker:DescribeModelPackage",
-                    "sagemaker:CreateModel",
-                ],
+                actions=["sagemaker:DescribeModelPackage", "sagemaker:CreateModel"],
                 resources=[self.registry.versions_arn],
             ),
+            # Listing a group's versions is authorized on "*": "Except for the ListTags API,
+            # resource-level restrictions are not available on List- calls" (https://
+            # docs.aws.amazon.com/sagemaker/latest/dg/api-permissions-reference.html); the
+            # reference's model-package resource type is optional for it. It reveals the
+            # versions' metadata in this account, never their artifacts.
+            iam.PolicyStatement(actions=["sagemaker:ListModelPackages"], resources=["*"]),
             # Tagging on create (refarch:model-package-arn) needs AddTags on the new resource;
             # the deployer reads that tag back (ListTags) to tell which version is live.
             iam.PolicyStatement(
@@ -496,11 +537,14 @@ class ApprovedModelEndpointStack(Stack):
                 ],
             ),
             # The Describe calls have no resource-level permissions (Service Authorization
-            # Reference). Target tracking creates its CloudWatch alarms through the service-
-            # linked role, but Application Auto Scaling first checks the caller may
-            # PutMetricAlarm, DescribeAlarms and DeleteAlarms with calls that name no alarm,
-            # and AWS documents these three on "*" (AWS docs: SageMaker auto scaling
-            # permissions; permissions validation).
+            # Reference). Target tracking creates and deletes its CloudWatch alarms through the
+            # service-linked role, not the caller; but Application Auto Scaling first validates
+            # the caller's CloudWatch permissions by calling "the PutMetricAlarm API without any
+            # parameters", "DescribeAlarms ... with the maximum number of records value set to
+            # 1" and DeleteAlarms with "no parameters" (https://docs.aws.amazon.com/autoscaling/
+            # application/userguide/security_iam_permission_validation.html): requests that
+            # name no alarm, which no alarm ARN matches, so "*". The deployer never calls them
+            # itself, and the stack's own alarms are denied to it (_protect_alarms).
             iam.PolicyStatement(
                 actions=[
                     "application-autoscaling:DescribeScalableTargets",
@@ -537,9 +581,10 @@ class ApprovedModelEndpointStack(Stack):
             "Each wildcard is the narrowest SageMaker and Application Auto Scaling allow: this "
             "group's versions (model-package/<group>/*); models and endpoint configs the "
             "deployer names <endpoint>-v<version>-<suffix>; scalable targets, whose ids the "
-            "service generates. Resource::* is X-Ray tracing, the Application Auto Scaling "
-            "Describe calls and the CloudWatch alarm actions its permission check requires, "
-            "none of which take a resource ARN (AWS docs).",
+            "service generates. Resource::* is X-Ray tracing, ListModelPackages (SageMaker "
+            "List calls have no resource-level permissions), the Application Auto Scaling "
+            "Describe calls and the CloudWatch alarm actions its permission validation makes "
+            "without naming an alarm (AWS docs); this stack's own alarms are denied.",
             findings=[
                 f"Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:"
                 f"model-package/{self._finding_name(self.registry.group_name)}/*",
@@ -617,6 +662,29 @@ class ApprovedModelEndpointStack(Stack):
             "SageMaker rolled back the rollout of the latest approved version and the deployer "
             "holds the endpoint on the previous one: check the rollback alarms and the endpoint's "
             "logs, then reject the version, or reject and approve it again to retry",
+        )
+
+    def _protect_alarms(self) -> None:
+        """Deny the deployer changing or deleting this stack's alarms, its rollback alarms first.
+
+        Its CloudWatch write permissions are on "*" only because Application Auto Scaling's
+        permission probes name no alarm (``_grant_deployer``); an explicit deny wins over that
+        allow for every alarm that names one of these (IAM policy evaluation logic:
+        https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html),
+        and leaves the probes, which name none, allowed.
+        """
+        alarms = [
+            *self.rollback_alarms.alarms,
+            self.undelivered_alarm,
+            self.no_approved_version_alarm,
+            self.rollout_held_alarm,
+        ]
+        self.deployer.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                effect=iam.Effect.DENY,
+                actions=["cloudwatch:DeleteAlarms", "cloudwatch:PutMetricAlarm"],
+                resources=[alarm.alarm_arn for alarm in alarms],
+            )
         )
 
     def _deployer_metric(self, name: str) -> cloudwatch.Metric:

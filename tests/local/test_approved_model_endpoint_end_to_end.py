@@ -5,9 +5,11 @@ import io
 import json
 
 import pytest
+from botocore.exceptions import ClientError
 
 from refarch.local import deploy, emulator, run_demo
 from refarch.local.demos import approved_model_endpoint as scenario
+from refarch.local.identities import assume_role_as_service
 from refarch.local.sources.sagemaker import event_status
 
 PATTERN = "approved-model-endpoint"
@@ -254,3 +256,25 @@ def test_an_image_outside_the_stacks_repository_cannot_be_pulled_and_the_update_
     assert {(d.action, d.resource) for d in aws.denials} == {
         ("ecr:BatchGetImage", other["repository"]["repositoryArn"])
     }
+
+
+def test_the_deployer_can_neither_delete_nor_rewrite_its_rollback_alarms(v1_in_service):
+    # Its CloudWatch alarm permissions are on "*" only for Application Auto Scaling's probes
+    # (which name no alarm); the stack's explicit deny wins on its own alarms (IAM evaluation).
+    aws, stack = v1_in_service
+    function = stack.output("DeployerFunctionName")
+    role = aws.client("lambda").get_function_configuration(FunctionName=function)["Role"]
+    session = assume_role_as_service(
+        aws.deployer,
+        role,
+        service="lambda.amazonaws.com",
+        session_name="deployer",
+        account_id=aws.account_id,
+    )
+    cloudwatch = session.client("cloudwatch")
+    alarm = "approved-model-endpoint-invocation-5xx-errors"
+    with pytest.raises(ClientError):
+        cloudwatch.delete_alarms(AlarmNames=[alarm])
+    arn = f"arn:aws:cloudwatch:{aws.region}:{aws.account_id}:alarm:{alarm}"
+    assert [(d.action, d.resource) for d in aws.denials] == [("cloudwatch:DeleteAlarms", arn)]
+    assert aws.client("cloudwatch").describe_alarms(AlarmNames=[alarm])["MetricAlarms"]
