@@ -16,9 +16,11 @@ directly see moto as shipped. Each fix is checked against the SageMaker API refe
    is "(Not currently supported.)", API reference ``VariantProperty``), and a canary or linear
    step the green fleet's instance count cannot take (a canary over 50%, a linear step outside
    10-50% of the variant's instances, API reference ``TrafficRoutingConfig``) is refused with
-   ``ValidationException``, as moto accepted both. The request's ``DeploymentConfig`` is
-   answered by ``DescribeEndpoint`` as ``LastDeploymentConfig``, as AWS does, and every request
-   is kept for tests (``update_requests``).
+   ``ValidationException``, as are waits over an hour, a timeout outside the 10-minute to
+   8-hour window or not longer than the waits, and more than 10 rollback alarms (the limits
+   botocore does not check on the client); moto accepted all of them. The request's
+   ``DeploymentConfig`` is answered by ``DescribeEndpoint`` as ``LastDeploymentConfig``, as AWS
+   does, and every request is kept for tests (``update_requests``).
 2. Endpoints are ``InService`` the moment they are created, so nothing ever observes an endpoint
    mid-deployment. With ``instant_transitions=False`` a created endpoint is ``Creating`` and an
    updated one ``Updating`` (still serving its old configuration, as a blue/green deployment
@@ -244,6 +246,42 @@ def _check_traffic_routing(deployment_config: dict[str, Any], fleet: int | None)
         )
 
 
+def _check_limits(deployment_config: dict[str, Any]) -> None:
+    """Fix 1: the ``DeploymentConfig`` limits botocore leaves to the service.
+
+    botocore checks an integer's and a list's ``min`` on the client, never its ``max``; SageMaker
+    refuses the rest (ranges from botocore's model, URLs in the API reference):
+    ``WaitIntervalInSeconds`` and ``TerminationWaitInSeconds`` 0-3600,
+    ``MaximumExecutionTimeoutInSeconds`` 600-28800 (the 8-hour deployment window) and "larger
+    than the total waiting time specified in TerminationWaitInSeconds and
+    WaitIntervalInSeconds" (https://docs.aws.amazon.com/sagemaker/latest/APIReference/
+    API_BlueGreenUpdatePolicy.html), ``AutoRollbackConfiguration.Alarms`` 1-10
+    (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_AutoRollbackConfig.html).
+    """
+    policy = deployment_config.get("BlueGreenUpdatePolicy") or {}
+    routing = policy.get("TrafficRoutingConfiguration") or {}
+    wait = int(routing.get("WaitIntervalInSeconds", 0))
+    termination = int(policy.get("TerminationWaitInSeconds", 0))
+    problems = []
+    if not 0 <= wait <= 3600:
+        problems.append(f"WaitIntervalInSeconds {wait} is outside 0-3600")
+    if not 0 <= termination <= 3600:
+        problems.append(f"TerminationWaitInSeconds {termination} is outside 0-3600")
+    timeout = policy.get("MaximumExecutionTimeoutInSeconds")
+    if timeout is not None and not 600 <= int(timeout) <= 28800:
+        problems.append(f"MaximumExecutionTimeoutInSeconds {timeout} is outside 600-28800")
+    elif timeout is not None and int(timeout) <= wait + termination:
+        problems.append(
+            f"MaximumExecutionTimeoutInSeconds {timeout} is not larger than the waiting time of "
+            f"WaitIntervalInSeconds and TerminationWaitInSeconds ({wait + termination})"
+        )
+    alarms = (deployment_config.get("AutoRollbackConfiguration") or {}).get("Alarms") or []
+    if len(alarms) > 10:
+        problems.append(f"AutoRollbackConfiguration has {len(alarms)} alarms, more than 10")
+    if problems:
+        raise ValidationError(message="; ".join(problems) + ".")
+
+
 def _green_fleet_size(
     endpoint: FakeEndpoint, config: FakeEndpointConfig, retain: bool, excluded: tuple[str, ...]
 ) -> int | None:
@@ -286,6 +324,7 @@ def _update_endpoint(
             )
         )
     if deployment_config:
+        _check_limits(deployment_config)
         _check_traffic_routing(
             deployment_config,
             _green_fleet_size(endpoint, config, retain_all_variant_properties, excluded),

@@ -340,3 +340,43 @@ def test_canary_and_linear_steps_must_fit_the_variants_instance_count(
         code, message = error_of(update)
         assert code == "ValidationException"
         assert f"of the variant's {instances} instances" in message
+
+
+@pytest.mark.parametrize(
+    ("policy", "alarms", "message"),
+    [
+        ({"TerminationWaitInSeconds": 3601}, 0, "TerminationWaitInSeconds 3601 is outside 0-3600"),
+        ({"MaximumExecutionTimeoutInSeconds": 28801}, 0, "outside 600-28800"),
+        (
+            {"TerminationWaitInSeconds": 600, "MaximumExecutionTimeoutInSeconds": 600},
+            0,
+            "not larger than the waiting time",
+        ),
+        ({}, 11, "more than 10"),
+    ],
+)
+def test_update_refuses_deployment_limits_botocore_leaves_to_the_service(
+    sagemaker, policy, alarms, message
+):
+    # botocore checks min, never max, on the client; these limits are SageMaker's to enforce
+    # (API reference: BlueGreenUpdatePolicy, TrafficRoutingConfig, AutoRollbackConfig).
+    make_endpoint_config(sagemaker, "a")
+    make_endpoint_config(sagemaker, "b")
+    sagemaker.create_endpoint(EndpointName="ep", EndpointConfigName="a")
+    config = {
+        "BlueGreenUpdatePolicy": {
+            "TrafficRoutingConfiguration": {"Type": "ALL_AT_ONCE", "WaitIntervalInSeconds": 0},
+            **policy,
+        }
+    }
+    if alarms:
+        config["AutoRollbackConfiguration"] = {
+            "Alarms": [{"AlarmName": f"alarm-{i}"} for i in range(alarms)]
+        }
+    code, text = error_of(
+        lambda: sagemaker.update_endpoint(
+            EndpointName="ep", EndpointConfigName="b", DeploymentConfig=config
+        )
+    )
+    assert code == "ValidationException"
+    assert message in text
