@@ -5,6 +5,7 @@ import io
 import json
 
 import pytest
+from assemblies import synthesized
 from botocore.exceptions import ClientError
 
 from refarch.local import deploy, emulator, run_demo
@@ -278,3 +279,28 @@ def test_the_deployer_can_neither_delete_nor_rewrite_its_rollback_alarms(v1_in_s
     arn = f"arn:aws:cloudwatch:{aws.region}:{aws.account_id}:alarm:{alarm}"
     assert [(d.action, d.resource) for d in aws.denials] == [("cloudwatch:DeleteAlarms", arn)]
     assert aws.client("cloudwatch").describe_alarms(AlarmNames=[alarm])["MetricAlarms"]
+
+
+def test_a_one_instance_endpoint_is_updated_all_at_once_as_sagemaker_requires():
+    # `-c instance_count=1` (the README's cheaper demo) with the default canary: SageMaker refuses
+    # a canary over 50% of the variant's instances (TrafficRoutingConfig), and one instance is
+    # all of them, so the deployer shifts it all at once and says why; the local SageMaker
+    # refuses the canary, as AWS does (test_model_deployer_moto_gaps).
+    assembly = synthesized(PATTERN, instance_count="1")
+    with emulator() as aws:
+        stack = deploy(PATTERN, assembly=assembly)
+        _approved_version(aws, stack)
+        aws.sagemaker.complete_deployments()
+        _approved_version(aws, stack, 2)
+        (deployment,) = aws.sagemaker.complete_deployments()
+        assert deployment.ok, deployment.reason
+        assert deployment.traffic_steps == ["all traffic at once"]
+        assert scenario.serving(stack) == ("InService", 2)
+        reasons = [
+            attempt.result.get("reason", "")
+            for outcome in aws.lambda_service.outcomes
+            for attempt in outcome.attempts
+            if isinstance(attempt.result, dict)
+        ]
+        assert any("(all-at-once: a canary of 10% turns on 1 of 1 instances" in r for r in reasons)
+        assert aws.denials == []
