@@ -543,8 +543,10 @@ class ApprovedModelEndpointStack(Stack):
             # parameters", "DescribeAlarms ... with the maximum number of records value set to
             # 1" and DeleteAlarms with "no parameters" (https://docs.aws.amazon.com/autoscaling/
             # application/userguide/security_iam_permission_validation.html): requests that
-            # name no alarm, which no alarm ARN matches, so "*". The deployer never calls them
-            # itself, and the stack's own alarms are denied to it (_protect_alarms).
+            # name no alarm, which no alarm ARN matches, so "*", as AWS's policy for SageMaker
+            # endpoints grants them (https://docs.aws.amazon.com/autoscaling/application/
+            # userguide/security_iam_id-based-policy-examples.html). The deployer never calls
+            # them itself, and the stack's own alarms are denied to it (_protect_alarms).
             iam.PolicyStatement(
                 actions=[
                     "application-autoscaling:DescribeScalableTargets",
