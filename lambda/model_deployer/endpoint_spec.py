@@ -231,20 +231,30 @@ def create_endpoint_request(
     }
 
 
-def update_endpoint_request(settings: Settings, config_name: str) -> dict[str, Any]:
+def update_endpoint_request(
+    settings: Settings, config_name: str, instances: int | None = None
+) -> dict[str, Any]:
     """Return the UpdateEndpoint request: blue/green with the configured traffic shifting.
 
     ``RetainAllVariantProperties`` keeps the variant's current instance count (what autoscaling
-    set) instead of resetting it to ``InitialInstanceCount`` (UpdateEndpoint API reference). It
-    would also keep the old data-capture settings, so those are excluded from it: a changed
-    sampling percentage or destination takes effect with the new configuration.
+    set) and weight instead of resetting them to the new configuration's (UpdateEndpoint API
+    reference: "variant properties, such as the instance count or the variant weight",
+    https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateEndpoint.html). Nothing
+    is excluded from it: the one other ``VariantPropertyType``, ``DataCaptureConfig``, is "(Not
+    currently supported.)" (https://docs.aws.amazon.com/sagemaker/latest/APIReference/
+    API_VariantProperty.html). Data capture is no variant property but the endpoint
+    configuration's own: UpdateEndpoint "Deploys the EndpointConfig specified in the request",
+    so a changed sampling percentage or destination takes effect with the new configuration.
+    ``instances`` is the live variant's instance count, which the green fleet keeps: a canary
+    or linear step it cannot take becomes all at once (``rollout.effective_mode``).
     """
     return {
         "EndpointName": settings.endpoint_name,
         "EndpointConfigName": config_name,
         "RetainAllVariantProperties": True,
-        "ExcludeRetainedVariantProperties": [{"VariantPropertyType": "DataCaptureConfig"}],
-        "DeploymentConfig": deployment_config(settings.rollout, serverless=settings.serverless),
+        "DeploymentConfig": deployment_config(
+            settings.rollout, serverless=settings.serverless, instances=instances
+        ),
     }
 
 

@@ -41,6 +41,8 @@ class LiveEndpoint:
         instance_type: The variant's instance type, None for serverless.
         last_rollout_arn: The package of the last rollout the deployer made on it.
         failure_reason: SageMaker's ``FailureReason``, if any.
+        instance_count: The variant's desired instance count now (what autoscaling set; the
+            green fleet of an update that retains variant properties), None for serverless.
     """
 
     name: str
@@ -52,6 +54,7 @@ class LiveEndpoint:
     instance_type: str | None
     last_rollout_arn: str | None
     failure_reason: str | None = None
+    instance_count: int | None = None
 
 
 def is_not_found(error: ClientError) -> bool:
@@ -94,7 +97,16 @@ def read_live_endpoint(
         instance_type=variant.get("InstanceType") if variant else None,
         last_rollout_arn=_tag(sagemaker, endpoint["EndpointArn"], LAST_ROLLOUT_TAG),
         failure_reason=endpoint.get("FailureReason"),
+        instance_count=_desired_instances(endpoint, variant_name),
     )
+
+
+def _desired_instances(endpoint: dict[str, Any], variant_name: str) -> int | None:
+    """The named (else first) live variant's ``DesiredInstanceCount``, None if it has none."""
+    variants = endpoint.get("ProductionVariants") or []
+    chosen = [v for v in variants if v.get("VariantName") == variant_name] or variants[:1]
+    count = chosen[0].get("DesiredInstanceCount") if chosen else None
+    return int(count) if count is not None else None
 
 
 def _config_variant(sagemaker: Any, config_name: str, variant_name: str) -> dict[str, Any] | None:

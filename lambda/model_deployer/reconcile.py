@@ -53,7 +53,7 @@ from endpoint_state import (
 )
 from model_registry import DeployablePackage, PackageVersion, deployable_package
 from model_registry import latest_approved_version as read_latest_approved
-from rollout import ALL_AT_ONCE
+from rollout import effective_mode
 
 CREATED = "created"
 UPDATED = "updated"
@@ -303,7 +303,9 @@ def _update_endpoint(
     base: dict[str, Any],
 ) -> Outcome:
     try:
-        sagemaker.update_endpoint(**update_endpoint_request(settings, config_name))
+        sagemaker.update_endpoint(
+            **update_endpoint_request(settings, config_name, live.instance_count)
+        )
     except ClientError:
         now = read_live_endpoint(sagemaker, settings.endpoint_name, settings.variant_name)
         if now is not None and now.status in TRANSITIONAL_STATUSES:
@@ -316,11 +318,13 @@ def _update_endpoint(
         raise
     # Recorded after the update was accepted, never before: a refused update is not a rollout.
     _record_rollout(sagemaker, live.arn, package.arn)
-    mode = ALL_AT_ONCE if settings.serverless else settings.rollout.mode
+    mode, why = effective_mode(
+        settings.rollout, serverless=settings.serverless, instances=live.instance_count
+    )
     return Outcome(
         UPDATED,
         f"blue/green update from {live.model_package_arn or 'an unknown version'} to version "
-        f"{package.version} started ({mode})",
+        f"{package.version} started ({mode}{': ' + why if why else ''})",
         endpoint_config=config_name,
         **base,
     )

@@ -124,21 +124,67 @@ def baking_seconds(mode: str, step_percent: int, wait_seconds: int) -> int:
     return (steps + 1) * wait_seconds
 
 
-def deployment_config(rollout: Rollout, *, serverless: bool) -> dict[str, Any]:
+def step_refusal(mode: str, step_percent: int, instances: int) -> str:
+    """Why SageMaker would refuse this canary or linear step on ``instances``; '' if it fits.
+
+    A step turns on whole instances, at least one, and ``TrafficRoutingConfig`` bounds it by the
+    variant's total instance count: a canary "must be less than or equal to 50%", a linear step
+    "must be 10-50%" (https://docs.aws.amazon.com/sagemaker/latest/APIReference/
+    API_TrafficRoutingConfig.html). So one instance takes neither, two take a canary of one.
+
+    Example:
+        >>> step_refusal("canary", 10, 2)
+        ''
+        >>> step_refusal("canary", 10, 1)
+        'a canary of 10% turns on 1 of 1 instances, more than the 50% SageMaker allows'
+    """
+    if mode not in (CANARY, LINEAR):
+        return ""
+    turned_on = max(1, math.ceil(instances * step_percent / 100))
+    low, high = (0, MAX_CANARY_PERCENT) if mode == CANARY else LINEAR_PERCENT_RANGE
+    if low * instances <= turned_on * 100 <= high * instances:
+        return ""
+    kind = "a canary" if mode == CANARY else "a linear step"
+    bound = f"more than the {high}%" if turned_on * 100 > high * instances else f"under {low}%"
+    return (
+        f"{kind} of {step_percent}% turns on {turned_on} of {instances} instances, "
+        f"{bound} SageMaker allows"
+    )
+
+
+def effective_mode(rollout: Rollout, *, serverless: bool, instances: int | None) -> tuple[str, str]:
+    """Return the traffic-shifting mode an update uses, and why it differs from ``ROLLOUT``.
+
+    All at once for a serverless variant (no instance fleet to take a portion of), and for a
+    fleet too small for the configured canary or linear step, which SageMaker would refuse
+    (``step_refusal``): every update would fail otherwise, on a one-instance endpoint for one.
+    """
+    if serverless and rollout.mode != ALL_AT_ONCE:
+        return ALL_AT_ONCE, "a serverless variant has no instances to shift in steps"
+    refusal = step_refusal(rollout.mode, rollout.step_percent, instances) if instances else ""
+    if refusal:
+        return ALL_AT_ONCE, refusal
+    return rollout.mode, ""
+
+
+def deployment_config(
+    rollout: Rollout, *, serverless: bool, instances: int | None = None
+) -> dict[str, Any]:
     """Return the ``DeploymentConfig`` of an UpdateEndpoint request.
 
     A serverless variant is shifted all at once: canary and linear steps are portions of the
     green fleet's instance capacity (``CAPACITY_PERCENT`` or ``INSTANCE_COUNT``), and a
     serverless variant has no instance fleet to take a portion of. It keeps the blue/green
     update, its baking period and the alarm rollback (the guardrails exclusions list serverless
-    endpoints for rolling deployments only).
+    endpoints for rolling deployments only). So is a fleet of ``instances`` too small for the
+    configured step (``effective_mode``).
 
     Example:
         >>> deployment_config(Rollout("canary", 10, 300, ("errors",)), serverless=False)[
         ...     "BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]["CanarySize"]
         {'Type': 'CAPACITY_PERCENT', 'Value': 10}
     """
-    mode = ALL_AT_ONCE if serverless else rollout.mode
+    mode, _ = effective_mode(rollout, serverless=serverless, instances=instances)
     routing: dict[str, Any] = {
         "Type": _TRAFFIC_TYPES[mode],
         # Required for every type by the API; for all-at-once it is the only step's bake.

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from refarch.constructs.alarm_topic import AlarmTopic
@@ -147,6 +148,26 @@ class EndpointRollbackAlarms(Construct):
             evaluation_periods=self._evaluation_periods,
             # No requests (or no endpoint yet) is not a regression.
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+
+    @property
+    def alarms(self) -> tuple[cloudwatch.Alarm, ...]:
+        """Both alarms, errors first."""
+        return (self.errors, self.latency)
+
+    def grant_describe(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` read the alarms' state: what SageMaker does with the execution role.
+
+        "Ensure that your IAM execution role has permission to perform the
+        cloudwatch:DescribeAlarms action on the auto-rollback alarms you specify"
+        (https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-configuration.html),
+        on the alarms' ARNs, the resource CloudWatch authorizes ``DescribeAlarms`` on (Service
+        Authorization Reference, resource type ``alarm``).
+        """
+        return iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["cloudwatch:DescribeAlarms"],
+            resource_arns=[alarm.alarm_arn for alarm in self.alarms],
         )
 
     @property

@@ -12,9 +12,11 @@
    variant, ``RegisterScalableTarget`` checks ``sagemaker:DescribeEndpoint`` and
    ``sagemaker:UpdateEndpointWeightsAndCapacities`` on the endpoint; ``PutScalingPolicy`` checks
    ``cloudwatch:DescribeAlarms``, ``cloudwatch:PutMetricAlarm`` and ``cloudwatch:DeleteAlarms``
-   (target tracking creates and deletes its alarms), with requests that name no alarm, so on
-   ``*``. A missing permission fails the request with ``ValidationException`` naming it (and the
-   denial is recorded like any other). moto checks none of it.
+   (target tracking creates and deletes its alarms), with requests that name no alarm ("We call
+   the PutMetricAlarm API without any parameters", https://docs.aws.amazon.com/autoscaling/
+   application/userguide/security_iam_permission_validation.html), so on ``*``. A missing
+   permission fails the request with ``ValidationException`` naming it (and the denial is
+   recorded like any other). moto checks none of it.
 3. The service-linked role: the first registration of a SageMaker variant in an account creates
    ``AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint`` (trusted by
    ``sagemaker.application-autoscaling.amazonaws.com``), which needs the caller's

@@ -47,7 +47,8 @@ moto directly see moto as shipped.
 10. CloudWatch authorization: moto names CloudWatch actions after the signing name
     (``monitoring:PutMetricData``), so ``cloudwatch:PutMetricData`` in a policy never matches,
     and it sends no ``cloudwatch:namespace`` condition key. The IAM action names are used, with
-    the request's namespace as the key.
+    the request's namespace as the key; alarm actions are authorized on each alarm they name
+    (``moto_resources.cloudwatch_resources``), not on ``*``.
 11. Glue partition indexes: moto has no ``CreatePartitionIndex`` and lists no index; and a
     trigger predicate of one condition without ``Logical`` crashes it. See ``moto_glue``.
 12. SageMaker: endpoints that take time to deploy, ``UpdateEndpoint``, and the rest of
@@ -189,7 +190,9 @@ def _authorize_cloudwatch(self: CloudWatchResponse, resource: str = "*") -> None
     namespace = self._get_param("Namespace")
     token = SERVICE_CONTEXT.set({"cloudwatch:namespace": namespace} if namespace else {})
     try:
-        self._authenticate_and_authorize_action(_CloudWatchRequest, resource)
+        # Alarm actions on each alarm's ARN (moto says "*"): see moto_resources.
+        for each in moto_resources.cloudwatch_resources(self):
+            self._authenticate_and_authorize_action(_CloudWatchRequest, each)
     finally:
         SERVICE_CONTEXT.reset(token)
 

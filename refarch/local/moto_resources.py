@@ -145,6 +145,44 @@ def _arn(response: BaseResponse, service: str, rest: str) -> str:
     return f"arn:{get_partition(region)}:{service}:{region}:{account}:{rest}"
 
 
+#: CloudWatch actions the Service Authorization Reference authorizes on the alarms they name
+#: (resource type ``alarm``: ``arn:${Partition}:cloudwatch:${Region}:${Account}:alarm:
+#: ${AlarmName}``, https://docs.aws.amazon.com/service-authorization/latest/reference/
+#: list_amazoncloudwatch.html). The others (``PutMetricData``, ``GetMetricData``...) list no
+#: resource type: ``*``.
+CLOUDWATCH_ALARM_ACTIONS = frozenset(
+    {
+        "DeleteAlarms",
+        "DescribeAlarmHistory",
+        "DescribeAlarms",
+        "DisableAlarmActions",
+        "EnableAlarmActions",
+        "PutCompositeAlarm",
+        "PutMetricAlarm",
+        "SetAlarmState",
+    }
+)
+
+
+def cloudwatch_resources(self: BaseResponse) -> list[str]:
+    """The ARNs a CloudWatch request is authorized on: one per alarm it names, as AWS checks each.
+
+    ``AlarmNames`` (``DescribeAlarms``, ``DeleteAlarms``...) or ``AlarmName`` (``PutMetricAlarm``,
+    ``SetAlarmState``...) become alarm ARNs. ``*`` for an action with no resource type, and for
+    an alarm action that names no alarm (``DescribeAlarms`` of every alarm, or Application Auto
+    Scaling's permission probes, which "call the PutMetricAlarm API without any parameters":
+    https://docs.aws.amazon.com/autoscaling/application/userguide/
+    security_iam_permission_validation.html): there is no alarm to name.
+    """
+    if self._get_action() not in CLOUDWATCH_ALARM_ACTIONS:
+        return ["*"]
+    names = list(self._get_param("AlarmNames", []) or [])
+    single = self._get_param("AlarmName")
+    if single:
+        names.append(single)
+    return [_arn(self, "cloudwatch", f"alarm:{name}") for name in names] or ["*"]
+
+
 def kinesis_resource(self: KinesisResponse) -> str:
     """The stream (or consumer) a Kinesis request acts on."""
     consumer = self._get_param("ConsumerARN")

@@ -11,9 +11,16 @@ directly see moto as shipped. Each fix is checked against the SageMaker API refe
    must have the same variant name as the old endpoint configuration"). The update switches the
    endpoint to the new configuration, its variants and data capture; with
    ``RetainAllVariantProperties`` a variant of the same name keeps its desired instance count
-   and weight (what an autoscaled endpoint relies on). The request's ``DeploymentConfig`` is
-   answered by ``DescribeEndpoint`` as ``LastDeploymentConfig``, as AWS does, and every request
-   is kept for tests (``update_requests``).
+   and weight (what an autoscaled endpoint relies on); ``ExcludeRetainedVariantProperties``
+   takes only the supported ``DesiredInstanceCount`` and ``DesiredWeight`` (``DataCaptureConfig``
+   is "(Not currently supported.)", API reference ``VariantProperty``), and a canary or linear
+   step the green fleet's instance count cannot take (a canary over 50%, a linear step outside
+   10-50% of the variant's instances, API reference ``TrafficRoutingConfig``) is refused with
+   ``ValidationException``, as are waits over an hour, a timeout outside the 10-minute to
+   8-hour window or not longer than the waits, and more than 10 rollback alarms (the limits
+   botocore does not check on the client); moto accepted all of them. The request's
+   ``DeploymentConfig`` is answered by ``DescribeEndpoint`` as ``LastDeploymentConfig``, as AWS
+   does, and every request is kept for tests (``update_requests``).
 2. Endpoints are ``InService`` the moment they are created, so nothing ever observes an endpoint
    mid-deployment. With ``instant_transitions=False`` a created endpoint is ``Creating`` and an
    updated one ``Updating`` (still serving its old configuration, as a blue/green deployment
@@ -39,8 +46,9 @@ directly see moto as shipped. Each fix is checked against the SageMaker API refe
    scoped to an endpoint, endpoint configuration, model or model package never matches. The
    request's resource ARN is used, with the name of an endpoint, endpoint configuration or model
    lowercased as in SageMaker's ARNs (a policy naming ``endpoint/MyEndpoint`` does not match in
-   AWS either: use lowercase names). ``ListModelPackages`` of a group is authorized on the
-   group's versions, ``model-package/<group>/*``; other List actions on ``*``. ``UpdateEndpoint``
+   AWS either: use lowercase names). List actions but ``ListTags`` are authorized on ``*``, a
+   ``ListModelPackages`` filtered by group included: SageMaker has no resource-level permissions
+   for them (SageMaker API permissions reference). ``UpdateEndpoint``
    and ``CreateEndpoint`` are authorized on the endpoint here; AWS also checks the endpoint
    configuration (the stack must grant both), which moto's single-resource check cannot express:
    the local runner's emulator checks both (``moto_resources.authorize_sagemaker``).
@@ -56,6 +64,7 @@ variant that does not exist (AWS validates it); the emulator fixes that (``moto_
 from __future__ import annotations
 
 import copy
+import math
 import os
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -88,6 +97,16 @@ RETAINED_VARIANT_FIELDS = {
     "DesiredInstanceCount": ("DesiredInstanceCount", "CurrentInstanceCount"),
     "DesiredWeight": ("DesiredWeight", "CurrentWeight"),
 }
+#: The ``VariantPropertyType`` values UpdateEndpoint supports. botocore's enum also lists
+#: ``DataCaptureConfig``, which the API reference marks "(Not currently supported.)"
+#: (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_VariantProperty.html), fix 1.
+SUPPORTED_VARIANT_PROPERTIES = frozenset(RETAINED_VARIANT_FIELDS)
+#: A canary is at most half of the variant's instances; a linear step 10 to 50% of them
+#: (``TrafficRoutingConfig``: "Value must be less than or equal to 50% of the variant's total
+#: instance count", "Value must be 10-50% of the variant's total instance count",
+#: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_TrafficRoutingConfig.html).
+MAX_CANARY_SHARE = 0.5
+LINEAR_SHARE_RANGE = (0.1, 0.5)
 #: Resource types whose ARNs SageMaker lowercases (an endpoint ``MyEndpoint`` is
 #: ``endpoint/myendpoint`` in its ARN and in the authorization check), fix 8.
 LOWERCASED_ARN_TYPES = frozenset({"endpoint", "endpoint-config", "model"})
@@ -192,6 +211,93 @@ def _apply_configuration(
     endpoint.last_modified_time = utcnow()
 
 
+def _step_instances(size: dict[str, Any], fleet: int) -> float:
+    """How many of ``fleet`` instances a ``CapacitySize`` turns on (a share, not rounded)."""
+    if size.get("Type") == "INSTANCE_COUNT":
+        return float(size.get("Value", 0))
+    return fleet * float(size.get("Value", 0)) / 100
+
+
+def _check_traffic_routing(deployment_config: dict[str, Any], fleet: int | None) -> None:
+    """Fix 1: refuse a canary or linear step the variant's instance count cannot take.
+
+    A step turns on whole instances, at least one: a canary of one instance is more than half of
+    a one-instance fleet, and a linear step of one is more than half of it too, so neither
+    can shift a single instance (``TrafficRoutingConfig``, URL at ``MAX_CANARY_SHARE``).
+    """
+    routing = deployment_config.get("BlueGreenUpdatePolicy", {}).get(
+        "TrafficRoutingConfiguration", {}
+    )
+    kind = routing.get("Type")
+    if fleet is None or kind not in ("CANARY", "LINEAR"):
+        return
+    key = "CanarySize" if kind == "CANARY" else "LinearStepSize"
+    size = routing.get(key) or {}
+    instances = max(1, math.ceil(_step_instances(size, fleet)))
+    low, high = (0.0, MAX_CANARY_SHARE) if kind == "CANARY" else LINEAR_SHARE_RANGE
+    if not low * fleet <= instances <= high * fleet:
+        bounds = "at most 50%" if kind == "CANARY" else "10-50%"
+        raise ValidationError(
+            message=(
+                f"{key} {size.get('Value')} {size.get('Type')} turns on {instances} of the "
+                f"variant's {fleet} instances; it must be {bounds} of the variant's total "
+                "instance count."
+            )
+        )
+
+
+def _check_limits(deployment_config: dict[str, Any]) -> None:
+    """Fix 1: the ``DeploymentConfig`` limits botocore leaves to the service.
+
+    botocore checks an integer's and a list's ``min`` on the client, never its ``max``; SageMaker
+    refuses the rest (ranges from botocore's model, URLs in the API reference):
+    ``WaitIntervalInSeconds`` and ``TerminationWaitInSeconds`` 0-3600,
+    ``MaximumExecutionTimeoutInSeconds`` 600-28800 (the 8-hour deployment window) and "larger
+    than the total waiting time specified in TerminationWaitInSeconds and
+    WaitIntervalInSeconds" (https://docs.aws.amazon.com/sagemaker/latest/APIReference/
+    API_BlueGreenUpdatePolicy.html), ``AutoRollbackConfiguration.Alarms`` 1-10
+    (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_AutoRollbackConfig.html).
+    """
+    policy = deployment_config.get("BlueGreenUpdatePolicy") or {}
+    routing = policy.get("TrafficRoutingConfiguration") or {}
+    wait = int(routing.get("WaitIntervalInSeconds", 0))
+    termination = int(policy.get("TerminationWaitInSeconds", 0))
+    problems = []
+    if not 0 <= wait <= 3600:
+        problems.append(f"WaitIntervalInSeconds {wait} is outside 0-3600")
+    if not 0 <= termination <= 3600:
+        problems.append(f"TerminationWaitInSeconds {termination} is outside 0-3600")
+    timeout = policy.get("MaximumExecutionTimeoutInSeconds")
+    if timeout is not None and not 600 <= int(timeout) <= 28800:
+        problems.append(f"MaximumExecutionTimeoutInSeconds {timeout} is outside 600-28800")
+    elif timeout is not None and int(timeout) <= wait + termination:
+        problems.append(
+            f"MaximumExecutionTimeoutInSeconds {timeout} is not larger than the waiting time of "
+            f"WaitIntervalInSeconds and TerminationWaitInSeconds ({wait + termination})"
+        )
+    alarms = (deployment_config.get("AutoRollbackConfiguration") or {}).get("Alarms") or []
+    if len(alarms) > 10:
+        problems.append(f"AutoRollbackConfiguration has {len(alarms)} alarms, more than 10")
+    if problems:
+        raise ValidationError(message="; ".join(problems) + ".")
+
+
+def _green_fleet_size(
+    endpoint: FakeEndpoint, config: FakeEndpointConfig, retain: bool, excluded: tuple[str, ...]
+) -> int | None:
+    """The instance count of the new fleet's (single instance-based) variant, else None."""
+    variants = [v for v in config.production_variants if "InitialInstanceCount" in v]
+    if len(variants) != 1:
+        return None
+    (variant,) = variants
+    count = int(variant["InitialInstanceCount"])
+    if retain and "DesiredInstanceCount" not in excluded:
+        for live in endpoint.production_variants:
+            if live.get("VariantName") == variant["VariantName"]:
+                count = int(live.get("DesiredInstanceCount") or count)
+    return count
+
+
 def _update_endpoint(
     self: SageMakerModelBackend,
     endpoint_name: str,
@@ -207,7 +313,22 @@ def _update_endpoint(
     if endpoint.endpoint_status != "InService":
         raise ValidationError(message=f'Cannot update in-progress endpoint "{endpoint.arn}".')
     config = _endpoint_config(self, endpoint_config_name)
+    excluded = tuple(p["VariantPropertyType"] for p in exclude_retained_variant_properties or [])
+    unsupported = sorted(set(excluded) - SUPPORTED_VARIANT_PROPERTIES)
+    if unsupported:
+        raise ValidationError(
+            message=(
+                f"VariantPropertyType {', '.join(unsupported)} is not supported in "
+                "ExcludeRetainedVariantProperties; supported: "
+                f"{', '.join(sorted(SUPPORTED_VARIANT_PROPERTIES))}."
+            )
+        )
     if deployment_config:
+        _check_limits(deployment_config)
+        _check_traffic_routing(
+            deployment_config,
+            _green_fleet_size(endpoint, config, retain_all_variant_properties, excluded),
+        )
         old_names = sorted(v["VariantName"] for v in endpoint.production_variants)
         new_names = sorted(v["VariantName"] for v in config.production_variants)
         if old_names != new_names:
@@ -220,7 +341,6 @@ def _update_endpoint(
         endpoint.last_deployment_config = copy.deepcopy(deployment_config)
     elif not retain_deployment_config:
         endpoint.last_deployment_config = None
-    excluded = tuple(p["VariantPropertyType"] for p in exclude_retained_variant_properties or [])
     state.update_requests.setdefault(endpoint.arn, []).append(
         {
             "EndpointName": endpoint_name,
@@ -426,11 +546,11 @@ def _sagemaker_resource(self: SageMakerResponse) -> str:
         return arn(kind, name)
     action = self._get_action()
     group = self._get_param("ModelPackageGroupName")
-    if action == "ListModelPackages" and group:
-        # Authorized on the group's versions: AWS's model group resource policies grant it on
-        # model-package/<group>/* (Model Registry guide, cross-account access).
-        return arn("model-package", f"{group}/*")
     if action.startswith("List"):
+        # "Except for the ListTags API, resource-level restrictions are not available on List-
+        # calls" (https://docs.aws.amazon.com/sagemaker/latest/dg/api-permissions-reference.html):
+        # ListModelPackages too, filtered by group or not (its model-package resource type is
+        # optional in the Service Authorization Reference). ListTags names its ARN (above).
         return "*"
     for param, kind in _NAMED_RESOURCES:
         name = self._get_param(param)

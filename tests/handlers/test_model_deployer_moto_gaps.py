@@ -201,7 +201,7 @@ def test_set_endpoint_status_takes_documented_statuses_only(sagemaker):
 
 
 @set_initial_no_auth_action_count(5)
-def test_grants_scoped_to_an_endpoint_or_a_group_are_honoured():
+def test_grants_scoped_to_an_endpoint_are_honoured_and_list_calls_are_on_any_resource():
     policy = {
         "Version": "2012-10-17",
         "Statement": [
@@ -236,7 +236,147 @@ def test_grants_scoped_to_an_endpoint_or_a_group_are_honoured():
         assert "not authorized to perform: sagemaker:DescribeEndpoint" in str(denied.value)
         code, text = error_of(lambda: scoped.describe_endpoint(EndpointName="ep"))
         assert code == "ValidationException" and "Could not find endpoint" in text
-        listed = scoped.list_model_packages(ModelPackageGroupName="churn")
-        assert listed["ModelPackageSummaryList"] == []
-        with pytest.raises(ClientError):
-            scoped.list_model_packages(ModelPackageGroupName="fraud")
+        # "Except for the ListTags API, resource-level restrictions are not available on List-
+        # calls" (SageMaker API permissions reference): a grant on the group's versions does
+        # not match a group-filtered ListModelPackages, which is authorized on "*".
+        with pytest.raises(ClientError) as listing:
+            scoped.list_model_packages(ModelPackageGroupName="churn")
+        assert "not authorized to perform: sagemaker:ListModelPackages" in str(listing.value)
+
+
+def test_update_refuses_to_exclude_the_unsupported_data_capture_property(sagemaker):
+    # VariantPropertyType DataCaptureConfig: "(Not currently supported.)" (API reference,
+    # VariantProperty); moto accepted it.
+    make_endpoint_config(sagemaker, "a")
+    make_endpoint_config(sagemaker, "b")
+    sagemaker.create_endpoint(EndpointName="ep", EndpointConfigName="a")
+    code, message = error_of(
+        lambda: sagemaker.update_endpoint(
+            EndpointName="ep",
+            EndpointConfigName="b",
+            RetainAllVariantProperties=True,
+            ExcludeRetainedVariantProperties=[{"VariantPropertyType": "DataCaptureConfig"}],
+        )
+    )
+    assert code == "ValidationException"
+    assert "DataCaptureConfig" in message
+    assert sagemaker.describe_endpoint(EndpointName="ep")["EndpointConfigName"] == "a"
+
+
+def test_the_new_configurations_data_capture_applies_when_variant_properties_are_retained(
+    sagemaker,
+):
+    make_endpoint_config(sagemaker, "a")
+    sagemaker.create_model(ModelName="b", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": IMAGE})
+    sagemaker.create_endpoint_config(
+        EndpointConfigName="b",
+        ProductionVariants=[
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": "b",
+                "InstanceType": "ml.m5.large",
+                "InitialInstanceCount": 1,
+            }
+        ],
+        DataCaptureConfig={
+            "EnableCapture": True,
+            "InitialSamplingPercentage": 40,
+            "DestinationS3Uri": "s3://capture/datacapture",
+            "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
+        },
+    )
+    sagemaker.create_endpoint(EndpointName="ep", EndpointConfigName="a")
+    sagemaker.update_endpoint(
+        EndpointName="ep", EndpointConfigName="b", RetainAllVariantProperties=True
+    )
+    capture = sagemaker.describe_endpoint(EndpointName="ep")["DataCaptureConfig"]
+    assert (capture["CurrentSamplingPercentage"], capture["CaptureStatus"]) == (40, "Started")
+
+
+def _routing(kind, value, unit="CAPACITY_PERCENT"):
+    key = "CanarySize" if kind == "CANARY" else "LinearStepSize"
+    return {
+        "BlueGreenUpdatePolicy": {
+            "TrafficRoutingConfiguration": {
+                "Type": kind,
+                "WaitIntervalInSeconds": 0,
+                key: {"Type": unit, "Value": value},
+            }
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    ("instances", "kind", "size", "accepted"),
+    [
+        (1, "CANARY", ("CAPACITY_PERCENT", 10), False),  # a whole instance: 100% of one
+        (2, "CANARY", ("CAPACITY_PERCENT", 10), True),  # one instance of two: 50%
+        (3, "CANARY", ("INSTANCE_COUNT", 2), False),  # two of three: over 50%
+        (1, "LINEAR", ("CAPACITY_PERCENT", 10), False),
+        (2, "LINEAR", ("CAPACITY_PERCENT", 50), True),
+        (4, "LINEAR", ("CAPACITY_PERCENT", 10), True),  # one instance of four: 25%
+        (20, "LINEAR", ("INSTANCE_COUNT", 1), False),  # one of twenty: under 10%
+    ],
+)
+def test_canary_and_linear_steps_must_fit_the_variants_instance_count(
+    sagemaker, instances, kind, size, accepted
+):
+    # TrafficRoutingConfig: CanarySize "must be less than or equal to 50% of the variant's
+    # total instance count"; LinearStepSize "must be 10-50%" of it.
+    make_endpoint_config(sagemaker, "a", count=instances)
+    make_endpoint_config(sagemaker, "b", count=instances)
+    sagemaker.create_endpoint(EndpointName="ep", EndpointConfigName="a")
+    unit, value = size
+
+    def update():
+        sagemaker.update_endpoint(
+            EndpointName="ep", EndpointConfigName="b", DeploymentConfig=_routing(kind, value, unit)
+        )
+
+    if accepted:
+        update()
+        assert sagemaker.describe_endpoint(EndpointName="ep")["EndpointConfigName"] == "b"
+    else:
+        code, message = error_of(update)
+        assert code == "ValidationException"
+        assert f"of the variant's {instances} instances" in message
+
+
+@pytest.mark.parametrize(
+    ("policy", "alarms", "message"),
+    [
+        ({"TerminationWaitInSeconds": 3601}, 0, "TerminationWaitInSeconds 3601 is outside 0-3600"),
+        ({"MaximumExecutionTimeoutInSeconds": 28801}, 0, "outside 600-28800"),
+        (
+            {"TerminationWaitInSeconds": 600, "MaximumExecutionTimeoutInSeconds": 600},
+            0,
+            "not larger than the waiting time",
+        ),
+        ({}, 11, "more than 10"),
+    ],
+)
+def test_update_refuses_deployment_limits_botocore_leaves_to_the_service(
+    sagemaker, policy, alarms, message
+):
+    # botocore checks min, never max, on the client; these limits are SageMaker's to enforce
+    # (API reference: BlueGreenUpdatePolicy, TrafficRoutingConfig, AutoRollbackConfig).
+    make_endpoint_config(sagemaker, "a")
+    make_endpoint_config(sagemaker, "b")
+    sagemaker.create_endpoint(EndpointName="ep", EndpointConfigName="a")
+    config = {
+        "BlueGreenUpdatePolicy": {
+            "TrafficRoutingConfiguration": {"Type": "ALL_AT_ONCE", "WaitIntervalInSeconds": 0},
+            **policy,
+        }
+    }
+    if alarms:
+        config["AutoRollbackConfiguration"] = {
+            "Alarms": [{"AlarmName": f"alarm-{i}"} for i in range(alarms)]
+        }
+    code, text = error_of(
+        lambda: sagemaker.update_endpoint(
+            EndpointName="ep", EndpointConfigName="b", DeploymentConfig=config
+        )
+    )
+    assert code == "ValidationException"
+    assert message in text

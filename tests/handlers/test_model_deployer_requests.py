@@ -105,7 +105,8 @@ def test_capture_is_off_when_no_destination_is_configured(model_deployer: ModelD
 def test_update_is_blue_green_with_the_rollout_and_alarm_rollback(
     model_deployer: ModelDeployer, rollout, step, routing
 ):
-    model_deployer.configure(ROLLOUT=rollout, TRAFFIC_STEP_PERCENT=step)
+    # Two instances: the fewest a canary (one of two, 50%) or a 25% linear step can shift.
+    model_deployer.configure(ROLLOUT=rollout, TRAFFIC_STEP_PERCENT=step, INITIAL_INSTANCE_COUNT="2")
     v1, v2 = model_deployer.register(), model_deployer.register()
     model_deployer.deploy(v1)
     model_deployer.approve(v2)
@@ -119,6 +120,32 @@ def test_update_is_blue_green_with_the_rollout_and_alarm_rollback(
     assert config["AutoRollbackConfiguration"] == {
         "Alarms": [{"AlarmName": name} for name in ALARMS]
     }
+
+
+@pytest.mark.parametrize("rollout", ["canary", "linear"])
+def test_a_fleet_too_small_for_the_step_is_updated_all_at_once_saying_why(
+    model_deployer: ModelDeployer, rollout
+):
+    # TrafficRoutingConfig: a canary at most 50%, a linear step 10-50% of the variant's instance
+    # count. One instance takes neither: SageMaker would refuse the update (the local SageMaker
+    # does, test_model_deployer_moto_gaps), so the deployer shifts it all at once.
+    model_deployer.configure(ROLLOUT=rollout, TRAFFIC_STEP_PERCENT="10", INITIAL_INSTANCE_COUNT="2")
+    v1, v2 = model_deployer.register(), model_deployer.register()
+    model_deployer.deploy(v1)
+    # Autoscaling scaled the variant in to one instance, which the update retains.
+    model_deployer.sagemaker.update_endpoint_weights_and_capacities(
+        EndpointName=ENDPOINT,
+        DesiredWeightsAndCapacities=[{"VariantName": VARIANT, "DesiredInstanceCount": 1}],
+    )
+    outcome = model_deployer.approve(v2)
+    routing = model_deployer.endpoint()["LastDeploymentConfig"]["BlueGreenUpdatePolicy"][
+        "TrafficRoutingConfiguration"
+    ]
+    assert routing == {"Type": "ALL_AT_ONCE", "WaitIntervalInSeconds": 300}
+    assert "(all-at-once: a " in outcome["reason"]
+    assert "turns on 1 of 1 instances" in outcome["reason"]
+    model_deployer.finish_deployment()
+    assert model_deployer.serving() == v2
 
 
 def test_update_without_alarms_has_no_rollback_configuration(model_deployer: ModelDeployer):
@@ -141,8 +168,9 @@ def test_update_keeps_the_instance_count_autoscaling_set(model_deployer: ModelDe
     model_deployer.finish_deployment()
     (request,) = update_requests(ENDPOINT)
     assert request["RetainAllVariantProperties"] is True
-    # The new configuration's data capture applies; only counts and weights are kept.
-    assert request["ExcludeRetainedVariantProperties"] == ["DataCaptureConfig"]
+    # Only what AWS documents: DataCaptureConfig is "(Not currently supported.)" as a retained
+    # variant property, and the new configuration's capture applies anyway.
+    assert request["ExcludeRetainedVariantProperties"] == []
     (variant,) = model_deployer.endpoint()["ProductionVariants"]
     assert variant["DesiredInstanceCount"] == 3
     assert model_deployer.serving() == v2
@@ -158,7 +186,7 @@ def test_serverless_variant_has_no_capture_and_shifts_all_at_once(model_deployer
     assert "InstanceType" not in variant
     assert "DataCaptureConfig" not in config
     outcome = model_deployer.approve(v2)
-    assert "(all-at-once)" in outcome["reason"]
+    assert "(all-at-once: a serverless variant" in outcome["reason"]
     policy = model_deployer.endpoint()["LastDeploymentConfig"]["BlueGreenUpdatePolicy"]
     assert policy["TrafficRoutingConfiguration"]["Type"] == "ALL_AT_ONCE"
     model_deployer.finish_deployment()

@@ -9,7 +9,7 @@ from endpoint_state import LiveEndpoint
 from model_deployer_harness import ENVIRONMENT, SERVERLESS, endpoint_event
 from model_registry import PackageNotDeployableError, PackageVersion, deployable_package
 from reconcile import Step, decide
-from rollout import Rollout, baking_seconds, deployment_config
+from rollout import Rollout, baking_seconds, deployment_config, step_refusal
 from sagemaker_event import EndpointStateChange, OtherEvent, parse_event
 
 V1 = PackageVersion("arn:aws:sagemaker:us-east-1:123456789012:model-package/churn-model/1", 1)
@@ -185,3 +185,24 @@ def test_the_deployment_timeout_covers_every_baking_period(mode, step, expected)
     policy = config["BlueGreenUpdatePolicy"]
     # BlueGreenUpdatePolicy: the timeout must exceed the waits it contains.
     assert policy["MaximumExecutionTimeoutInSeconds"] > expected
+
+
+@pytest.mark.parametrize(
+    ("mode", "step", "instances", "fits"),
+    [
+        # TrafficRoutingConfig: a canary at most 50%, a linear step 10-50% of the variant's
+        # instance count; a step is whole instances, at least one.
+        ("canary", 10, 1, False),
+        ("canary", 10, 2, True),
+        ("canary", 50, 3, False),  # two of three
+        ("linear", 10, 1, False),
+        ("linear", 50, 2, True),
+        ("linear", 25, 4, True),
+        ("all-at-once", 10, 1, True),
+    ],
+)
+def test_a_step_must_fit_the_fleet_it_shifts(mode, step, instances, fits):
+    assert (step_refusal(mode, step, instances) == "") is fits
+    config = deployment_config(Rollout(mode, step, 600, ()), serverless=False, instances=instances)
+    kind = config["BlueGreenUpdatePolicy"]["TrafficRoutingConfiguration"]["Type"]
+    assert kind == (mode.upper().replace("-", "_") if fits else "ALL_AT_ONCE")

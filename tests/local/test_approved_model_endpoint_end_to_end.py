@@ -5,9 +5,12 @@ import io
 import json
 
 import pytest
+from assemblies import synthesized
+from botocore.exceptions import ClientError
 
 from refarch.local import deploy, emulator, run_demo
 from refarch.local.demos import approved_model_endpoint as scenario
+from refarch.local.identities import assume_role_as_service
 from refarch.local.sources.sagemaker import event_status
 
 PATTERN = "approved-model-endpoint"
@@ -254,3 +257,50 @@ def test_an_image_outside_the_stacks_repository_cannot_be_pulled_and_the_update_
     assert {(d.action, d.resource) for d in aws.denials} == {
         ("ecr:BatchGetImage", other["repository"]["repositoryArn"])
     }
+
+
+def test_the_deployer_can_neither_delete_nor_rewrite_its_rollback_alarms(v1_in_service):
+    # Its CloudWatch alarm permissions are on "*" only for Application Auto Scaling's probes
+    # (which name no alarm); the stack's explicit deny wins on its own alarms (IAM evaluation).
+    aws, stack = v1_in_service
+    function = stack.output("DeployerFunctionName")
+    role = aws.client("lambda").get_function_configuration(FunctionName=function)["Role"]
+    session = assume_role_as_service(
+        aws.deployer,
+        role,
+        service="lambda.amazonaws.com",
+        session_name="deployer",
+        account_id=aws.account_id,
+    )
+    cloudwatch = session.client("cloudwatch")
+    alarm = "approved-model-endpoint-invocation-5xx-errors"
+    with pytest.raises(ClientError):
+        cloudwatch.delete_alarms(AlarmNames=[alarm])
+    arn = f"arn:aws:cloudwatch:{aws.region}:{aws.account_id}:alarm:{alarm}"
+    assert [(d.action, d.resource) for d in aws.denials] == [("cloudwatch:DeleteAlarms", arn)]
+    assert aws.client("cloudwatch").describe_alarms(AlarmNames=[alarm])["MetricAlarms"]
+
+
+def test_a_one_instance_endpoint_is_updated_all_at_once_as_sagemaker_requires():
+    # `-c instance_count=1` (the README's cheaper demo) with the default canary: SageMaker refuses
+    # a canary over 50% of the variant's instances (TrafficRoutingConfig), and one instance is
+    # all of them, so the deployer shifts it all at once and says why; the local SageMaker
+    # refuses the canary, as AWS does (test_model_deployer_moto_gaps).
+    assembly = synthesized(PATTERN, instance_count="1")
+    with emulator() as aws:
+        stack = deploy(PATTERN, assembly=assembly)
+        _approved_version(aws, stack)
+        aws.sagemaker.complete_deployments()
+        _approved_version(aws, stack, 2)
+        (deployment,) = aws.sagemaker.complete_deployments()
+        assert deployment.ok, deployment.reason
+        assert deployment.traffic_steps == ["all traffic at once"]
+        assert scenario.serving(stack) == ("InService", 2)
+        reasons = [
+            attempt.result.get("reason", "")
+            for outcome in aws.lambda_service.outcomes
+            for attempt in outcome.attempts
+            if isinstance(attempt.result, dict)
+        ]
+        assert any("(all-at-once: a canary of 10% turns on 1 of 1 instances" in r for r in reasons)
+        assert aws.denials == []

@@ -379,3 +379,54 @@ def test_a_bucket_default_kms_key_is_checked_like_an_explicit_one():
             writer.client("s3").put_object(Bucket="kms-default", Key="a", Body=b"x")
         denials = [(d.action, d.resource) for d in aws.denials]
     assert denials == [("kms:GenerateDataKey", key)]
+
+
+# ---------------------------------------------------------------------------------------------
+# CloudWatch alarms
+
+
+def _alarm_arn(name):
+    return f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{name}"
+
+
+def test_alarm_actions_are_authorized_on_each_alarm_they_name():
+    # Service Authorization Reference: DescribeAlarms, DeleteAlarms and PutMetricAlarm take the
+    # alarm resource type, arn:${Partition}:cloudwatch:${Region}:${Account}:alarm:${AlarmName}.
+    with emulator() as aws:
+        cloudwatch = aws.client("cloudwatch")
+        for name in ("mine", "theirs"):
+            cloudwatch.put_metric_alarm(
+                AlarmName=name,
+                MetricName="Invocation5XXErrors",
+                Namespace="AWS/SageMaker",
+                Statistic="Sum",
+                Period=60,
+                EvaluationPeriods=1,
+                Threshold=1,
+                ComparisonOperator="GreaterThanOrEqualToThreshold",
+            )
+        scoped = _role_session(
+            aws,
+            "alarms",
+            [
+                _allow(
+                    ["cloudwatch:DescribeAlarms", "cloudwatch:DeleteAlarms"], [_alarm_arn("mine")]
+                )
+            ],
+        ).client("cloudwatch")
+        (found,) = scoped.describe_alarms(AlarmNames=["mine"])["MetricAlarms"]
+        assert found["AlarmName"] == "mine"
+        with pytest.raises(ClientError):
+            scoped.describe_alarms(AlarmNames=["mine", "theirs"])
+        with pytest.raises(ClientError):
+            scoped.delete_alarms(AlarmNames=["theirs"])
+        # A request naming no alarm matches no alarm ARN.
+        with pytest.raises(ClientError):
+            scoped.describe_alarms(MaxRecords=1)
+        assert [(d.action, d.resource) for d in aws.denials] == [
+            ("cloudwatch:DescribeAlarms", _alarm_arn("theirs")),
+            ("cloudwatch:DeleteAlarms", _alarm_arn("theirs")),
+            ("cloudwatch:DescribeAlarms", "*"),
+        ]
+        names = [a["AlarmName"] for a in cloudwatch.describe_alarms()["MetricAlarms"]]
+        assert names == ["mine", "theirs"]

@@ -13,7 +13,7 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 from aws_cdk import Duration
-from aws_cdk.assertions import Match
+from aws_cdk.assertions import Annotations, Match
 from cdk_nag import AwsSolutionsChecks
 from template_queries import (
     ALL_PUBLIC_ACCESS_BLOCKED,
@@ -41,6 +41,8 @@ from refarch.stacks.approved_model_endpoint import (
 STACK_NAME = "ApprovedModelEndpoint"
 ENDPOINT = "approved-model-endpoint"
 VARIANT = "AllTraffic"
+ALARM = "AWS::CloudWatch::Alarm"
+LOG_GROUP = f"log-group:/aws/sagemaker/Endpoints/{ENDPOINT}"
 ROLLBACK_ALARMS = (
     f"{ENDPOINT}-invocation-5xx-errors",
     f"{ENDPOINT}-model-latency-p99",
@@ -106,6 +108,8 @@ def resource_ids(synthesized: Synthesized) -> dict[str, str]:
         "undelivered": synthesized.id_of("AWS::SQS::Queue", "UndeliveredEvents"),
         "deployer_dlq": synthesized.id_of("AWS::SQS::Queue", "DeployerDeadLetterQueue"),
         "topic": synthesized.id_of("AWS::SNS::Topic"),
+        "errors_alarm": synthesized.id_of(ALARM, "RollbackAlarmsInvocation5XXErrors"),
+        "latency_alarm": synthesized.id_of(ALARM, "RollbackAlarmsModelLatencyP99"),
         "approval_rule": synthesized.id_of("AWS::Events::Rule", "ApprovalChanged"),
         "in_service_rule": synthesized.id_of("AWS::Events::Rule", "EndpointInService"),
         "failed_rule": synthesized.id_of("AWS::Events::Rule", "EndpointFailed"),
@@ -470,9 +474,18 @@ def test_execution_role_reads_only_the_artifacts_and_image_and_writes_only_the_c
                 [objects_under(ids["capture"], "datacapture/")],
             ),
             allow(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], [getatt(ids["key"])]),
+            # The log calls AWS's hosting execution role policy lists, on the ARN forms the
+            # Service Authorization Reference gives: log-group:NAME (no ":*") for group
+            # actions, log-group:NAME:log-stream:* for stream actions.
+            allow(["logs:CreateLogGroup", "logs:DescribeLogStreams"], [arn("logs", LOG_GROUP)]),
             allow(
-                ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
-                [getatt(ids["endpoint_logs"])],
+                ["logs:CreateLogStream", "logs:PutLogEvents"],
+                [arn("logs", f"{LOG_GROUP}:log-stream:*")],
+            ),
+            # Deployment guardrails read the rollback alarms as the execution role (AWS docs).
+            allow(
+                ["cloudwatch:DescribeAlarms"],
+                [getatt(ids["errors_alarm"]), getatt(ids["latency_alarm"])],
             ),
             allow(
                 ["cloudwatch:PutMetricData"],
@@ -510,10 +523,27 @@ def test_deployer_may_pass_the_execution_role_to_sagemaker_only(stack, ids):
 def test_deployer_reads_only_this_groups_versions_and_creates_models_from_them(stack, ids):
     statements = statements_of(stack, ids["deployer_role"])
     assert actions_on(statements, versions_arn(stack)) == {
-        "sagemaker:ListModelPackages",
         "sagemaker:DescribeModelPackage",
         "sagemaker:CreateModel",
     }
+    # List calls have no resource-level permissions in SageMaker (API permissions reference):
+    # a grant on the group's versions would never match.
+    assert "sagemaker:ListModelPackages" in actions_on(statements, "*")
+
+
+def test_deployer_may_neither_change_nor_delete_the_stacks_alarms(stack, ids):
+    # Its CloudWatch alarm permissions are on "*" for Application Auto Scaling's validation
+    # probes, which name no alarm; an explicit deny keeps its own alarms out of reach.
+    statements = statements_of(stack, ids["deployer_role"])
+    (deny,) = [s for s in statements if s["Effect"] == "Deny"]
+    assert sorted(as_list(deny["Action"])) == [
+        "cloudwatch:DeleteAlarms",
+        "cloudwatch:PutMetricAlarm",
+    ]
+    alarms = {i for i in stack.resources("AWS::CloudWatch::Alarm")}
+    denied = {r["Fn::GetAtt"][0] for r in as_list(deny["Resource"])}
+    assert {ids["errors_alarm"], ids["latency_alarm"]} <= denied <= alarms
+    assert len(denied) == 5
 
 
 def test_deployer_manages_only_this_endpoint_and_the_models_and_configs_it_names(stack, ids):
@@ -618,8 +648,10 @@ def test_only_actions_without_resource_level_permissions_are_granted_on_every_re
         # X-Ray tracing of the deployer.
         "xray:PutTelemetryRecords",
         "xray:PutTraceSegments",
-        # Application Auto Scaling: Describe calls, and its check of the caller's CloudWatch
-        # alarm permissions (AWS docs).
+        # SageMaker List calls have no resource-level permissions (AWS docs).
+        "sagemaker:ListModelPackages",
+        # Application Auto Scaling: Describe calls, and its validation of the caller's
+        # CloudWatch alarm permissions, with requests that name no alarm (AWS docs).
         "application-autoscaling:DescribeScalableTargets",
         "application-autoscaling:DescribeScalingPolicies",
         "cloudwatch:DeleteAlarms",
@@ -927,6 +959,16 @@ def test_outputs_name_what_a_deployer_uses(stack, ids):
         ({"autoscaling_max_capacity": 1}, "below autoscaling_min_capacity"),
         ({"initial_instance_count": 5, "autoscaling_min_capacity": 1}, "must lie between"),
         ({"autoscaling_target_invocations_per_instance": 0}, "at least 1"),
+        # One instance at most: no canary or linear step fits (TrafficRoutingConfig: at most
+        # 50%, 10-50% of the variant's instance count, in whole instances).
+        (
+            {"initial_instance_count": 1, "autoscaling_max_capacity": 1},
+            "cannot shift any fleet this endpoint may have: a canary step of 10% turns on 1 of 1",
+        ),
+        (
+            {"rollout": "linear", "initial_instance_count": 1, "autoscaling_max_capacity": 1},
+            "cannot shift any fleet",
+        ),
     ],
 )
 def test_invalid_props_are_refused_with_a_clear_error(changes, message):
@@ -961,6 +1003,22 @@ def test_valid_edges_are_accepted():
         rollout="linear", traffic_step_percent=10, wait_interval=Duration.seconds(2430)
     )
     ApprovedModelEndpointProps(endpoint_name="x" * 43, image_repository_name="team/churn-model")
+
+
+def test_a_one_instance_fleet_is_updated_all_at_once_and_synthesis_says_why(tmp_path):
+    # `-c instance_count=1` (the README's cheaper demo) keeps the default canary rollout, which
+    # SageMaker refuses on one instance: the deployer shifts such a fleet all at once, and the
+    # synthesis warns, naming the rule.
+    props = ApprovedModelEndpointProps(initial_instance_count=1)
+    assert "turns on 1 of 1 instances" in props.small_fleet_fallback
+    assert ApprovedModelEndpointProps().small_fleet_fallback == ""
+    assert ApprovedModelEndpointProps(rollout="all-at-once").step_refusal(1) == ""
+    assert ApprovedModelEndpointProps(serverless_memory_mb=2048).small_fleet_fallback == ""
+    app = cdk.App(context=repo_context(), outdir=str(tmp_path))
+    stack = ApprovedModelEndpointStack(app, STACK_NAME, props=props)
+    Annotations.from_stack(stack).has_warning(
+        "*", Match.string_like_regexp("updates it all at once instead")
+    )
 
 
 def test_autoscaling_minimum_defaults_to_the_initial_instance_count():

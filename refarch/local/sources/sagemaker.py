@@ -26,8 +26,9 @@ writes the container logs and instance metrics         ``CreateLogStream``/``Put
                                                        ``/aws/sagemaker/Endpoints/<endpoint>``,
                                                        ``PutMetricData`` in that namespace
 shifts traffic (blue/green) per the update's           each step traced; before each shift the
-``DeploymentConfig``, watching its alarms              rollback alarms are read: one in ``ALARM``
-                                                       rolls the update back
+``DeploymentConfig``, watching its alarms              rollback alarms are read as the execution
+                                                       role (``DescribeAlarms``): one in ``ALARM``
+                                                       or unreadable rolls the update back
 ends the deployment and emits ``SageMaker Endpoint     ``InService`` (or ``Failed``, or rolled
 State Change`` (``IN_SERVICE``, ``FAILED``)            back), then the event on the default bus
 serves ``InvokeEndpoint`` and captures a sample of     the fleet's model answers; a sampled request
@@ -620,7 +621,11 @@ class SageMakerService:
         bakes[-1] = termination
         for step, bake in zip(steps, bakes, strict=True):
             deployment.traffic_steps.append(step)
-            firing = self._alarms_firing(alarms)
+            try:
+                firing = self._alarms_firing(deployment, alarms)
+            except (ClientError, LocalRunnerError) as exc:
+                # An alarm SageMaker cannot read cannot guard the rollout: it does not shift.
+                return f"cannot read the rollback alarms during {step}: {exc}"
             self._trace.line(
                 f"shift {step} to the green fleet, bake {bake} s watching "
                 f"{len(alarms)} alarms: {', '.join(firing) or 'none in ALARM'}",
@@ -631,10 +636,23 @@ class SageMakerService:
         self._trace.line("blue fleet terminated", 2)
         return ""
 
-    def _alarms_firing(self, names: list[str]) -> list[str]:
+    def _alarms_firing(self, deployment: Deployment, names: list[str]) -> list[str]:
+        """The rollback alarms in ``ALARM``, read as the green fleet's execution role.
+
+        "Ensure that your IAM execution role has permission to perform the
+        cloudwatch:DescribeAlarms action on the auto-rollback alarms you specify"
+        (https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-configuration.html).
+        """
         if not names:
             return []
-        found = self._client("cloudwatch").describe_alarms(AlarmNames=names)["MetricAlarms"]
+        session = assume_role_as_service(
+            self._emulator.deployer,
+            deployment.fleets[0].execution_role,
+            service=SAGEMAKER_PRINCIPAL,
+            session_name=f"{deployment.endpoint_name}-rollback"[:64],
+            account_id=self._emulator.account_id,
+        )
+        found = session.client("cloudwatch").describe_alarms(AlarmNames=names)["MetricAlarms"]
         return [a["AlarmName"] for a in found if a["StateValue"] == "ALARM"]
 
     def _endpoint_event(self, endpoint_name: str) -> PutEvent:
