@@ -583,6 +583,21 @@ class ApprovedModelEndpointStack(Stack):
         ]
         for statement in statements:
             role.add_to_principal_policy(statement)
+        # The two "*" grants above with resource types in the Service Authorization Reference,
+        # for refarch check: why AWS gives them no narrower resource.
+        acknowledge_wildcard(
+            role,
+            ["sagemaker:ListModelPackages"],
+            "SageMaker List calls other than ListTags have no resource-level restrictions "
+            "(https://docs.aws.amazon.com/sagemaker/latest/dg/api-permissions-reference.html).",
+        )
+        acknowledge_wildcard(
+            role,
+            ["cloudwatch:PutMetricAlarm", "cloudwatch:DescribeAlarms", "cloudwatch:DeleteAlarms"],
+            "Application Auto Scaling validates the caller with alarm calls that name no alarm "
+            "(https://docs.aws.amazon.com/autoscaling/application/userguide/"
+            "security_iam_permission_validation.html); this stack's own alarms are denied.",
+        )
         policy = role.node.find_child("DefaultPolicy")
         acknowledge(
             policy,

@@ -72,17 +72,6 @@ KNOWN_DEFECTS = {
             ("resource-format", "logs:AssociateKmsKey"),
         },
     ),
-    "approved-model-endpoint": (
-        "defect 7: cloudwatch:PutMetricAlarm/DeleteAlarms/DescribeAlarms on * in the deployer "
-        "role; and defect 3's shape: logs:DescribeLogStreams on …:log-group:NAME:* in the "
-        "execution role (SageMaker stack fix pending)",
-        {
-            ("unexplained-wildcard", "cloudwatch:PutMetricAlarm"),
-            ("unexplained-wildcard", "cloudwatch:DeleteAlarms"),
-            ("unexplained-wildcard", "cloudwatch:DescribeAlarms"),
-            ("resource-format", "logs:DescribeLogStreams"),
-        },
-    ),
 }
 
 
