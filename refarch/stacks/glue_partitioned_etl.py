@@ -37,6 +37,7 @@ from refarch.constructs import (
     SecureBucketProps,
     acknowledge,
 )
+from refarch.constructs.server_side_encrypted_table import declare_server_side_encrypted
 
 #: The job's directory: the entry point ``job.py`` and the modules it imports.
 JOB_DIR = REPO_ROOT / "glue" / "raw_to_curated"
@@ -394,12 +395,8 @@ class GluePartitionedEtlStack(Stack):
             # Athena uses the index only with partition filtering on (AWS docs).
             enable_partition_filtering=True,
         )
-        # The L2 marks every table over an encrypted bucket `has_encrypted_data`, which tells
-        # Athena the files are client-side (CSE-KMS) encrypted; these are SSE-S3, which Athena
-        # reads with no table property (Athena docs: tables based on encrypted datasets).
-        table.node.default_child.add_property_deletion_override(
-            "TableInput.Parameters.has_encrypted_data"
-        )
+        # The files are SSE-S3: the table must not claim client-side encryption.
+        declare_server_side_encrypted(table)
         self._acknowledge_partition_index_provider()
         return table
 
