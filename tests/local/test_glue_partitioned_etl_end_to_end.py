@@ -4,10 +4,12 @@ import io
 import json
 
 import pytest
+from assemblies import synthesized
 from botocore.exceptions import ClientError
 
 from refarch.local import deploy, emulator, run_demo
 from refarch.local.demos import glue_partitioned_etl as scenario
+from refarch.local.errors import DeployError
 
 PATTERN = "glue-partitioned-etl"
 pytestmark = pytest.mark.slow
@@ -157,3 +159,35 @@ def test_the_job_role_cannot_read_outside_the_raw_prefix(glue_partitioned_etl):
         s3 = runner.role_session("probe").client("s3")
         with pytest.raises(ClientError, match="AccessDenied"):
             s3.get_object(Bucket=raw, Key="elsewhere/secret.json")
+
+
+def _job_properties(template):
+    (job,) = (r for r in template["Resources"].values() if r["Type"] == "AWS::Glue::Job")
+    return job["Properties"]
+
+
+def test_a_flex_job_scales_like_a_standard_one_in_the_local_glue():
+    with emulator() as aws:
+        stack = deploy(PATTERN, assembly=synthesized(PATTERN, flex="true"))
+        job = aws.client("glue").get_job(JobName=stack.physical_id(scenario.JOB))["Job"]
+    assert job["ExecutionClass"] == "FLEX"
+    assert job["DefaultArguments"]["--enable-auto-scaling"] == "true"
+
+
+def test_glue_refuses_to_create_a_flex_job_on_workers_flex_does_not_offer():
+    def on_g4x(template):
+        _job_properties(template)["WorkerType"] = "G.4X"
+
+    with emulator(), pytest.raises(DeployError, match=r"G\.1X or G\.2X workers"):
+        deploy(PATTERN, assembly=synthesized(PATTERN, flex="true"), template_hook=on_g4x)
+
+
+def test_a_run_asking_glue_2_to_auto_scale_fails(glue_partitioned_etl):
+    def on_glue_2(template):
+        _job_properties(template)["GlueVersion"] = "2.0"
+
+    with emulator():
+        stack = deploy(PATTERN, assembly=glue_partitioned_etl, template_hook=on_glue_2)
+        run = stack.glue_job(scenario.JOB).run()
+    assert not run.ok
+    assert "auto scaling needs Glue 3.0 or later" in run.error

@@ -276,13 +276,15 @@ def test_logs_may_use_the_glue_key_for_glue_log_groups_only(stack, ids):
 # Flex
 
 
-def test_flex_switch_runs_the_job_in_the_flex_class_without_auto_scaling(flex):
+def test_flex_switch_runs_the_job_in_the_flex_class_with_auto_scaling(flex):
+    # Flex jobs have "the same capabilities, including ... Glue Auto Scaling" (the Flex launch
+    # post): workers stay a ceiling, not a fixed fleet billed for the whole run.
     job = flex.props("AWS::Glue::Job")
     assert job["ExecutionClass"] == "FLEX"
     assert job["GlueVersion"] == "5.0"
     assert job["WorkerType"] == "G.2X"
     assert job["JobRunQueuingEnabled"] is False
-    assert "--enable-auto-scaling" not in job["DefaultArguments"]
+    assert job["DefaultArguments"]["--enable-auto-scaling"] == "true"
     assert job["DefaultArguments"]["--job-bookmark-option"] == "job-bookmark-enable"
 
 
@@ -297,6 +299,22 @@ def test_flex_switch_runs_the_job_in_the_flex_class_without_auto_scaling(flex):
 def test_flex_refuses_glue_before_3_0_and_workers_other_than_g1x_or_g2x(glue_version, worker_type):
     with pytest.raises(ValueError, match=r"Flex execution class needs Glue 3\.0 or later"):
         GluePartitionedEtlProps(flex=True, glue_version=glue_version, worker_type=worker_type)
+
+
+@pytest.mark.parametrize(
+    ("glue_version", "worker_type"),
+    [
+        (glue.GlueVersion.V2_0, glue.WorkerType.G_1X),
+        (glue.GlueVersion.V5_0, glue.WorkerType.STANDARD),
+        (glue.GlueVersion.V5_0, glue.WorkerType.G_025X),
+    ],
+)
+def test_auto_scaling_refuses_glue_before_3_0_and_standard_or_streaming_workers(
+    glue_version, worker_type
+):
+    # The job always scales, so every job must be one Glue can scale.
+    with pytest.raises(ValueError, match=r"auto scaling needs Glue 3\.0 or later"):
+        GluePartitionedEtlProps(glue_version=glue_version, worker_type=worker_type)
 
 
 @pytest.mark.parametrize("worker_type", [glue.WorkerType.G_1X, glue.WorkerType.G_2X])

@@ -51,6 +51,7 @@ from botocore.exceptions import ClientError
 
 from refarch.local.identities import assume_role_as_service
 from refarch.local.landed import split_s3_url
+from refarch.local.provisioners.glue import glue_version
 from refarch.local.trace import size
 
 if TYPE_CHECKING:
@@ -59,6 +60,14 @@ if TYPE_CHECKING:
     from refarch.local.stack import LocalStack
 
 GLUE_PRINCIPAL = "glue.amazonaws.com"
+#: Auto scaling "is available for your AWS Glue ETL, interactive sessions, and streaming jobs
+#: with AWS Glue version 3.0 or later", on G and R workers (G.025X for streaming jobs only) and
+#: not Standard (https://docs.aws.amazon.com/glue/latest/dg/auto-scaling.html). botocore says
+#: so in prose only; a run asking for it elsewhere fails here, as it would in Glue.
+AUTO_SCALING_MIN_GLUE_VERSION = (3, 0)
+AUTO_SCALING_WORKER_TYPES = frozenset(
+    {"G.1X", "G.2X", "G.4X", "G.8X", "G.12X", "G.16X", "R.1X", "R.2X", "R.4X", "R.8X"}
+)
 #: The job's modules the runner calls: the local twin of ``job.py`` and the catalog update.
 JOB_MODULES = ("local_run", "curated_catalog", "local_spark")
 
@@ -129,6 +138,8 @@ class GlueJobRunner:
         self.arguments: dict[str, str] = definition.get("DefaultArguments", {})
         self.script_location: str = definition["Command"]["ScriptLocation"]
         self.security_configuration: str | None = definition.get("SecurityConfiguration")
+        self.glue_version: str = definition.get("GlueVersion", "0.9")
+        self.worker_type: str | None = definition.get("WorkerType")
         self._home = self._emulator.workdir / "glue-jobs" / self.job_name
         self._raw_etags: dict[str, str] = {}
         self._curated_keys: set[str] = set()
@@ -160,6 +171,7 @@ class GlueJobRunner:
         self.trace.line(f"Glue starts {self.job_name} ({run.run_id}) as {self.role_arn}")
         session = self.role_session(run.run_id)
         try:
+            self._check_auto_scaling()
             self._run(session, run)
             run.state = "SUCCEEDED"
         except Exception as exc:  # a failed run is an outcome: logged, evented, alarmed
@@ -171,6 +183,20 @@ class GlueJobRunner:
         self._emit_state_change(run)
         self.runs.append(run)
         return run
+
+    def _check_auto_scaling(self) -> None:
+        """Refuse ``--enable-auto-scaling`` where Glue does not scale (Glue < 3.0, Standard)."""
+        if self.arguments.get("--enable-auto-scaling") != "true":
+            return
+        version = glue_version(self.glue_version)
+        if version < AUTO_SCALING_MIN_GLUE_VERSION or (
+            self.worker_type not in AUTO_SCALING_WORKER_TYPES
+        ):
+            raise ValueError(
+                "InvalidInputException: auto scaling needs Glue 3.0 or later and a G or R "
+                f"worker type; the job has Glue {self.glue_version} and {self.worker_type} "
+                "(https://docs.aws.amazon.com/glue/latest/dg/auto-scaling.html)"
+            )
 
     def _run(self, session: boto3.Session, run: JobRun) -> None:
         s3 = session.client("s3")
