@@ -37,6 +37,7 @@ from refarch.constructs import (
     SecureBucketProps,
     acknowledge,
 )
+from refarch.constructs.glue_encryption import REAL_TIME_LOGGING_GLUE_VERSION
 from refarch.constructs.server_side_encrypted_table import declare_server_side_encrypted
 
 #: The job's directory: the entry point ``job.py`` and the modules it imports.
@@ -518,7 +519,12 @@ class GluePartitionedEtlStack(Stack):
     def _job(self, props: GluePartitionedEtlProps) -> glue.JobBase:
         """The PySpark job: Standard or Flex, bookmarked, logged, metered, encrypted."""
         role = self.job_role
-        self.job_log_groups = self.encryption.job_log_groups("JobLogs", role)
+        continuous_logging = (
+            glue_version_number(props.glue_version) < REAL_TIME_LOGGING_GLUE_VERSION
+        )
+        self.job_log_groups = self.encryption.job_log_groups(
+            "JobLogs", role, continuous_logging=continuous_logging
+        )
         # The entry point, and the modules it imports zipped: Glue puts the `--extra-py-files`
         # zip on the Python path (AWS docs: Python libraries as .zip files). Referenced by
         # bucket and key, so the role may read these two objects only (an asset's own grant
@@ -562,9 +568,12 @@ class GluePartitionedEtlStack(Stack):
             # the same new files twice.
             "max_concurrent_runs": 1,
             "security_configuration": self.encryption.security_configuration,
-            # Driver and executor logs stream to CloudWatch while the job runs, without
-            # Spark's heartbeat noise (AWS docs: continuous logging).
-            "continuous_logging": glue.ContinuousLoggingProps(enabled=True, quiet=True),
+            # Glue 5.0 streams driver and executor logs to the error and output groups in real
+            # time; before 5.0 that takes continuous logging, here without Spark's heartbeat
+            # noise (REAL_TIME_LOGGING_GLUE_VERSION).
+            "continuous_logging": glue.ContinuousLoggingProps(
+                enabled=continuous_logging, quiet=continuous_logging
+            ),
             # Job metrics (`--enable-metrics`) and observability metrics: the failed-task alarm
             # and the run's profile in the console (AWS docs).
             "enable_metrics": True,
