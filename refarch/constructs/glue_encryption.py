@@ -18,11 +18,11 @@ from refarch.constructs.removal import deployment_unique_name, stateful_removal
 #: "Setting up encryption in AWS Glue"). Exact actions, no `kms:*` groups.
 KEY_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey")
 
-#: What Glue does with a log group it writes when a security configuration encrypts its logs,
-#: as the job's or crawler's role: create the group if it is missing and associate the
-#: configuration's key with it ("logs:AssociateKmsKey" with CloudWatch Logs encryption, Glue:
-#: https://docs.aws.amazon.com/glue/latest/dg/encryption-security-configuration.html), then write
-#: streams. These are the log actions of AWS's own role policy for Glue, AWSGlueServiceRole
+#: What Glue does with a log group it writes when a security configuration encrypts its logs
+#: (https://docs.aws.amazon.com/glue/latest/dg/encryption-security-configuration.html), as the
+#: job's or crawler's role: create the group if it is missing, associate the configuration's
+#: key with it, then write streams. These four are the log actions of AWS's own role policy for
+#: Glue, AWSGlueServiceRole, on ``/aws-glue/*``
 #: (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSGlueServiceRole.html).
 #: The first two act on the group: IAM matches them against the Service Authorization
 #: Reference's ``log-group`` ARN, ``…:log-group:NAME``, which the ``…:log-group:NAME:*`` of
