@@ -32,7 +32,6 @@ import boto3
 from curated_catalog import partition_from_path, register_partitions
 from curated_dataset import quarantine_folder, write_curated_parquet, write_quarantine_json
 from curation import curate_batch
-from pyspark.sql import functions as F
 from quality_rules import MALFORMED_JSON
 from raw_records import SOURCE_FILE, fields_from_glue_records
 from run_report import RunReport
@@ -46,6 +45,15 @@ JOB_ARGUMENTS = (
     "exclusions",
 )
 """The job's own arguments (``--raw_path`` ...), besides Glue's ``JOB_NAME``."""
+
+READ_FORMAT_OPTIONS = {"attachFilename": SOURCE_FILE}
+"""Glue's reader names each record's source file in a column of its own: ``attachFilename``
+("the name of the source file for the record will be appended to the record", Glue "Format
+options for ETL inputs and outputs",
+https://docs.aws.amazon.com/glue/latest/dg/aws-glue-programming-etl-format.html). Spark's
+``input_file_name()`` is no substitute: a DynamicFrame converted with ``toDF()`` is not a file
+scan of Spark's, and the function is commonly reported empty there; the quarantine and the
+``files_read`` count need the name."""
 
 READ_CONTEXT = "read_raw_events"
 """The read's ``transformation_ctx``: the key of the bookmark's state. Renaming it resets the
@@ -74,11 +82,12 @@ def main(argv: list[str]) -> None:
             "exclusions": args["exclusions"],
         },
         format="json",
+        format_options=READ_FORMAT_OPTIONS,
         transformation_ctx=READ_CONTEXT,
     )
     # A field whose JSON type differs between records is a "choice": one column per type.
     records = raw.resolveChoice(choice="make_cols").toDF()
-    fields = fields_from_glue_records(records.withColumn(SOURCE_FILE, F.input_file_name()))
+    fields = fields_from_glue_records(records)
     fields.persist()
     files_read = fields.select(SOURCE_FILE).distinct().count()
     curation = curate_batch(fields, args["curated_path"], files_read=files_read)

@@ -37,7 +37,9 @@ from refarch.constructs import (
     SecureBucketProps,
     acknowledge,
 )
+from refarch.constructs.glue_encryption import REAL_TIME_LOGGING_GLUE_VERSION
 from refarch.constructs.iam_wildcards import acknowledge_wildcard
+from refarch.constructs.server_side_encrypted_table import declare_server_side_encrypted
 
 #: The job's directory: the entry point ``job.py`` and the modules it imports.
 JOB_DIR = REPO_ROOT / "glue" / "raw_to_curated"
@@ -75,10 +77,24 @@ CURATED_COLUMNS: tuple[tuple[str, glue.Type, str], ...] = (
     ("ingested_at", glue.Schema.TIMESTAMP, "When the record reached the stream (UTC)"),
 )
 
-#: Flex runs on spare capacity: "supported for jobs using AWS Glue version 3.0 or later and
-#: G.1X or G.2X worker types" (seed 004/DE §"AWS Glue- Flex").
+#: Flex runs on spare capacity: "Flexible job runs are supported for jobs using AWS Glue version
+#: 3.0 or later and G.1X or G.2X worker types" (Glue job properties,
+#: https://docs.aws.amazon.com/glue/latest/dg/add-job.html). The local Glue refuses any other
+#: Flex job when it is created (``refarch.local.provisioners.glue``).
 FLEX_MIN_GLUE_VERSION = (3, 0)
 FLEX_WORKER_TYPES = (glue.WorkerType.G_1X, glue.WorkerType.G_2X)
+
+#: Auto scaling "is available for your AWS Glue ETL, interactive sessions, and streaming jobs
+#: with AWS Glue version 3.0 or later", on G and R workers, G.025X for streaming jobs only, and
+#: not on Standard (https://docs.aws.amazon.com/glue/latest/dg/auto-scaling.html). The job always
+#: scales (Standard and Flex alike), so these are checked for every job; the local job run
+#: refuses to start otherwise (``refarch.local.sources.glue_job``).
+AUTO_SCALING_MIN_GLUE_VERSION = (3, 0)
+AUTO_SCALING_WORKER_TYPES = tuple(
+    w
+    for w in glue.WorkerType
+    if w.name.startswith(("G_", "R_")) and w is not glue.WorkerType.G_025X
+)
 
 #: Context keys a deployer sets with `cdk deploy -c <key>=<value>` (the app builds the stack
 #: without props): `-c flex=true`, `-c worker_type=G.2X`, `-c workers=4`,
@@ -107,8 +123,20 @@ def check_flex(glue_version: glue.GlueVersion, worker_type: glue.WorkerType) -> 
     ):
         raise ValueError(
             "the Flex execution class needs Glue 3.0 or later and G.1X or G.2X workers "
-            f'(seed 004/DE §"AWS Glue- Flex"); got glue_version={glue_version.name}, '
-            f"worker_type={worker_type.name}"
+            "(https://docs.aws.amazon.com/glue/latest/dg/add-job.html); got "
+            f"glue_version={glue_version.name}, worker_type={worker_type.name}"
+        )
+
+
+def check_auto_scaling(glue_version: glue.GlueVersion, worker_type: glue.WorkerType) -> None:
+    """Raise ``ValueError`` unless Glue auto scaling works for this version and worker type."""
+    if glue_version_number(glue_version) < AUTO_SCALING_MIN_GLUE_VERSION or (
+        worker_type not in AUTO_SCALING_WORKER_TYPES
+    ):
+        raise ValueError(
+            "Glue auto scaling needs Glue 3.0 or later and G or R workers (not Standard, G.025X "
+            "for streaming only: https://docs.aws.amazon.com/glue/latest/dg/auto-scaling.html); "
+            f"got glue_version={glue_version.name}, worker_type={worker_type.name}"
         )
 
 
@@ -132,9 +160,10 @@ class GluePartitionedEtlProps:
     """
 
     workers: int = 10
-    """The most workers a run may use. Standard runs use Glue auto scaling, which adds and
-    removes workers up to this number as the work needs (AWS docs), so it caps cost rather than
-    sets it; Flex adds and removes workers itself (004/DE §"AWS Glue- Flex"). Spark jobs take
+    """The most workers a run may use. Runs use Glue auto scaling, Standard and Flex alike,
+    which adds and removes workers up to this number as the work needs
+    (https://docs.aws.amazon.com/glue/latest/dg/auto-scaling.html), so it caps cost rather than
+    sets it. Spark jobs take
     "Minimum of 2 DPUs - Default: 10 DPUs" at "$0.44 per DPU-Hour" (seed 000:L4068-4082): a
     15-minute run on 10 G.1X workers costs at most 10 x 1/4 x $0.44 = $1.10 (the seed's worked
     cost, 000:L4100-4115).
@@ -146,8 +175,11 @@ class GluePartitionedEtlProps:
     """Run on spare capacity with the Flex execution class: cheaper, but "Jobs may start with
     some delay" (seed 000:L4475-4492), and capacity "can be reclaimed during the run"; it suits
     "non-urgent jobs such as pre-production jobs, testing, and one-time data loads" (004/DE
-    §"AWS Glue- Flex"). Needs Glue 3.0+ and G.1X or G.2X (checked). Set with
-    ``-c flex=true``.
+    §"AWS Glue- Flex"). Needs Glue 3.0+ and G.1X or G.2X (checked). Flex runs scale like
+    Standard ones: "Regardless of the run option used, AWS Glue jobs have the same capabilities,
+    including ... Glue Auto Scaling" (AWS Big Data Blog, a launch post rather than the service
+    guide: https://aws.amazon.com/blogs/big-data/introducing-aws-glue-flex-jobs-cost-savings-on-etl-workloads/).
+    Set with ``-c flex=true``.
 
     @default - False: Standard, which starts immediately with consistent run times
     """
@@ -204,6 +236,7 @@ class GluePartitionedEtlProps:
     def __post_init__(self) -> None:
         if self.flex:
             check_flex(self.glue_version, self.worker_type)
+        check_auto_scaling(self.glue_version, self.worker_type)
         # "Apache Spark: Minimum of 2 DPUs" (seed 000:L4068-4082).
         if self.workers < 2:
             raise ValueError(f"a Spark job needs at least 2 workers, got {self.workers}")
@@ -395,12 +428,8 @@ class GluePartitionedEtlStack(Stack):
             # Athena uses the index only with partition filtering on (AWS docs).
             enable_partition_filtering=True,
         )
-        # The L2 marks every table over an encrypted bucket `has_encrypted_data`, which tells
-        # Athena the files are client-side (CSE-KMS) encrypted; these are SSE-S3, which Athena
-        # reads with no table property (Athena docs: tables based on encrypted datasets).
-        table.node.default_child.add_property_deletion_override(
-            "TableInput.Parameters.has_encrypted_data"
-        )
+        # The files are SSE-S3: the table must not claim client-side encryption.
+        declare_server_side_encrypted(table)
         self._acknowledge_partition_index_provider()
         return table
 
@@ -497,7 +526,12 @@ class GluePartitionedEtlStack(Stack):
     def _job(self, props: GluePartitionedEtlProps) -> glue.JobBase:
         """The PySpark job: Standard or Flex, bookmarked, logged, metered, encrypted."""
         role = self.job_role
-        self.job_log_groups = self.encryption.job_log_groups("JobLogs", role)
+        continuous_logging = (
+            glue_version_number(props.glue_version) < REAL_TIME_LOGGING_GLUE_VERSION
+        )
+        self.job_log_groups = self.encryption.job_log_groups(
+            "JobLogs", role, continuous_logging=continuous_logging
+        )
         # The entry point, and the modules it imports zipped: Glue puts the `--extra-py-files`
         # zip on the Python path (AWS docs: Python libraries as .zip files). Referenced by
         # bucket and key, so the role may read these two objects only (an asset's own grant
@@ -522,10 +556,10 @@ class GluePartitionedEtlStack(Stack):
             # one ("job bookmarks for tracking progress", seed 000:L4215).
             "--job-bookmark-option": "job-bookmark-enable",
             "--TempDir": self.scratch.bucket.s3_url_for_object(TEMP_PREFIX),
+            # Workers is a ceiling, for Flex runs too: idle executors are released (see the
+            # `workers` and `flex` props).
+            "--enable-auto-scaling": "true",
         }
-        if not props.flex:
-            # Workers is a ceiling: idle executors are released (AWS docs: Glue auto scaling).
-            arguments["--enable-auto-scaling"] = "true"
         common: dict[str, Any] = {
             "role": role,
             "description": "Transforms new raw files into curated, partitioned Parquet",
@@ -541,9 +575,12 @@ class GluePartitionedEtlStack(Stack):
             # the same new files twice.
             "max_concurrent_runs": 1,
             "security_configuration": self.encryption.security_configuration,
-            # Driver and executor logs stream to CloudWatch while the job runs, without
-            # Spark's heartbeat noise (AWS docs: continuous logging).
-            "continuous_logging": glue.ContinuousLoggingProps(enabled=True, quiet=True),
+            # Glue 5.0 streams driver and executor logs to the error and output groups in real
+            # time; before 5.0 that takes continuous logging, here without Spark's heartbeat
+            # noise (REAL_TIME_LOGGING_GLUE_VERSION).
+            "continuous_logging": glue.ContinuousLoggingProps(
+                enabled=continuous_logging, quiet=continuous_logging
+            ),
             # Job metrics (`--enable-metrics`) and observability metrics: the failed-task alarm
             # and the run's profile in the console (AWS docs).
             "enable_metrics": True,
@@ -551,6 +588,7 @@ class GluePartitionedEtlStack(Stack):
             "default_arguments": arguments,
         }
         job: glue.JobBase
+        check_auto_scaling(props.glue_version, props.worker_type)
         if props.flex:
             check_flex(props.glue_version, props.worker_type)
             job = glue.PySparkFlexEtlJob(self, "Job", **common)

@@ -32,6 +32,7 @@ from refarch.constructs import (
     StreamToS3DeliveryProps,
     acknowledge,
 )
+from refarch.constructs.server_side_encrypted_table import declare_server_side_encrypted
 
 #: Where transformed events land: Hive-style `key=value` partitions from the keys the transform
 #: returns, so MSCK REPAIR TABLE, crawlers and partition projection find them (seed 004/DE
@@ -309,7 +310,7 @@ class StreamToLakeStack(Stack):
             # with its generated, fixed name.
             removal_policy=RemovalPolicy.DESTROY,
         )
-        return glue.S3Table(
+        table = glue.S3Table(
             self,
             "Events",
             database=catalog,
@@ -322,6 +323,8 @@ class StreamToLakeStack(Stack):
             partition_keys=[glue.Column(name=k, type=glue.Schema.STRING) for k in PARTITION_KEYS],
             data_format=glue.DataFormat.PARQUET,
         )
+        # Firehose writes the Parquet files SSE-S3: Athena must not read them as CSE-KMS.
+        return declare_server_side_encrypted(table)
 
     def _producer_role(self, stream: kinesis.IStream) -> iam.Role:
         """A ready least-privilege identity for producers: put records on this stream only.

@@ -56,9 +56,14 @@ class FakeFrame:
 def fake_awsglue(spark, calls) -> dict[str, ModuleType]:
     """Modules standing in for awsglue.context, .dynamicframe, .job and .utils."""
 
-    def from_options(connection_type, connection_options, format, transformation_ctx):
+    def from_options(
+        connection_type, connection_options, format, transformation_ctx, format_options=None
+    ):
+        format_options = format_options or {}
         calls.append(("read", connection_type, format, transformation_ctx, connection_options))
+        calls.append(("format_options", format_options))
         from job_bookmark import list_input_files
+        from pyspark.sql import functions as F
 
         # Glue lists the paths recursively and leaves out the excluded files.
         exclusions = json.loads(connection_options.get("exclusions", "[]"))
@@ -66,7 +71,11 @@ def fake_awsglue(spark, calls) -> dict[str, ModuleType]:
             f.path for p in connection_options["paths"] for f in list_input_files(p, exclusions)
         ]
         df = spark.read.json(files)
-        return FakeFrame(df, calls)
+        # `attachFilename` names each record's source file in a column of its own.
+        if "attachFilename" in format_options:
+            df = df.withColumn(format_options["attachFilename"], F.input_file_name())
+        # What toDF() gives: rows that are no file scan of Spark's, so input_file_name() is "".
+        return FakeFrame(spark.createDataFrame(df.rdd, df.schema), calls)
 
     class GlueContext:
         def __init__(self, spark_context):
@@ -121,10 +130,8 @@ def test_main_reads_with_the_bookmark_writes_partitions_registers_them_then_comm
     calls: list[tuple] = []
     for name, module in fake_awsglue(spark, calls).items():
         monkeypatch.setitem(sys.modules, name, module)
-    write_lines(
-        tmp_path / "raw" / "a.json",
-        [event(n) for n in range(5)] + [event(7, day=1), event(9, event_type="tap")],
-    )
+    write_lines(tmp_path / "raw" / "a.json", [event(n) for n in range(5)] + [event(7, day=1)])
+    write_lines(tmp_path / "raw" / "b.json", [event(9, event_type="tap")])
     paths = {
         "raw_path": str(tmp_path / "raw"),
         "curated_path": str(tmp_path / "curated"),
@@ -137,7 +144,14 @@ def test_main_reads_with_the_bookmark_writes_partitions_registers_them_then_comm
 
     job.main(argv)
 
-    assert [call[0] for call in calls] == ["init", "read", "resolveChoice", "commit"]
+    assert [call[0] for call in calls] == [
+        "init",
+        "read",
+        "format_options",
+        "resolveChoice",
+        "commit",
+    ]
+    assert calls[2] == ("format_options", {"attachFilename": "source_file"})
     read = calls[1]
     assert read[1:4] == ("s3", "json", job.READ_CONTEXT)
     assert read[4] == {
@@ -148,10 +162,12 @@ def test_main_reads_with_the_bookmark_writes_partitions_registers_them_then_comm
     curated = read_curated(spark, paths["curated_path"])
     assert curated.count() == 6
     days = {tuple(r) for r in curated.select("year", "month", "day").distinct().collect()}
-    assert read_quarantine(spark, paths["quarantine_path"]).count() == 1
+    (rejected,) = read_quarantine(spark, paths["quarantine_path"]).collect()
+    # The rejected row says which file it came from: the reader's attached column.
+    assert rejected["source_file"].endswith("/raw/b.json")
     registered = catalog.get_partitions(DatabaseName="lake", TableName="events")["Partitions"]
     assert {tuple(p["Values"]) for p in registered} == days
     assert len(days) == 2
     report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["run_report"]
-    assert (report["files_read"], report["rows_curated"]) == (1, 6)
+    assert (report["files_read"], report["rows_curated"]) == (2, 6)
     assert report["rows_quarantined"] == {"unknown_event_type": 1}

@@ -4,10 +4,12 @@ import io
 import json
 
 import pytest
+from assemblies import synthesized
 from botocore.exceptions import ClientError
 
 from refarch.local import deploy, emulator, run_demo
 from refarch.local.demos import glue_partitioned_etl as scenario
+from refarch.local.errors import DeployError
 
 PATTERN = "glue-partitioned-etl"
 pytestmark = pytest.mark.slow
@@ -49,9 +51,18 @@ def first_run(glue_partitioned_etl):
         runner = stack.glue_job(scenario.JOB)
         run = runner.run()
         blob = runner.sealed_bookmark
-        output_group = runner.output_log_group()
         logs = aws.client("logs")
-        log_events = logs.get_log_events(logGroupName=output_group, logStreamName=run.run_id)
+        driver_logs = {
+            kind: logs.get_log_events(
+                logGroupName=runner.log_group(kind), logStreamName=runner.log_stream(run.run_id)
+            )["events"]
+            for kind in ("error", "output")
+        }
+        log_groups = {kind: runner.log_group(kind) for kind in ("error", "output")}
+        groups = {
+            g["logGroupName"]: g
+            for g in logs.describe_log_groups(logGroupNamePrefix="/aws-glue/")["logGroups"]
+        }
         metrics = aws.client("cloudwatch").list_metrics(Namespace="Glue")["Metrics"]
         database, table = stack.output("DatabaseName"), stack.output("CuratedTableName")
         partitions = aws.client("glue").get_partitions(DatabaseName=database, TableName=table)
@@ -67,7 +78,10 @@ def first_run(glue_partitioned_etl):
         "again": again,
         "blob": blob,
         "bookmark": json.loads(decrypted),
-        "log": [e["message"] for e in log_events["events"]],
+        "log": [e["message"] for e in driver_logs["output"]],
+        "system_log": [e["message"] for e in driver_logs["error"]],
+        "log_groups": log_groups,
+        "groups": groups,
         "metrics": metrics,
         "partitions": partitions["Partitions"],
         "location": location,
@@ -108,6 +122,19 @@ def test_the_run_report_is_in_the_jobs_output_log(first_run):
     (message,) = first_run["log"]
     report = json.loads(message)["run_report"]
     assert (report["files_read"], report["rows_curated"], report["quarantined_total"]) == (3, 24, 4)
+
+
+def test_glue_5_writes_the_drivers_system_log_to_the_error_group(first_run):
+    # Glue 5.0: system and GlueLogger lines to `error`, the script's stdout to `output`, both in
+    # the groups named after the security configuration and the role, which the stack created
+    # with its key; no continuous-logging (logs-v2) group is written or created.
+    (message,) = first_run["system_log"]
+    assert message.endswith(": SUCCEEDED")
+    error, output = first_run["log_groups"]["error"], first_run["log_groups"]["output"]
+    assert error.startswith("/aws-glue/jobs/") and "-role/" in error
+    assert error.endswith("/error")
+    assert first_run["groups"][error]["kmsKeyId"] == first_run["groups"][output]["kmsKeyId"]
+    assert not [name for name in first_run["groups"] if "logs-v2" in name]
 
 
 def test_job_metrics_are_published_per_run_and_for_all_runs(first_run):
@@ -157,3 +184,35 @@ def test_the_job_role_cannot_read_outside_the_raw_prefix(glue_partitioned_etl):
         s3 = runner.role_session("probe").client("s3")
         with pytest.raises(ClientError, match="AccessDenied"):
             s3.get_object(Bucket=raw, Key="elsewhere/secret.json")
+
+
+def _job_properties(template):
+    (job,) = (r for r in template["Resources"].values() if r["Type"] == "AWS::Glue::Job")
+    return job["Properties"]
+
+
+def test_a_flex_job_scales_like_a_standard_one_in_the_local_glue():
+    with emulator() as aws:
+        stack = deploy(PATTERN, assembly=synthesized(PATTERN, flex="true"))
+        job = aws.client("glue").get_job(JobName=stack.physical_id(scenario.JOB))["Job"]
+    assert job["ExecutionClass"] == "FLEX"
+    assert job["DefaultArguments"]["--enable-auto-scaling"] == "true"
+
+
+def test_glue_refuses_to_create_a_flex_job_on_workers_flex_does_not_offer():
+    def on_g4x(template):
+        _job_properties(template)["WorkerType"] = "G.4X"
+
+    with emulator(), pytest.raises(DeployError, match=r"G\.1X or G\.2X workers"):
+        deploy(PATTERN, assembly=synthesized(PATTERN, flex="true"), template_hook=on_g4x)
+
+
+def test_a_run_asking_glue_2_to_auto_scale_fails(glue_partitioned_etl):
+    def on_glue_2(template):
+        _job_properties(template)["GlueVersion"] = "2.0"
+
+    with emulator():
+        stack = deploy(PATTERN, assembly=glue_partitioned_etl, template_hook=on_glue_2)
+        run = stack.glue_job(scenario.JOB).run()
+    assert not run.ok
+    assert "auto scaling needs Glue 3.0 or later" in run.error

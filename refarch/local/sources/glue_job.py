@@ -20,7 +20,8 @@ adds the new partitions to the curated table          ``curated_catalog.register
                                                       job's own code, with a Glue client of the role
 publishes job metrics (``--enable-metrics``)          ``PutMetricData`` in the ``Glue`` namespace,
                                                       per run and ``ALL``, as the alarms read it
-writes the run's output log                           ``PutLogEvents`` to the job's output group
+writes the driver's logs: Glue's lines to the         ``CreateLogStream`` + ``PutLogEvents`` in both
+``error`` group, the script's stdout to ``output``    groups, stream ``<run id>-driver`` (Glue 5.0)
 emits ``Glue Job State Change`` to EventBridge        ``PutEvents`` on the default bus (rules match)
 ====================================================  ==============================================
 
@@ -51,6 +52,7 @@ from botocore.exceptions import ClientError
 
 from refarch.local.identities import assume_role_as_service
 from refarch.local.landed import split_s3_url
+from refarch.local.provisioners.glue import glue_version
 from refarch.local.trace import size
 
 if TYPE_CHECKING:
@@ -59,6 +61,14 @@ if TYPE_CHECKING:
     from refarch.local.stack import LocalStack
 
 GLUE_PRINCIPAL = "glue.amazonaws.com"
+#: Auto scaling "is available for your AWS Glue ETL, interactive sessions, and streaming jobs
+#: with AWS Glue version 3.0 or later", on G and R workers (G.025X for streaming jobs only) and
+#: not Standard (https://docs.aws.amazon.com/glue/latest/dg/auto-scaling.html). botocore says
+#: so in prose only; a run asking for it elsewhere fails here, as it would in Glue.
+AUTO_SCALING_MIN_GLUE_VERSION = (3, 0)
+AUTO_SCALING_WORKER_TYPES = frozenset(
+    {"G.1X", "G.2X", "G.4X", "G.8X", "G.12X", "G.16X", "R.1X", "R.2X", "R.4X", "R.8X"}
+)
 #: The job's modules the runner calls: the local twin of ``job.py`` and the catalog update.
 JOB_MODULES = ("local_run", "curated_catalog", "local_spark")
 
@@ -129,6 +139,8 @@ class GlueJobRunner:
         self.arguments: dict[str, str] = definition.get("DefaultArguments", {})
         self.script_location: str = definition["Command"]["ScriptLocation"]
         self.security_configuration: str | None = definition.get("SecurityConfiguration")
+        self.glue_version: str = definition.get("GlueVersion", "0.9")
+        self.worker_type: str | None = definition.get("WorkerType")
         self._home = self._emulator.workdir / "glue-jobs" / self.job_name
         self._raw_etags: dict[str, str] = {}
         self._curated_keys: set[str] = set()
@@ -160,6 +172,7 @@ class GlueJobRunner:
         self.trace.line(f"Glue starts {self.job_name} ({run.run_id}) as {self.role_arn}")
         session = self.role_session(run.run_id)
         try:
+            self._check_auto_scaling()
             self._run(session, run)
             run.state = "SUCCEEDED"
         except Exception as exc:  # a failed run is an outcome: logged, evented, alarmed
@@ -171,6 +184,20 @@ class GlueJobRunner:
         self._emit_state_change(run)
         self.runs.append(run)
         return run
+
+    def _check_auto_scaling(self) -> None:
+        """Refuse ``--enable-auto-scaling`` where Glue does not scale (Glue < 3.0, Standard)."""
+        if self.arguments.get("--enable-auto-scaling") != "true":
+            return
+        version = glue_version(self.glue_version)
+        if version < AUTO_SCALING_MIN_GLUE_VERSION or (
+            self.worker_type not in AUTO_SCALING_WORKER_TYPES
+        ):
+            raise ValueError(
+                "InvalidInputException: auto scaling needs Glue 3.0 or later and a G or R "
+                f"worker type; the job has Glue {self.glue_version} and {self.worker_type} "
+                "(https://docs.aws.amazon.com/glue/latest/dg/auto-scaling.html)"
+            )
 
     def _run(self, session: boto3.Session, run: JobRun) -> None:
         s3 = session.client("s3")
@@ -363,39 +390,68 @@ class GlueJobRunner:
             run.state, run.error = "FAILED", f"job metrics not published: {exc}"
             self.trace.line(f"✗ {run.error}", 2)
 
-    def output_log_group(self) -> str | None:
-        """The job's output log group (``/aws-glue/jobs/<config>-role/<role>/output``)."""
-        role_name = self.role_arn.rsplit("/", 1)[-1]
-        groups = self._emulator.client("logs").describe_log_groups(
-            logGroupNamePrefix="/aws-glue/jobs/"
-        )["logGroups"]
-        for group in groups:
-            if group["logGroupName"].endswith(f"-role/{role_name}/output"):
-                return str(group["logGroupName"])
-        return None
+    def log_group(self, kind: str) -> str:
+        """The group Glue 5.0 writes a run's ``error`` or ``output`` log to.
+
+        System, Spark and GlueLogger lines go to ``error``, the script's stdout and stderr to
+        ``output`` (https://docs.aws.amazon.com/glue/latest/dg/monitor-continuous-logging.html);
+        ``--custom-logGroup-prefix`` replaces ``/aws-glue/jobs``. With a security configuration
+        that encrypts CloudWatch logs, the group is named after it and the role:
+        ``/aws-glue/jobs/<config>-role/<role>/<kind>`` (``JobRun.LogGroupName``,
+        https://docs.aws.amazon.com/glue/latest/webapi/API_JobRun.html).
+        """
+        prefix = self.arguments.get("--custom-logGroup-prefix", "/aws-glue/jobs")
+        if self._cloudwatch_encrypted():
+            role_name = self.role_arn.rsplit("/", 1)[-1]
+            prefix = f"/aws-glue/jobs/{self.security_configuration}-role/{role_name}"
+        return f"{prefix}/{kind}"
+
+    def output_log_group(self) -> str:
+        """The job's output log group (the script's stdout: the run report)."""
+        return self.log_group("output")
+
+    def _cloudwatch_encrypted(self) -> bool:
+        if not self.security_configuration:
+            return False
+        configuration = self._emulator.client("glue").get_security_configuration(
+            Name=self.security_configuration
+        )["SecurityConfiguration"]["EncryptionConfiguration"]
+        mode = configuration.get("CloudWatchEncryption", {}).get("CloudWatchEncryptionMode")
+        return mode == "SSE-KMS"
+
+    @staticmethod
+    def log_stream(run_id: str) -> str:
+        """The driver's stream in both groups: ``<run id>-driver`` (Glue 5.0, AWS docs above)."""
+        return f"{run_id}-driver"
 
     def _log(self, session: boto3.Session, run: JobRun) -> None:
-        """Write the run's report line (or its error) to the output log, as the job's role."""
-        group = self.output_log_group()
-        if group is None:
-            return
+        """Write the run's driver logs, as the job's role: Glue's line, then the script's.
+
+        Glue also creates a missing group and associates the security configuration's key with
+        it (``logs:CreateLogGroup``, ``logs:AssociateKmsKey`` on ``…:log-group:NAME``); the
+        stack creates both groups with that key, and these group-level calls are not made here
+        until the local IAM check authorizes them on that ARN form.
+        """
         logs = session.client("logs")
-        message = (
+        stdout = (
             json.dumps({"run_report": run.report.as_dict()})
             if run.report is not None
             else json.dumps({"error": run.error})
         )
+        system = f"Glue job run {run.run_id} of {self.job_name}: {run.state}"
+        now = int(datetime.now(UTC).timestamp() * 1000)
+        stream = self.log_stream(run.run_id)
         try:
-            logs.create_log_stream(logGroupName=group, logStreamName=run.run_id)
-            logs.put_log_events(
-                logGroupName=group,
-                logStreamName=run.run_id,
-                logEvents=[
-                    {"timestamp": int(datetime.now(UTC).timestamp() * 1000), "message": message}
-                ],
-            )
+            for kind, message in (("error", system), ("output", stdout)):
+                group = self.log_group(kind)
+                logs.create_log_stream(logGroupName=group, logStreamName=stream)
+                logs.put_log_events(
+                    logGroupName=group,
+                    logStreamName=stream,
+                    logEvents=[{"timestamp": now, "message": message}],
+                )
         except ClientError as exc:
-            run.state, run.error = "FAILED", f"output log not written: {exc}"
+            run.state, run.error = "FAILED", f"driver log not written: {exc}"
             self.trace.line(f"✗ {run.error}", 2)
 
     def _emit_state_change(self, run: JobRun) -> None:
