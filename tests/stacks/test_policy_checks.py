@@ -63,16 +63,7 @@ class KnownDefect(AssertionError):
 
 #: Defects the other streams of issue 9 are fixing: (reason, the (kind, action) findings they
 #: leave). Remove an entry when its fix merges; any other finding fails the test.
-KNOWN_DEFECTS = {
-    "glue-partitioned-etl": (
-        "defect 3: logs:CreateLogGroup and logs:AssociateKmsKey granted on LogGroup.Arn "
-        "(…:log-group:NAME:*), which names streams, not the group (Glue stack fix pending)",
-        {
-            ("resource-format", "logs:CreateLogGroup"),
-            ("resource-format", "logs:AssociateKmsKey"),
-        },
-    ),
-}
+KNOWN_DEFECTS: dict[str, tuple[str, set[tuple[str, str]]]] = {}
 
 
 def _variant_id(variant):
