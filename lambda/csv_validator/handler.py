@@ -47,7 +47,15 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from csv_stream import InvalidUtf8Error, read_csv_records
 from multipart_writer import MultipartWriter
-from orders_schema import HeaderError, RowError, curated_json_line, parse_header, validate_row
+from orders_schema import (
+    MAX_LISTED,
+    HeaderError,
+    HeaderLayout,
+    RowError,
+    curated_json_line,
+    parse_header,
+    validate_row,
+)
 from output_layout import output_name, provenance_metadata, read_provenance
 from s3_notification import SourceObject, is_test_event, parse_source_objects
 from s3_sequencer import compare_sequencers
@@ -243,22 +251,47 @@ def _write_rows(
         except HeaderError as exc:
             raise _ObjectRejectedError(str(exc), header.line, header.raw) from exc
         if layout.ignored_columns:
-            logger.info("extra columns dropped", extra={"columns": list(layout.ignored_columns)})
+            # Bounded: a header at the record cap can hold hundreds of thousands of names.
+            logger.info(
+                "extra columns dropped",
+                extra={
+                    "columns": [name[:80] for name in layout.ignored_columns[:MAX_LISTED]],
+                    "count": len(layout.ignored_columns),
+                },
+            )
         valid = rejected_rows = 0
         for record in records:
-            reason = record.error
-            if record.fields is not None:
-                try:
-                    curated.write(curated_json_line(validate_row(record.fields, layout)))
-                    valid += 1
-                    continue
-                except RowError as exc:
-                    reason = str(exc)
-            rejected.write(_rejection_line(source, record.line, reason or "", record.raw))
+            line, reason = _curate(record.fields, layout, record.error)
+            if line is not None:
+                # Outside the try of _curate: an S3 failure here fails the invocation (retried).
+                curated.write(line)
+                valid += 1
+                continue
+            rejected.write(_rejection_line(source, record.line, reason, record.raw))
             rejected_rows += 1
     except InvalidUtf8Error as exc:
         raise _ObjectRejectedError(str(exc), exc.line) from exc
     return valid, rejected_rows
+
+
+def _curate(
+    fields: list[str] | None, layout: HeaderLayout, error: str | None
+) -> tuple[bytes | None, str]:
+    """Return a row's curated JSON line, or None and the reason it is rejected.
+
+    Any exception from validating, normalising or encoding one row is that row's rejection (the
+    schema already turns field faults into ``RowError``; this is the backstop for anything it
+    did not foresee), so one bad value can never fail the whole object. Only the S3 writes,
+    which happen outside this function, may fail the invocation.
+    """
+    if fields is None:
+        return None, error or "unparseable row"
+    try:
+        return curated_json_line(validate_row(fields, layout)), ""
+    except RowError as exc:
+        return None, str(exc)
+    except Exception as exc:  # one bad row never fails its object
+        return None, f"row cannot be normalised ({type(exc).__name__}: {str(exc)[:200]})"
 
 
 def _reject_object(
