@@ -11,10 +11,11 @@ may span lines) and reports where the record really ends, so the whole record is
 It is linear in the text it is fed and fast on long fields: inside quotes it jumps from quote to
 quote with ``str.find``, outside them from delimiter to delimiter with one regular expression.
 
-When ``csv`` itself failed (a bare carriage return in an unquoted field) the two can disagree:
-``csv`` drops the rest of that line, while a quote opened later on the line may or may not have
-been meant to run on. That cannot be decided, so the scanner raises ``UnsynchronisableError``
-and the caller rejects the remainder of the object rather than guess.
+When ``csv`` itself failed (a bare carriage return in an unquoted field) it drops the rest of
+that line and resumes at the next. The error was outside quotes, so that is right if the rest of
+the line holds no ``"``; if it holds one, it may have been meant to open a field that runs on
+(or the damage shifted which quotes pair up). That cannot be decided, so the scanner raises
+``UnsynchronisableError`` and the caller rejects the remainder of the object rather than guess.
 """
 
 from __future__ import annotations
@@ -25,11 +26,11 @@ from enum import Enum, auto
 _UNQUOTED_STOP = re.compile(r"[,\r\n]")
 """What ends or interrupts an unquoted field; a ``"`` inside one is literal (csv, non-strict)."""
 
-_QUOTED_STOP_AFTER_ERROR = re.compile(r'["\n]')
+_QUOTE_OR_NEWLINE = re.compile(r'["\n]')
 
 
 class UnsynchronisableError(Exception):
-    """A line csv abandoned ends inside a quoted field: where the next record starts is unknown."""
+    """A line csv abandoned holds a quote: where the next record starts cannot be told."""
 
 
 class _State(Enum):
@@ -52,7 +53,7 @@ class RecordEndScanner:
 
     def __init__(self) -> None:
         self._state = _State.FIELD_START
-        self._after_error = False  # csv would have raised on this line and dropped its rest
+        self._after_error = False  # csv raised on this line and drops the rest of it
 
     @property
     def in_quotes(self) -> bool:
@@ -66,26 +67,25 @@ class RecordEndScanner:
             The end index within ``text``, or ``None`` if the record continues past ``text``.
 
         Raises:
-            UnsynchronisableError: A line ``csv`` abandons on an error ends inside quotes.
+            UnsynchronisableError: A line ``csv`` abandons on an error holds a ``"`` after it.
         """
         end = len(text)
         while pos < end:
             state = self._state
             if state is _State.QUOTED:
-                if self._after_error:
-                    match = _QUOTED_STOP_AFTER_ERROR.search(text, pos)
-                    if match is None:
-                        return None
-                    if match.group() == "\n":
-                        raise UnsynchronisableError
-                    pos = match.end()
-                else:
-                    found = text.find('"', pos)
-                    if found == -1:
-                        return None
-                    pos = found + 1
+                found = text.find('"', pos)
+                if found == -1:
+                    return None
+                pos = found + 1
                 self._state = _State.QUOTE_IN_QUOTED
                 continue
+            if self._after_error:
+                match = _QUOTE_OR_NEWLINE.search(text, pos)
+                if match is None:
+                    return None
+                if match.group() == '"':
+                    raise UnsynchronisableError
+                return match.end()
             if state is _State.UNQUOTED:
                 match = _UNQUOTED_STOP.search(text, pos)
                 if match is None:
@@ -93,18 +93,15 @@ class RecordEndScanner:
                 pos = match.start()
                 self._state = _State.FIELD_START  # the stop character is handled there
                 state = _State.FIELD_START
-                char = text[pos]
-                if char == ",":
-                    pos += 1
-                    continue
             char = text[pos]
             if state is _State.CARRIAGE_RETURN:
                 if char == "\n":
                     return pos + 1
                 # csv raises "new-line character seen in unquoted field" here and drops the rest
-                # of the line; keep following quotes to see whether that is safe.
+                # of the line. The error was outside quotes, so the next line starts a record,
+                # unless a quote on the rest of this line was meant to open a field that runs on:
+                # whether it was cannot be told (the damage may have shifted every quote).
                 self._after_error = True
-                self._state = _State.FIELD_START
                 continue
             if state is _State.QUOTE_IN_QUOTED and char == '"':
                 self._state = _State.QUOTED  # '""': a literal quote
