@@ -16,12 +16,17 @@ put_on_path(FUNCTION_DIR)
 INPUT_BUCKET = "refarch-test-input"
 OUTPUT_BUCKET = "refarch-test-output"
 ENVIRONMENT = {
+    "INPUT_BUCKET": INPUT_BUCKET,
     "OUTPUT_BUCKET": OUTPUT_BUCKET,
     "VALID_PREFIX": "curated/",
     "REJECTED_PREFIX": "rejected/",
     "INPUT_PREFIX": "incoming/",
 }
 HEADER = "order_id,customer_id,order_ts,amount,currency"
+CURATED = f"curated/{INPUT_BUCKET}/"
+"""Where the curated output of ``incoming/NAME.csv`` lands: ``CURATED + "NAME.jsonl"``."""
+REJECTED = f"rejected/{INPUT_BUCKET}/"
+"""Where its rejected rows land: ``REJECTED + "NAME.jsonl"``."""
 
 
 def load_handler() -> ModuleType:

@@ -14,13 +14,14 @@ from typing import Any
 
 import csv_stream
 import pytest
-from csv_validator_harness import HEADER, OrdersBuckets, csv_body
+from csv_validator_harness import HEADER, INPUT_BUCKET, OrdersBuckets, csv_body
 from s3_events import record_for_put, s3_event, s3_test_event
 from s3_notification import MalformedEventError
+from source_filter import UnexpectedSourceError
 
 KEY = "incoming/orders.csv"
-CURATED = "curated/orders.jsonl"
-REJECTED = "rejected/orders.jsonl"
+CURATED = f"curated/{INPUT_BUCKET}/orders.jsonl"
+REJECTED = f"rejected/{INPUT_BUCKET}/orders.jsonl"
 GOOD = "A-1,C-1,2024-05-01T10:00:00Z,12.50,EUR"
 GOOD_2 = "A-2,C-2,2024-05-01T11:00:00Z,0.99,GBP"
 
@@ -301,11 +302,29 @@ CASES = [
     pytest.param(
         Case(
             csv_body(GOOD),
-            Raises(Exception, code="NoSuchBucket"),
+            Raises(UnexpectedSourceError),
             rows=1,
             event=_with(("s3", "bucket", "name"), "refarch-no-such-bucket"),
         ),
-        id="bucket-does-not-exist",
+        id="foreign-bucket-is-refused",
+    ),
+    pytest.param(
+        Case(
+            csv_body(GOOD),
+            Raises(UnexpectedSourceError),
+            rows=1,
+            event=_with(("s3", "object", "key"), "other/orders.csv"),
+        ),
+        id="foreign-prefix-is-refused",
+    ),
+    pytest.param(
+        Case(
+            csv_body(GOOD),
+            Raises(UnexpectedSourceError),
+            rows=1,
+            event=_with(("s3", "object", "key"), "incoming/orders.txt"),
+        ),
+        id="foreign-suffix-is-refused",
     ),
 ]
 

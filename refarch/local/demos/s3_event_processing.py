@@ -54,8 +54,12 @@ class OrdersFile:
 
     @property
     def output_name(self) -> str:
-        """The key under the output prefixes: input prefix dropped, ``.csv`` → ``.jsonl``."""
+        """The name under ``{prefix}{bucket}/``: input prefix dropped, ``.csv`` → ``.jsonl``."""
         return self.key.removeprefix(INPUT_PREFIX).removesuffix(".csv") + ".jsonl"
+
+    def output_key(self, prefix: str, bucket: str) -> str:
+        """The output key under ``prefix`` (curated or rejected) for this upload to ``bucket``."""
+        return f"{prefix}{bucket}/{self.output_name}"
 
 
 VALID = OrdersFile(
@@ -129,6 +133,7 @@ def run(stack: LocalStack, trace: Trace) -> list[Check]:
     """Drive the scenario on a deployed ``S3EventProcessing`` stack; return its checks."""
     stack.emulator.lambda_service.describe_result = describe_summary
     source = stack.s3_source("InputBucket")
+    bucket = source.bucket
     checks: list[Check] = []
 
     trace.section("Run: uploads under incoming/ are processed")
@@ -148,7 +153,7 @@ def run(stack: LocalStack, trace: Trace) -> list[Check]:
     source.put_object(NOT_ORDERS.key, NOT_ORDERS.body)
 
     trace.section("Run: S3 delivers an event twice")
-    before = objects(stack, "OutputBucket", VALID_PREFIX + VALID.output_name)
+    before = objects(stack, "OutputBucket", VALID.output_key(VALID_PREFIX, bucket))
     redelivered = source.redeliver(uploads[VALID.key])
 
     trace.section("Run: an older version's event arrives after the newer one's")
@@ -167,8 +172,8 @@ def run(stack: LocalStack, trace: Trace) -> list[Check]:
 
     rows_in = valid_out = rejected_out = 0
     for orders in [*processed, LATE_NEW]:
-        curated = output.get(VALID_PREFIX + orders.output_name)
-        rejected = output.get(REJECTED_PREFIX + orders.output_name)
+        curated = output.get(orders.output_key(VALID_PREFIX, bucket))
+        rejected = output.get(orders.output_key(REJECTED_PREFIX, bucket))
         rows = _data_rows(orders.body)
         valid = len(curated.lines) if curated else 0
         bad = len(rejected.lines) if rejected else 0
@@ -206,25 +211,25 @@ def run(stack: LocalStack, trace: Trace) -> list[Check]:
         )
     )
 
-    whole = output.get(REJECTED_PREFIX + NOT_ORDERS.output_name)
+    whole = output.get(NOT_ORDERS.output_key(REJECTED_PREFIX, bucket))
     checks.append(
         Check(
             f"{NOT_ORDERS.key} is rejected whole: one rejection record, no curated output",
             whole is not None
             and len(whole.lines) == 1
-            and VALID_PREFIX + NOT_ORDERS.output_name not in output,
+            and NOT_ORDERS.output_key(VALID_PREFIX, bucket) not in output,
             whole.records()[0]["reason"] if whole else "no rejection record",
         )
     )
 
-    after = output.get(VALID_PREFIX + VALID.output_name)
+    after = output.get(VALID.output_key(VALID_PREFIX, bucket))
     duplicate_ok = (
         len(redelivered) == 1
         and redelivered[0].outcome is not None
         and redelivered[0].outcome.status == "succeeded"
         and after is not None
-        and before.get(VALID_PREFIX + VALID.output_name) is not None
-        and after.body == before[VALID_PREFIX + VALID.output_name].body
+        and before.get(VALID.output_key(VALID_PREFIX, bucket)) is not None
+        and after.body == before[VALID.output_key(VALID_PREFIX, bucket)].body
         and sum(1 for key in output if key.endswith(VALID.output_name)) == 1
     )
     checks.append(
@@ -237,7 +242,7 @@ def run(stack: LocalStack, trace: Trace) -> list[Check]:
 
     late_result = late[0].outcome.attempts[-1].result if late and late[0].outcome else None
     late_outcome = late_result["records"][0]["outcome"] if late_result else "none"
-    newest = output.get(VALID_PREFIX + LATE_NEW.output_name)
+    newest = output.get(LATE_NEW.output_key(VALID_PREFIX, bucket))
     checks.append(
         Check(
             "out-of-order delivery: the older version's late event is skipped as stale",
