@@ -149,6 +149,44 @@ CASES = [
     ),
     pytest.param(
         Case(
+            # A quoted field over the cap whose lines look like orders: none of them is a row.
+            csv_body(
+                GOOD, f'A-9,"{HUGE_FIELD}\n{GOOD}\n{GOOD_2}\n",2024-05-01T10:00:00Z,1,EUR', GOOD_2
+            ),
+            Processed(2, 1, ("row larger than 1048576 characters",)),
+            rows=3,
+        ),
+        id="quoted-field-over-the-cap-hides-its-lines",
+    ),
+    pytest.param(
+        Case(
+            # A bare CR, then a quote on the line the parser abandons: the next row's start
+            # cannot be told, so the rest of the object is one rejection (rows: GOOD, the
+            # broken row, and the rest counted as the one record that stands for it).
+            csv_body(GOOD, 'A-3,C\r-3,"x', GOOD_2 + '"', GOOD_2),
+            Processed(1, 2, ("unparseable CSV", "cannot tell where the next row starts")),
+            rows=3,
+        ),
+        id="bare-cr-then-quote-rejects-the-rest",
+    ),
+    pytest.param(
+        Case(
+            csv_body(GOOD + ",,", header=HEADER + ", ,"),
+            Rejected("blank column names at positions 6, 7", line=1),
+            rows=1,
+        ),
+        id="blank-header-names",
+    ),
+    pytest.param(
+        Case(
+            csv_body(GOOD, "A-9,C-9,9999-12-31T23:59:59-01:00,1.00,EUR"),
+            Processed(1, 1, ("order_ts cannot be normalised",)),
+            rows=2,
+        ),
+        id="date-overflow-at-year-9999",
+    ),
+    pytest.param(
+        Case(
             csv_body("note 1," + GOOD, "note 2," + GOOD_2, header="note," + HEADER),
             Processed(2, 0),
             rows=2,
