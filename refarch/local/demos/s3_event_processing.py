@@ -12,6 +12,8 @@ What it does, in the order a reader meets it in the trace:
    event is skipped (sequencers order them).
 6. A malformed event is sent with ``Invoke`` (``InvocationType=Event``): it fails every retry
    and lands in the function's dead-letter queue.
+7. A well-formed event for a key outside ``incoming/`` (a replay pointed at the wrong function) is
+   refused with ``UnexpectedSourceError`` before anything is written, and lands in the DLQ too.
 
 Then it checks the outputs against the inputs: rows in = valid + rejected for every processed
 file, events that failed = messages in the DLQ.
@@ -104,6 +106,18 @@ LATE_NEW = OrdersFile(
 )
 #: An event that is not an S3 notification the handler can read (the object key is missing).
 POISON_EVENT = {"Records": [{"eventSource": "aws:s3", "s3": {"bucket": {"name": "unknown"}}}]}
+FOREIGN_KEY = "other/orders.csv"
+
+
+def foreign_event(bucket: str) -> dict[str, Any]:
+    """A well-formed notification for ``FOREIGN_KEY``, outside the prefix the function serves."""
+    record = {
+        "eventVersion": "2.1",
+        "eventSource": "aws:s3",
+        "eventName": "ObjectCreated:Put",
+        "s3": {"bucket": {"name": bucket}, "object": {"key": FOREIGN_KEY, "sequencer": "0A"}},
+    }
+    return {"Records": [record]}
 
 
 def _data_rows(body: bytes) -> int:
@@ -165,6 +179,11 @@ def run(stack: LocalStack, trace: Trace) -> list[Check]:
     trace.section("Run: a malformed event fails every retry")
     poison = stack.lambda_invoke_source().invoke_async(
         "CsvValidatorFunction", POISON_EVENT, note="(a malformed, hand-made event)"
+    )
+
+    trace.section("Run: an event for a key outside incoming/ is refused")
+    foreign = stack.lambda_invoke_source().invoke_async(
+        "CsvValidatorFunction", foreign_event(bucket), note="(a replay for other/orders.csv)"
     )
 
     report_landed(stack, trace)
@@ -269,6 +288,18 @@ def run(stack: LocalStack, trace: Trace) -> list[Check]:
                 and m.attributes.get("RequestID") == poison.request_id
                 for m in dead
             ),
+        )
+    )
+    refusal = foreign.attempts[0].error if foreign.attempts else None
+    checks.append(
+        Check(
+            "foreign event: refused with a clear error before any write, then the DLQ",
+            foreign.status == "dead-lettered"
+            and refusal is not None
+            and refusal.error_type == "UnexpectedSourceError"
+            and "is not for this function" in refusal.message
+            and not any(key.endswith("/other/orders.jsonl") for key in output),
+            str(refusal) if refusal else "no error",
         )
     )
     checks.append(
