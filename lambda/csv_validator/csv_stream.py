@@ -90,7 +90,8 @@ class _LineSource:
     An iterator class rather than a generator on purpose: it raises ``_RecordTooLargeError``
     out of ``csv.reader`` and must stay usable afterwards, which a generator would not.
     ``csv.reader`` resets its own state at the start of every row, so parsing resumes cleanly
-    at the next physical line.
+    at the next physical line handed to it: after an oversized record, that is the line after the
+    record's real end (``_skip_oversized``, by csv's quoting rules), never a line inside it.
     """
 
     def __init__(self, stream: BinaryReader, max_record_chars: int, chunk_size: int) -> None:

@@ -20,8 +20,14 @@ Decisions (the row rules themselves are in ``orders_schema``):
   bytes are *not* kept: a mis-encoded export is wrong throughout, and a partial curated file would
   look complete) and a source version deleted before processing each produce one rejection
   record and no curated output. A leading UTF-8 BOM is accepted and dropped.
-- Row-level faults (schema, ragged, oversized > 1 Mi characters, unparseable) reject that row
-  only; blank lines are not rows and are skipped.
+- Row-level faults (schema, ragged, oversized > 1 Mi characters, unparseable, and any exception
+  while validating, normalising or encoding one row) reject that row only; blank lines are not
+  rows and are skipped. Only S3 (and KMS behind it) failures fail the invocation.
+- Text inside a quoted field is never a row: an oversized record is skipped to its real end, and
+  where the next row's start cannot be told (``csv_resync``), one rejection stands for the rest
+  of the object.
+- A header with blank names (rejected, positions named), duplicates or missing columns rejects
+  the object; header handling is linear up to the 1 MiB record cap.
 - The outputs at a derived key always describe one source version: a processed object always
   writes its curated output (empty for a header-only file, so the sequencer is recorded), the
   rejected output only when there are rejections, and an output an older version left behind
