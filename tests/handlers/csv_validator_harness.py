@@ -68,7 +68,8 @@ class OrdersBuckets:
 
     def read_jsonl(self, key: str) -> list[dict[str, Any]]:
         """Return an output object's JSON Lines records."""
-        return [json.loads(line) for line in self.read_output(key).decode().splitlines()]
+        # JSON Lines are separated by "\n" only: splitlines() would also split at U+0085 etc.
+        return [json.loads(line) for line in self.read_output(key).decode().split("\n") if line]
 
     def output_metadata(self, key: str) -> dict[str, str]:
         """Return an output object's user metadata."""

@@ -9,12 +9,27 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
+import boto3
 import pytest
-from csv_validator_harness import HEADER, OrdersBuckets, csv_body, load_handler
-from hypothesis import given
+from csv_validator_harness import (
+    CURATED,
+    ENVIRONMENT,
+    HEADER,
+    INPUT_BUCKET,
+    OUTPUT_BUCKET,
+    REJECTED,
+    OrdersBuckets,
+    csv_body,
+    load_handler,
+)
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from lambda_harness import FakeLambdaContext
+from moto import mock_aws
 from orders_schema import REQUIRED_COLUMNS, RowError, parse_header, validate_row
 from s3_events import record_for_put, s3_event
 from s3_notification import SourceObject
@@ -88,6 +103,46 @@ def test_every_generated_row_is_curated_or_rejected_with_a_reason(rows):
     assert all(record["reason"] for record in rejected.lines)
     # Line numbers name distinct input rows (header is line 1; quoted newlines span lines).
     assert len({record["line"] for record in rejected.lines}) == bad
+
+
+@contextmanager
+def _fresh_buckets() -> Iterator[OrdersBuckets]:
+    """What the ``orders_buckets`` fixture gives, per Hypothesis example (fixtures are per test)."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in ENVIRONMENT.items():
+            patch.setenv(name, value)
+        handler = load_handler()
+        handler.s3_client.cache_clear()
+        try:
+            with mock_aws():
+                s3 = boto3.client("s3", region_name="us-east-1")
+                for bucket in (INPUT_BUCKET, OUTPUT_BUCKET):
+                    s3.create_bucket(Bucket=bucket)
+                    s3.put_bucket_versioning(
+                        Bucket=bucket, VersioningConfiguration={"Status": "Enabled"}
+                    )
+                yield OrdersBuckets(s3=s3, handler=handler, context=FakeLambdaContext())
+        finally:
+            handler.s3_client.cache_clear()
+
+
+@settings(max_examples=20)
+@given(st.lists(ROWS, min_size=1, max_size=5))
+def test_end_to_end_every_generated_row_lands_in_an_output(rows):
+    """The same property through S3 (moto): the invocation never fails on a bad value."""
+    body = _csv(rows)
+    with _fresh_buckets() as world:
+        response = world.put("incoming/o.csv", body)
+        record = record_for_put(world.input_bucket, "incoming/o.csv", response, body)
+        (result,) = world.invoke(s3_event(record))["records"]
+        assert result["outcome"] == "processed"
+        assert result["valid"] + result["rejected"] == len(rows)
+        curated = world.read_output(CURATED + "o.jsonl").decode().split("\n")
+        assert len([line for line in curated if line]) == result["valid"]
+        if result["rejected"]:
+            rejected = world.read_jsonl(REJECTED + "o.jsonl")
+            assert len(rejected) == result["rejected"]
+            assert all(r["reason"] for r in rejected)
 
 
 @given(st.lists(st.text(max_size=40), min_size=5, max_size=5))
