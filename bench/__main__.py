@@ -2,11 +2,23 @@
 
 import sys
 
-from bench import firehose_transform, glue_incremental, streaming_memory, synth_ratio
+from bench import (
+    firehose_transform,
+    glue_incremental,
+    header_width,
+    streaming_memory,
+    synth_ratio,
+)
 
 if __name__ == "__main__":
     failed = 0
-    for benchmark in (synth_ratio, streaming_memory, firehose_transform, glue_incremental):
+    for benchmark in (
+        synth_ratio,
+        streaming_memory,
+        header_width,
+        firehose_transform,
+        glue_incremental,
+    ):
         print(f"== {benchmark.__name__}")
         failed += benchmark.main([]) != 0
     sys.exit(1 if failed else 0)

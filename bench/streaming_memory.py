@@ -98,6 +98,7 @@ def measure(endpoint: str, size_mb: int) -> dict:
     env = {
         **os.environ,
         "AWS_ENDPOINT_URL": endpoint,
+        "INPUT_BUCKET": INPUT_BUCKET,
         "OUTPUT_BUCKET": OUTPUT_BUCKET,
         "POWERTOOLS_SERVICE_NAME": "csv-validator",
         "POWERTOOLS_METRICS_NAMESPACE": "refarch-bench",

@@ -12,7 +12,9 @@ import codecs
 import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NoReturn, Protocol
+
+from csv_resync import RecordEndScanner, UnsynchronisableError
 
 READ_CHUNK_BYTES = 64 * 1024
 """Bytes requested from the body per read: small enough to keep memory flat, large enough to keep
@@ -73,13 +75,23 @@ class _RecordTooLargeError(Exception):
         self.excerpt = excerpt
 
 
+class _UnsynchronisedError(Exception):
+    """Raised through ``csv.reader`` when where the next record starts cannot be told."""
+
+    def __init__(self, line: int, excerpt: str) -> None:
+        super().__init__(line)
+        self.line = line
+        self.excerpt = excerpt
+
+
 class _LineSource:
     """Physical lines (terminators kept, as ``csv.reader`` wants) of a UTF-8 byte stream.
 
     An iterator class rather than a generator on purpose: it raises ``_RecordTooLargeError``
     out of ``csv.reader`` and must stay usable afterwards, which a generator would not.
     ``csv.reader`` resets its own state at the start of every row, so parsing resumes cleanly
-    at the next physical line.
+    at the next physical line handed to it: after an oversized record, that is the line after the
+    record's real end (``_skip_oversized``, by csv's quoting rules), never a line inside it.
     """
 
     def __init__(self, stream: BinaryReader, max_record_chars: int, chunk_size: int) -> None:
@@ -102,9 +114,10 @@ class _LineSource:
         self._record_lines = []
         self._record_chars = 0
 
-    def record_text(self) -> str:
+    def record_text(self, *, keep_terminator: bool = False) -> str:
         """Return the physical lines of the current record, final terminator removed."""
-        return _strip_terminator("".join(self._record_lines))
+        text = "".join(self._record_lines)
+        return text if keep_terminator else _strip_terminator(text)
 
     def __iter__(self) -> _LineSource:
         return self
@@ -112,13 +125,8 @@ class _LineSource:
     def __next__(self) -> str:
         parts: list[str] = []
         length = 0
-        skipped: int | None = None  # chars of an oversized record, once over the cap
-        excerpt = ""
         while True:
             if self._pos >= len(self._text) and not self._fill():
-                if skipped is not None:
-                    self.lines_read += 1
-                    raise _RecordTooLargeError(self.record_start_line, skipped, excerpt)
                 if parts:
                     return self._accept("".join(parts))
                 raise StopIteration
@@ -126,22 +134,58 @@ class _LineSource:
             end = len(self._text) if newline == -1 else newline + 1
             piece = self._text[self._pos : end]
             self._pos = end
-            if skipped is not None:
-                skipped += len(piece)
-            elif self._record_chars + length + len(piece) > self._max:
-                # Over the cap: keep an excerpt, drop what was buffered, skip to the line's end.
-                so_far = "".join(self._record_lines) + "".join(parts) + piece
-                excerpt = so_far[:RAW_EXCERPT_CHARS]
-                skipped = self._record_chars + length + len(piece)
-                parts = []
-            else:
-                parts.append(piece)
-                length += len(piece)
+            if self._record_chars + length + len(piece) > self._max:
+                self._skip_oversized("".join(self._record_lines), "".join(parts) + piece)
+            parts.append(piece)
+            length += len(piece)
             if newline != -1:
-                if skipped is not None:
-                    self.lines_read += 1
-                    raise _RecordTooLargeError(self.record_start_line, skipped, excerpt)
                 return self._accept("".join(parts))
+
+    def _skip_oversized(self, recorded: str, current: str) -> NoReturn:
+        """Skip the rest of a record over the cap, up to where csv's quoting rules end it.
+
+        Args:
+            recorded: The record's lines already handed to ``csv.reader`` (counted).
+            current: The current line read so far (not yet counted).
+
+        Scanning from the record's first character gives the quote state, so a record whose
+        quoted field runs on for many lines is skipped whole: no text inside the quotes is read
+        as a row. Nothing beyond one excerpt is kept, so memory stays flat.
+
+        Raises:
+            _RecordTooLargeError: Once the record's end (or the stream's) is reached.
+            _UnsynchronisedError: If where the record ends cannot be told (see ``csv_resync``).
+        """
+        so_far = recorded + current
+        start_line = self.record_start_line
+        excerpt = so_far[:RAW_EXCERPT_CHARS]
+        scanner = RecordEndScanner()
+        size = len(so_far)
+        newlines = current.count("\n")
+        open_line = not current.endswith("\n")  # the last line read has no terminator yet
+        try:
+            done = scanner.feed(so_far)
+            while done is None and (self._pos < len(self._text) or self._fill()):
+                done = scanner.feed(self._text, self._pos)
+                stop = len(self._text) if done is None else done
+                if stop > self._pos:
+                    newlines += self._text.count("\n", self._pos, stop)
+                    open_line = self._text[stop - 1] != "\n"
+                    size += stop - self._pos
+                    self._pos = stop
+        except UnsynchronisableError:
+            raise _UnsynchronisedError(start_line, excerpt) from None
+        finally:
+            self.lines_read += newlines + (1 if open_line else 0)
+        raise _RecordTooLargeError(start_line, size, excerpt)
+
+    def excerpt_ahead(self) -> str:
+        """Return up to ``RAW_EXCERPT_CHARS`` of the text not yet read (for a rejection)."""
+        text = self._text[self._pos : self._pos + RAW_EXCERPT_CHARS]
+        while len(text) < RAW_EXCERPT_CHARS and self._fill():
+            text += self._text[: RAW_EXCERPT_CHARS - len(text)]
+            self._pos = min(len(self._text), RAW_EXCERPT_CHARS)
+        return text
 
     def _accept(self, line: str) -> str:
         self.lines_read += 1
@@ -208,8 +252,10 @@ def read_csv_records(
     Args:
         stream: The body to read; it is read ``chunk_size`` bytes at a time, never whole.
         max_record_chars: Defaults to ``MAX_RECORD_CHARS``. A longer record is yielded with
-            ``fields=None`` and an ``error``, and reading resumes at the next physical line
-            (best effort if the cap was hit inside a quoted field).
+            ``fields=None`` and an ``error``, and reading resumes after the record's end as
+            csv's quoting rules place it, so text inside a quoted field is never read as a row.
+            Where that end cannot be told (``csv_resync``), one record with an error stands for
+            the rest of the object and reading stops.
         chunk_size: Bytes per read; defaults to ``READ_CHUNK_BYTES``.
 
     Raises:
@@ -242,10 +288,15 @@ def read_csv_records(
                 fields=None,
                 error=(
                     f"row larger than {max_record_chars} characters ({exc.size} read before "
-                    f"skipping to the end of its line; raw holds the first {RAW_EXCERPT_CHARS})"
+                    f"skipping to its end; raw holds the first {RAW_EXCERPT_CHARS})"
                 ),
             )
             continue
+        except _UnsynchronisedError as exc:
+            yield _remainder_rejected(
+                exc.line, f"a row larger than {max_record_chars} characters", exc.excerpt
+            )
+            return
         except csv.Error as exc:
             yield CsvRecord(
                 line=source.record_start_line,
@@ -253,10 +304,39 @@ def read_csv_records(
                 fields=None,
                 error=f"unparseable CSV: {exc}",
             )
+            # csv resumes at the next line; that is only safe if the abandoned line does not end
+            # inside a quoted field (see csv_resync).
+            try:
+                RecordEndScanner().feed(source.record_text(keep_terminator=True))
+            except UnsynchronisableError:
+                yield _remainder_rejected(
+                    source.lines_read + 1,
+                    f"the unparseable row at line {source.record_start_line}",
+                    source.excerpt_ahead(),
+                )
+                return
             continue
         if _is_blank(fields):
             continue
         yield CsvRecord(line=source.record_start_line, raw=source.record_text(), fields=fields)
+
+
+def _remainder_rejected(line: int, after: str, raw: str) -> CsvRecord:
+    """The one record that stands for the rest of an object that cannot be read record by record.
+
+    Guessing where the next record starts could surface text from inside a quoted field as a
+    row of its own (an invented order), so nothing after this point is parsed.
+    """
+    return CsvRecord(
+        line=line,
+        raw=raw,
+        fields=None,
+        error=(
+            f"cannot tell where the next row starts after {after} (a quoted field may run on "
+            f"past the end of its line): the rest of the object, from line {line}, is rejected "
+            f"unread; raw holds up to its first {RAW_EXCERPT_CHARS} characters"
+        ),
+    )
 
 
 def _is_blank(fields: list[str]) -> bool:

@@ -1,6 +1,7 @@
 """Validate orders CSV files uploaded to S3 and write curated and rejected rows as JSON Lines.
 
-Flow per record of the S3 notification: parse (Powertools ``S3Event``) -> skip if an output
+Flow per record of the S3 notification: parse (Powertools ``S3Event``) -> refuse the event if a
+record is outside the configured bucket, prefix and suffix -> skip if an output
 already came from a later event for the same key -> stream the exact object version that
 triggered the event through the schema -> write valid rows to ``$VALID_PREFIX`` and rejected rows
 to ``$REJECTED_PREFIX`` in the output bucket.
@@ -8,8 +9,9 @@ to ``$REJECTED_PREFIX`` in the output bucket.
 Every record ends in one logged outcome: ``processed``, ``rejected`` (the whole object, one
 rejection record written), ``skipped_stale`` or ``ignored``. Anything else (a malformed event,
 throttling, 5xx, AccessDenied, a missing bucket) raises, so Lambda retries and then the
-function's DLQ keeps the event. Reprocessing is safe: outputs are keyed by the source key and
-their content depends only on the source bytes, so a retry or duplicate rewrites the same objects.
+function's DLQ keeps the event. Reprocessing is safe: outputs are keyed by the source bucket and
+key (``output_layout``) and their content depends only on the source bytes, so a retry or
+duplicate rewrites the same objects.
 
 Decisions (the row rules themselves are in ``orders_schema``):
 
@@ -18,15 +20,22 @@ Decisions (the row rules themselves are in ``orders_schema``):
   bytes are *not* kept: a mis-encoded export is wrong throughout, and a partial curated file would
   look complete) and a source version deleted before processing each produce one rejection
   record and no curated output. A leading UTF-8 BOM is accepted and dropped.
-- Row-level faults (schema, ragged, oversized > 1 Mi characters, unparseable) reject that row
-  only; blank lines are not rows and are skipped.
+- Row-level faults (schema, ragged, oversized > 1 Mi characters, unparseable, and any exception
+  while validating, normalising or encoding one row) reject that row only; blank lines are not
+  rows and are skipped. Only S3 (and KMS behind it) failures fail the invocation.
+- Text inside a quoted field is never a row: an oversized record is skipped to its real end, and
+  where the next row's start cannot be told (``csv_resync``), one rejection stands for the rest
+  of the object.
+- A header with blank names (rejected, positions named), duplicates or missing columns rejects
+  the object; header handling is linear up to the 1 MiB record cap.
 - The outputs at a derived key always describe one source version: a processed object always
   writes its curated output (empty for a header-only file, so the sequencer is recorded), the
   rejected output only when there are rejections, and an output an older version left behind
   that this version does not produce is deleted (the output bucket is versioned).
 
-Environment: ``OUTPUT_BUCKET`` (required), ``VALID_PREFIX`` (``curated/``), ``REJECTED_PREFIX``
-(``rejected/``), ``INPUT_PREFIX`` (``incoming/``), plus ``POWERTOOLS_SERVICE_NAME`` and
+Environment: ``INPUT_BUCKET`` and ``OUTPUT_BUCKET`` (required), ``VALID_PREFIX`` (``curated/``),
+``REJECTED_PREFIX`` (``rejected/``), ``INPUT_PREFIX`` (``incoming/``), ``INPUT_SUFFIX``
+(``.csv``), plus ``POWERTOOLS_SERVICE_NAME`` and
 ``POWERTOOLS_METRICS_NAMESPACE`` for the logger and metrics.
 """
 
@@ -47,10 +56,19 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from csv_stream import InvalidUtf8Error, read_csv_records
 from multipart_writer import MultipartWriter
-from orders_schema import HeaderError, RowError, curated_json_line, parse_header, validate_row
-from output_layout import output_name, provenance_metadata, read_provenance
+from orders_schema import (
+    MAX_LISTED,
+    HeaderError,
+    HeaderLayout,
+    RowError,
+    curated_json_line,
+    parse_header,
+    validate_row,
+)
+from output_layout import output_key, provenance_metadata, read_provenance
 from s3_notification import SourceObject, is_test_event, parse_source_objects
 from s3_sequencer import compare_sequencers
+from source_filter import check_configured
 
 logger = Logger()
 metrics = Metrics()
@@ -77,22 +95,27 @@ def s3_client() -> Any:
 class Settings:
     """The handler's configuration, read from the environment the stack sets."""
 
+    input_bucket: str
     output_bucket: str
     valid_prefix: str = "curated/"
     rejected_prefix: str = "rejected/"
     input_prefix: str = "incoming/"
+    input_suffix: str = ".csv"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
-        """Read the settings; ``OUTPUT_BUCKET`` is required, the prefixes have defaults."""
-        bucket = environ.get("OUTPUT_BUCKET")
-        if not bucket:
-            raise RuntimeError("OUTPUT_BUCKET is not set")
+        """Read the settings; the two buckets are required, the prefixes have defaults."""
+        buckets = {name: environ.get(name) for name in ("INPUT_BUCKET", "OUTPUT_BUCKET")}
+        for name, value in buckets.items():
+            if not value:
+                raise RuntimeError(f"{name} is not set")
         return cls(
-            output_bucket=bucket,
+            input_bucket=str(buckets["INPUT_BUCKET"]),
+            output_bucket=str(buckets["OUTPUT_BUCKET"]),
             valid_prefix=environ.get("VALID_PREFIX", cls.valid_prefix),
             rejected_prefix=environ.get("REJECTED_PREFIX", cls.rejected_prefix),
             input_prefix=environ.get("INPUT_PREFIX", cls.input_prefix),
+            input_suffix=environ.get("INPUT_SUFFIX", cls.input_suffix),
         )
 
 
@@ -126,6 +149,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
 
     Raises:
         MalformedEventError: The event is not an S3 notification (nothing is written).
+        UnexpectedSourceError: A record names a bucket, prefix or suffix this function is not
+            configured for (nothing is written; see ``check_configured``).
         botocore.exceptions.ClientError: Any AWS error other than the source version being gone
             (throttling, 5xx, AccessDenied, NoSuchBucket): Lambda retries the event, then sends
             it to the DLQ.
@@ -139,9 +164,11 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         logger.info("ignored", extra={**outcome, "reason": "S3 test event"})
         metrics.add_metric(name="EventsIgnored", unit=MetricUnit.Count, value=1)
         return {"records": [outcome]}
-    # Parse every record before touching S3, so a malformed event writes nothing.
+    # Parse and check every record before touching S3, so a malformed or foreign event writes
+    # nothing.
     sources = parse_source_objects(event)
     settings = Settings.from_env()
+    check_configured(sources, settings.input_bucket, settings.input_prefix, settings.input_suffix)
     return {"records": [process_source_object(source, settings) for source in sources]}
 
 
@@ -154,8 +181,10 @@ def process_source_object(source: SourceObject, settings: Settings) -> dict[str,
     """
     if not source.is_object_created:
         return _finish(source, "ignored", "EventsIgnored", reason=f"event {source.event_name}")
-    name = output_name(source.key, settings.input_prefix)
-    keys = (settings.valid_prefix + name, settings.rejected_prefix + name)
+    keys = tuple(
+        output_key(prefix, source.bucket, source.key, settings.input_prefix, settings.input_suffix)
+        for prefix in (settings.valid_prefix, settings.rejected_prefix)
+    )
     existing = {key: _head_metadata(settings.output_bucket, key) for key in keys}
     targets = _Targets(
         curated_key=keys[0],
@@ -243,22 +272,47 @@ def _write_rows(
         except HeaderError as exc:
             raise _ObjectRejectedError(str(exc), header.line, header.raw) from exc
         if layout.ignored_columns:
-            logger.info("extra columns dropped", extra={"columns": list(layout.ignored_columns)})
+            # Bounded: a header at the record cap can hold hundreds of thousands of names.
+            logger.info(
+                "extra columns dropped",
+                extra={
+                    "columns": [name[:80] for name in layout.ignored_columns[:MAX_LISTED]],
+                    "count": len(layout.ignored_columns),
+                },
+            )
         valid = rejected_rows = 0
         for record in records:
-            reason = record.error
-            if record.fields is not None:
-                try:
-                    curated.write(curated_json_line(validate_row(record.fields, layout)))
-                    valid += 1
-                    continue
-                except RowError as exc:
-                    reason = str(exc)
-            rejected.write(_rejection_line(source, record.line, reason or "", record.raw))
+            line, reason = _curate(record.fields, layout, record.error)
+            if line is not None:
+                # Outside the try of _curate: an S3 failure here fails the invocation (retried).
+                curated.write(line)
+                valid += 1
+                continue
+            rejected.write(_rejection_line(source, record.line, reason, record.raw))
             rejected_rows += 1
     except InvalidUtf8Error as exc:
         raise _ObjectRejectedError(str(exc), exc.line) from exc
     return valid, rejected_rows
+
+
+def _curate(
+    fields: list[str] | None, layout: HeaderLayout, error: str | None
+) -> tuple[bytes | None, str]:
+    """Return a row's curated JSON line, or None and the reason it is rejected.
+
+    Any exception from validating, normalising or encoding one row is that row's rejection (the
+    schema already turns field faults into ``RowError``; this is the backstop for anything it
+    did not foresee), so one bad value can never fail the whole object. Only the S3 writes,
+    which happen outside this function, may fail the invocation.
+    """
+    if fields is None:
+        return None, error or "unparseable row"
+    try:
+        return curated_json_line(validate_row(fields, layout)), ""
+    except RowError as exc:
+        return None, str(exc)
+    except Exception as exc:  # one bad row never fails its object
+        return None, f"row cannot be normalised ({type(exc).__name__}: {str(exc)[:200]})"
 
 
 def _reject_object(
@@ -306,15 +360,15 @@ def _head_metadata(bucket: str, key: str) -> dict[str, str] | None:
 def _newer_sequencer(source: SourceObject, targets: _Targets) -> str | None:
     """Return the sequencer of an existing output written by a later event, if there is one.
 
-    Only outputs of the same source key count (sequencers are comparable per key only), and an
-    equal sequencer is the same event again: it is reprocessed, which rewrites identical outputs
-    and repairs a run that failed between its two writes.
+    Only outputs of the same source bucket and key count (sequencers are comparable per key
+    only), and an equal sequencer is the same event again: it is reprocessed, which rewrites
+    identical outputs and repairs a run that failed between its two writes.
     """
     if source.sequencer is None:
         return None  # a hand-made replay without a sequencer cannot be ordered: process it
     for metadata in targets.existing.values():
         provenance = read_provenance(metadata)
-        if provenance.source_key != source.key or provenance.sequencer is None:
+        if not provenance.is_from(source.bucket, source.key) or provenance.sequencer is None:
             continue
         if compare_sequencers(provenance.sequencer, source.sequencer) > 0:
             return provenance.sequencer

@@ -6,14 +6,23 @@ Rules (the decisions are documented here, once):
 
 - Header: must name every column in ``REQUIRED_COLUMNS`` (exact names after trimming spaces, any
   order). Extra columns are allowed and dropped from the curated output, so a producer can add a
-  column without breaking the pipeline. Duplicate names make the header ambiguous: rejected.
+  column without breaking the pipeline. Duplicate names make the header ambiguous, and a blank
+  name cannot be mapped to anything (it is what a stray delimiter leaves): both reject the header,
+  with a reason naming the columns or 1-based positions (at most ``MAX_LISTED`` of them, then the
+  count). Header handling is linear in the number of columns: a header at the 1 MiB record cap
+  (a million commas, or hundreds of thousands of distinct names) is decided in well under a
+  second (``bench/header_width.py``).
 - Row: must have exactly as many fields as the header; a ragged row (more or fewer fields) is
   rejected, because a shifted field would otherwise land in the wrong column.
 - Every field is trimmed of surrounding whitespace before it is checked.
+- Any exception while checking or normalising a field (not only ``ValueError``: date arithmetic
+  past year 1 or 9999 raises ``OverflowError``) is that field's error: the row is rejected with
+  the reason, never the file.
 - ``order_id``: non-empty, at most ``MAX_ORDER_ID_CHARS`` characters. ``customer_id``: non-empty.
 - ``order_ts``: an ISO-8601 date *and time* (``datetime.fromisoformat``); an offset is converted
   to UTC, a naive time is taken as UTC. Emitted as ``YYYY-MM-DDTHH:MM:SS[.ffffff]Z``.
-- ``amount``: plain decimal notation (digits, optional point and at most 2 decimals), >= 0.
+- ``amount``: plain decimal notation (digits, optional point and at most 2 decimals), >= 0, at
+  most ``MAX_AMOUNT_WHOLE_DIGITS`` digits before the point (``decimal(38,2)``).
   Emitted as a **string** with exactly 2 decimals (``"12.50"``) so no float rounding ever touches
   money; Athena/Glue can read it as ``decimal(p,2)``.
 - ``currency``: exactly 3 uppercase ASCII letters (ISO 4217 style); ``eur`` is rejected, not fixed.
@@ -21,8 +30,10 @@ Rules (the decisions are documented here, once):
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -31,6 +42,15 @@ REQUIRED_COLUMNS = ("order_id", "customer_id", "order_ts", "amount", "currency")
 """The columns every orders file must have, in the order curated records list them."""
 
 MAX_ORDER_ID_CHARS = 64
+
+MAX_AMOUNT_WHOLE_DIGITS = 36
+"""Digits allowed before the decimal point: the curated amount must fit Athena's widest decimal,
+``decimal(38, 2)`` (precision at most 38, https://docs.aws.amazon.com/athena/latest/ug/data-types.html),
+so a longer amount is rejected as an overflow rather than rounded or truncated."""
+
+MAX_LISTED = 10
+"""How many offending column names or positions a header rejection lists before giving the count,
+so the reason for a header of a million blank names stays short."""
 
 _AMOUNT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 _CURRENCY = re.compile(r"[A-Z]{3}")
@@ -61,26 +81,51 @@ class HeaderLayout:
 
 
 def parse_header(fields: list[str]) -> HeaderLayout:
-    """Map the header's column names to positions.
+    """Map the header's column names to positions, in one pass over the names (O(n)).
 
     Raises:
-        HeaderError: "missing columns: ..." (also what a wrong delimiter produces: a
-            ``;``-separated header is a single column) or "duplicate columns: ...".
+        HeaderError: "blank column names at positions ...", "duplicate columns: ..." or
+            "missing columns: ..." (also what a wrong delimiter produces: a ``;``-separated header
+            is a single column).
 
     Example:
         >>> parse_header(["order_id", "customer_id", "order_ts", "amount", "currency"]).field_count
         5
     """
+    # Every step is one pass in C (list comprehension, count, dict(zip)) or stops early, so a
+    # header at the 1 MiB cap costs a few tens of milliseconds; only a rejected header pays for
+    # a second pass to name its offenders.
     names = [field.strip() for field in fields]
-    duplicates = sorted({name for name in names if names.count(name) > 1})
-    if duplicates:
-        raise HeaderError(f"duplicate columns: {', '.join(duplicates)}")
-    missing = [column for column in REQUIRED_COLUMNS if column not in names]
+    blank_count = names.count("")
+    if blank_count:
+        first = itertools.islice((i for i, name in enumerate(names, 1) if not name), MAX_LISTED)
+        raise HeaderError(
+            f"blank column names at positions {_listed(map(str, first), blank_count)}"
+        )
+    positions = dict(zip(names, range(len(names)), strict=True))  # a repeated name keeps its last
+    if len(positions) != len(names):
+        seen: set[str] = set()
+        duplicates = sorted({name for name in names if name in seen or seen.add(name)})
+        shown = (name[:80] for name in duplicates[:MAX_LISTED])
+        raise HeaderError(f"duplicate columns: {_listed(shown, len(duplicates))}")
+    missing = [column for column in REQUIRED_COLUMNS if column not in positions]
     if missing:
         raise HeaderError(f"missing columns: {', '.join(missing)}")
-    positions = {column: names.index(column) for column in REQUIRED_COLUMNS}
-    ignored = tuple(name for name in names if name not in REQUIRED_COLUMNS)
-    return HeaderLayout(positions=positions, field_count=len(names), ignored_columns=ignored)
+    required = frozenset(REQUIRED_COLUMNS)
+    ignored = tuple(name for name in names if name not in required)
+    return HeaderLayout(
+        positions={column: positions[column] for column in REQUIRED_COLUMNS},
+        field_count=len(names),
+        ignored_columns=ignored,
+    )
+
+
+def _listed(shown: Iterable[str], total: int) -> str:
+    """Join the (at most ``MAX_LISTED``) items shown; say how many there are when there are more."""
+    text = ", ".join(shown)
+    if total > MAX_LISTED:
+        return f"{text}, ... ({total} in all)"
+    return text
 
 
 def validate_row(fields: list[str], layout: HeaderLayout) -> dict[str, str]:
@@ -105,9 +150,21 @@ def validate_row(fields: list[str], layout: HeaderLayout) -> dict[str, str]:
             order[column] = check(values[column])
         except ValueError as exc:
             errors.append(str(exc))
+        except Exception as exc:  # any fault in one field rejects its row only
+            # e.g. OverflowError from astimezone() at year 1 or 9999: the value is out of range.
+            errors.append(
+                f"{column} cannot be normalised: {value_excerpt(values[column])} "
+                f"({type(exc).__name__}: {exc})"
+            )
     if errors:
         raise RowError("; ".join(errors))
     return order
+
+
+def value_excerpt(value: str, limit: int = 80) -> str:
+    """Return ``repr(value)``, shortened to ``limit`` characters, for a rejection reason."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def check_order_id(value: str) -> str:
@@ -139,7 +196,7 @@ def normalise_order_ts(value: str) -> str:
         parsed = None
     # fromisoformat also accepts a bare date; an order needs a time, so require one.
     if parsed is None or not _TIME_SEPARATOR.search(value):
-        raise ValueError(f"order_ts is not an ISO-8601 datetime: {value!r}")
+        raise ValueError(f"order_ts is not an ISO-8601 datetime: {value_excerpt(value)}")
     parsed = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
     return parsed.replace(tzinfo=None).isoformat() + "Z"
 
@@ -152,21 +209,27 @@ def normalise_amount(value: str) -> str:
         '12.50'
     """
     if not _AMOUNT.fullmatch(value):
-        raise ValueError(f"amount is not a decimal number: {value!r}")
+        raise ValueError(f"amount is not a decimal number: {value_excerpt(value)}")
     amount = Decimal(value)
     if amount < 0:
-        raise ValueError(f"amount is negative: {value!r}")
-    decimals = len(value.partition(".")[2])
-    if decimals > 2:
-        raise ValueError(f"amount has more than 2 decimal places: {value!r}")
-    # abs() turns "-0" into "0.00" rather than "-0.00".
-    return f"{abs(amount):.2f}"
+        raise ValueError(f"amount is negative: {value_excerpt(value)}")
+    whole, _, decimals = value.lstrip("-").partition(".")
+    if len(decimals) > 2:
+        raise ValueError(f"amount has more than 2 decimal places: {value_excerpt(value)}")
+    if len(whole.lstrip("0")) > MAX_AMOUNT_WHOLE_DIGITS:
+        raise ValueError(
+            f"amount has more than {MAX_AMOUNT_WHOLE_DIGITS} digits before the point: "
+            f"{value_excerpt(value)}"
+        )
+    # copy_abs(), not abs(): abs() rounds to the context's 28 digits and would silently change a
+    # long amount; copy_abs() is exact and still turns "-0" into "0.00" rather than "-0.00".
+    return f"{amount.copy_abs():.2f}"
 
 
 def check_currency(value: str) -> str:
     """Return the currency code, or raise ValueError unless it is 3 uppercase ASCII letters."""
     if not _CURRENCY.fullmatch(value):
-        raise ValueError(f"currency is not 3 uppercase letters: {value!r}")
+        raise ValueError(f"currency is not 3 uppercase letters: {value_excerpt(value)}")
     return value
 
 

@@ -120,9 +120,13 @@ class S3EventProcessingStack(Stack):
                 description="Validates uploaded order CSVs into curated JSON Lines and rejections",
                 memory_size=props.memory_size,
                 timeout=props.timeout,
+                # The handler refuses any record outside the bucket, prefix and suffix the
+                # notification below filters on, so it is told all three.
                 environment={
+                    "INPUT_BUCKET": self.input.bucket.bucket_name,
                     "OUTPUT_BUCKET": self.output.bucket.bucket_name,
                     "INPUT_PREFIX": props.input_prefix,
+                    "INPUT_SUFFIX": props.input_suffix,
                     "VALID_PREFIX": props.valid_prefix,
                     "REJECTED_PREFIX": props.rejected_prefix,
                 },

@@ -16,12 +16,17 @@ put_on_path(FUNCTION_DIR)
 INPUT_BUCKET = "refarch-test-input"
 OUTPUT_BUCKET = "refarch-test-output"
 ENVIRONMENT = {
+    "INPUT_BUCKET": INPUT_BUCKET,
     "OUTPUT_BUCKET": OUTPUT_BUCKET,
     "VALID_PREFIX": "curated/",
     "REJECTED_PREFIX": "rejected/",
     "INPUT_PREFIX": "incoming/",
 }
 HEADER = "order_id,customer_id,order_ts,amount,currency"
+CURATED = f"curated/{INPUT_BUCKET}/"
+"""Where the curated output of ``incoming/NAME.csv`` lands: ``CURATED + "NAME.jsonl"``."""
+REJECTED = f"rejected/{INPUT_BUCKET}/"
+"""Where its rejected rows land: ``REJECTED + "NAME.jsonl"``."""
 
 
 def load_handler() -> ModuleType:
@@ -63,7 +68,8 @@ class OrdersBuckets:
 
     def read_jsonl(self, key: str) -> list[dict[str, Any]]:
         """Return an output object's JSON Lines records."""
-        return [json.loads(line) for line in self.read_output(key).decode().splitlines()]
+        # JSON Lines are separated by "\n" only: splitlines() would also split at U+0085 etc.
+        return [json.loads(line) for line in self.read_output(key).decode().split("\n") if line]
 
     def output_metadata(self, key: str) -> dict[str, str]:
         """Return an output object's user metadata."""

@@ -14,13 +14,14 @@ from typing import Any
 
 import csv_stream
 import pytest
-from csv_validator_harness import HEADER, OrdersBuckets, csv_body
+from csv_validator_harness import HEADER, INPUT_BUCKET, OrdersBuckets, csv_body
 from s3_events import record_for_put, s3_event, s3_test_event
 from s3_notification import MalformedEventError
+from source_filter import UnexpectedSourceError
 
 KEY = "incoming/orders.csv"
-CURATED = "curated/orders.jsonl"
-REJECTED = "rejected/orders.jsonl"
+CURATED = f"curated/{INPUT_BUCKET}/orders.jsonl"
+REJECTED = f"rejected/{INPUT_BUCKET}/orders.jsonl"
 GOOD = "A-1,C-1,2024-05-01T10:00:00Z,12.50,EUR"
 GOOD_2 = "A-2,C-2,2024-05-01T11:00:00Z,0.99,GBP"
 
@@ -145,6 +146,44 @@ CASES = [
             rows=3,
         ),
         id="huge-row",
+    ),
+    pytest.param(
+        Case(
+            # A quoted field over the cap whose lines look like orders: none of them is a row.
+            csv_body(
+                GOOD, f'A-9,"{HUGE_FIELD}\n{GOOD}\n{GOOD_2}\n",2024-05-01T10:00:00Z,1,EUR', GOOD_2
+            ),
+            Processed(2, 1, ("row larger than 1048576 characters",)),
+            rows=3,
+        ),
+        id="quoted-field-over-the-cap-hides-its-lines",
+    ),
+    pytest.param(
+        Case(
+            # A bare CR, then a quote on the line the parser abandons: the next row's start
+            # cannot be told, so the rest of the object is one rejection (rows: GOOD, the
+            # broken row, and the rest counted as the one record that stands for it).
+            csv_body(GOOD, 'A-3,C\r-3,"x', GOOD_2 + '"', GOOD_2),
+            Processed(1, 2, ("unparseable CSV", "cannot tell where the next row starts")),
+            rows=3,
+        ),
+        id="bare-cr-then-quote-rejects-the-rest",
+    ),
+    pytest.param(
+        Case(
+            csv_body(GOOD + ",,", header=HEADER + ", ,"),
+            Rejected("blank column names at positions 6, 7", line=1),
+            rows=1,
+        ),
+        id="blank-header-names",
+    ),
+    pytest.param(
+        Case(
+            csv_body(GOOD, "A-9,C-9,9999-12-31T23:59:59-01:00,1.00,EUR"),
+            Processed(1, 1, ("order_ts cannot be normalised",)),
+            rows=2,
+        ),
+        id="date-overflow-at-year-9999",
     ),
     pytest.param(
         Case(
@@ -301,11 +340,29 @@ CASES = [
     pytest.param(
         Case(
             csv_body(GOOD),
-            Raises(Exception, code="NoSuchBucket"),
+            Raises(UnexpectedSourceError),
             rows=1,
             event=_with(("s3", "bucket", "name"), "refarch-no-such-bucket"),
         ),
-        id="bucket-does-not-exist",
+        id="foreign-bucket-is-refused",
+    ),
+    pytest.param(
+        Case(
+            csv_body(GOOD),
+            Raises(UnexpectedSourceError),
+            rows=1,
+            event=_with(("s3", "object", "key"), "other/orders.csv"),
+        ),
+        id="foreign-prefix-is-refused",
+    ),
+    pytest.param(
+        Case(
+            csv_body(GOOD),
+            Raises(UnexpectedSourceError),
+            rows=1,
+            event=_with(("s3", "object", "key"), "incoming/orders.txt"),
+        ),
+        id="foreign-suffix-is-refused",
     ),
 ]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 
@@ -10,9 +11,9 @@ import moto.s3.models
 import multipart_writer
 import pytest
 from botocore.exceptions import ClientError
-from csv_validator_harness import HEADER, OrdersBuckets, csv_body
+from csv_validator_harness import CURATED, HEADER, REJECTED, OrdersBuckets, csv_body
 from lambda_harness import emf_documents
-from s3_events import record_for_put, s3_event, sequencer
+from s3_events import object_created_record, record_for_put, s3_event, sequencer
 
 NO_METRICS = "ignore:No application metrics to publish"  # a raising invocation counts nothing
 GOOD = "A-1,C-1,2024-05-01T10:00:00Z,12.50,EUR"
@@ -32,7 +33,11 @@ def test_every_record_of_an_event_is_processed(orders_buckets):
     result = orders_buckets.invoke(s3_event(*records))
     assert [r["outcome"] for r in result["records"]] == ["processed"] * 3
     assert [r["key"] for r in result["records"]] == keys
-    assert orders_buckets.output_keys() == ["curated/a.jsonl", "curated/b.jsonl", "curated/c.jsonl"]
+    assert orders_buckets.output_keys() == [
+        CURATED + "a.jsonl",
+        CURATED + "b.jsonl",
+        CURATED + "c.jsonl",
+    ]
 
 
 def test_real_notification_keys_are_read_not_the_seed_samples(orders_buckets):
@@ -44,7 +49,7 @@ def test_real_notification_keys_are_read_not_the_seed_samples(orders_buckets):
         assert "source_bucket" not in record["s3"] and "source_key" not in record["s3"]
     result = orders_buckets.invoke(s3_event(first, second))
     assert [r["bucket"] for r in result["records"]] == [orders_buckets.input_bucket] * 2
-    assert orders_buckets.read_jsonl("curated/second.jsonl")[0]["order_id"] == "A-2"
+    assert orders_buckets.read_jsonl(CURATED + "second.jsonl")[0]["order_id"] == "A-2"
 
 
 @pytest.mark.parametrize(
@@ -62,8 +67,8 @@ def test_url_encoded_keys_are_decoded(orders_buckets, key, output):
     assert record["s3"]["object"]["key"] != key  # S3 sends the key URL-encoded
     result = orders_buckets.invoke(s3_event(record))
     assert result["records"][0]["key"] == key
-    assert orders_buckets.output_keys() == [f"curated/{output}"]
-    metadata = orders_buckets.output_metadata(f"curated/{output}")
+    assert orders_buckets.output_keys() == [CURATED + output]
+    metadata = orders_buckets.output_metadata(CURATED + output)
     assert metadata["source-key"].isascii()
     assert metadata["source-version-id"] == record["s3"]["object"]["versionId"]
 
@@ -74,18 +79,19 @@ def test_outputs_carry_the_source_version_and_sequencer(orders_buckets):
     expected = {
         "source-bucket": orders_buckets.input_bucket,
         "source-key": "incoming/o.csv",
+        "source-key-sha256": hashlib.sha256(b"incoming/o.csv").hexdigest(),
         "source-version-id": record["s3"]["object"]["versionId"],
         "source-sequencer": sequencer(7),
     }
-    assert orders_buckets.output_metadata("curated/o.jsonl") == expected
-    assert orders_buckets.output_metadata("rejected/o.jsonl") == expected
+    assert orders_buckets.output_metadata(CURATED + "o.jsonl") == expected
+    assert orders_buckets.output_metadata(REJECTED + "o.jsonl") == expected
 
 
 def test_curated_and_rejected_rows_are_json_lines(orders_buckets):
     record = put_and_record(orders_buckets, "incoming/o.csv", csv_body(GOOD, BAD_CURRENCY, GOOD_2))
     result = orders_buckets.invoke(s3_event(record))
     assert result["records"][0] | {"valid": 2, "rejected": 1} == result["records"][0]
-    assert orders_buckets.read_jsonl("curated/o.jsonl") == [
+    assert orders_buckets.read_jsonl(CURATED + "o.jsonl") == [
         {
             "order_id": "A-1",
             "customer_id": "C-1",
@@ -101,7 +107,7 @@ def test_curated_and_rejected_rows_are_json_lines(orders_buckets):
             "currency": "USD",
         },
     ]
-    assert orders_buckets.read_jsonl("rejected/o.jsonl") == [
+    assert orders_buckets.read_jsonl(REJECTED + "o.jsonl") == [
         {
             "line": 3,
             "reason": "currency is not 3 uppercase letters: 'eur'",
@@ -117,7 +123,7 @@ def test_the_version_in_the_event_is_read_not_the_latest(orders_buckets):
     first = put_and_record(orders_buckets, "incoming/o.csv", csv_body(GOOD), n=1)
     orders_buckets.put("incoming/o.csv", csv_body(GOOD_2))  # a newer version, not yet notified
     orders_buckets.invoke(s3_event(first))
-    assert [r["order_id"] for r in orders_buckets.read_jsonl("curated/o.jsonl")] == ["A-1"]
+    assert [r["order_id"] for r in orders_buckets.read_jsonl(CURATED + "o.jsonl")] == ["A-1"]
 
 
 def test_duplicate_delivery_writes_identical_outputs(orders_buckets):
@@ -127,15 +133,15 @@ def test_duplicate_delivery_writes_identical_outputs(orders_buckets):
     second = orders_buckets.invoke(s3_event(record))
     assert second == first
     assert orders_buckets.snapshot() == before
-    assert list(before) == ["curated/o.jsonl", "rejected/o.jsonl"]
+    assert list(before) == [CURATED + "o.jsonl", REJECTED + "o.jsonl"]
 
 
 def test_duplicate_records_in_one_event_write_one_output(orders_buckets):
     record = put_and_record(orders_buckets, "incoming/o.csv", csv_body(GOOD))
     result = orders_buckets.invoke(s3_event(record, record))
     assert [r["outcome"] for r in result["records"]] == ["processed", "processed"]
-    assert orders_buckets.output_keys() == ["curated/o.jsonl"]
-    assert len(orders_buckets.read_jsonl("curated/o.jsonl")) == 1
+    assert orders_buckets.output_keys() == [CURATED + "o.jsonl"]
+    assert len(orders_buckets.read_jsonl(CURATED + "o.jsonl")) == 1
 
 
 def test_out_of_order_delivery_skips_the_stale_event(orders_buckets):
@@ -154,11 +160,11 @@ def test_in_order_delivery_replaces_obsolete_outputs(orders_buckets):
     older = put_and_record(orders_buckets, "incoming/o.csv", with_rejections, n=1)
     newer = put_and_record(orders_buckets, "incoming/o.csv", csv_body(GOOD_2), n=2)
     orders_buckets.invoke(s3_event(older))
-    assert orders_buckets.output_keys() == ["curated/o.jsonl", "rejected/o.jsonl"]
+    assert orders_buckets.output_keys() == [CURATED + "o.jsonl", REJECTED + "o.jsonl"]
     orders_buckets.invoke(s3_event(newer))
     # The newer version has no rejections: the older version's rejected output must not linger.
-    assert orders_buckets.output_keys() == ["curated/o.jsonl"]
-    assert orders_buckets.read_jsonl("curated/o.jsonl")[0]["order_id"] == "A-2"
+    assert orders_buckets.output_keys() == [CURATED + "o.jsonl"]
+    assert orders_buckets.read_jsonl(CURATED + "o.jsonl")[0]["order_id"] == "A-2"
 
 
 def test_newer_unusable_version_replaces_the_curated_output(orders_buckets):
@@ -167,20 +173,20 @@ def test_newer_unusable_version_replaces_the_curated_output(orders_buckets):
     orders_buckets.invoke(s3_event(older))
     result = orders_buckets.invoke(s3_event(newer))
     assert result["records"][0]["outcome"] == "rejected"
-    assert orders_buckets.output_keys() == ["rejected/o.jsonl"]
+    assert orders_buckets.output_keys() == [REJECTED + "o.jsonl"]
     # ...and a late duplicate of the older event is now stale against the rejection.
     late = orders_buckets.invoke(s3_event(older))
     assert late["records"][0]["outcome"] == "skipped_stale"
-    assert orders_buckets.output_keys() == ["rejected/o.jsonl"]
+    assert orders_buckets.output_keys() == [REJECTED + "o.jsonl"]
 
 
 def test_header_only_object_writes_an_empty_curated_output(orders_buckets):
     record = put_and_record(orders_buckets, "incoming/o.csv", csv_body(), n=3)
     result = orders_buckets.invoke(s3_event(record))
     assert result["records"][0] | {"outcome": "processed", "valid": 0} == result["records"][0]
-    assert orders_buckets.read_output("curated/o.jsonl") == b""
+    assert orders_buckets.read_output(CURATED + "o.jsonl") == b""
     # The empty output still carries the sequencer that orders later deliveries.
-    assert orders_buckets.output_metadata("curated/o.jsonl")["source-sequencer"] == sequencer(3)
+    assert orders_buckets.output_metadata(CURATED + "o.jsonl")["source-sequencer"] == sequencer(3)
 
 
 def test_object_deleted_from_an_unversioned_view_is_rejected_not_retried(orders_buckets):
@@ -190,7 +196,7 @@ def test_object_deleted_from_an_unversioned_view_is_rejected_not_retried(orders_
     result = orders_buckets.invoke(s3_event(record))
     assert result["records"][0]["outcome"] == "rejected"
     assert result["records"][0]["reason"] == "source object no longer exists"
-    assert orders_buckets.read_jsonl("rejected/o.jsonl")[0]["source_version_id"] is None
+    assert orders_buckets.read_jsonl(REJECTED + "o.jsonl")[0]["source_version_id"] is None
 
 
 def test_event_without_sequencer_is_processed(orders_buckets):
@@ -293,16 +299,16 @@ def test_large_object_is_streamed_in_chunks_and_written_in_parts(orders_buckets,
     assert len(read_sizes) > 10
     assert all(size is not None and size <= csv_stream.READ_CHUNK_BYTES for size in read_sizes)
     # Written incrementally: the curated output went up as a multipart upload of several parts.
-    curated = orders_buckets.read_output("curated/big.jsonl")
+    curated = orders_buckets.read_output(CURATED + "big.jsonl")
     assert len(curated) > 3 * part_size
     etag = orders_buckets.s3.head_object(
-        Bucket=orders_buckets.output_bucket, Key="curated/big.jsonl"
+        Bucket=orders_buckets.output_bucket, Key=CURATED + "big.jsonl"
     )["ETag"]
     assert int(etag.strip('"').rsplit("-", 1)[1]) == -(-len(curated) // part_size)
     lines = curated.decode().splitlines()
     assert len(lines) == 5999
     assert json.loads(lines[-1])["order_id"] == "A-5999"
-    assert orders_buckets.read_jsonl("rejected/big.jsonl")[0]["line"] == 4323
+    assert orders_buckets.read_jsonl(REJECTED + "big.jsonl")[0]["line"] == 4323
 
 
 @pytest.mark.filterwarnings(NO_METRICS)
@@ -345,3 +351,24 @@ def test_header_is_case_sensitive_and_reported(orders_buckets):
     result = orders_buckets.invoke(s3_event(record))
     assert result["records"][0]["outcome"] == "rejected"
     assert result["records"][0]["reason"].startswith("missing columns: order_id")
+
+
+@pytest.mark.filterwarnings(NO_METRICS)
+def test_a_missing_input_bucket_fails_the_invocation(orders_buckets, monkeypatch):
+    """An infrastructure failure (here NoSuchBucket) raises: Lambda retries, then the DLQ."""
+    monkeypatch.setenv("INPUT_BUCKET", "refarch-no-such-bucket")
+    record = object_created_record("refarch-no-such-bucket", "incoming/o.csv")
+    with pytest.raises(ClientError) as caught:
+        orders_buckets.invoke(s3_event(record))
+    assert caught.value.response["Error"]["Code"] == "NoSuchBucket"
+    assert orders_buckets.output_keys() == []
+
+
+@pytest.mark.filterwarnings(NO_METRICS)
+def test_a_foreign_record_refuses_the_whole_event_before_any_write(orders_buckets):
+    """Refused, not skipped: the event goes to the DLQ after retries, so nothing is lost."""
+    good = put_and_record(orders_buckets, "incoming/o.csv", csv_body(GOOD))
+    foreign = object_created_record("someone-elses-bucket", "incoming/o.csv")
+    with pytest.raises(Exception, match=r"record 1 .* is not for this function: bucket"):
+        orders_buckets.invoke(s3_event(good, foreign))
+    assert orders_buckets.output_keys() == []

@@ -1,10 +1,9 @@
-"""Unit tests of S3 event parsing, sequencer ordering and output naming: no AWS involved."""
+"""Unit tests of S3 event parsing and sequencer ordering: no AWS involved."""
 
 from __future__ import annotations
 
 import pytest
 from aws_lambda_powertools.utilities.data_classes import S3Event
-from output_layout import output_name, provenance_metadata, read_provenance
 from s3_events import object_created_record, s3_event, s3_test_event, sequencer
 from s3_notification import MalformedEventError, is_test_event, parse_source_objects
 from s3_sequencer import compare_sequencers
@@ -98,25 +97,3 @@ def test_sequencers_compare_after_left_padding(left, right, expected):
 def test_non_hex_sequencer_cannot_be_compared():
     with pytest.raises(ValueError, match="not an S3 sequencer"):
         compare_sequencers("xyz", "01")
-
-
-@pytest.mark.parametrize(
-    ("key", "expected"),
-    [
-        ("incoming/orders.csv", "orders.jsonl"),
-        ("incoming/2024/05/orders.csv", "2024/05/orders.jsonl"),
-        ("incoming/orders.CSV", "orders.CSV.jsonl"),
-        ("elsewhere/orders.csv", "elsewhere/orders.jsonl"),
-        ("incoming/incoming/x.csv", "incoming/x.jsonl"),
-    ],
-)
-def test_output_name_drops_input_prefix_and_csv_suffix(key, expected):
-    assert output_name(key, "incoming/") == expected
-
-
-def test_provenance_round_trips_a_unicode_key_through_ascii_metadata():
-    metadata = provenance_metadata("in", KEY, "v1", sequencer(3))
-    assert all(value.isascii() for value in metadata.values())
-    assert read_provenance(metadata).source_key == KEY
-    assert read_provenance(metadata).sequencer == sequencer(3)
-    assert "source-version-id" not in provenance_metadata("in", KEY, None, None)

@@ -3,6 +3,7 @@
 import io
 import json
 import os
+import re
 import socket
 
 import boto3
@@ -43,20 +44,19 @@ def test_demo_trace_says_what_came_in_matched_and_landed(demo):
     assert "no notification configuration matches: no invocation" in trace
     assert "processed incoming/orders-2024-06-02.csv: 3 valid, 2 rejected" in trace
     assert "== Landed" in trace
-    assert "curated/orders-2024-06-01.jsonl" in trace
+    assert re.search(r"curated/[^/ ]+/orders-2024-06-01\.jsonl", trace)
     assert "after 3 attempts Lambda sent the event to the DLQ" in trace
 
 
 def test_upload_writes_curated_and_rejected_json_lines(s3_event_processing):
     with emulator():
         stack = deploy(PATTERN, assembly=s3_event_processing)
-        upload = stack.s3_source("InputBucket").put_object(
-            scenario.WITH_BAD_ROWS.key, scenario.WITH_BAD_ROWS.body
-        )
+        source = stack.s3_source("InputBucket")
+        upload = source.put_object(scenario.WITH_BAD_ROWS.key, scenario.WITH_BAD_ROWS.body)
         output = objects(stack, "OutputBucket")
 
     assert upload.deliveries[0].outcome.status == "succeeded"
-    curated = output["curated/orders-2024-06-02.jsonl"].records()
+    curated = output[scenario.WITH_BAD_ROWS.output_key("curated/", source.bucket)].records()
     assert [r["order_id"] for r in curated] == ["B-2001", "B-2004", "B-2005"]
     assert curated[0] == {
         "order_id": "B-2001",
@@ -65,7 +65,7 @@ def test_upload_writes_curated_and_rejected_json_lines(s3_event_processing):
         "amount": "42.00",
         "currency": "EUR",
     }
-    rejected = output["rejected/orders-2024-06-02.jsonl"].records()
+    rejected = output[scenario.WITH_BAD_ROWS.output_key("rejected/", source.bucket)].records()
     assert [r["line"] for r in rejected] == [3, 4]
     assert "amount" in rejected[0]["reason"]
     assert "currency" in rejected[1]["reason"]
@@ -83,11 +83,9 @@ def test_duplicate_delivery_leaves_one_output(s3_event_processing):
 
     assert again[0].outcome.status == "succeeded"
     assert again[0].event == upload.deliveries[0].event  # the same event, same sequencer
-    assert list(second) == list(first) == ["curated/orders-2024-06-01.jsonl"]
-    assert (
-        second["curated/orders-2024-06-01.jsonl"].body
-        == first["curated/orders-2024-06-01.jsonl"].body
-    )
+    curated = scenario.VALID.output_key("curated/", source.bucket)
+    assert list(second) == list(first) == [curated]
+    assert second[curated].body == first[curated].body
 
 
 @pytest.mark.parametrize("key", ["other/orders.csv", "incoming/orders.txt", "incoming.csv"])

@@ -103,6 +103,13 @@ def test_only_csv_uploads_under_incoming_trigger_the_function(stack, ids):
     assert rules == {"prefix": "incoming/", "suffix": ".csv"}
 
 
+def test_function_is_told_the_bucket_prefix_and_suffix_it_serves(stack, ids):
+    """The handler refuses records outside these, so they must match the notification filter."""
+    env = function_props(stack, ids)["Environment"]["Variables"]
+    assert env["INPUT_BUCKET"] == {"Ref": ids["input"]}
+    assert (env["INPUT_PREFIX"], env["INPUT_SUFFIX"]) == ("incoming/", ".csv")
+
+
 def test_function_writes_to_another_bucket_so_its_output_cannot_retrigger_it(stack, ids):
     env = function_props(stack, ids)["Environment"]["Variables"]
     assert env["OUTPUT_BUCKET"] == {"Ref": ids["output"]}

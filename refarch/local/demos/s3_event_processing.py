@@ -12,6 +12,8 @@ What it does, in the order a reader meets it in the trace:
    event is skipped (sequencers order them).
 6. A malformed event is sent with ``Invoke`` (``InvocationType=Event``): it fails every retry
    and lands in the function's dead-letter queue.
+7. A well-formed event for a key outside ``incoming/`` (a replay pointed at the wrong function) is
+   refused with ``UnexpectedSourceError`` before anything is written, and lands in the DLQ too.
 
 Then it checks the outputs against the inputs: rows in = valid + rejected for every processed
 file, events that failed = messages in the DLQ.
@@ -54,8 +56,12 @@ class OrdersFile:
 
     @property
     def output_name(self) -> str:
-        """The key under the output prefixes: input prefix dropped, ``.csv`` → ``.jsonl``."""
+        """The name under ``{prefix}{bucket}/``: input prefix dropped, ``.csv`` → ``.jsonl``."""
         return self.key.removeprefix(INPUT_PREFIX).removesuffix(".csv") + ".jsonl"
+
+    def output_key(self, prefix: str, bucket: str) -> str:
+        """The output key under ``prefix`` (curated or rejected) for this upload to ``bucket``."""
+        return f"{prefix}{bucket}/{self.output_name}"
 
 
 VALID = OrdersFile(
@@ -100,6 +106,18 @@ LATE_NEW = OrdersFile(
 )
 #: An event that is not an S3 notification the handler can read (the object key is missing).
 POISON_EVENT = {"Records": [{"eventSource": "aws:s3", "s3": {"bucket": {"name": "unknown"}}}]}
+FOREIGN_KEY = "other/orders.csv"
+
+
+def foreign_event(bucket: str) -> dict[str, Any]:
+    """A well-formed notification for ``FOREIGN_KEY``, outside the prefix the function serves."""
+    record = {
+        "eventVersion": "2.1",
+        "eventSource": "aws:s3",
+        "eventName": "ObjectCreated:Put",
+        "s3": {"bucket": {"name": bucket}, "object": {"key": FOREIGN_KEY, "sequencer": "0A"}},
+    }
+    return {"Records": [record]}
 
 
 def _data_rows(body: bytes) -> int:
@@ -129,6 +147,7 @@ def run(stack: LocalStack, trace: Trace) -> list[Check]:
     """Drive the scenario on a deployed ``S3EventProcessing`` stack; return its checks."""
     stack.emulator.lambda_service.describe_result = describe_summary
     source = stack.s3_source("InputBucket")
+    bucket = source.bucket
     checks: list[Check] = []
 
     trace.section("Run: uploads under incoming/ are processed")
@@ -148,7 +167,7 @@ def run(stack: LocalStack, trace: Trace) -> list[Check]:
     source.put_object(NOT_ORDERS.key, NOT_ORDERS.body)
 
     trace.section("Run: S3 delivers an event twice")
-    before = objects(stack, "OutputBucket", VALID_PREFIX + VALID.output_name)
+    before = objects(stack, "OutputBucket", VALID.output_key(VALID_PREFIX, bucket))
     redelivered = source.redeliver(uploads[VALID.key])
 
     trace.section("Run: an older version's event arrives after the newer one's")
@@ -162,13 +181,18 @@ def run(stack: LocalStack, trace: Trace) -> list[Check]:
         "CsvValidatorFunction", POISON_EVENT, note="(a malformed, hand-made event)"
     )
 
+    trace.section("Run: an event for a key outside incoming/ is refused")
+    foreign = stack.lambda_invoke_source().invoke_async(
+        "CsvValidatorFunction", foreign_event(bucket), note="(a replay for other/orders.csv)"
+    )
+
     report_landed(stack, trace)
     output = objects(stack, "OutputBucket")
 
     rows_in = valid_out = rejected_out = 0
     for orders in [*processed, LATE_NEW]:
-        curated = output.get(VALID_PREFIX + orders.output_name)
-        rejected = output.get(REJECTED_PREFIX + orders.output_name)
+        curated = output.get(orders.output_key(VALID_PREFIX, bucket))
+        rejected = output.get(orders.output_key(REJECTED_PREFIX, bucket))
         rows = _data_rows(orders.body)
         valid = len(curated.lines) if curated else 0
         bad = len(rejected.lines) if rejected else 0
@@ -206,25 +230,25 @@ def run(stack: LocalStack, trace: Trace) -> list[Check]:
         )
     )
 
-    whole = output.get(REJECTED_PREFIX + NOT_ORDERS.output_name)
+    whole = output.get(NOT_ORDERS.output_key(REJECTED_PREFIX, bucket))
     checks.append(
         Check(
             f"{NOT_ORDERS.key} is rejected whole: one rejection record, no curated output",
             whole is not None
             and len(whole.lines) == 1
-            and VALID_PREFIX + NOT_ORDERS.output_name not in output,
+            and NOT_ORDERS.output_key(VALID_PREFIX, bucket) not in output,
             whole.records()[0]["reason"] if whole else "no rejection record",
         )
     )
 
-    after = output.get(VALID_PREFIX + VALID.output_name)
+    after = output.get(VALID.output_key(VALID_PREFIX, bucket))
     duplicate_ok = (
         len(redelivered) == 1
         and redelivered[0].outcome is not None
         and redelivered[0].outcome.status == "succeeded"
         and after is not None
-        and before.get(VALID_PREFIX + VALID.output_name) is not None
-        and after.body == before[VALID_PREFIX + VALID.output_name].body
+        and before.get(VALID.output_key(VALID_PREFIX, bucket)) is not None
+        and after.body == before[VALID.output_key(VALID_PREFIX, bucket)].body
         and sum(1 for key in output if key.endswith(VALID.output_name)) == 1
     )
     checks.append(
@@ -237,7 +261,7 @@ def run(stack: LocalStack, trace: Trace) -> list[Check]:
 
     late_result = late[0].outcome.attempts[-1].result if late and late[0].outcome else None
     late_outcome = late_result["records"][0]["outcome"] if late_result else "none"
-    newest = output.get(VALID_PREFIX + LATE_NEW.output_name)
+    newest = output.get(LATE_NEW.output_key(VALID_PREFIX, bucket))
     checks.append(
         Check(
             "out-of-order delivery: the older version's late event is skipped as stale",
@@ -264,6 +288,18 @@ def run(stack: LocalStack, trace: Trace) -> list[Check]:
                 and m.attributes.get("RequestID") == poison.request_id
                 for m in dead
             ),
+        )
+    )
+    refusal = foreign.attempts[0].error if foreign.attempts else None
+    checks.append(
+        Check(
+            "foreign event: refused with a clear error before any write, then the DLQ",
+            foreign.status == "dead-lettered"
+            and refusal is not None
+            and refusal.error_type == "UnexpectedSourceError"
+            and "is not for this function" in refusal.message
+            and not any(key.endswith("/other/orders.jsonl") for key in output),
+            str(refusal) if refusal else "no error",
         )
     )
     checks.append(
