@@ -31,6 +31,7 @@ unchanged stack rewrites an identical file. `render_svg` runs Graphviz's ``dot``
 from __future__ import annotations
 
 import html
+import json
 import re
 import shutil
 import subprocess
@@ -888,6 +889,9 @@ def _environment_edges(resources: Mapping[str, Any], shown: set[str]) -> Iterato
             if access is None or _kind(resources[target]["Type"]).minor:
                 verb = "uses" if access else "names"
                 yield Edge(logical_id, target, f"{verb}\n{named}", "support")
+            elif access.startswith("reads"):
+                # Data flows from what the function only reads into the function.
+                yield Edge(target, logical_id, f"{access}\n{named}", "data")
             else:
                 yield Edge(logical_id, target, f"{access}\n{named}", "data")
 
@@ -1148,11 +1152,15 @@ def _acting_as(
 ) -> Iterator[Edge]:
     """What a resource running as `role` reads, writes and uses, from the role's statements."""
     statements = _role_statements(resources, role)
-    targets = {
-        target
-        for statement in statements
-        if statement.get("Effect", "Allow") == "Allow"
-        for target in references(statement.get("Resource"))
+    allowed = [s for s in statements if s.get("Effect", "Allow") == "Allow"]
+    targets = {target for s in allowed for target in references(s.get("Resource"))}
+    # Log groups are granted by name (``…:log-group:NAME``, the form IAM matches), not by Ref.
+    granted_text = json.dumps([s.get("Resource") for s in allowed])
+    targets |= {
+        logical_id
+        for logical_id, group in _of_type(resources, "AWS::Logs::LogGroup")
+        if isinstance(name := _props(group).get("LogGroupName"), str)
+        and f"log-group:{name}" in granted_text
     }
     for target in sorted(targets & shown):
         target_type = resources[target]["Type"]
@@ -1363,7 +1371,14 @@ def diagram_edges(template: Template) -> list[Edge]:
         )
         if edge.source in shown and edge.target in shown
     }
-    return sorted(edges)
+    # A function reading what already feeds it (its trigger's bucket) is one flow, not two.
+    feeds = {(e.source, e.target) for e in edges if e.kind == "data" and not _is_env_read(e)}
+    return sorted(e for e in edges if not (_is_env_read(e) and (e.source, e.target) in feeds))
+
+
+def _is_env_read(edge: Edge) -> bool:
+    """A read edge drawn because a function's environment names the resource."""
+    return edge.kind == "data" and edge.label.startswith("reads\n(")
 
 
 # --------------------------------------------------------------------------------------------
