@@ -1,19 +1,16 @@
 """What a deployer of the S3 → SQS → Lambda queue worker relies on, on the synthesized template."""
 
 import pytest
-from queue_worker_synth import STACK_NAME, queue_worker_assembly
-from template_queries import ALL_PUBLIC_ACCESS_BLOCKED, SSE_S3, Synthesized
+from template_queries import ALL_PUBLIC_ACCESS_BLOCKED, SSE_S3
 
-from refarch.cfn_lint import lint_template
 from refarch.stacks.queue_worker import VISIBILITY_TIMEOUT_PER_FUNCTION_TIMEOUT, QueueWorkerProps
+
+PATTERN = "queue-worker"
 
 
 @pytest.fixture(scope="module")
-def stack():
-    assembly = queue_worker_assembly()
-    return Synthesized(
-        path=assembly.directory / f"{STACK_NAME}.template.json", json=assembly.template
-    )
+def stack(synth):
+    return synth(PATTERN)
 
 
 def _queue(stack, prefix):
@@ -122,15 +119,3 @@ def test_the_worker_may_send_to_the_dlq_but_not_elsewhere(stack):
     assert [s["Resource"] for s in senders] == [
         {"Fn::GetAtt": [stack.id_of("AWS::SQS::Queue", "DeadLetterQueue"), "Arn"]}
     ]
-
-
-def test_every_acknowledgment_is_scoped_and_carries_a_reason(stack):
-    acknowledgments = stack.acknowledgments()
-    assert acknowledgments
-    for (path, rule), reason in acknowledgments.items():
-        assert path.count("/") >= 2, f"{rule} acknowledged for a whole stack: {path}"
-        assert len(reason) >= 40, f"{rule} at {path} lacks a real reason: {reason!r}"
-
-
-def test_template_is_cfn_lint_clean(stack):
-    assert lint_template(stack.path) == []
