@@ -4,7 +4,10 @@ Flow per SQS message (Powertools ``BatchProcessor``): parse the S3 notification 
 for each object version, read its first bytes (one ranged GET of that exact version) → write its
 manifest record to ``$OUTPUT_BUCKET/$MANIFEST_PREFIX<key>/<version>.json``.
 
-Every message ends in one logged outcome, with its message id:
+Every message ends in one outcome, with its message id (logged per message for everything but
+``written``, whose durable record is the manifest itself: at 10,000 messages a batch, a log line
+per success would cost more than the work, see ``bench/queue_worker.py``; the batch's summary
+line counts them, and ``POWERTOOLS_LOG_LEVEL=DEBUG`` logs each):
 
 - ``written``: its manifests are written (accepted or rejected, with the reason);
 - ``ignored``: S3's ``s3:TestEvent``;
@@ -140,37 +143,52 @@ def _dead_letter(settings: Settings, record: SQSRecord, reason: str) -> None:
     )
 
 
-def handle_message(record: SQSRecord, settings: Settings | None = None) -> dict[str, Any]:
+@functools.cache
+def settings() -> Settings:
+    """The settings, read once per execution environment."""
+    return Settings.from_env()
+
+
+def handle_message(record: SQSRecord, config: Settings | None = None) -> dict[str, Any]:
     """Process one message; return its outcome (raises on a failure worth retrying)."""
-    settings = settings or Settings.from_env()
+    config = config or settings()
     outcome: dict[str, Any] = {"message_id": record.message_id}
     try:
         versions = parse_upload_message(
-            record.body, input_bucket=settings.input_bucket, input_prefix=settings.input_prefix
+            record.body, input_bucket=config.input_bucket, input_prefix=config.input_prefix
         )
         if versions is None:
             outcome["outcome"] = "ignored"
             logger.info("ignored", extra={**outcome, "reason": "S3 test event"})
             return outcome
-        outcome["manifests"] = [_write_manifest(settings, v) for v in versions]
+        outcome["manifests"] = [_write_manifest(config, v) for v in versions]
     except PoisonMessageError as exc:
-        _dead_letter(settings, record, exc.reason)
+        _dead_letter(config, record, exc.reason)
         outcome.update(outcome="dead_lettered", reason=exc.reason)
         logger.warning("dead_lettered", extra=outcome)
-        metrics.add_metric(name="MessagesDeadLettered", unit=MetricUnit.Count, value=1)
         return outcome
     outcome["outcome"] = "written"
-    logger.info("written", extra=outcome)
-    metrics.add_metric(name="ManifestsWritten", unit=MetricUnit.Count, value=len(versions))
+    logger.debug("written", extra=outcome)
     return outcome
 
 
 def _record_handler(record: SQSRecord) -> dict[str, Any]:
     try:
-        return handle_message(record)
+        outcome = handle_message(record)
     except Exception:
         logger.exception("failed, left for retry", extra={"message_id": record.message_id})
         raise
+    _counts[outcome["outcome"]] = _counts.get(outcome["outcome"], 0) + 1
+    return outcome
+
+
+_counts: dict[str, int] = {}
+#: The batch summary's metric per outcome.
+_METRICS = {
+    "written": "MessagesWritten",
+    "ignored": "MessagesIgnored",
+    "dead_lettered": "MessagesDeadLettered",
+}
 
 
 @logger.inject_lambda_context
@@ -182,6 +200,15 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         ``{"batchItemFailures": [{"itemIdentifier": <message id>}, …]}``: the messages to
         retry (an empty list when every message was handled).
     """
-    return process_partial_response(
+    _counts.clear()
+    response = process_partial_response(
         event=event, record_handler=_record_handler, processor=processor, context=context
     )
+    failed = len(response.get("batchItemFailures", []))
+    logger.info(
+        "batch", extra={"messages": len(event.get("Records", [])), **_counts, "failed": failed}
+    )
+    for outcome, count in _counts.items():
+        metrics.add_metric(name=_METRICS[outcome], unit=MetricUnit.Count, value=count)
+    metrics.add_metric(name="MessagesFailed", unit=MetricUnit.Count, value=failed)
+    return response

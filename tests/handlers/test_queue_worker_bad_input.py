@@ -49,6 +49,7 @@ def worker(monkeypatch: pytest.MonkeyPatch) -> Iterator[QueueWorker]:
         handler = load_handler()
         handler.s3_client.cache_clear()
         handler.sqs_client.cache_clear()
+        handler.settings.cache_clear()
         yield QueueWorker(
             handler=handler, s3=s3, sqs=sqs, dlq_url=dlq_url, context=FakeLambdaContext()
         )
