@@ -47,7 +47,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from manifest import SNIFF_BYTES, manifest_body, manifest_key, manifest_record
-from upload_message import ObjectVersion, PoisonMessageError, parse_upload_message
+from upload_message import MAX_KEY_BYTES, ObjectVersion, PoisonMessageError, parse_upload_message
 
 logger = Logger()
 metrics = Metrics()
@@ -119,9 +119,12 @@ def _read_first_bytes(version: ObjectVersion) -> tuple[bytes, str | None]:
 
 
 def _write_manifest(settings: Settings, version: ObjectVersion) -> dict[str, Any]:
+    key = manifest_key(settings.manifest_prefix, version)
+    if len(key.encode()) > MAX_KEY_BYTES:
+        # S3 would refuse the PUT every time (KeyTooLongError): not worth a retry.
+        raise PoisonMessageError(f"its manifest key would exceed {MAX_KEY_BYTES} bytes")
     first_bytes, content_type = _read_first_bytes(version)
     record = manifest_record(version, first_bytes=first_bytes, content_type=content_type)
-    key = manifest_key(settings.manifest_prefix, version)
     s3_client().put_object(
         Bucket=settings.output_bucket,
         Key=key,

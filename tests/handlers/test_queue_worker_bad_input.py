@@ -238,6 +238,12 @@ CASES = [
         "versionId",
     ),
     Case("deleted before processing", _deleted, "dead_lettered", "no longer exists"),
+    Case(
+        "key too long for its manifest",
+        _upload(INPUT_PREFIX + "k" * 1000, b"a,b\n"),
+        "dead_lettered",
+        "manifest key",
+    ),
     Case("unknown version", _unknown_version, "dead_lettered", "no longer exists"),
 ]
 
