@@ -25,6 +25,7 @@ from refarch.constructs import (
     SecureBucket,
     SecureBucketProps,
     acknowledge,
+    acknowledge_notifications_handler,
     stateful_removal,
 )
 
@@ -198,7 +199,7 @@ class QueueWorkerStack(Stack):
             s3n.SqsDestination(self.queue),
             s3.NotificationKeyFilter(prefix=props.input_prefix),
         )
-        self._acknowledge_notifications_handler()
+        acknowledge_notifications_handler(self)
 
         five_minutes = Duration.minutes(5)
         self.oldest_message_alarm = alarms.alarm_on_threshold(
@@ -236,21 +237,3 @@ class QueueWorkerStack(Stack):
         CfnOutput(self, "DeadLetterQueueUrl", value=self.dead_letter_queue.queue_url)
         CfnOutput(self, "FunctionName", value=function.function_name)
         CfnOutput(self, "AlarmTopicArn", value=alarms.topic.topic_arn)
-
-    def _acknowledge_notifications_handler(self) -> None:
-        """Findings on the function aws-cdk-lib adds to configure bucket notifications."""
-        handler = next(
-            child
-            for child in self.node.children
-            if child.node.id.startswith("BucketNotificationsHandler")
-        )
-        acknowledge(
-            handler,
-            "AwsSolutions-IAM4",
-            "aws-cdk-lib's bucket-notifications custom resource uses AWSLambdaBasicExecutionRole "
-            "for its own logs; its role is not configurable.",
-            findings=[
-                "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-                "AWSLambdaBasicExecutionRole"
-            ],
-        )
