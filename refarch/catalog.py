@@ -130,6 +130,20 @@ PATTERNS: tuple[Pattern, ...] = (
             "000:L9057-9062",
         ),
     ),
+    Pattern(
+        id="queue-worker",
+        stack_name="QueueWorker",
+        stack="refarch.stacks.queue_worker:QueueWorkerStack",
+        title="S3 → SQS → Lambda queue worker (partial batch responses)",
+        summary=(
+            "Uploads are queued by S3 event notifications on a standard queue; Lambda's event "
+            "source mapping hands a worker batches, it writes one manifest per object version "
+            "and reports only failed messages; poison messages land in a DLQ with their reason; "
+            "backlog and message-age alarms."
+        ),
+        # References come with issue 11: this pattern cites AWS documentation URLs only.
+        seeds=(),
+    ),
 )
 
 

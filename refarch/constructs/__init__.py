@@ -2,6 +2,7 @@
 
 from refarch.constructs.alarm_topic import AlarmTopic, AlarmTopicProps
 from refarch.constructs.athena_workgroup import QueryWorkgroup, QueryWorkgroupProps
+from refarch.constructs.bucket_notifications import acknowledge_notifications_handler
 from refarch.constructs.endpoint_alarms import EndpointRollbackAlarms, EndpointRollbackAlarmsProps
 from refarch.constructs.event_delivery import undelivered_events_queue
 from refarch.constructs.glue_alarms import GlueFailureAlarms
@@ -43,6 +44,7 @@ __all__ = [
     "StreamToS3Delivery",
     "StreamToS3DeliveryProps",
     "acknowledge",
+    "acknowledge_notifications_handler",
     "allow_logs_to_encrypt",
     "deployment_unique_name",
     "stateful_removal",

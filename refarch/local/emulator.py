@@ -23,11 +23,14 @@ from moto.core import DEFAULT_ACCOUNT_ID, enable_iam_authentication
 from refarch.local.errors import NotInEmulatorError
 from refarch.local.identities import bootstrap_deployer
 from refarch.local.moto_patches import Denial, close_xray_sdk_socket, moto_gap_fixes
+from refarch.local.moto_s3_queue_notifications import s3_queue_notifications_left_to_runner
 from refarch.local.offline import network_blocked, offline_environment
+from refarch.local.queue_clock import QueueClock
 from refarch.local.trace import Trace
 
 if TYPE_CHECKING:
     from refarch.local.lambda_runtime.service import LambdaService
+    from refarch.local.sources.event_source_mappings import EventSourceMappings
     from refarch.local.sources.events import EventBus
     from refarch.local.sources.firehose import FirehoseService
     from refarch.local.sources.sagemaker import SageMakerService
@@ -71,10 +74,17 @@ class Emulator:
     sagemaker: SageMakerService = field(init=False)
     """SageMaker's registry events, endpoint deployments and invocations."""
 
+    event_source_mappings: EventSourceMappings = field(init=False)
+    """Lambda's pollers, one per event source mapping (``drain()`` moves the messages)."""
+
+    queue_clock: QueueClock = field(default_factory=QueueClock)
+    """SQS's clock: visibility timeouts and batching windows pass without sleeping."""
+
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         from refarch.local.lambda_runtime.service import LambdaService
+        from refarch.local.sources.event_source_mappings import EventSourceMappings
         from refarch.local.sources.events import EventBus
         from refarch.local.sources.firehose import FirehoseService
         from refarch.local.sources.sagemaker import SageMakerService
@@ -83,6 +93,7 @@ class Emulator:
         self.firehose = FirehoseService(self)
         self.events = EventBus(self)
         self.sagemaker = SageMakerService(self)
+        self.event_source_mappings = EventSourceMappings(self)
 
     def client(self, service: str) -> Any:
         """Return the deployer's client for ``service`` (created once)."""
@@ -129,6 +140,7 @@ def emulator(*, out: TextIO | None = None, region: str = DEFAULT_REGION) -> Iter
         stack.enter_context(mock_aws())
         denials: list[Denial] = []
         stack.enter_context(moto_gap_fixes(denials))
+        stack.enter_context(s3_queue_notifications_left_to_runner())
         stack.enter_context(network_blocked())
         deployer = bootstrap_deployer(region)
         stack.enter_context(enable_iam_authentication())
@@ -136,6 +148,7 @@ def emulator(*, out: TextIO | None = None, region: str = DEFAULT_REGION) -> Iter
         emu = Emulator(
             region=region, deployer=deployer, trace=Trace(out), workdir=workdir, denials=denials
         )
+        stack.enter_context(emu.queue_clock.installed())
         _active.append(emu)
         try:
             yield emu

@@ -20,6 +20,7 @@ from refarch.constructs import (
     SecureBucket,
     SecureBucketProps,
     acknowledge,
+    acknowledge_notifications_handler,
 )
 
 
@@ -171,32 +172,10 @@ class S3EventProcessingStack(Stack):
             s3n.LambdaDestination(function),
             s3.NotificationKeyFilter(prefix=props.input_prefix, suffix=props.input_suffix),
         )
-        self._acknowledge_notifications_handler()
+        acknowledge_notifications_handler(self)
 
         CfnOutput(self, "InputBucketName", value=self.input.bucket.bucket_name)
         CfnOutput(self, "OutputBucketName", value=self.output.bucket.bucket_name)
         CfnOutput(self, "FunctionName", value=function.function_name)
         CfnOutput(self, "DeadLetterQueueUrl", value=self.processor.dead_letter_queue.queue_url)
         CfnOutput(self, "AlarmTopicArn", value=alarms.topic.topic_arn)
-
-    def _acknowledge_notifications_handler(self) -> None:
-        """Findings on the function aws-cdk-lib adds to configure bucket notifications.
-
-        CloudFormation has no standalone notification resource for an existing bucket, so CDK
-        configures it through a custom resource whose code and role it owns.
-        """
-        handler = next(
-            child
-            for child in self.node.children
-            if child.node.id.startswith("BucketNotificationsHandler")
-        )
-        acknowledge(
-            handler,
-            "AwsSolutions-IAM4",
-            "aws-cdk-lib's bucket-notifications custom resource uses AWSLambdaBasicExecutionRole "
-            "for its own logs; its role is not configurable.",
-            findings=[
-                "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-                "AWSLambdaBasicExecutionRole"
-            ],
-        )

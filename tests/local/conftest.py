@@ -24,3 +24,8 @@ def glue_partitioned_etl() -> CloudAssembly:
 @pytest.fixture(scope="module")
 def approved_model_endpoint() -> CloudAssembly:
     return synthesized("approved-model-endpoint")
+
+
+@pytest.fixture(scope="module")
+def queue_worker() -> CloudAssembly:
+    return synthesized("queue-worker")

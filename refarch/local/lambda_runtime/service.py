@@ -448,6 +448,10 @@ class LambdaService:
         self.lost.append(LostEvent(source=source, event=outcome.event, reason=outcome.reason))
         trace.line(f"✗ LOST: the event failed every attempt ({outcome.reason})", 3)
 
+    def execution_role_session(self, function: str) -> Any:
+        """Return a session of the function's execution role, as Lambda's pollers use it."""
+        return self._role_session(self.function(function))
+
     def _role_session(self, record: FunctionRecord) -> Any:
         environment = self._environments.get(record.function_arn)
         if environment is not None:

@@ -7,6 +7,7 @@ from refarch.local.provisioners import (  # noqa: F401  (imported to register)
     cloudwatch,
     custom_resource,
     ecr,
+    event_source_mapping,
     events,
     firehose,
     glue,

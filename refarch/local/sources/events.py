@@ -31,6 +31,7 @@ from moto.events.models import EventPattern
 
 from refarch.local.lambda_runtime.invocation import LostEvent
 from refarch.local.policy_conditions import resource_policy_allows
+from refarch.local.sources.queue_delivery import send_as_service
 
 if TYPE_CHECKING:
     from refarch.local.emulator import Emulator
@@ -169,17 +170,6 @@ class EventBus:
 
     def _send_to_queue(self, queue_arn: str, body: str, rule_arn: str) -> bool:
         """Send as EventBridge does: only if the queue's policy allows it for this rule."""
-        sqs = self._emulator.client("sqs")
-        name = queue_arn.rsplit(":", 1)[-1]
-        url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
-        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])
-        policy = attributes.get("Attributes", {}).get("Policy")
-        if not policy or not resource_policy_allows(
-            policy,
-            action="sqs:SendMessage",
-            principal=EVENTS_PRINCIPAL,
-            context=self._context(rule_arn),
-        ):
-            return False
-        sqs.send_message(QueueUrl=url, MessageBody=body)
-        return True
+        return send_as_service(
+            self._emulator, queue_arn, body, principal=EVENTS_PRINCIPAL, source_arn=rule_arn
+        )

@@ -10,12 +10,16 @@ asynchronous and needs the function's ``AWS::Lambda::Permission`` for ``s3.amazo
 the bucket as source. S3 delivers at least once and in no particular order: ``deliver=False``
 plus ``deliver()`` and ``redeliver()`` reproduce late and duplicate deliveries.
 
-Queue and topic configurations are left to moto, which delivers those itself.
+Queue configurations are delivered the same way, as ``s3.amazonaws.com``: the event (same
+shape) is sent to the queue only if the queue's policy allows the bucket to send
+(``sources.queue_delivery``); moto's own queue delivery is off
+(``moto_s3_queue_notifications``). Topic configurations are left to moto.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -23,7 +27,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_plus
 
+from refarch.local.lambda_runtime.invocation import LostEvent
 from refarch.local.sources.base import Delivery, EventSource
+from refarch.local.sources.queue_delivery import send_as_service
 from refarch.local.trace import size
 
 if TYPE_CHECKING:
@@ -63,6 +69,12 @@ class Upload:
     """(function ARN, event) for each matching Lambda configuration."""
 
     deliveries: list[Delivery] = field(default_factory=list)
+
+    queue_events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    """(queue ARN, event) for each matching queue configuration."""
+
+    queued: list[str] = field(default_factory=list)
+    """Queue ARNs the event was sent to (once per delivery)."""
 
 
 def filter_rules(configuration: dict[str, Any]) -> dict[str, str]:
@@ -216,6 +228,17 @@ class S3NotificationSource(EventSource):
         configuration = self._s3.get_bucket_notification_configuration(Bucket=self.bucket)
         lambdas = configuration.get("LambdaFunctionConfigurations", [])
         _, owner_id = self._identities()
+        for config in configuration.get("QueueConfigurations", []):
+            if not matches(config, created.event_name, created.key):
+                continue
+            event = s3_event(
+                created,
+                region=self.emulator.region,
+                partition=self.emulator.partition,
+                owner_id=owner_id,
+                configuration_id=config.get("Id") or "notification",
+            )
+            upload.queue_events.append((config["QueueArn"], event))
         for config in lambdas:
             rules = filter_rules(config)
             described = ", ".join(
@@ -238,7 +261,7 @@ class S3NotificationSource(EventSource):
                 configuration_id=config_id,
             )
             upload.events.append((config["LambdaFunctionArn"], event))
-        if not upload.events:
+        if not upload.events and not upload.queue_events:
             self.emulator.trace.line("no notification configuration matches: no invocation", 2)
 
     def deliver(self, upload: Upload) -> list[Delivery]:
@@ -253,6 +276,23 @@ class S3NotificationSource(EventSource):
 
     def _deliver(self, upload: Upload) -> list[Delivery]:
         created = upload.created
+        for queue_arn, event in upload.queue_events:
+            name = queue_arn.rsplit(":", 1)[-1]
+            if send_as_service(
+                self.emulator,
+                queue_arn,
+                json.dumps(event),
+                principal=S3_PRINCIPAL,
+                source_arn=self.bucket_arn,
+            ):
+                upload.queued.append(queue_arn)
+                self.emulator.trace.line(f"→ SQS {name} ({created.event_name})", 2)
+            else:
+                reason = f"the queue's policy does not let {S3_PRINCIPAL} send for {self.bucket}"
+                self.emulator.lambda_service.lost.append(
+                    LostEvent(f"s3://{self.bucket}", event, reason)
+                )
+                self.emulator.trace.line(f"✗ LOST: {reason}", 2)
         deliveries = [
             self.deliver_async(
                 source=f"s3://{self.bucket}",

@@ -1,0 +1,200 @@
+"""Queue worker throughput: the handler on a full batch vs a bare decode-and-write floor.
+
+One batch of 10,000 SQS messages (the largest batch Lambda gives a standard queue's function,
+https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-parameters.html), each an S3
+notification for a small CSV under ``landing/``. The floor, measured in the same run on the same
+records, does the least a worker must: ``json.loads`` the body, read the object's first bytes,
+write a record keyed by the object. The figure is the whole handler (Powertools
+``BatchProcessor``, parsing and validation, format sniffing, manifest, INFO log line and metrics
+per message). Both talk to the same in-memory S3 stand-in, so the ratio is the handler's own
+processing cost; real S3 round trips would add the same latency to both and bring the ratio
+closer to 1. Run alternately, median of ``--repeat`` runs. Target: ratio handler / floor >= 0.7.
+
+    python -m bench.queue_worker [--repeat 5] [--messages 10000]
+"""
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote_plus, unquote_plus
+
+from refarch import LAMBDA_ROOT
+
+TARGET_RATIO = 0.7
+INPUT_BUCKET = "bench-input"
+OUTPUT_BUCKET = "bench-output"
+QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:bench-work"
+
+
+class _Context:
+    """The few LambdaContext attributes Powertools' logger reads."""
+
+    function_name = "queue-worker-bench"
+    function_version = "$LATEST"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:queue-worker-bench"
+    aws_request_id = "bench"
+
+
+class _Body(io.BytesIO):
+    """A streaming body: a context manager with ``read``."""
+
+
+class MemoryS3:
+    """The two S3 calls both workers make, on dictionaries (no network, no moto)."""
+
+    def __init__(self, objects: dict[str, bytes]) -> None:
+        self.objects = objects
+        self.written: dict[str, bytes] = {}
+
+    def get_object(self, *, Bucket: str, Key: str, Range: str = "", **_: Any) -> dict[str, Any]:
+        """Return the object's bytes (the requested range only)."""
+        data = self.objects[Key]
+        if Range:
+            end = int(Range.rsplit("-", 1)[1])
+            data = data[: end + 1]
+        return {"Body": _Body(data), "ContentType": "text/csv"}
+
+    def put_object(self, *, Bucket: str, Key: str, Body: bytes, **_: Any) -> dict[str, Any]:
+        """Keep the written bytes."""
+        self.written[Key] = Body
+        return {}
+
+
+def batch(count: int) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """An SQS event of ``count`` S3 notifications, and the objects they name."""
+    records, objects = [], {}
+    for n in range(count):
+        key = f"landing/orders/2026-01-01/part-{n:05d}.csv"
+        objects[key] = (
+            f"order_id,customer_id,amount,currency\nA-{n},C-{n % 97},19.99,EUR\n".encode()
+        )
+        body = {
+            "Records": [
+                {
+                    "eventVersion": "2.1",
+                    "eventSource": "aws:s3",
+                    "awsRegion": "us-east-1",
+                    "eventTime": "2026-01-01T10:00:00.000Z",
+                    "eventName": "ObjectCreated:Put",
+                    "s3": {
+                        "s3SchemaVersion": "1.0",
+                        "configurationId": "queue",
+                        "bucket": {"name": INPUT_BUCKET, "arn": f"arn:aws:s3:::{INPUT_BUCKET}"},
+                        "object": {
+                            "key": quote_plus(key, safe="/"),
+                            "size": len(objects[key]),
+                            "eTag": "0123456789abcdef0123456789abcdef",
+                            "versionId": f"v{n:08d}",
+                            "sequencer": f"{n:018X}",
+                        },
+                    },
+                }
+            ]
+        }
+        records.append(
+            {
+                "messageId": f"059f36b4-87a3-44ab-83d2-{n:012x}",
+                "receiptHandle": f"AQEB{n:040d}",
+                "body": json.dumps(body),
+                "attributes": {
+                    "ApproximateReceiveCount": "1",
+                    "SentTimestamp": "1767261600000",
+                    "SenderId": "AIDAEXAMPLE",
+                    "ApproximateFirstReceiveTimestamp": "1767261600001",
+                },
+                "messageAttributes": {},
+                "md5OfBody": "0" * 32,
+                "eventSource": "aws:sqs",
+                "eventSourceARN": QUEUE_ARN,
+                "awsRegion": "us-east-1",
+            }
+        )
+    return {"Records": records}, objects
+
+
+def floor_worker(s3: MemoryS3) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """Decode each body, read the first bytes, write a record: no validation, no framework."""
+
+    def work(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+        for record in event["Records"]:
+            s3_object = json.loads(record["body"])["Records"][0]["s3"]["object"]
+            key = unquote_plus(s3_object["key"])
+            first = s3.get_object(Bucket=INPUT_BUCKET, Key=key, Range="bytes=0-65535")
+            with first["Body"] as body:
+                head = body.read(65536)
+            s3.put_object(
+                Bucket=OUTPUT_BUCKET,
+                Key=f"manifests/{key}/{s3_object['versionId']}.json",
+                Body=json.dumps({"key": key, "size": len(head)}).encode(),
+            )
+        return {"batchItemFailures": []}
+
+    return work
+
+
+def load_handler(s3: MemoryS3) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """Import the worker from its asset directory, as Lambda does, with the stack's settings."""
+    os.environ.update(
+        {
+            "POWERTOOLS_SERVICE_NAME": "queue-worker",
+            "POWERTOOLS_METRICS_NAMESPACE": "refarch-bench",
+            "POWERTOOLS_LOG_LEVEL": "INFO",  # as deployed: one line per message
+            "INPUT_BUCKET": INPUT_BUCKET,
+            "OUTPUT_BUCKET": OUTPUT_BUCKET,
+            "DEAD_LETTER_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/bench-dlq",
+        }
+    )
+    sys.path.insert(0, str(LAMBDA_ROOT / "queue_worker"))
+    import handler  # the asset directory's module, as Lambda imports it
+
+    handler.s3_client = lambda: s3
+    return handler.lambda_handler
+
+
+def seconds(function: Callable[..., Any], event: dict[str, Any]) -> float:
+    """Wall time of one call; its stdout (logs and metrics) goes to a buffer."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        started = time.perf_counter()
+        function(event, _Context())
+        return time.perf_counter() - started
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build the batch, check both write one record per message, time both; print the ratio."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--messages", type=int, default=10_000)
+    args = parser.parse_args(argv)
+    event, objects = batch(args.messages)
+    handler_s3, floor_s3 = MemoryS3(objects), MemoryS3(objects)
+    handler, floor = load_handler(handler_s3), floor_worker(floor_s3)
+    with contextlib.redirect_stdout(io.StringIO()):
+        answer = handler(event, _Context())
+    accepted = sum(b'"status": "accepted"' in body for body in handler_s3.written.values())
+    if answer != {"batchItemFailures": []} or accepted != args.messages:
+        raise RuntimeError(f"the handler did not accept every message: {answer}, {accepted}")
+    floors, figures = [], []
+    for _ in range(args.repeat):
+        floors.append(seconds(floor, event))
+        figures.append(seconds(handler, event))
+    floor_s, figure_s = statistics.median(floors), statistics.median(figures)
+    ratio = floor_s / figure_s
+    print(
+        f"{args.messages} messages: floor {args.messages / floor_s:8.0f} msg/s "
+        f"({floor_s * 1e3:.0f} ms), handler {args.messages / figure_s:8.0f} msg/s "
+        f"({figure_s * 1e3:.0f} ms), median of {args.repeat}"
+    )
+    print(f"throughput ratio handler / floor: {ratio:.2f} (target >= {TARGET_RATIO})")
+    return 0 if ratio >= TARGET_RATIO else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

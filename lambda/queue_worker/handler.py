@@ -1,0 +1,217 @@
+"""Write a manifest record for every object version S3 queued, reporting only what failed.
+
+Flow per SQS message (Powertools ``BatchProcessor``): parse the S3 notification in the body →
+for each object version, read its first bytes (one ranged GET of that exact version) → write its
+manifest record to ``$OUTPUT_BUCKET/$MANIFEST_PREFIX<key>/<version>.json``.
+
+Every message ends in one outcome, with its message id (logged per message for everything but
+``written``, whose durable record is the manifest itself: at 10,000 messages a batch, a log line
+per success would cost more than the work, see ``bench/queue_worker.py``; the batch's summary
+line counts them, and ``POWERTOOLS_LOG_LEVEL=DEBUG`` logs each):
+
+- ``written``: its manifests are written (accepted or rejected, with the reason);
+- ``ignored``: S3's ``s3:TestEvent``;
+- ``dead_lettered``: a poison message (not an S3 notification, another bucket or prefix, a
+  version that no longer exists) is sent to the dead-letter queue at once with its original
+  body and a ``FailureReason`` attribute, and counts as handled, since retrying cannot help;
+- anything else (throttling, 5xx, AccessDenied, a failed DLQ send) raises: the message is
+  listed in ``batchItemFailures``, comes back after the visibility timeout, and SQS moves it to
+  the same DLQ after ``maxReceiveCount`` receives. The other messages of the batch are not
+  retried (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html).
+
+Duplicates are harmless: a manifest depends only on the object version, so a redelivered
+message (standard queues deliver at least once) rewrites the same bytes to the same key.
+
+Environment: ``INPUT_BUCKET``, ``OUTPUT_BUCKET``, ``DEAD_LETTER_QUEUE_URL`` (required),
+``INPUT_PREFIX`` (``landing/``), ``MANIFEST_PREFIX`` (``manifests/``).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from manifest import SNIFF_BYTES, manifest_body, manifest_key, manifest_record
+from upload_message import MAX_KEY_BYTES, ObjectVersion, PoisonMessageError, parse_upload_message
+
+logger = Logger()
+metrics = Metrics()
+processor = BatchProcessor(event_type=EventType.SQS)
+
+#: GetObject errors meaning the queued version is gone for good.
+_GONE = frozenset({"NoSuchKey", "NoSuchVersion", "404"})
+#: SQS message attribute values are cut to this many characters for the reason.
+REASON_LIMIT = 1024
+
+
+@functools.cache
+def s3_client() -> Any:
+    """The S3 client, created on first use; standard retries back off on throttling and 5xx."""
+    return boto3.client("s3", config=Config(retries={"mode": "standard", "max_attempts": 5}))
+
+
+@functools.cache
+def sqs_client() -> Any:
+    """The SQS client for the dead-letter queue, created on first use."""
+    return boto3.client("sqs", config=Config(retries={"mode": "standard", "max_attempts": 5}))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The handler's configuration, from the environment the stack sets."""
+
+    input_bucket: str
+    output_bucket: str
+    dead_letter_queue_url: str
+    input_prefix: str = "landing/"
+    manifest_prefix: str = "manifests/"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
+        """Read the settings; the bucket names and the DLQ URL are required."""
+        missing = [
+            name
+            for name in ("INPUT_BUCKET", "OUTPUT_BUCKET", "DEAD_LETTER_QUEUE_URL")
+            if not environ.get(name)
+        ]
+        if missing:
+            raise RuntimeError(f"not set: {', '.join(missing)}")
+        return cls(
+            input_bucket=environ["INPUT_BUCKET"],
+            output_bucket=environ["OUTPUT_BUCKET"],
+            dead_letter_queue_url=environ["DEAD_LETTER_QUEUE_URL"],
+            input_prefix=environ.get("INPUT_PREFIX", cls.input_prefix),
+            manifest_prefix=environ.get("MANIFEST_PREFIX", cls.manifest_prefix),
+        )
+
+
+def _read_first_bytes(version: ObjectVersion) -> tuple[bytes, str | None]:
+    """The first ``SNIFF_BYTES`` of the exact version, and its content type."""
+    get: dict[str, Any] = {"Bucket": version.bucket, "Key": version.key}
+    if version.version_id:
+        get["VersionId"] = version.version_id
+    if version.size:
+        # A range on an empty object is refused (416): read those whole.
+        get["Range"] = f"bytes=0-{SNIFF_BYTES - 1}"
+    try:
+        response = s3_client().get_object(**get)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in _GONE:
+            raise PoisonMessageError("source object version no longer exists") from exc
+        raise
+    with response["Body"] as body:
+        return body.read(SNIFF_BYTES), response.get("ContentType")
+
+
+def _write_manifest(settings: Settings, version: ObjectVersion) -> dict[str, Any]:
+    key = manifest_key(settings.manifest_prefix, version)
+    if len(key.encode()) > MAX_KEY_BYTES:
+        # S3 would refuse the PUT every time (KeyTooLongError): not worth a retry.
+        raise PoisonMessageError(f"its manifest key would exceed {MAX_KEY_BYTES} bytes")
+    first_bytes, content_type = _read_first_bytes(version)
+    record = manifest_record(version, first_bytes=first_bytes, content_type=content_type)
+    s3_client().put_object(
+        Bucket=settings.output_bucket,
+        Key=key,
+        Body=manifest_body(record),
+        ContentType="application/json",
+    )
+    return {"key": version.key, "status": record["status"], "manifest": key}
+
+
+def _dead_letter(settings: Settings, record: SQSRecord, reason: str) -> None:
+    """Send the original body to the DLQ with why it failed (raises if SQS refuses)."""
+    sqs_client().send_message(
+        QueueUrl=settings.dead_letter_queue_url,
+        MessageBody=record.body,
+        MessageAttributes={
+            "FailureReason": {"DataType": "String", "StringValue": reason[:REASON_LIMIT]},
+            "SourceMessageId": {"DataType": "String", "StringValue": record.message_id},
+        },
+    )
+
+
+@functools.cache
+def settings() -> Settings:
+    """The settings, read once per execution environment."""
+    return Settings.from_env()
+
+
+def handle_message(record: SQSRecord, config: Settings | None = None) -> dict[str, Any]:
+    """Process one message; return its outcome (raises on a failure worth retrying)."""
+    config = config or settings()
+    outcome: dict[str, Any] = {"message_id": record.message_id}
+    try:
+        versions = parse_upload_message(
+            record.body, input_bucket=config.input_bucket, input_prefix=config.input_prefix
+        )
+        if versions is None:
+            outcome["outcome"] = "ignored"
+            logger.info("ignored", extra={**outcome, "reason": "S3 test event"})
+            return outcome
+        outcome["manifests"] = [_write_manifest(config, v) for v in versions]
+    except PoisonMessageError as exc:
+        _dead_letter(config, record, exc.reason)
+        outcome.update(outcome="dead_lettered", reason=exc.reason)
+        logger.warning("dead_lettered", extra=outcome)
+        return outcome
+    outcome["outcome"] = "written"
+    logger.debug("written", extra=outcome)
+    return outcome
+
+
+def _record_handler(record: SQSRecord) -> dict[str, Any]:
+    try:
+        outcome = handle_message(record)
+    except Exception:
+        logger.exception("failed, left for retry", extra={"message_id": record.message_id})
+        raise
+    _counts[outcome["outcome"]] = _counts.get(outcome["outcome"], 0) + 1
+    return outcome
+
+
+_counts: dict[str, int] = {}
+#: The batch summary's metric per outcome.
+_METRICS = {
+    "written": "MessagesWritten",
+    "ignored": "MessagesIgnored",
+    "dead_lettered": "MessagesDeadLettered",
+}
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Process a batch from the queue; return the partial batch response.
+
+    Returns:
+        ``{"batchItemFailures": [{"itemIdentifier": <message id>}, …]}``: the messages to
+        retry (an empty list when every message was handled).
+    """
+    _counts.clear()
+    response = process_partial_response(
+        event=event, record_handler=_record_handler, processor=processor, context=context
+    )
+    failed = len(response.get("batchItemFailures", []))
+    logger.info(
+        "batch", extra={"messages": len(event.get("Records", [])), **_counts, "failed": failed}
+    )
+    for outcome, count in _counts.items():
+        metrics.add_metric(name=_METRICS[outcome], unit=MetricUnit.Count, value=count)
+    metrics.add_metric(name="MessagesFailed", unit=MetricUnit.Count, value=failed)
+    return response

@@ -1,0 +1,131 @@
+"""Read an SQS message that S3 sent for an upload: which object versions to look at.
+
+S3 puts its event notification in the message body as JSON, in the shape S3 documents
+(https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html):
+``Records`` with ``eventName`` ``ObjectCreated:*``, the bucket and the URL-encoded key. When the
+notification is configured S3 also sends one ``s3:TestEvent`` message, which has no records.
+
+A message that cannot be read as such, or that names a bucket or prefix this worker does not
+serve, is a poison message: retrying cannot fix it, so it raises ``PoisonMessageError`` with
+the reason and the handler sends it to the dead-letter queue at once.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote_plus
+
+#: S3 object keys are at most 1,024 bytes of UTF-8
+#: (https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html).
+MAX_KEY_BYTES = 1024
+#: A notification carries one record; more than this is not from S3.
+MAX_RECORDS = 10
+
+
+class PoisonMessageError(ValueError):
+    """The message can never be processed; ``reason`` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class ObjectVersion:
+    """One object version an upload created, as the notification describes it."""
+
+    bucket: str
+    key: str
+    """Decoded (S3 URL-encodes keys in events)."""
+
+    version_id: str | None
+    size: int
+    etag: str
+    sequencer: str
+    event_time: str
+    event_name: str
+
+
+def is_test_event(body: Any) -> bool:
+    """True for the ``s3:TestEvent`` S3 sends when the notification is configured."""
+    return isinstance(body, dict) and body.get("Event") == "s3:TestEvent"
+
+
+def _text(record: dict[str, Any], *path: str) -> str:
+    value: Any = record
+    for step in path:
+        if not isinstance(value, dict) or step not in value:
+            raise PoisonMessageError(f"missing {'.'.join(path)}")
+        value = value[step]
+    if not isinstance(value, str) or not value:
+        raise PoisonMessageError(f"{'.'.join(path)} is not a non-empty string")
+    return value
+
+
+def _object_version(record: Any, *, input_bucket: str, input_prefix: str) -> ObjectVersion:
+    if not isinstance(record, dict):
+        raise PoisonMessageError("a record is not an object")
+    if record.get("eventSource") != "aws:s3":
+        raise PoisonMessageError(f"eventSource is {record.get('eventSource')!r}, not 'aws:s3'")
+    event_name = _text(record, "eventName")
+    if not event_name.startswith("ObjectCreated:"):
+        raise PoisonMessageError(f"{event_name} is not an ObjectCreated event")
+    bucket = _text(record, "s3", "bucket", "name")
+    if bucket != input_bucket:
+        raise PoisonMessageError(f"bucket {bucket!r} is not the input bucket")
+    key = unquote_plus(_text(record, "s3", "object", "key"))
+    if len(key.encode()) > MAX_KEY_BYTES:
+        raise PoisonMessageError(f"key longer than {MAX_KEY_BYTES} bytes")
+    if not key.startswith(input_prefix):
+        raise PoisonMessageError(f"key {key[:200]!r} is outside {input_prefix!r}")
+    s3_object = record["s3"]["object"]
+    size = s3_object.get("size", 0)
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        raise PoisonMessageError(f"object size {size!r} is not a non-negative integer")
+    version = s3_object.get("versionId")
+    if version is not None and (not isinstance(version, str) or not version):
+        raise PoisonMessageError("versionId is not a non-empty string")
+    return ObjectVersion(
+        bucket=bucket,
+        key=key,
+        version_id=version,
+        size=size,
+        etag=str(s3_object.get("eTag", "")),
+        sequencer=str(s3_object.get("sequencer", "")),
+        event_time=str(record.get("eventTime", "")),
+        event_name=event_name,
+    )
+
+
+def parse_upload_message(
+    body: str, *, input_bucket: str, input_prefix: str
+) -> list[ObjectVersion] | None:
+    """Return the object versions of an S3 notification message, or None for a test event.
+
+    Example:
+        >>> body = json.dumps({"Records": [{"eventSource": "aws:s3",
+        ...     "eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": "in"},
+        ...     "object": {"key": "landing/a+b.csv", "size": 3}}}]})
+        >>> parse_upload_message(body, input_bucket="in", input_prefix="landing/")[0].key
+        'landing/a b.csv'
+
+    Raises:
+        PoisonMessageError: The body is not such a notification for this bucket and prefix.
+    """
+    try:
+        document = json.loads(body)
+    except (ValueError, TypeError) as exc:
+        raise PoisonMessageError(f"body is not JSON ({exc.__class__.__name__})") from exc
+    if is_test_event(document):
+        return None
+    if not isinstance(document, dict) or not isinstance(document.get("Records"), list):
+        raise PoisonMessageError("body is not an S3 event notification (no Records list)")
+    records = document["Records"]
+    if not records or len(records) > MAX_RECORDS:
+        raise PoisonMessageError(f"{len(records)} records (S3 sends 1 to {MAX_RECORDS})")
+    return [
+        _object_version(record, input_bucket=input_bucket, input_prefix=input_prefix)
+        for record in records
+    ]

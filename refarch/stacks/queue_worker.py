@@ -1,0 +1,239 @@
+"""S3 uploads → SQS standard queue → Lambda worker, with partial batch responses and a DLQ.
+
+Each upload under the input prefix sends an S3 event notification to a queue; Lambda's event
+source mapping polls it and hands the worker batches; the worker writes one manifest record per
+object version and reports only the messages it could not process, which come back after the
+visibility timeout and move to the dead-letter queue after ``max_receive_count`` receives.
+"""
+
+from dataclasses import dataclass
+
+from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_lambda_event_sources as event_sources
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_notifications as s3n
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from refarch.constructs import (
+    AccessLogBucket,
+    AlarmTopic,
+    AlarmTopicProps,
+    ObservedFunction,
+    ObservedFunctionProps,
+    SecureBucket,
+    SecureBucketProps,
+    acknowledge,
+    acknowledge_notifications_handler,
+    stateful_removal,
+)
+
+#: AWS: "set the source queue's visibility timeout to at least six times the configuration
+#: timeout on your function", so a throttled batch can be retried before the message reappears
+#: (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html).
+VISIBILITY_TIMEOUT_PER_FUNCTION_TIMEOUT = 6
+#: The longest an SQS queue keeps a message
+#: (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html).
+MAX_RETENTION = Duration.days(14)
+
+
+@dataclass(frozen=True)
+class QueueWorkerProps:
+    """What a deployer may change; the defaults are production-sane."""
+
+    input_prefix: str = "landing/"
+    """Only objects under this prefix are queued."""
+
+    manifest_prefix: str = "manifests/"
+    """Where the worker writes one manifest record per object version, in the output bucket."""
+
+    batch_size: int = 100
+    """Messages per invocation (1-10,000 for a standard queue; above 10 needs a batching
+    window, https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-parameters.html). Larger
+    batches mean fewer invocations per message; partial batch responses keep a bad message from
+    retrying the whole batch."""
+
+    max_batching_window: Duration = Duration.seconds(5)
+    """How long the poller gathers messages before invoking with a partial batch (0-300 s)."""
+
+    max_receive_count: int = 5
+    """Receives before SQS moves a message to the DLQ: a transient failure gets four more tries
+    (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html)."""
+
+    timeout: Duration = Duration.seconds(30)
+    """The worker reads the first bytes of each object, so a batch of 100 takes seconds; the
+    queue's visibility timeout is six times this."""
+
+    memory_size: int = 512
+    """MB; the worker is I/O-bound (one ranged GET and one PUT per object)."""
+
+    max_concurrency: int = 10
+    """At most this many concurrent invocations from the queue (2-1,000): protects what the
+    worker writes to from a backlog surge
+    (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html)."""
+
+    oldest_message_alarm: Duration = Duration.minutes(15)
+    """Alarm when the oldest message has waited longer than this: the worker is falling behind."""
+
+    queue_depth_alarm: int = 10_000
+    """Alarm when more messages than this wait to be processed."""
+
+    alarm_email: str | None = None
+    """Subscribed to the alarm topic when given."""
+
+
+class QueueWorkerStack(Stack):
+    """Queue every upload, process it in batches, and keep what fails with the reason."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        props: QueueWorkerProps | None = None,
+        **kwargs,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        props = props or QueueWorkerProps()
+        removal = stateful_removal(self)
+
+        alarms = AlarmTopic(self, "Alarms", props=AlarmTopicProps(email=props.alarm_email))
+        access_logs = AccessLogBucket(self, "AccessLogs")
+        self.input = SecureBucket(
+            self, "Input", access_logs=access_logs, props=SecureBucketProps("input/")
+        )
+        self.output = SecureBucket(
+            self, "Output", access_logs=access_logs, props=SecureBucketProps("output/")
+        )
+
+        self.dead_letter_queue = sqs.Queue(
+            self,
+            "DeadLetterQueue",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=MAX_RETENTION,
+            removal_policy=removal.policy,
+        )
+        acknowledge(
+            self.dead_letter_queue,
+            "AwsSolutions-SQS3",
+            "This queue is the work queue's dead-letter queue: it has no DLQ of its own by design.",
+        )
+        # SSE-SQS: S3 can send to it without a key policy (a KMS-encrypted queue needs one that
+        # lets s3.amazonaws.com use the key,
+        # https://docs.aws.amazon.com/AmazonS3/latest/userguide/grant-destinations-permissions-to-s3.html).
+        self.queue = sqs.Queue(
+            self,
+            "WorkQueue",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            visibility_timeout=Duration.seconds(
+                props.timeout.to_seconds() * VISIBILITY_TIMEOUT_PER_FUNCTION_TIMEOUT
+            ),
+            # Longer than the backlog alarm leaves anyone to react, and as long as the DLQ.
+            retention_period=MAX_RETENTION,
+            dead_letter_queue=sqs.DeadLetterQueue(
+                queue=self.dead_letter_queue, max_receive_count=props.max_receive_count
+            ),
+            removal_policy=removal.policy,
+        )
+
+        self.worker = ObservedFunction(
+            self,
+            "Worker",
+            alarms=alarms,
+            props=ObservedFunctionProps(
+                asset="queue_worker",
+                description="Writes a manifest record for each object version queued from S3",
+                memory_size=props.memory_size,
+                timeout=props.timeout,
+                # Lambda's poller invokes synchronously: the queue's redrive policy keeps what
+                # fails, so the function needs no asynchronous DLQ of its own.
+                invoked_asynchronously=False,
+                environment={
+                    "INPUT_BUCKET": self.input.bucket.bucket_name,
+                    "INPUT_PREFIX": props.input_prefix,
+                    "OUTPUT_BUCKET": self.output.bucket.bucket_name,
+                    "MANIFEST_PREFIX": props.manifest_prefix,
+                    "DEAD_LETTER_QUEUE_URL": self.dead_letter_queue.queue_url,
+                },
+            ),
+        )
+        function = self.worker.function
+        # Reads the first bytes of the exact version queued (s3:GetObjectVersion).
+        self.input.bucket.grant_read(function, f"{props.input_prefix}*")
+        self.output.bucket.grant_put(function, f"{props.manifest_prefix}*")
+        # A message that can never succeed goes to the DLQ with its reason, at once.
+        self.dead_letter_queue.grant_send_messages(function)
+        acknowledge(
+            self.worker.role,
+            "AwsSolutions-IAM5",
+            "The wildcards are the action groups of grant_read/grant_put, on object ARNs under "
+            "the input prefix and the manifest prefix only.",
+            findings=[
+                "Action::s3:GetBucket*",
+                "Action::s3:GetObject*",
+                "Action::s3:List*",
+                "Action::s3:Abort*",
+                f"Resource::<{self.get_logical_id(self.input.bucket.node.default_child)}.Arn>/"
+                f"{props.input_prefix}*",
+                f"Resource::<{self.get_logical_id(self.output.bucket.node.default_child)}.Arn>/"
+                f"{props.manifest_prefix}*",
+            ],
+        )
+
+        # Partial batch responses: only the messages the worker lists are retried
+        # (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html).
+        function.add_event_source(
+            event_sources.SqsEventSource(
+                self.queue,
+                batch_size=props.batch_size,
+                max_batching_window=props.max_batching_window,
+                report_batch_item_failures=True,
+                max_concurrency=props.max_concurrency,
+            )
+        )
+        self.input.bucket.add_event_notification(
+            s3.EventType.OBJECT_CREATED,
+            s3n.SqsDestination(self.queue),
+            s3.NotificationKeyFilter(prefix=props.input_prefix),
+        )
+        acknowledge_notifications_handler(self)
+
+        five_minutes = Duration.minutes(5)
+        self.oldest_message_alarm = alarms.alarm_on_threshold(
+            self,
+            "OldestMessageAlarm",
+            self.queue.metric_approximate_age_of_oldest_message(
+                period=five_minutes, statistic="Maximum"
+            ),
+            "Uploads wait in the work queue longer than expected: the worker is falling behind",
+            threshold=props.oldest_message_alarm.to_seconds(),
+            comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        )
+        self.queue_depth_alarm = alarms.alarm_on_threshold(
+            self,
+            "QueueDepthAlarm",
+            self.queue.metric_approximate_number_of_messages_visible(
+                period=five_minutes, statistic="Maximum"
+            ),
+            "The work queue's backlog is larger than expected",
+            threshold=props.queue_depth_alarm,
+            comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        )
+        self.dead_letter_alarm = alarms.alarm_on_any(
+            self,
+            "DeadLettersAlarm",
+            self.dead_letter_queue.metric_approximate_number_of_messages_visible(
+                period=five_minutes, statistic="Maximum"
+            ),
+            "Messages failed processing and wait in the dead-letter queue with their reason",
+        )
+
+        CfnOutput(self, "InputBucketName", value=self.input.bucket.bucket_name)
+        CfnOutput(self, "OutputBucketName", value=self.output.bucket.bucket_name)
+        CfnOutput(self, "WorkQueueUrl", value=self.queue.queue_url)
+        CfnOutput(self, "DeadLetterQueueUrl", value=self.dead_letter_queue.queue_url)
+        CfnOutput(self, "FunctionName", value=function.function_name)
+        CfnOutput(self, "AlarmTopicArn", value=alarms.topic.topic_arn)
