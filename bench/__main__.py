@@ -6,6 +6,7 @@ from bench import (
     firehose_transform,
     glue_incremental,
     header_width,
+    queue_worker,
     streaming_memory,
     synth_ratio,
 )
@@ -17,6 +18,7 @@ if __name__ == "__main__":
         streaming_memory,
         header_width,
         firehose_transform,
+        queue_worker,
         glue_incremental,
     ):
         print(f"== {benchmark.__name__}")
