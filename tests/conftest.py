@@ -40,7 +40,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 # Property-based tests: no per-example deadline (a shared 2-core CI machine makes timings
-# noise, and performance is measured in bench/), and in CI a fixed seed so a red run can be
+# noise, and performance is measured in bench/), and in CI a derandomized run so a red run can be
 # reproduced from its log.
 from hypothesis import HealthCheck, settings  # noqa: E402
 
