@@ -33,8 +33,9 @@ class Pattern:
     summary: str
     """One line: what the pattern shows."""
 
-    seeds: tuple[str, ...]
-    """Where the facts it embodies come from (seed-facts locations)."""
+    references: tuple[str, ...]
+    """The public pages a learner should read first (URLs): the AWS documentation of the facts
+    the pattern embodies. Every other fact is cited beside the setting that embodies it."""
 
     needs_java: bool = False
     """True if the local run starts Spark, which needs a Java runtime (see ``java_runtime``)."""
@@ -61,7 +62,12 @@ PATTERNS: tuple[Pattern, ...] = (
             "Uploads under a prefix/suffix filter trigger a streaming Lambda that validates CSV "
             "rows into curated JSON Lines and rejections, with a DLQ, alarms and idempotent output."
         ),
-        seeds=("000:L6994-7064", "000:L4886-4900", "000:L4951-5005", '004/SM §"X RAY"'),
+        references=(
+            "https://docs.aws.amazon.com/lambda/latest/dg/with-s3.html",
+            "https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-how-to-filtering.html",
+            "https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html",
+            "https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html",
+        ),
     ),
     Pattern(
         id="stream-to-lake",
@@ -73,15 +79,11 @@ PATTERNS: tuple[Pattern, ...] = (
             "Firehose and land in S3 under Hive-style hourly partitions (GZIP JSON or Parquet), "
             "with failures kept under an error prefix and lag alarms."
         ),
-        seeds=(
-            "000:L5098-5183",
-            "000:L5287-5370",
-            "000:L5466-5518",
-            "000:L5523-5660",
-            '004/DE §"Kinesis Data Firehouse"',
-            '004/DE §"Kinesis Data Streams -IteratorAgeMilliseconds"',
-            '004/DE §"Athena — MSK Repair"',
-            '004/DE §"Parquet v/s ORC"',
+        references=(
+            "https://docs.aws.amazon.com/firehose/latest/dev/data-transformation.html",
+            "https://docs.aws.amazon.com/firehose/latest/dev/dynamic-partitioning.html",
+            "https://docs.aws.amazon.com/firehose/latest/dev/record-format-conversion.html",
+            "https://docs.aws.amazon.com/streams/latest/dev/how-do-i-size-a-stream.html",
         ),
     ),
     Pattern(
@@ -95,15 +97,11 @@ PATTERNS: tuple[Pattern, ...] = (
             "reason and registers the new partitions; Athena queries them through a "
             "cost-capped workgroup."
         ),
-        seeds=(
-            "000:L4068-4115",
-            "000:L4215-4271",
-            "000:L4330-4360",
-            "000:L3911-4018",
-            "000:L4475-4525",
-            '004/DE §"AWS Glue"',
-            '004/DE §"AWS Glue- Flex"',
-            '004/DE §"Athena — MSK Repair"',
+        references=(
+            "https://docs.aws.amazon.com/glue/latest/dg/crawler-configuration.html",
+            "https://docs.aws.amazon.com/glue/latest/dg/monitor-continuations.html",
+            "https://docs.aws.amazon.com/glue/latest/dg/partition-indexes.html",
+            "https://docs.aws.amazon.com/athena/latest/ug/partitions.html",
         ),
         needs_java=True,
     ),
@@ -117,17 +115,12 @@ PATTERNS: tuple[Pattern, ...] = (
             "version to a SageMaker endpoint, blue/green with canary traffic shifting and alarm "
             "rollback, data capture and autoscaling; rejecting the live version rolls it back."
         ),
-        seeds=(
-            '004/SM §"SageMaker pipeline"',
-            '004/SM §"Blue/Green Deployment"',
-            '004/SM §"Traffic Shifting Modes"',
-            "000:L1212-1217",
-            "000:L1285-1320",
-            "000:L1880-1912",
-            "000:L1913-1930",
-            "000:L2113-2160",
-            "000:L7841-7882",
-            "000:L9057-9062",
+        references=(
+            "https://docs.aws.amazon.com/sagemaker/latest/dg/model-registry-approve.html",
+            "https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-blue-green.html",
+            "https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-configuration.html",
+            "https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-data-capture.html",
+            "https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-auto-scaling.html",
         ),
     ),
     Pattern(
@@ -141,8 +134,12 @@ PATTERNS: tuple[Pattern, ...] = (
             "and reports only failed messages; poison messages land in a DLQ with their reason; "
             "backlog and message-age alarms."
         ),
-        # References come with issue 11: this pattern cites AWS documentation URLs only.
-        seeds=(),
+        references=(
+            "https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html",
+            "https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html",
+            "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html",
+            "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-queue-types.html",
+        ),
     ),
 )
 

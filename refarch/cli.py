@@ -25,12 +25,16 @@ def _selected(args: argparse.Namespace) -> list[Pattern]:
     return [get(pattern_id) for pattern_id in args.ids]
 
 
-def cmd_list(_: argparse.Namespace) -> int:
-    """Print the catalog: id, stack name and what each pattern shows."""
+def cmd_list(args: argparse.Namespace) -> int:
+    """Print the catalog: id, stack name and what each pattern shows (and what to read)."""
     width = max(len(p.id) for p in PATTERNS)
     for pattern in PATTERNS:
         print(f"{pattern.id:<{width}}  {pattern.stack_name:<20}  {pattern.title}")
         print(f"{'':<{width}}  {pattern.summary}")
+        if args.verbose:
+            print(f"{'':<{width}}  guide: {pattern.guide}")
+            for url in pattern.references:
+                print(f"{'':<{width}}  - {url}")
     return 0
 
 
@@ -119,7 +123,11 @@ def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(prog="refarch", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("list", help="show the catalog").set_defaults(func=cmd_list)
+    listing = commands.add_parser("list", help="show the catalog")
+    listing.add_argument(
+        "-v", "--verbose", action="store_true", help="also the guide and the pages to read"
+    )
+    listing.set_defaults(func=cmd_list)
     for name, func, summary in (
         ("synth", cmd_synth, "synthesize templates to cdk.out/"),
         ("check", cmd_check, "synthesize, then cfn-lint and IAM-check every template"),
