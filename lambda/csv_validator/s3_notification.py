@@ -1,10 +1,10 @@
 """Read S3 event notifications into the list of source objects the handler acts on.
 
-Every record of the event is read (the seed's sample handler read only ``Records[0]``, and the
-keys ``source_bucket``/``source_key``, which S3 never sends: the real ones are
-``s3.bucket.name`` and ``s3.object.key``). An event that is not a well-formed S3 notification
-raises ``MalformedEventError`` before anything is written, so Lambda's retries and then the
-function's DLQ keep it; it is never dropped silently.
+Every record of the event is read, not only ``Records[0]``, through the keys S3 sends:
+``s3.bucket.name`` and ``s3.object.key`` (not ``source_bucket``/``source_key``, which S3 never
+sends): https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html
+An event that is not a well-formed S3 notification raises ``MalformedEventError`` before anything
+is written, so Lambda's retries and then the function's DLQ keep it; it is never dropped silently.
 """
 
 from __future__ import annotations

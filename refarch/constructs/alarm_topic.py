@@ -32,7 +32,8 @@ class AlarmTopic(Construct):
     """An SNS topic, encrypted with a customer-managed KMS key, that CloudWatch alarms publish to.
 
     The key is customer-managed because CloudWatch must be allowed in its key policy to publish
-    to an encrypted topic; the AWS-managed SNS key cannot grant that.
+    to an encrypted topic; the AWS-managed SNS key cannot grant that
+    (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html).
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, props: AlarmTopicProps) -> None:
@@ -46,6 +47,7 @@ class AlarmTopic(Construct):
         )
         # Only CloudWatch acting for this account may publish: the service principal alone would
         # let another account's alarms use the topic (the confused-deputy problem).
+        # https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html
         from_this_account = {"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}}
         # CloudWatch alarms publish through the key: allow exactly that service to use it.
         self.key.add_to_resource_policy(
@@ -82,8 +84,10 @@ class AlarmTopic(Construct):
         aws-events-targets' ``SnsTopic`` would let ``events.amazonaws.com`` publish and use the
         key with no condition, i.e. from any rule of any account. Here the topic policy admits
         EventBridge for this rule's ARN (``aws:SourceArn``) and the key for this account
-        (``aws:SourceAccount``). Events EventBridge cannot deliver after its retries (24 hours:
-        AWS docs) land in ``dead_letter_queue``, which admits this rule the same way.
+        (``aws:SourceAccount``). Events EventBridge cannot deliver after its retries (by default
+        24 hours and up to 185 attempts:
+        https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-retry-policy.html) land in
+        ``dead_letter_queue``, which admits this rule the same way.
         """
         principal = iam.ServicePrincipal("events.amazonaws.com")
         from_this_rule = {"ArnEquals": {"aws:SourceArn": rule.rule_arn}}

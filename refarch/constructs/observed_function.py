@@ -20,6 +20,7 @@ from refarch.constructs.removal import stateful_removal
 #: Every function runs the same runtime: the newest Python the Powertools layer is published for.
 RUNTIME = lambda_.Runtime.PYTHON_3_13
 #: Graviton: about 20% cheaper per GB-second than x86_64 for the same pure-Python code.
+#: https://aws.amazon.com/lambda/pricing/
 ARCHITECTURE = lambda_.Architecture.ARM_64
 
 
@@ -46,8 +47,8 @@ class ObservedFunctionProps:
     """
 
     timeout: Duration = Duration.minutes(5)
-    """At most 15 minutes (seed 004/DE §"Amazon Kinesis Data Streams + AWS Fargate with Amazon
-    ECS"): longer work belongs on Fargate or Glue.
+    """At most 15 minutes (https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html):
+    longer work belongs on Fargate or Glue.
 
     @default - 5 minutes
     """
@@ -65,13 +66,19 @@ class ObservedFunctionProps:
     async_retry_attempts: int = 2
     """Retries of a failed asynchronous invocation before the event goes to the DLQ (0-2).
 
-    @default - 2 (the AWS maximum: transient errors get two more chances)
+    Counts function errors only; throttles and system errors are retried until the event is
+    ``max_event_age`` old
+    (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html).
+
+    @default - 2 (Lambda's own default and its maximum: transient errors get two more chances)
     """
 
     max_event_age: Duration = Duration.hours(6)
     """Events older than this go to the DLQ instead of being retried (1 minute to 6 hours).
 
-    @default - 6 hours (the AWS maximum: throttled events are kept, not discarded)
+    https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-configuring.html
+
+    @default - 6 hours (Lambda's own default and its maximum: throttled events are kept longest)
     """
 
     log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH
@@ -81,8 +88,9 @@ class ObservedFunctionProps:
     """
 
     lambda_insights: bool = True
-    """CloudWatch Lambda Insights: memory, CPU and duration per invocation (seed 004/SM §"X
-    RAY": X-Ray plus Lambda Insights). Costs a few custom metrics per function.
+    """CloudWatch Lambda Insights: memory, CPU and duration per invocation
+    (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-insights.html). Costs a few custom
+    metrics per function.
 
     @default - True
     """
@@ -96,14 +104,16 @@ class ObservedFunction(Construct):
       only ever invoked synchronously (``invoked_asynchronously=False``) has no DLQ: its
       caller owns the retries and the failed records.
     - Alarms on errors, throttles and a non-empty DLQ notify the stack's alarm topic.
-    - Its own log group with retention; X-Ray active tracing and Lambda Insights (seed 004/SM
-      §"X RAY").
+    - Its own log group with retention; X-Ray active tracing and Lambda Insights, the tools
+      AWS names for finding where latency comes from (MLA-C01 task 4.2:
+      https://docs.aws.amazon.com/aws-certification/latest/userguide/machine-learning-engineer-associate-01-domain4.html).
     - A role of its own with only the log permissions it needs; the pattern grants the rest
       with the resources' ``grant_*`` methods.
     - Powertools from the AWS-published layer (no Docker bundling).
     """
 
     #: How long a failed event waits in the DLQ for someone to look at it (the SQS maximum).
+    #: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
     DLQ_RETENTION = Duration.days(14)
 
     def __init__(

@@ -22,7 +22,9 @@ def powertools_layer(
     """Reference the Powertools layer for this runtime and architecture in the stack's region.
 
     Using the published layer keeps asset directories pure Python (no Docker bundling of
-    dependencies) and separates the libraries from the handler code (seed 000:L4941-4945).
+    dependencies) and separates the libraries from the handler code
+    (https://docs.aws.amazon.com/lambda/latest/dg/chapter-layers.html). The layer ARNs are listed
+    at https://docs.aws.amazon.com/powertools/python/latest/.
     """
     python = runtime.name.replace(".", "")  # python3.13 -> python313
     arch = architecture.name  # "arm64" or "x86_64", as in the layer names

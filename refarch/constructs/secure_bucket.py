@@ -15,7 +15,7 @@ def _secure_defaults(scope: Construct) -> dict:
     """The settings every bucket of the project shares, as `s3.Bucket` keyword arguments."""
     removal = stateful_removal(scope)
     return {
-        # SSE-S3; server access log delivery supports SSE-S3 only, not SSE-KMS.
+        # SSE-S3: no key to pay for, and no key policy to open to S3's log delivery.
         "encryption": s3.BucketEncryption.S3_MANAGED,
         "block_public_access": s3.BlockPublicAccess.BLOCK_ALL,
         "enforce_ssl": True,
@@ -30,8 +30,10 @@ def _secure_defaults(scope: Construct) -> dict:
 class AccessLogBucket(Construct):
     """The bucket that receives S3 server access logs from a stack's data buckets.
 
-    Server access logs give an object-level audit trail for free (CloudTrail data events cost
-    extra: seed 004/DE §"S3 logs using Cloudtrail (empty bucket prefix)").
+    Server access logs give an object-level audit trail for the cost of storage
+    (https://docs.aws.amazon.com/AmazonS3/latest/userguide/ServerLogs.html); CloudTrail data
+    events cost extra
+    (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-data-events-with-cloudtrail.html).
     """
 
     #: How long access logs are kept before expiring.
@@ -85,13 +87,15 @@ class SecureBucketProps:
 class SecureBucket(Construct):
     """A data bucket: encrypted, TLS-only, private, versioned, access-logged, data retained.
 
-    - SSE-S3 encryption at rest (seed 000:L6737, L6749: all buckets are encrypted by default;
-      SSE-S3 is the option with no key cost or KMS request quota to plan for).
-    - A bucket policy denying requests without TLS (`aws:SecureTransport=false`), the secure
-      form of the seed's bucket-policy example (000:L6808-6845), not its public allow.
-    - Block Public Access on, object ACLs disabled.
-    - Versioning on: it is off by default and gives update safety and delete protection
-      (000:L6630-6650).
+    - SSE-S3 encryption at rest: S3 applies it to every bucket by default, and it has no key
+      cost or KMS request quota to plan for
+      (https://docs.aws.amazon.com/AmazonS3/latest/userguide/default-encryption-faq.html).
+    - A bucket policy denying requests without TLS (`aws:SecureTransport=false`)
+      (https://docs.aws.amazon.com/AmazonS3/latest/userguide/security-best-practices.html).
+    - Block Public Access on, object ACLs disabled
+      (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html).
+    - Versioning on: it is off by default, and it makes overwrites and deletes recoverable
+      (https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html).
     - Server access logs to the stack's `AccessLogBucket`.
     - RETAIN on stack deletion unless `-c destroy=true`.
     """

@@ -1,7 +1,7 @@
 """S3 → Lambda event processing: validate CSV uploads, write curated JSON Lines and rejections.
 
 Upload → event notification filtered by prefix and suffix → Lambda → results in another bucket
-(seed 000:L6994-7064; 004/DE §"S3 Notifications + SQS").
+(Amazon S3 Event Notifications: https://docs.aws.amazon.com/AmazonS3/latest/userguide/EventNotifications.html).
 """
 
 from dataclasses import dataclass
@@ -29,10 +29,12 @@ class S3EventProcessingProps:
     """What a deployer may change; the defaults are production-sane."""
 
     input_prefix: str = "incoming/"
-    """Only objects under this prefix trigger processing (seed 000:L7061: prefix filter)."""
+    """Only objects under this prefix trigger processing (S3 key name filtering:
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-how-to-filtering.html)."""
 
     input_suffix: str = ".csv"
-    """Only objects with this suffix trigger processing (seed 000:L7064: suffix filter)."""
+    """Only objects with this suffix trigger processing (S3 key name filtering:
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-how-to-filtering.html)."""
 
     valid_prefix: str = "curated/"
     """Where valid rows land in the output bucket, as JSON Lines."""
@@ -42,8 +44,8 @@ class S3EventProcessingProps:
 
     input_infrequent_access_after: Duration = Duration.days(30)
     """Processed uploads move to Standard-IA after this. S3 requires 30 days in Standard before
-    a transition to Standard-IA (AWS docs; the seeds state the same minimum for One Zone-IA,
-    004/DE §"S3 Storage — Classes.")."""
+    a transition to Standard-IA or One Zone-IA:
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-transition-general-considerations.html"""
 
     input_expiration: Duration = Duration.days(365)
     """Uploads are deleted this long after arrival; the curated output is what is kept."""
@@ -55,9 +57,9 @@ class S3EventProcessingProps:
     512 MB (bench/streaming_memory.py measures throughput per vCPU)."""
 
     timeout: Duration = Duration.minutes(15)
-    """The Lambda maximum (seed 004/DE §"Amazon Kinesis Data Streams + AWS Fargate with Amazon
-    ECS"): at the measured ~5 MB/s per vCPU, objects up to ~4 GB. Larger inputs belong in a
-    Glue job."""
+    """The Lambda maximum, 900 seconds
+    (https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html): at the measured
+    ~5 MB/s per vCPU, objects up to ~4 GB. Larger inputs belong in a Glue job."""
 
     alarm_email: str | None = None
     """Subscribed to the alarm topic when given."""
@@ -93,7 +95,8 @@ class S3EventProcessingStack(Stack):
                     s3.LifecycleRule(
                         id="age-out-processed-uploads",
                         prefix=props.input_prefix,
-                        # Lifecycle rules: transition and expiration actions (000:L6582-6610).
+                        # Lifecycle rules: transition and expiration actions.
+                        # https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lifecycle-mgmt.html
                         transitions=[
                             s3.Transition(
                                 storage_class=s3.StorageClass.INFREQUENT_ACCESS,
@@ -165,8 +168,9 @@ class S3EventProcessingStack(Stack):
             ],
         )
 
-        # s3:ObjectCreated:* "captures all object creation events" (000:L7048-7058): PUT, POST,
-        # copy and multipart uploads alike.
+        # s3:ObjectCreated:* matches every way an object is created: PUT, POST, copy and
+        # multipart uploads alike.
+        # https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-how-to-event-types-and-destinations.html
         self.input.bucket.add_event_notification(
             s3.EventType.OBJECT_CREATED,
             s3n.LambdaDestination(function),

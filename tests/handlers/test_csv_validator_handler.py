@@ -41,8 +41,8 @@ def test_every_record_of_an_event_is_processed(orders_buckets):
 
 
 def test_real_notification_keys_are_read_not_the_seed_samples(orders_buckets):
-    # The seed's sample handler read Records[0] only, via keys S3 never sends
-    # (s3.source_bucket / s3.source_key). Pin that the real ones drive it, for every record.
+    # A handler that reads Records[0] only, via keys S3 never sends (s3.source_bucket /
+    # s3.source_key), is a common mistake. Pin that the real ones drive it, for every record.
     first = put_and_record(orders_buckets, "incoming/first.csv", csv_body(GOOD))
     second = put_and_record(orders_buckets, "incoming/second.csv", csv_body(GOOD_2))
     for record in (first, second):
