@@ -63,10 +63,10 @@ PATTERNS: tuple[Pattern, ...] = (
             "rows into curated JSON Lines and rejections, with a DLQ, alarms and idempotent output."
         ),
         references=(
+            "https://docs.aws.amazon.com/AmazonS3/latest/userguide/EventNotifications.html",
             "https://docs.aws.amazon.com/lambda/latest/dg/with-s3.html",
-            "https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-how-to-filtering.html",
-            "https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html",
-            "https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html",
+            "https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html",
+            "https://docs.aws.amazon.com/AmazonS3/latest/userguide/security-best-practices.html",
         ),
     ),
     Pattern(

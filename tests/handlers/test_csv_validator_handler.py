@@ -40,7 +40,7 @@ def test_every_record_of_an_event_is_processed(orders_buckets):
     ]
 
 
-def test_real_notification_keys_are_read_not_the_seed_samples(orders_buckets):
+def test_every_record_is_read_by_the_keys_s3_really_sends(orders_buckets):
     # A handler that reads Records[0] only, via keys S3 never sends (s3.source_bucket /
     # s3.source_key), is a common mistake. Pin that the real ones drive it, for every record.
     first = put_and_record(orders_buckets, "incoming/first.csv", csv_body(GOOD))
