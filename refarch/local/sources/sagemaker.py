@@ -22,8 +22,7 @@ model's execution role (``sagemaker.amazonaws.com``)   (``aws:SourceAccount``), 
 reads the model artifact, pulls the image,             ``GetObject``; ``GetAuthorizationToken``,
                                                        ``BatchGetImage``, ``GetDownloadUrlForLayer``
                                                        per layer;
-writes the container logs and instance metrics         ``CreateLogGroup`` (an existing group is not
-                                                       an error), ``DescribeLogStreams``, then
+writes the container logs and instance metrics         ``CreateLogGroup``, ``DescribeLogStreams``,
                                                        ``CreateLogStream``/``PutLogEvents`` in
                                                        ``/aws/sagemaker/Endpoints/<endpoint>``,
                                                        ``PutMetricData`` in that namespace
@@ -557,9 +556,9 @@ class SageMakerService:
     ) -> None:
         """One log stream per instance, ``<variant>/<instance id>``, in the endpoint's group.
 
-        First the group calls of hosting's documented execution-role policy, CreateLogGroup and
-        DescribeLogStreams (https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html#sagemaker-roles-createmodel-perms);
-        when SageMaker makes them is not documented: here, as each fleet comes up.
+        First the group calls of hosting's execution-role policy (CreateLogGroup: an existing
+        group is no error; DescribeLogStreams), https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html#sagemaker-roles-createmodel-perms;
+        AWS does not say when SageMaker makes them: here, as each fleet comes up.
         """
         logs = session.client("logs")
         group = f"{ENDPOINT_LOG_GROUP_PREFIX}{endpoint_name}"
