@@ -64,6 +64,7 @@ moto directly see moto as shipped.
 15. Application Auto Scaling registers a SageMaker variant that does not exist, validates none
     of the caller's permissions on the endpoint and CloudWatch, and creates no service-linked
     role; see ``moto_autoscaling``.
+16. CloudWatch Logs ``AssociateKmsKey`` is not implemented; see ``moto_logs``.
 
 Every denial moto's IAM check raises is also recorded (principal, action, resource), so the trace
 can say which call was denied instead of S3's bare "Access Denied".
@@ -105,7 +106,7 @@ from moto.utilities.utils import get_partition
 from moto.xray.responses import XRayResponse
 
 from refarch.iam_reference import pattern_applies
-from refarch.local import moto_autoscaling, moto_ecr, moto_glue, moto_resources
+from refarch.local import moto_autoscaling, moto_ecr, moto_glue, moto_logs, moto_resources
 from refarch.local.lambda_runtime.layers import identify_layer
 from refarch.local.lambda_runtime.permissions import allows_invoke
 from refarch.local.moto_resources import SERVICE_CONTEXT
@@ -449,6 +450,7 @@ def moto_gap_fixes(denials: list[Denial]) -> Iterator[None]:
         for target, name, replacement, create in (
             (s3_notifications, "_invoke_awslambda", _lambda_notification_handled_by_runner, False),
             (LogsResponse, "_determine_resource", _log_resource, True),
+            (LogsResponse, "associate_kms_key", moto_logs.associate_kms_key, True),
             (XRayResponse, "_authenticate_and_authorize_normal_action", _authorize_xray, False),
             (
                 CloudWatchResponse,

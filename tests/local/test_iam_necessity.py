@@ -37,14 +37,6 @@ NOT_EXERCISED = {
         "with one PutObject (no listing, no multipart upload) and does not know when Firehose "
         "calls GetBucketLocation, so it makes no such call"
     ),
-    ("glue-partitioned-etl", "JobRole", "logs:AssociateKmsKey"): (
-        "what Glue does to the job's log groups before writing them, when a security "
-        "configuration encrypts its logs: create a missing group, associate the key (AWS docs, "
-        "glue_encryption.GROUP_LOG_ACTIONS). IAM authorizes both on the group's ARN "
-        "`…:log-group:NAME`, the form granted; the local IAM check still authorizes group "
-        "actions on `…:log-group:NAME:*`, so the job run does not make them yet (the stack "
-        "tests assert the ARN form)"
-    ),
     ("stream-to-lake", "FirehoseDestinationRole", "logs:CreateLogStream"): (
         "Firehose writes its error log only when an invocation or a write fails, which the "
         "scenario's clean run never does (ProcessingFailed records are not Firehose errors); "
@@ -61,11 +53,6 @@ NOT_EXERCISED = {
     ("approved-model-endpoint", "DeployerRole", "cloudwatch:DeleteAlarms"): (
         "a Deny: it keeps the deployer off the stack's own alarms and never makes the run pass; "
         "test_the_deployer_can_neither_delete_nor_rewrite_its_rollback_alarms shows it refuses"
-    ),
-    ("approved-model-endpoint", "ExecutionRole", "logs:CreateLogGroup"): (
-        "CreateLogGroup and DescribeLogStreams are authorized on log-group:NAME (Service "
-        "Authorization Reference), which the runner does not do yet (it checks group actions on "
-        "log-group:NAME:*), so the local SageMaker does not make these two documented calls"
     ),
 }
 
@@ -229,10 +216,10 @@ def test_the_glue_pattern_covers_its_job_and_crawler_roles():
 def test_the_endpoint_pattern_covers_its_deployer_and_execution_roles():
     # The deployer is the pattern's one function; the execution role is an output, assumed by
     # the local SageMaker to bring fleets up, read the rollback alarms and write captured data.
-    # Every Allow of both is proven necessary but the log-group statement NOT_EXERCISED names.
+    # Every Allow of both is proven necessary, the log-group statement included (the local
+    # SageMaker makes CreateLogGroup and DescribeLogStreams as the role); the one entry is a Deny.
     template = synthesized("approved-model-endpoint").template
     assert [_short(r) for r in assumed_roles(template)] == ["DeployerRole", "ExecutionRole"]
     assert sorted(key[1:] for key in NOT_EXERCISED if key[0] == "approved-model-endpoint") == [
         ("DeployerRole", "cloudwatch:DeleteAlarms"),
-        ("ExecutionRole", "logs:CreateLogGroup"),
     ]

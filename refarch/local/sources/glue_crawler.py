@@ -25,6 +25,8 @@ after the first and leaves out incompatible objects   data changes a column's ty
                                                       added
 adds the new folders as partitions (inheriting the    ``GetPartitions``, ``BatchCreatePartition``
 table's columns with ``InheritFromTable``)
+prepares its log group (with CloudWatch encryption:   ``CreateLogGroup`` (an existing group is not
+creates it if missing, associates the key)            an error), ``AssociateKmsKey`` with the key
 writes its log (encrypted by the security             ``CreateLogStream`` + ``PutLogEvents`` in the
 configuration's key if it sets CloudWatch             crawler's group, stream = crawler name
 encryption)
@@ -75,6 +77,11 @@ from refarch.local.sources.crawler_schema import (
     similar_enough,
 )
 from refarch.local.sources.glue_job import GLUE_PRINCIPAL
+from refarch.local.sources.log_groups import (
+    create_log_group,
+    glue_log_encryption_key,
+    prepare_encrypted_glue_log_group,
+)
 
 if TYPE_CHECKING:
     import boto3
@@ -193,15 +200,7 @@ class GlueCrawler:
 
     def log_encryption_key(self) -> str | None:
         """The key of the security configuration's CloudWatch encryption (``SSE-KMS``), if any."""
-        if not self.security_configuration:
-            return None
-        configuration = self._emulator.client("glue").get_security_configuration(
-            Name=self.security_configuration
-        )["SecurityConfiguration"]["EncryptionConfiguration"]
-        cloudwatch = configuration.get("CloudWatchEncryption", {})
-        if cloudwatch.get("CloudWatchEncryptionMode") == "SSE-KMS":
-            return str(cloudwatch["KmsKeyArn"])
-        return None
+        return glue_log_encryption_key(self._emulator.client("glue"), self.security_configuration)
 
     def log_group(self) -> str:
         """Where the crawler logs: with CloudWatch encryption, a group per role and configuration.
@@ -533,16 +532,16 @@ class GlueCrawler:
     def _write_log(self, session: boto3.Session, crawl: Crawl) -> None:
         """Write the crawl's lines to the crawler's log stream, as the crawler's role.
 
-        The stack creates the group with the configuration's key; if it is missing, Glue creates
-        it and associates the key, as the role (``logs:AssociateKmsKey``, AWS docs above).
+        The group is prepared first, as the role: with CloudWatch encryption as Glue does for an
+        encrypted group (``log_groups.prepare_encrypted_glue_log_group``: created if missing,
+        the configuration's key associated); without, only created if missing.
         """
-        logs, group = session.client("logs"), self.log_group()
+        logs, group, key = session.client("logs"), self.log_group(), self.log_encryption_key()
         try:
-            if not self._log_group_exists(group):
-                logs.create_log_group(logGroupName=group)
-                key = self.log_encryption_key()
-                if key:
-                    logs.associate_kms_key(logGroupName=group, kmsKeyId=key)
+            if key:
+                prepare_encrypted_glue_log_group(logs, group, key)
+            else:
+                create_log_group(logs, group)
             try:
                 logs.create_log_stream(logGroupName=group, logStreamName=self.name)
             except ClientError as exc:
@@ -556,10 +555,6 @@ class GlueCrawler:
             )
         except ClientError as exc:
             crawl.state, crawl.error = "FAILED", f"crawler log not written: {exc}"
-
-    def _log_group_exists(self, group: str) -> bool:
-        groups = self._emulator.client("logs").describe_log_groups(logGroupNamePrefix=group)
-        return any(g["logGroupName"] == group for g in groups["logGroups"])
 
     def log_events(self) -> list[str]:
         """Every message in the crawler's log stream (read as the deployer)."""

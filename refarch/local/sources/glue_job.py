@@ -20,6 +20,8 @@ adds the new partitions to the curated table          ``curated_catalog.register
                                                       job's own code, with a Glue client of the role
 publishes job metrics (``--enable-metrics``)          ``PutMetricData`` in the ``Glue`` namespace,
                                                       per run and ``ALL``, as the alarms read it
+prepares each log group it writes when the security  ``CreateLogGroup`` (an existing group is not
+configuration encrypts CloudWatch logs                an error) + ``AssociateKmsKey`` with its key
 writes the driver's logs: Glue's lines to the         ``CreateLogStream`` + ``PutLogEvents`` in both
 ``error`` group, the script's stdout to ``output``    groups, stream ``<run id>-driver`` (Glue 5.0)
 emits ``Glue Job State Change`` to EventBridge        ``PutEvents`` on the default bus (rules match)
@@ -53,6 +55,10 @@ from botocore.exceptions import ClientError
 from refarch.local.identities import assume_role_as_service
 from refarch.local.landed import split_s3_url
 from refarch.local.provisioners.glue import glue_version
+from refarch.local.sources.log_groups import (
+    glue_log_encryption_key,
+    prepare_encrypted_glue_log_group,
+)
 from refarch.local.trace import size
 
 if TYPE_CHECKING:
@@ -401,7 +407,7 @@ class GlueJobRunner:
         https://docs.aws.amazon.com/glue/latest/webapi/API_JobRun.html).
         """
         prefix = self.arguments.get("--custom-logGroup-prefix", "/aws-glue/jobs")
-        if self._cloudwatch_encrypted():
+        if self.log_encryption_key():
             role_name = self.role_arn.rsplit("/", 1)[-1]
             prefix = f"/aws-glue/jobs/{self.security_configuration}-role/{role_name}"
         return f"{prefix}/{kind}"
@@ -410,14 +416,9 @@ class GlueJobRunner:
         """The job's output log group (the script's stdout: the run report)."""
         return self.log_group("output")
 
-    def _cloudwatch_encrypted(self) -> bool:
-        if not self.security_configuration:
-            return False
-        configuration = self._emulator.client("glue").get_security_configuration(
-            Name=self.security_configuration
-        )["SecurityConfiguration"]["EncryptionConfiguration"]
-        mode = configuration.get("CloudWatchEncryption", {}).get("CloudWatchEncryptionMode")
-        return mode == "SSE-KMS"
+    def log_encryption_key(self) -> str | None:
+        """The key the security configuration encrypts CloudWatch logs with, if any."""
+        return glue_log_encryption_key(self._emulator.client("glue"), self.security_configuration)
 
     @staticmethod
     def log_stream(run_id: str) -> str:
@@ -427,10 +428,9 @@ class GlueJobRunner:
     def _log(self, session: boto3.Session, run: JobRun) -> None:
         """Write the run's driver logs, as the job's role: Glue's line, then the script's.
 
-        Glue also creates a missing group and associates the security configuration's key with
-        it (``logs:CreateLogGroup``, ``logs:AssociateKmsKey`` on ``…:log-group:NAME``); the
-        stack creates both groups with that key, and these group-level calls are not made here
-        until the local IAM check authorizes them on that ARN form.
+        With CloudWatch encryption, each group is first prepared as Glue does, as the role:
+        created if missing and associated with the configuration's key
+        (``log_groups.prepare_encrypted_glue_log_group`` says which part is documented).
         """
         logs = session.client("logs")
         stdout = (
@@ -441,9 +441,12 @@ class GlueJobRunner:
         system = f"Glue job run {run.run_id} of {self.job_name}: {run.state}"
         now = int(datetime.now(UTC).timestamp() * 1000)
         stream = self.log_stream(run.run_id)
+        key = self.log_encryption_key()
         try:
             for kind, message in (("error", system), ("output", stdout)):
                 group = self.log_group(kind)
+                if key:
+                    prepare_encrypted_glue_log_group(logs, group, key)
                 logs.create_log_stream(logGroupName=group, logStreamName=stream)
                 logs.put_log_events(
                     logGroupName=group,

@@ -22,7 +22,8 @@ model's execution role (``sagemaker.amazonaws.com``)   (``aws:SourceAccount``), 
 reads the model artifact, pulls the image,             ``GetObject``; ``GetAuthorizationToken``,
                                                        ``BatchGetImage``, ``GetDownloadUrlForLayer``
                                                        per layer;
-writes the container logs and instance metrics         ``CreateLogStream``/``PutLogEvents`` in
+writes the container logs and instance metrics         ``CreateLogGroup``, ``DescribeLogStreams``,
+                                                       ``CreateLogStream``/``PutLogEvents`` in
                                                        ``/aws/sagemaker/Endpoints/<endpoint>``,
                                                        ``PutMetricData`` in that namespace
 shifts traffic (blue/green) per the update's           each step traced; before each shift the
@@ -71,6 +72,7 @@ from refarch.local.errors import LocalRunnerError
 from refarch.local.identities import assume_role_as_service
 from refarch.local.landed import split_s3_url
 from refarch.local.moto_sagemaker import roll_back_update, set_endpoint_status, update_requests
+from refarch.local.sources.log_groups import create_log_group
 
 if TYPE_CHECKING:
     import boto3
@@ -552,9 +554,16 @@ class SageMakerService:
     def _write_startup_logs(
         self, session: boto3.Session, endpoint_name: str, fleet: FleetLaunch
     ) -> None:
-        """One log stream per instance, ``<variant>/<instance id>``, in the endpoint's group."""
+        """One log stream per instance, ``<variant>/<instance id>``, in the endpoint's group.
+
+        First the group calls of hosting's execution-role policy (CreateLogGroup: an existing
+        group is no error; DescribeLogStreams), https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html#sagemaker-roles-createmodel-perms;
+        AWS does not say when SageMaker makes them: here, as each fleet comes up.
+        """
         logs = session.client("logs")
         group = f"{ENDPOINT_LOG_GROUP_PREFIX}{endpoint_name}"
+        create_log_group(logs, group)
+        logs.describe_log_streams(logGroupName=group, logStreamNamePrefix=f"{fleet.variant}/")
         assert fleet.loaded is not None
         model = fleet.loaded.model
         for _ in range(fleet.instances):
