@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 from refarch.local import emulator
 from refarch.local.identities import session_from
 from refarch.local.moto_autoscaling import LINKED_ROLE, linked_role_arn
-from refarch.local.sources.sagemaker import upload_blob
+from refarch.local.sources.sagemaker_artifacts import upload_blob
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"

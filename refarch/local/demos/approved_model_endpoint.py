@@ -36,12 +36,8 @@ from refarch.local.demo import Check
 from refarch.local.landed import messages, objects, report_landed
 from refarch.local.moto_sagemaker import update_requests
 from refarch.local.sources.events import PutEvent
-from refarch.local.sources.sagemaker import (
-    ModelVersion,
-    Prediction,
-    PushedImage,
-    SageMakerService,
-)
+from refarch.local.sources.sagemaker import ModelVersion, Prediction, SageMakerService
+from refarch.local.sources.sagemaker_artifacts import PushedImage
 from refarch.local.stack import LocalStack
 from refarch.local.trace import Trace
 

@@ -55,12 +55,9 @@ request is captured when ``n * percent / 100`` reaches a new whole number).
 from __future__ import annotations
 
 import base64
-import hashlib
-import io
 import json
 import math
 import re
-import tarfile
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -73,6 +70,16 @@ from refarch.local.identities import assume_role_as_service
 from refarch.local.landed import split_s3_url
 from refarch.local.moto_sagemaker import roll_back_update, set_endpoint_status, update_requests
 from refarch.local.sources.log_groups import create_log_group
+from refarch.local.sources.sagemaker_artifacts import (
+    CONFIG_MEDIA_TYPE,
+    ECR_IMAGE,
+    LAYER_MEDIA_TYPE,
+    MANIFEST_MEDIA_TYPE,
+    PushedImage,
+    model_artifact,
+    read_model_artifact,
+    upload_blob,
+)
 
 if TYPE_CHECKING:
     import boto3
@@ -89,16 +96,6 @@ ENDPOINT_LOG_GROUP_PREFIX = "/aws/sagemaker/Endpoints/"
 INSTANCE_METRICS_NAMESPACE = "/aws/sagemaker/Endpoints"
 #: The instance metrics SageMaker publishes per variant (AWS docs: SageMaker metrics).
 INSTANCE_METRICS = ("CPUUtilization", "MemoryUtilization", "DiskUtilization")
-#: Docker image manifest (schema 2) and its parts, as ECR stores them.
-MANIFEST_MEDIA_TYPE = "application/vnd.docker.distribution.manifest.v2+json"
-CONFIG_MEDIA_TYPE = "application/vnd.docker.container.image.v1+json"
-LAYER_MEDIA_TYPE = "application/vnd.docker.image.rootfs.diff.tar.gzip"
-#: The file of the emulated model inside ``model.tar.gz``.
-MODEL_FILE = "model.json"
-_ECR_IMAGE = re.compile(
-    r"^(?P<registry>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/"
-    r"(?P<repository>[^:@]+)(?::(?P<tag>[^@]+))?(?:@(?P<digest>sha256:[0-9a-f]{64}))?$"
-)
 
 
 def event_status(status: str) -> str:
@@ -119,53 +116,6 @@ def _iso(moment: Any) -> Any:
 
 def _epoch_ms(moment: Any) -> float:
     return moment.timestamp() * 1000 if isinstance(moment, datetime) else float(moment or 0)
-
-
-def model_artifact(model: dict[str, Any]) -> bytes:
-    """A ``model.tar.gz`` holding ``model.json`` (what ``sources.sagemaker`` serves)."""
-    document = json.dumps(model, sort_keys=True).encode()
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-        info = tarfile.TarInfo(MODEL_FILE)
-        info.size = len(document)
-        info.mtime = 0
-        archive.addfile(info, io.BytesIO(document))
-    return buffer.getvalue()
-
-
-def read_model_artifact(body: bytes) -> dict[str, Any]:
-    """The ``model.json`` of a ``model.tar.gz``; ValueError if it has none."""
-    with tarfile.open(fileobj=io.BytesIO(body), mode="r:gz") as archive:
-        member = archive.extractfile(MODEL_FILE)
-        if member is None:
-            raise ValueError(f"model.tar.gz has no {MODEL_FILE}")
-        return dict(json.loads(member.read()))
-
-
-def upload_blob(ecr: Any, repository: str, body: bytes) -> str:
-    """Upload one blob (an image's config or a layer) to a repository; return its digest."""
-    upload = ecr.initiate_layer_upload(repositoryName=repository)["uploadId"]
-    ecr.upload_layer_part(
-        repositoryName=repository,
-        uploadId=upload,
-        partFirstByte=0,
-        partLastByte=len(body) - 1,
-        layerPartBlob=body,
-    )
-    digest = "sha256:" + hashlib.sha256(body).hexdigest()
-    completed = ecr.complete_layer_upload(
-        repositoryName=repository, uploadId=upload, layerDigests=[digest]
-    )
-    return str(completed["layerDigest"])
-
-
-@dataclass(frozen=True)
-class PushedImage:
-    """An image pushed to ECR: its URI (with the tag), digest and blob digests."""
-
-    uri: str
-    digest: str
-    blobs: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -524,7 +474,7 @@ class SageMakerService:
 
     def _pull_image(self, session: boto3.Session, image: str) -> int:
         """Pull as ``docker pull`` against ECR does: token, manifest, each blob's URL."""
-        match = _ECR_IMAGE.match(image)
+        match = ECR_IMAGE.match(image)
         if match is None:
             raise ValueError(f"{image} is not an ECR image the execution role can pull")
         ecr = session.client("ecr")
