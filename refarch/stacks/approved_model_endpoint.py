@@ -178,8 +178,8 @@ class ApprovedModelEndpointStack(Stack):
                 f"{self.endpoint_name}"
             ),
             # Rotated yearly: automatic for AWS managed keys, opt-in for customer managed ones
-            # (https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html). Each
-            # rotation's new backing key is billed (https://aws.amazon.com/kms/pricing/).
+            # (https://docs.aws.amazon.com/kms/latest/developerguide/rotating-keys-enable.html).
+            # Each rotation's new backing key is billed (https://aws.amazon.com/kms/pricing/).
             enable_key_rotation=True,
             removal_policy=stateful_removal(self).policy,
         )
@@ -275,8 +275,8 @@ class ApprovedModelEndpointStack(Stack):
         return ecr.Repository(
             self,
             "ImageRepository",
-            # Basic image scanning on push reports known CVEs in each pushed image (ECR guide,
-            # https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-scanning.html).
+            # Basic scanning on push reports known CVEs in each pushed image (ECR guide,
+            # https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-tag-mutability.html).
             image_scan_on_push=True,
             # A tag always names the same image, so a model version registered with
             # `...:1.4.2` cannot silently change under the endpoint.
