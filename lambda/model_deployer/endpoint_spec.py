@@ -3,10 +3,11 @@
 CreateModel, CreateEndpointConfig, CreateEndpoint and UpdateEndpoint requests, built from the
 settings and the package; nothing here calls AWS.
 
-The three resources are the seed's chain: a Model ("the model artifacts and the inference
-container configuration for hosting", with its IAM role), an EndpointConfig that "specifies how
-an endpoint is configured (e.g., instance type and count) but requires a model", and the
-Endpoint that "depends on a model resource" (seed 004/SM trailing §"Exploratory data analysis").
+The three resources are SageMaker hosting's chain: a Model (the inference container, its model
+artifacts and the IAM role SageMaker runs it as), an EndpointConfig naming the model with the
+instance type and count of each production variant, and the Endpoint created from that
+configuration (CreateEndpointConfig,
+https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateEndpointConfig.html).
 Here the model's container is the approved model package itself (``ModelPackageName``), so the
 image and artifacts are exactly what the reviewer approved.
 
@@ -56,8 +57,9 @@ MAX_SERVERLESS_CONCURRENCY = 200
 """API limit of ``MaxConcurrency``."""
 
 CAPTURE_MODES = ("Input", "Output")
-"""Capture requests and responses: the seed's first Model Monitor step is "Enable data capture -
-Real-time endpoint: capture data from requests and model predictions" (000:L2113-2160)."""
+"""Capture requests and responses: Data Capture logs "the inputs to your endpoint and the inference
+outputs from your deployed model to Amazon S3", which Model Monitor then compares with a baseline
+(https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-data-capture.html)."""
 
 
 class IncompatibleUpdateError(RuntimeError):
@@ -84,8 +86,9 @@ class InstanceCompute:
 class ServerlessCompute:
     """A serverless variant: ``SERVERLESS_MEMORY_MB`` and ``SERVERLESS_MAX_CONCURRENCY``.
 
-    Serverless suits "idle periods between traffic spikes" when cold starts are acceptable (seed
-    004/SM trailing §"Bedrock vs Sagemaker"); the sizes are API limits, not in the seeds.
+    Serverless suits workloads "that have idle periods between traffic spikes and can tolerate
+    cold starts" (https://docs.aws.amazon.com/sagemaker/latest/dg/how-it-works-deployment.html);
+    the sizes are the API's (``ProductionVariantServerlessConfig``).
     """
 
     memory_size_mb: int
@@ -172,8 +175,8 @@ def production_variant(settings: Settings, model_name: str) -> dict[str, Any]:
             "MaxConcurrency": compute.max_concurrency,
         }
     else:
-        # Instance type and count are props (seed 004/SM trailing §"Exploratory data
-        # analysis": the EndpointConfig "specifies ... instance type and count").
+        # Instance type and count are props: each production variant of the EndpointConfig
+        # names them (API reference, CreateEndpointConfig / ProductionVariant).
         variant["InstanceType"] = compute.instance_type
         variant["InitialInstanceCount"] = compute.initial_instance_count
         variant["InitialVariantWeight"] = 1.0
@@ -192,7 +195,7 @@ def data_capture_config(settings: Settings) -> dict[str, Any] | None:
         return None
     config: dict[str, Any] = {
         "EnableCapture": True,
-        # Sampling, bucket prefix and key are props: the seeds give none (seed-facts A4.9).
+        # Sampling, bucket prefix and key are props (API reference, DataCaptureConfig).
         "InitialSamplingPercentage": capture.sampling_percent,
         "DestinationS3Uri": capture.destination_s3_uri,
         "CaptureOptions": [{"CaptureMode": mode} for mode in CAPTURE_MODES],

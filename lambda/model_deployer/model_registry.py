@@ -1,8 +1,9 @@
 """The Model Registry side: the latest approved version of the group, and whether it can deploy.
 
-A model group "contains different versions of a model" (seed 004/SM §"Model Group"); only
-"models explicitly approved by a human reviewer are deployed" (004/SM §"SageMaker pipeline"),
-approval being ``update_model_package(ModelApprovalStatus="Approved")``. The deployer deploys the
+A Model Group holds the versions of one model, numbered from 1 as they are registered
+(https://docs.aws.amazon.com/sagemaker/latest/dg/model-registry-models.html); only a version a
+reviewer set to ``Approved`` is deployed, approval being
+``update_model_package(ModelApprovalStatus="Approved")``. The deployer deploys the
 latest approved version read here, never the package an event names: events can arrive twice,
 late or out of order, and a rejection names the version that must no longer be served.
 """
@@ -14,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 APPROVED = "Approved"
-"""The one status that deploys. ``Rejected`` and ``PendingManualApproval`` are API values (not in
-the seeds, seed-facts A4.9)."""
+"""The one status that deploys. ``Rejected`` and ``PendingManualApproval`` are the other values of
+``ModelApprovalStatus`` (API reference, ``ModelPackageSummary``)."""
 
 _PAGE_SIZE = 100
 """ListModelPackages' largest page."""

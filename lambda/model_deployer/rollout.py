@@ -2,20 +2,20 @@
 
 "When you update your endpoint, Amazon SageMaker AI automatically uses a blue/green deployment":
 a green fleet is provisioned, traffic shifts to it, and "if any of the pre-specified alarms trip
-during any baking period, then all endpoint traffic rolls back to the blue fleet" (seed 004/SM
-§"Blue/Green Deployment"). The three modes are the seed's table (004/SM §"Traffic Shifting
-Modes"):
+during any baking period, then all endpoint traffic rolls back to the blue fleet"
+(https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-blue-green.html). The
+three traffic-shifting modes, as this project sums them up:
 
-- ``all-at-once``: "Shifts all of the traffic to the new fleet in a single step" (shortest, but
-  "regressive updates affect 100% of the traffic");
-- ``canary``: "a small portion of the traffic followed by the second step, which shifts the
-  remainder" (confines the blast radius to the canary fleet);
-- ``linear``: "a fixed portion of the traffic shifts in a pre-specified number of equally spaced
-  steps" (least risk, duration and cost proportional to the steps).
+- ``all-at-once``: all of the traffic moves to the green fleet in one step (the shortest
+  update, but a regression reaches all of the traffic);
+- ``canary``: a small share first, then the rest; "any issues with the updated model only
+  impact the canary" (SageMaker guide, "Use canary traffic shifting");
+- ``linear``: equal steps, a bake after each (the least exposure per step; the update lasts,
+  and costs two fleets, for as many bakes as there are steps).
 
-The field names, step limits and time limits are not in the seeds (seed-facts A4.4, A4.9); they
-come from the SageMaker API reference and the deployment-guardrails guide. Nothing here calls
-AWS.
+The field names, step limits and time limits come from the SageMaker API reference
+(``BlueGreenUpdatePolicy``, ``TrafficRoutingConfig``) and the deployment-guardrails guide.
+Nothing here calls AWS.
 """
 
 from __future__ import annotations
@@ -207,8 +207,8 @@ def deployment_config(
         }
     }
     if rollout.alarm_names:
-        # "SageMaker AI initiates an auto-rollback to the blue fleet" when one trips (seed
-        # 004/SM §"Blue/Green Deployment"); the API takes 1-10 alarms, none means no key.
+        # SageMaker rolls back to the blue fleet when one trips during a baking period
+        # (deployment guardrails, blue/green); the API takes 1-10 alarms, none means no key.
         config["AutoRollbackConfiguration"] = {
             "Alarms": [{"AlarmName": name} for name in rollout.alarm_names]
         }

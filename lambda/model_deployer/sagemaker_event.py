@@ -1,7 +1,10 @@
 """The two SageMaker events the deployer reacts to, parsed from their EventBridge envelope.
 
 Shapes as the SageMaker developer guide documents them ("Events that Amazon SageMaker AI sends
-to Amazon EventBridge"; EventBridge events are NOT IN SEEDS, seed-facts A4.9):
+to Amazon EventBridge",
+https://docs.aws.amazon.com/sagemaker/latest/dg/automating-sagemaker-with-eventbridge.html).
+The same page warns that SageMaker "may send multiple events to EventBridge for each state
+change", which is one more reason the deployer trusts the registry, not the event:
 
 - ``SageMaker Model Package State Change``: ``detail`` has ``ModelPackageGroupName``,
   ``ModelPackageVersion``, ``ModelPackageArn``, ``ModelApprovalStatus`` and the rest of the

@@ -1,11 +1,10 @@
 """Target tracking on invocations per instance for the endpoint's variant (App Auto Scaling).
 
-Real-time endpoints "are fully managed and support autoscaling" (seed 004/SM trailing
-§"Boosting"), and each variant "can be autoscaled independently of the others" (004/SM trailing
-§"Feature engineering"). The policy itself (scalable target ``endpoint/<name>/variant/<variant>``
-on ``sagemaker:variant:DesiredInstanceCount``, predefined metric
-``SageMakerVariantInvocationsPerInstance``) is not in the seeds (seed-facts A4.9): it is the
-SageMaker guide's "Configure model auto scaling".
+Each production variant of a real-time endpoint scales on its own. The policy (scalable target
+``endpoint/<name>/variant/<variant>`` on ``sagemaker:variant:DesiredInstanceCount``, predefined
+metric ``SageMakerVariantInvocationsPerInstance``, target 70 being AWS's example value) is the
+SageMaker guide's target tracking policy
+(https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-auto-scaling-policy.html).
 
 Registration happens when the endpoint is ``InService`` (a variant can only be registered once it
 exists) and is idempotent: what is already registered with the same values is left alone, so

@@ -60,11 +60,12 @@ class EndpointRollbackAlarmsProps:
 class EndpointRollbackAlarms(Construct):
     """5xx errors and p99 model latency of one endpoint variant, as auto-rollback alarms.
 
-    During a blue/green update, "If an issue with the updated code trips any of the alarms,
-    SageMaker AI initiates an auto-rollback to the blue fleet" (seed 004/SM §"Blue/Green
-    Deployment"). SageMaker names the alarms in the endpoint's deployment configuration, so
-    they have fixed names (derived from the endpoint's, unique like it in the account and
-    region), published as ``alarm_names``. The endpoint is created at runtime, so until it
+    During a blue/green update, "If any of the pre-specified alarms trip during any baking
+    period, then all endpoint traffic rolls back to the blue fleet"
+    (https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-blue-green.html).
+    SageMaker names the alarms in the endpoint's deployment configuration, so they have fixed
+    names (derived from the endpoint's, unique like it in the account and region), published
+    as ``alarm_names``. The endpoint is created at runtime, so until it
     exists the metrics are missing, which is not breaching. Both alarms also notify the alarm
     topic: a rollback, or a regression outside a rollout, needs a human.
 

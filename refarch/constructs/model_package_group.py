@@ -89,10 +89,10 @@ class ModelPackageGroupProps:
 class ModelPackageGroup(Construct):
     """A model package group: the versions of one model, each with its approval status.
 
-    "A Model Group contains different versions of a model" (seed 004/SM §"Model Group"); a
-    version is registered into it, and a reviewer approves it (000:L2400-2460: "Approval
-    Status"). CloudFormation's ``AWS::SageMaker::ModelPackageGroup`` has no CDK L2, so this
-    wraps the L1 with typed props.
+    Each model package in a Model Group is one version of the model, numbered 1, 2, 3, ... as
+    it is registered (https://docs.aws.amazon.com/sagemaker/latest/dg/model-registry-models.html);
+    a reviewer then sets its approval status. CloudFormation's
+    ``AWS::SageMaker::ModelPackageGroup`` has no CDK L2, so this wraps the L1 with typed props.
 
     The group and its versions (the model registry's history: which artifacts and image were
     approved, when, by whom) are kept on stack deletion unless ``-c destroy=true``. With

@@ -1,15 +1,15 @@
 """SageMaker endpoint deployed on Model Registry approval, rolled out blue/green with auto-rollback.
 
 A model version is registered in the group ``PendingManualApproval``; a reviewer approves it
-(``update_model_package(ModelApprovalStatus="Approved")``, seed 004/SM §"SageMaker pipeline");
-EventBridge hands the registry's state change to the deployer, a Lambda function that
-reconciles the endpoint to the group's latest approved version, read from the registry: it
-creates a Model and an EndpointConfig (data capture on, storage and capture encrypted with this
-stack's key), then creates the endpoint or updates it with a blue/green deployment that shifts
-traffic canary, linear or all at once and rolls back on this stack's CloudWatch alarms
-(004/SM §"Blue/Green Deployment", §"Traffic Shifting Modes"). When the endpoint is in service
-again, a second rule hands that to the deployer, which registers autoscaling and completes a
-reconcile it had to defer; a failed endpoint goes to the alarm topic.
+(``update_model_package(ModelApprovalStatus="Approved")``); EventBridge hands the registry's
+state change to the deployer, a Lambda function that reconciles the endpoint to the group's
+latest approved version, read from the registry: it creates a Model and an EndpointConfig (data
+capture on, storage and capture encrypted with this stack's key), then creates the endpoint or
+updates it with a blue/green deployment that shifts traffic canary, linear or all at once and
+rolls back on this stack's CloudWatch alarms
+(https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails.html). When the endpoint
+is in service again, a second rule hands that to the deployer, which registers autoscaling and
+completes a reconcile it had to defer; a failed endpoint goes to the alarm topic.
 
 The endpoint, its configs, models, deployment configuration, data capture and autoscaling are
 created by the deployer at runtime, not by CloudFormation: the endpoint must follow the
@@ -74,8 +74,8 @@ from refarch.stacks.approved_model_endpoint_props import (  # noqa: F401
 )
 
 #: Where model artifacts (``model.tar.gz``) go in the artifacts bucket; the execution role
-#: reads nothing else of it. A model's artifacts are stored in S3 (seed 004/SM, text trailing
-#: §"Exploratory data analysis": "Model artifacts — Stored in Amazon S3").
+#: reads nothing else of it. A model's ``ModelDataUrl`` is an S3 location (API reference,
+#: ``ContainerDefinition``).
 ARTIFACTS_PREFIX = "models/"
 
 #: Where SageMaker writes captured requests and responses, under
@@ -177,8 +177,9 @@ class ApprovedModelEndpointStack(Stack):
                 f"Encrypts the storage volumes, captured data and container logs of "
                 f"{self.endpoint_name}"
             ),
-            # Rotated yearly: automatic for AWS-managed keys, the user's to enable for
-            # customer-managed ones (seed 000:L7841-7882).
+            # Rotated yearly: automatic for AWS managed keys, opt-in for customer managed ones
+            # (https://docs.aws.amazon.com/kms/latest/developerguide/rotating-keys-enable.html).
+            # Each rotation's new backing key is billed (https://aws.amazon.com/kms/pricing/).
             enable_key_rotation=True,
             removal_policy=stateful_removal(self).policy,
         )
@@ -261,8 +262,8 @@ class ApprovedModelEndpointStack(Stack):
     def _image_repository(self, props: ApprovedModelEndpointProps) -> ecr.IRepository:
         """The ECR repository of the inference images: created here, or an existing one.
 
-        Custom containers are pushed "to Amazon Elastic Container Registry (ECR)" (seed
-        000:L1285-1320; 004/SM, text trailing §"SageMaker debugger": BYOC). Created by default
+        A custom inference container (bring your own container) is an image in Amazon ECR that
+        the model names (API reference, ``ContainerDefinition``). Created by default
         so the pattern deploys on its own; a team whose CI already owns a repository passes
         its name instead, and the execution role pulls from that one only.
         """
@@ -274,7 +275,8 @@ class ApprovedModelEndpointStack(Stack):
         return ecr.Repository(
             self,
             "ImageRepository",
-            # "Image scanning" (seed 000:L9057-9062): known CVEs are reported on every push.
+            # Basic scanning on push reports known CVEs in each pushed image (ECR guide,
+            # https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-tag-mutability.html).
             image_scan_on_push=True,
             # A tag always names the same image, so a model version registered with
             # `...:1.4.2` cannot silently change under the endpoint.
@@ -320,8 +322,8 @@ class ApprovedModelEndpointStack(Stack):
     def _execution_role(self) -> iam.Role:
         """The role SageMaker assumes to host the model: its artifacts, its image, its output.
 
-        "IAM Role — Permissions to allow SageMaker to access the resources required for
-        hosting" (seed 004/SM, text trailing §"Exploratory data analysis"): read the artifacts
+        The role SageMaker assumes to host the model (CreateModel's ``ExecutionRoleArn``,
+        https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html): read the artifacts
         under ``models/`` and pull from the image repository, nothing else of either; write
         captured data under ``datacapture/`` with the endpoint key; write the endpoint's logs
         and instance metrics.

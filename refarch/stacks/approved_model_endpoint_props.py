@@ -21,8 +21,8 @@ from refarch.constructs.model_package_group import (
     kebab_case,
 )
 
-#: Traffic-shifting modes of a blue/green update, as ``ROLLOUT`` spells them (seed 004/SM
-#: §"Traffic Shifting Modes": all at once, canary, linear).
+#: Traffic-shifting modes of a blue/green update, as ``ROLLOUT`` spells them (deployment
+#: guardrails: all at once, canary, linear; API ``TrafficRoutingConfig``).
 ROLLOUTS = ("canary", "linear", "all-at-once")
 
 #: The share of the fleet a step may turn on (AWS API reference, ``TrafficRoutingConfig``):
@@ -34,7 +34,7 @@ STEP_PERCENT_RANGE = {"canary": (1, 50), "linear": (10, 50), "all-at-once": (1, 
 MAX_WAIT_INTERVAL = Duration.hours(1)
 
 #: Serverless endpoints take 1024 to 6144 MB in 1 GB steps, and at most 200 concurrent
-#: invocations each (AWS docs: ``ProductionVariantServerlessConfig``; NOT IN SEEDS).
+#: invocations each (API reference, ``ProductionVariantServerlessConfig``).
 SERVERLESS_MEMORY_SIZES = tuple(range(1024, 6144 + 1, 1024))
 MAX_SERVERLESS_CONCURRENCY = 200
 
@@ -141,8 +141,8 @@ class ApprovedModelEndpointProps:
     """
 
     instance_type: str = "ml.m5.xlarge"
-    """The ML instance type of the real-time variant: the seed's deploy example
-    (``instance_type='ml.m5.xlarge'``, 000:L1212-1217), 4 vCPU and 16 GiB. Types with local
+    """The ML instance type of the real-time variant: a general-purpose CPU type, 4 vCPU and
+    16 GiB, this project's default for a small tabular model. Types with local
     NVMe storage (``ml.*d.*``, ``ml.g4dn``, ``ml.g5`` ...) refuse a storage-volume key (AWS API
     reference, ``CreateEndpointConfig``), which this pattern always sets. Set with
     ``-c instance_type=<type>``.
@@ -161,13 +161,14 @@ class ApprovedModelEndpointProps:
 
     serverless_memory_mb: int | None = None
     """Deploy a serverless variant with this much memory instead of instances: 1024 to 6144
-    in 1024 steps. For "idle periods between traffic spikes" that "can tolerate cold starts"
-    (seed 004/SM, text trailing §"Bedrock vs Sagemaker"); "Pay what you use" (000:L1913-1930).
+    in 1024 steps. For workloads "that have idle periods between traffic spikes and can
+    tolerate cold starts" (SageMaker guide, "Model deployment options"); billed per use.
     SageMaker captures no data for serverless endpoints and scales them itself (AWS docs:
     serverless feature exclusions), so the deployer skips data capture and autoscaling for
     it. Set with ``-c serverless_memory_mb=<MB>``.
 
-    @default - None: real-time instances, for "low-latency predictions" (000:L1880-1912)
+    @default - None: real-time instances, for "persistent, real-time endpoints that make one
+    prediction at a time" (SageMaker guide, "Model deployment options")
     """
 
     serverless_max_concurrency: int = 20
@@ -178,11 +179,11 @@ class ApprovedModelEndpointProps:
 
     capture_sampling_percent: int = 20
     """The share of requests whose input and output SageMaker captures (0 to 100), the first
-    step of data-quality monitoring: "Enable data capture", for a real-time endpoint "capture
-    data from requests and model predictions" (seed 000:L2113-2160). A fifth keeps a busy
-    endpoint's capture cheap while still sampling every hour; raise it to 100 for an
-    endpoint with little traffic, so Model Monitor has enough rows (the percentage itself is
-    NOT IN SEEDS). Set with ``-c capture_sampling_percent=<n>``.
+    step of data-quality monitoring: Data Capture logs an endpoint's inputs and inference
+    outputs to S3 (SageMaker guide, "Data capture"). A fifth keeps a busy endpoint's capture
+    cheap while still sampling every hour (this project's choice); raise it to 100 for an
+    endpoint with little traffic, so Model Monitor has enough rows. Set with
+    ``-c capture_sampling_percent=<n>``.
 
     @default - 20
     """
@@ -194,13 +195,13 @@ class ApprovedModelEndpointProps:
     """
 
     rollout: str = "canary"
-    """How a blue/green update shifts traffic to the new fleet, from the seeds' table (004/SM
-    §"Traffic Shifting Modes"): ``all-at-once`` "Minimizes the overall update duration" but
-    "Regressive updates affect 100% of the traffic"; ``canary`` "Confines the blast radius of
-    regressive updates to only the canary fleet", a "balance between minimizing the blast
-    radius ... and minimizing the time that two fleets are operational"; ``linear`` shifts
-    "in a pre-specified number of equally spaced steps", and "The update duration and cost
-    are proportional to the number of steps". Set with ``-c rollout=<mode>``.
+    """How a blue/green update shifts traffic to the new fleet (deployment guardrails; the
+    trade-offs are this project's summary): ``all-at-once`` is the shortest update, but a
+    regression reaches all of the traffic; ``canary`` exposes only the canary, "any issues with
+    the updated model only impact the canary" (SageMaker guide, canary traffic shifting), at
+    the price of both fleets running for the whole deployment; ``linear`` shifts in equal
+    steps, so the update's duration and cost grow with the number of steps. Set with
+    ``-c rollout=<mode>``.
 
     @default - canary: a regression reaches only the canary's share of the traffic, then
     rolls back (the canary is whole instances: on the default two, at least one of them)
@@ -220,7 +221,7 @@ class ApprovedModelEndpointProps:
 
     wait_interval: Duration = Duration.minutes(5)
     """How long each step bakes before the next shift: if a rollback alarm trips meanwhile,
-    "all endpoint traffic rolls back to the blue fleet" (004/SM §"Blue/Green Deployment").
+    "all endpoint traffic rolls back to the blue fleet" (SageMaker guide, blue/green).
     0 to 3600 seconds (AWS API reference). Five minutes give the two-minute alarms time to
     see a regression.
 
@@ -244,7 +245,7 @@ class ApprovedModelEndpointProps:
 
     autoscaling_max_capacity: int = 4
     """The most instances target tracking scales the variant out to: what a traffic spike can
-    cost. Real-time endpoints "support autoscaling" (seed 004/SM, text trailing §"Boosting").
+    cost (SageMaker guide, "Auto scaling policy overview").
     Set with ``-c autoscaling_max=<n>``.
 
     @default - 4
@@ -252,7 +253,7 @@ class ApprovedModelEndpointProps:
 
     autoscaling_target_invocations_per_instance: int = 70
     """Target tracking keeps ``SageMakerVariantInvocationsPerInstance`` (requests per minute
-    per instance) near this value (AWS docs' example value; NOT IN SEEDS). Load-test the
+    per instance) near this value (AWS's example value, SageMaker guide). Load-test the
     model and set it below the rate one instance sustains at acceptable latency.
 
     @default - 70 per minute
