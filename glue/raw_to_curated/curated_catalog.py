@@ -1,11 +1,12 @@
 """The curated table's partitions in the Data Catalog: each day the job writes, registered by it.
 
-A partition exists for Athena only once the catalog lists it. Hive-style folders can be loaded
-with ``MSCK REPAIR TABLE`` (004/DE §"Athena — MSK Repair") or by a crawler; this job adds them
-itself, right after writing the files, so a day is queryable as soon as the run ends and no
-crawler runs over the curated zone. It is the Data Catalog option "keep existing schema and add
-new partitions" (seed 000:L4265-4271): the table's schema is the stack's, only partitions are
-added.
+A partition exists for Athena only once the catalog lists it. Hive-style folders can be loaded with
+``MSCK REPAIR TABLE`` (https://docs.aws.amazon.com/athena/latest/ug/msck-repair-table.html) or by a
+crawler; this job adds them itself, right after writing the files, so a day is queryable as soon as
+the run ends and no crawler runs over the curated zone. It is what a Glue job's catalog update does
+when it keeps the table's schema and adds new partitions
+(https://docs.aws.amazon.com/glue/latest/dg/update-from-job.html): the table's schema is the
+stack's, only partitions are added.
 
 Glue's catalog-updating sink (``enableUpdateCatalog``) would make the same ``BatchCreatePartition``
 calls from inside Glue's libraries. Making them here instead lets the same code run and be

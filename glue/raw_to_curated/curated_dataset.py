@@ -1,9 +1,9 @@
 """The curated dataset on storage: Snappy Parquet under ``year=/month=/day=``, and the quarantine.
 
-Parquet because Athena reads only the columns a query needs ("Format Conversion: transform data
-into an optimized structure such as Apache Parquet", seed 000:L3960-4018; and Parquet over Avro
-when "several queries are executed every hour", 004/DE §"Athena — MSK Repair"), compressed
-("Data Compression: Reduce file size to speed up queries", 000:L3960-4018).
+Parquet because Athena reads only the columns a query needs
+(https://docs.aws.amazon.com/athena/latest/ug/columnar-storage.html), compressed because Athena then
+reads fewer bytes ("Use compression",
+https://docs.aws.amazon.com/athena/latest/ug/performance-tuning-data-optimization-techniques.html).
 
 Plain Spark, so the same code reads and writes a local folder or ``s3://`` in Glue. In Glue the
 curated rows are written by the catalog-updating sink instead (``job.py``);

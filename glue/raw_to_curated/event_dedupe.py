@@ -1,10 +1,11 @@
 """Remove repeated events by ``event_id``: the lake-side dedupe the stream pattern relies on.
 
 Producers retry after a timeout and the stream then holds the same event twice, under different
-sequence numbers; the seed's fix is to "embed a primary key within the record to remove
-duplicates later when processing" (004/DE §"Handle Duplicate Data — Kinesis Data Streams").
-The stream's transform drops repeats within one Firehose batch only, so copies in different
-batches, and Firehose's own retries, reach the raw zone as separate lines or files. Here:
+sequence numbers; Kinesis Data Streams' advice is to "embed a primary key within the record to
+remove duplicates later when processing"
+(https://docs.aws.amazon.com/streams/latest/dev/kinesis-record-processor-duplicates.html). The
+stream's transform drops repeats within one Firehose batch only, so copies in different batches, and
+Firehose's own retries, reach the raw zone as separate lines or files. Here:
 
 - within a run, the copy ingested first is kept (earliest ``ingested_at``; then by source file
   and the remaining columns, so the choice never depends on Spark's partitioning);

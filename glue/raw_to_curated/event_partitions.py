@@ -1,9 +1,12 @@
 """Partition columns from the event time: ``year``, ``month``, ``day`` of its UTC date.
 
-Partitioning lets a query "skip over large segments within partitioned data" and "reduces I/O
-operations" (seed 000:L4496-4525); a time-based layout is the seeds' example (000:L6247-6340,
-004/DE §"Athena — MSK Repair"). Values are zero-padded strings (``month=05``), so folders sort
-as dates in S3 listings and a partition's path is the same whoever writes it.
+Partitioning lets a query read only the matching partitions: "When you filter on partition key
+columns, only data from matching partitions is read"
+(https://docs.aws.amazon.com/athena/latest/ug/performance-tuning-data-optimization-techniques.html);
+a time-based layout is the common practice
+(https://docs.aws.amazon.com/athena/latest/ug/performance-tuning-s3-throttling-optimizing-your-tables.html).
+Values are zero-padded strings (``month=05``), so folders sort as dates in S3 listings and a
+partition's path is the same whoever writes it.
 
 The date is the UTC date whatever the session's time zone: it is computed from the instant's
 distance to the epoch in whole days, never by formatting a timestamp (which Spark renders in

@@ -6,13 +6,13 @@ and ``ingested_at`` (UTC ``YYYY-MM-DDTHH:MM:SS.mmmZ``), ``user_key``, and the op
 ``session_id`` and ``page``. Every field is a JSON string; anything else in its place is a
 wrong type.
 
-Schema changes upstream are expected. The seed's case is a partner whose newer files rename
-columns (``customer_id`` arrives as ``customerid``, ``claim_id`` as ``claimid``) or add new ones
-(``customer_age``, ``earning``), which a Glue crawler captures in the catalog (seed 004/DE
-§"AWS Glue"). Here a renamed field is mapped back to its name through ``COLUMN_ALIASES``, so the
-curated table keeps one column across old and new files; an added field is not written to the
-curated table (its schema is what Athena users rely on) but named in the run report, so the
-change is seen and the contract can be extended on purpose.
+Schema changes upstream are expected: a partner's newer files may rename columns (``customer_id``
+arrives as ``customerid``) or add new ones (``customer_age``), which a Glue crawler records in its
+log (https://docs.aws.amazon.com/glue/latest/dg/incremental-crawls.html). Here a renamed field is
+mapped back to its name through ``COLUMN_ALIASES``, so the curated table keeps one column across old
+and new files; an added field is not written to the curated table (its schema is what Athena users
+rely on) but named in the run report, so the change is seen and the contract can be extended on
+purpose.
 
 Pure constants and Spark types only: no ``awsglue``, nothing read from the environment.
 """
@@ -34,7 +34,7 @@ EXPECTED_FIELDS = REQUIRED_FIELDS + OPTIONAL_FIELDS
 """Every field of a raw event, by its current name."""
 
 COLUMN_ALIASES: dict[str, str] = {"page_url": "page"}
-"""Old or new names of a field, mapped to its current name (the seed's renamed-column case).
+"""Old or new names of a field, mapped to its current name (the renamed-column case above).
 
 ``page`` arrives as ``page_url`` in newer files; the alias maps it back. If a record carries both
 names, the current name wins.
@@ -49,9 +49,9 @@ TIME_FIELDS = ("event_time", "ingested_at")
 PARTITION_COLUMNS = ("year", "month", "day")
 """Hive-style partition keys, UTC, zero-padded strings: ``year=2024/month=05/day=01``.
 
-Time-based partitioning as the seeds lay it out in S3 ("2021 /month=11/day=05", seed
-000:L6247-6340) and a "multi-level partitioning scheme" based on time (004/DE §"Athena — MSK
-Repair"): a query for one day reads only that day's folder.
+Time-based, "often leading to a multi-level partitioning scheme"
+(https://docs.aws.amazon.com/athena/latest/ug/performance-tuning-s3-throttling-optimizing-your-tables.html):
+a query for one day reads only that day's folder.
 """
 
 CURATED_SCHEMA = StructType(

@@ -4,14 +4,14 @@ A thin wrapper. The steps are the pure modules next to it (Glue puts them on the
 with ``--extra-py-files``); this script only does what needs Glue:
 
 - reads the raw files through a DynamicFrame with ``transformation_ctx``, so the job bookmark
-  applies and a run reads only the files added since the last committed run (seed 000:L4215:
-  "job bookmarks for tracking progress"; the job needs ``--job-bookmark-option
-  job-bookmark-enable``);
+  applies and a run reads only the files added since the last committed run
+  (https://docs.aws.amazon.com/glue/latest/dg/monitor-continuations.html; the job needs
+  ``--job-bookmark-option job-bookmark-enable``);
 - writes curated rows as Snappy Parquet under ``year=/month=/day=`` (``partitionBy`` on the
-  partition keys, the same writer the local run uses), then registers each new day in the
-  curated table (``curated_catalog``): the Data Catalog option "keep existing schema and add new
-  partitions" (seed 000:L4265-4271), so a day is queryable when the run ends, with no crawler
-  over the curated zone;
+  partition keys, the same writer the local run uses), then registers each new day in the curated
+  table (``curated_catalog``): a catalog update from the job that keeps the table's schema
+  (https://docs.aws.amazon.com/glue/latest/dg/update-from-job.html), so a day is queryable when the
+  run ends, with no crawler over the curated zone;
 - commits the job last, which saves the bookmark: a run that fails earlier is read again in
   full next time, and the dedupe against the curated table keeps it from writing twice.
 

@@ -1,12 +1,14 @@
 """Which input files a run has processed already: the local stand-in for Glue's job bookmark.
 
-Bookmarks make a job incremental: "job bookmarks for tracking progress" (seed 000:L4215), so a
-second run processes only data added since the first. In Glue they are on with the job argument
-``--job-bookmark-option job-bookmark-enable`` and work through two calls in the script (AWS
-docs; the seeds do not cover the mechanics, seed-facts A3.5): the read names a
-``transformation_ctx``, under which Glue keeps the source's state, and ``job.commit()`` at the
-end saves it. For an S3 source the state is about files: Glue checks each object's last-modified
-time and reads only objects that are new or modified since the last committed run (AWS docs).
+Bookmarks make a job incremental
+(https://docs.aws.amazon.com/glue/latest/dg/monitor-continuations.html), so a second run processes
+only data added since the first. In Glue they are on with the job argument ``--job-bookmark-option
+job-bookmark-enable`` and work through two calls in the script
+(https://docs.aws.amazon.com/glue/latest/dg/programming-etl-connect-bookmarks.html): the read names
+a ``transformation_ctx``, under which Glue keeps the source's state, and ``job.commit()`` at the end
+saves it. For an S3 source the state is about files: Glue checks each object's last-modified time
+and reads only objects that are new or modified since the last committed run
+(https://docs.aws.amazon.com/glue/latest/dg/monitor-continuations.html).
 
 ``FileBookmark`` is that state, explicit and local:
 

@@ -7,8 +7,8 @@ goes to the quarantine; everything else is a valid event. The rules:
 - ``malformed_json``: the line is not a JSON object.
 - ``wrong_type``: a field holds a JSON number, boolean, object or array instead of a string.
 - ``missing_event_id``: ``event_id`` absent, null or blank. It is the key duplicates are removed
-  by (seed 004/DE §"Handle Duplicate Data — Kinesis Data Streams": "embed a primary key within
-  the record to remove duplicates later when processing").
+  by ("embed a primary key within the record to remove duplicates later when processing":
+  https://docs.aws.amazon.com/streams/latest/dev/kinesis-record-processor-duplicates.html).
 - ``unknown_event_type``: ``event_type`` absent or not one of ``EVENT_TYPES`` (exact case).
 - ``unparseable_event_time`` / ``unparseable_ingested_at``: absent, or not an ISO-8601 date and
   time with seconds and a zone (``2024-05-01T10:00:00.000Z``, ``...T12:00:00+02:00``; fraction

@@ -1,9 +1,11 @@
 """What a query over the curated table read: the local measure of partition pruning.
 
-Athena charges for data scanned, and partitions "eliminate data partitions that need to be
-scanned (pruning)" (seed 000:L3960-4018). Locally the same effect is visible in Spark's file
-scan: a filter on partition columns becomes a ``PartitionFilters`` entry, evaluated against the
-folder names, and the scan's ``numFiles`` metric counts only the files of the folders kept.
+Athena charges for data scanned (https://aws.amazon.com/athena/pricing/), and a filter on partition
+columns reads "only data from matching partitions"
+(https://docs.aws.amazon.com/athena/latest/ug/performance-tuning-data-optimization-techniques.html).
+Locally the same effect is visible in Spark's file scan: a filter on partition columns becomes a
+``PartitionFilters`` entry, evaluated against the folder names, and the scan's ``numFiles`` metric
+counts only the files of the folders kept.
 
 ``DataFrame.inputFiles()`` does not show this: it lists every file of the dataset, filter or not.
 """

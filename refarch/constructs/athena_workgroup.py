@@ -9,7 +9,8 @@ from constructs import Construct
 
 from refarch.constructs.removal import deployment_unique_name, stateful_removal
 
-#: The smallest per-query data usage limit Athena accepts, in bytes (AWS docs: 10 MB).
+#: The smallest per-query data usage limit Athena accepts, in bytes (10 MB:
+#: https://docs.aws.amazon.com/athena/latest/ug/workgroups-setting-control-limits-cloudwatch.html).
 MIN_BYTES_SCANNED_CUTOFF = 10_000_000
 
 
@@ -21,18 +22,21 @@ class QueryWorkgroupProps:
     """Where query results are written in the results bucket, with a trailing slash."""
 
     bytes_scanned_cutoff_per_query: int = 10 * 1024**3
-    """Athena cancels a query once it has scanned this many bytes (at least 10 MB: AWS docs).
+    """Athena cancels a query once it has scanned this many bytes (at least 10 MB).
 
-    Athena bills per data scanned (seed 000:L3947-3955: "Pay for queries run", by "amount of
-    data scanned"), and a workgroup can "set limits on the amount of data each query ... can
-    process" (004/DE §"Athena -Workgroup"). A query without a partition filter on a large table
-    is the usual runaway; 10 GiB covers a filtered query over months of curated Parquet.
+    Athena bills per byte scanned (https://aws.amazon.com/athena/pricing/), and a workgroup's
+    per-query limit cancels "any query that runs in the workgroup [and] exceeds the limit"
+    (https://docs.aws.amazon.com/athena/latest/ug/workgroups-setting-control-limits-cloudwatch.html).
+    A query without a partition filter on a large table is the usual runaway; 10 GiB covers
+    a filtered query over months of curated Parquet.
 
     @default - 10 GiB
     """
 
     engine_version: str = "Athena engine version 3"
-    """The query engine; pinned, so an engine upgrade is a reviewed change (AWS docs).
+    """The query engine; pinned, so an engine upgrade is a reviewed change (a workgroup either
+    lets Athena choose when to upgrade or names its engine version:
+    https://docs.aws.amazon.com/athena/latest/ug/engine-versions-changing.html).
 
     @default - Athena engine version 3
     """
@@ -54,16 +58,18 @@ class QueryWorkgroupProps:
 class QueryWorkgroup(Construct):
     """An Athena workgroup whose settings every query must use (the L1: no L2 exists).
 
-    Workgroups isolate a team's or an application's queries and control "Query execution
-    settings, Access, Cost, Type of engine" (seed 000:L3911-3945):
+    Workgroups isolate a team's or an application's queries, with their own settings, access
+    and cost controls
+    (https://docs.aws.amazon.com/athena/latest/ug/workgroups-manage-queries-control-costs.html):
 
     - **Enforced configuration**: clients cannot override the result location, its encryption
-      or the scan limit with their own settings (AWS docs: workgroup settings override client
-      settings).
+      or the scan limit with their own settings
+      (https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html).
     - **Results encrypted** (SSE-S3) in the given bucket, whose owner must be this account.
-    - **Per-query scan cutoff** (``BytesScannedCutoffPerQuery``): the seeds' cost control.
-    - **CloudWatch metrics** per query, to "view query-related metrics in Amazon CloudWatch"
-      (004/DE §"Athena -Workgroup").
+    - **Per-query scan cutoff** (``BytesScannedCutoffPerQuery``): the cost control
+      (https://docs.aws.amazon.com/athena/latest/ug/workgroups-setting-control-limits-cloudwatch.html).
+    - **CloudWatch metrics** per query (``PublishCloudWatchMetricsEnabled``), to find the
+      expensive queries (same page).
     - The name is unique to each creation of the stack, so a workgroup kept after
       ``cdk destroy`` (with its saved queries) never blocks the next deploy; with
       ``-c destroy=true`` it is deleted with its saved queries.

@@ -8,8 +8,12 @@ from constructs import Construct
 from refarch.constructs.alarm_topic import AlarmTopic
 from refarch.constructs.event_delivery import undelivered_events_queue
 
-#: The terminal states of a failed job run in "Glue Job State Change" events (AWS docs: Glue
-#: events). SUCCEEDED and STOPPED (an operator's choice) are not failures.
+#: The terminal states of a failed job run in "Glue Job State Change" events: the events page
+#: lists SUCCEEDED, FAILED, TIMEOUT and STOPPED
+#: (https://docs.aws.amazon.com/glue/latest/dg/automating-awsglue-with-cloudwatch-events.html);
+#: ERROR is a further job-run state of the JobRun API
+#: (https://docs.aws.amazon.com/glue/latest/dg/aws-glue-api-jobs-runs.html), matched in case it
+#: is ever emitted. SUCCEEDED and STOPPED (an operator's choice) are not failures.
 JOB_FAILURE_STATES = ("FAILED", "TIMEOUT", "ERROR")
 
 #: The failed state of "Glue Crawler State Change" events (the others: Started, Succeeded).
@@ -29,9 +33,11 @@ class GlueFailureAlarms(Construct):
       there raises a CloudWatch alarm (a different path to the topic than the one that failed).
     - Failed Spark tasks (``glue.driver.aggregate.numFailedTasks``, from ``--enable-metrics``):
       Spark retries a failed task, so a run can succeed with some; each is a lost executor, an
-      out-of-memory task or, with Flex, capacity reclaimed during the run (seed 004/DE §"AWS
-      Glue- Flex": spare compute "can be reclaimed during the run of a job"). It warns before
-      the retries run out and the job fails.
+      out-of-memory task or, with Flex, capacity reclaimed during the run (spare compute
+      "can be reclaimed during the run of a job": the Flex launch post, an AWS Big Data Blog
+      post rather than the service guide,
+      https://aws.amazon.com/blogs/big-data/introducing-aws-glue-flex-jobs-cost-savings-on-etl-workloads/).
+      It warns before the retries run out and the job fails.
     """
 
     def __init__(

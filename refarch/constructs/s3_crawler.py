@@ -13,10 +13,11 @@ from constructs import Construct
 from refarch.constructs.glue_encryption import GlueEncryption
 from refarch.constructs.nag import acknowledge
 
-#: Files under the crawled prefix that are not data: "use an exclude pattern ... to exclude
-#: metafiles" (seed 004/DE §"AWS Glue Crawler — Skip unwanted files"). Glob patterns relative
-#: to the include path; `**` crosses folder boundaries, so `**_SUCCESS` matches at any depth
-#: (AWS docs: crawler include and exclude patterns).
+#: Files under the crawled prefix that are not data (Spark and Hadoop markers, checksums,
+#: Athena metadata and manifests): skipped, they cannot add bogus columns or tables, and the
+#: crawler lists fewer files. Glob patterns relative to the include path; `**` crosses folder
+#: boundaries, so `**_SUCCESS` matches at any depth (include and exclude patterns:
+#: https://docs.aws.amazon.com/glue/latest/dg/define-crawler-choose-data-sources.html).
 DEFAULT_EXCLUSIONS: tuple[str, ...] = (
     "_temporary/**",  # Spark/Hadoop output still being committed, at the top...
     "**/_temporary/**",  # ...or under a partition folder
@@ -28,7 +29,8 @@ DEFAULT_EXCLUSIONS: tuple[str, ...] = (
 )
 
 #: The catalog actions a crawler uses on its database and the tables it creates: read and
-#: create tables, add partitions to them (AWS docs: crawler prerequisites).
+#: create tables, add partitions to them (crawler prerequisites:
+#: https://docs.aws.amazon.com/glue/latest/dg/crawler-prereqs.html).
 CATALOG_ACTIONS = (
     "glue:GetDatabase",
     "glue:GetTable",
@@ -69,30 +71,35 @@ class S3ToCatalogCrawler(Construct):
     """S3 prefix → Glue crawler → tables in a Data Catalog database (the L1: no L2 exists).
 
     The crawler captures the schema of data landing in S3 and records folders as partitions
-    (seed 004/DE §"AWS Glue"; 000:L6323 "Glue crawlers ... automatically create partition
-    keys"). Choices:
+    (how a crawler decides tables and partitions:
+    https://docs.aws.amazon.com/glue/latest/dg/crawler-s3-folder-table-partition.html). Choices:
 
     - **Recrawl new folders only** (``CRAWL_NEW_FOLDERS_ONLY``): each run lists only the folders
-      added since the last run, so its duration, billed per DPU-second (seed 000:L4055-4062),
-      follows the day's arrivals, not the size of the zone. The landing zone is append-only
-      (one folder per arrival batch), which is what incremental crawls are for.
+      added since the last run, so its duration, billed per DPU-second
+      (https://aws.amazon.com/glue/pricing/), follows the day's arrivals, not the size of the
+      zone. The landing zone is append-only (one folder per arrival batch), which is what
+      incremental crawls are for.
     - **Schema changes are logged, not applied** (update and delete behaviour ``LOG``):
-      incremental crawls require both (AWS docs: "Incremental crawls"). A renamed or added
-      column in new files (the seed's ``customer_id`` → ``customerid`` example) is reported in
-      the crawler's CloudWatch log ("You can check the crawler logs in Amazon CloudWatch",
-      004/DE §"AWS GlueCrawler– > 70% Schema") instead of silently changing the table analysts
-      query; adopt it with one run that crawls all folders and updates the table.
+      incremental crawls require both
+      (https://docs.aws.amazon.com/glue/latest/dg/incremental-crawls.html). A renamed or added
+      column in new files (say ``customer_id`` → ``customerid``) is reported in the
+      crawler's CloudWatch log instead of silently changing the table analysts query; adopt it
+      with one run that crawls all folders and updates the table, as that page advises for "a
+      one-time major schema change".
     - **One table for compatible schemas** (``TableGroupingPolicy: CombineCompatibleSchemas``):
       by default a crawler groups folders into one table only when their schemas are similar
-      enough (partition threshold above 0.7 and at most 5 different schemas, 004/DE §"AWS
-      GlueCrawler– > 70% Schema") and otherwise creates a table per folder; a few drifted
-      files could thus split the dataset into many tables. With this policy, compatible data
-      (same format, compression and structure) always lands in one table (AWS docs).
+      enough (partition threshold above 0.7 and at most 5 different schemas: an AWS Knowledge
+      Center article, not the service guide,
+      https://repost.aws/knowledge-center/glue-crawler-detect-schema) and otherwise creates a
+      table per folder; a few drifted files could thus split the dataset into many tables.
+      With this policy, compatible data (same format, compression and structure) always lands
+      in one table (https://docs.aws.amazon.com/glue/latest/dg/crawler-grouping-policy.html).
     - **Partitions inherit the table's schema** (``AddOrUpdateBehavior: InheritFromTable``):
-      keeps every partition readable with the table's columns in Athena (AWS docs).
+      keeps every partition readable with the table's columns in Athena
+      (https://docs.aws.amazon.com/glue/latest/dg/crawler-configuration.html).
     - No schedule of its own: a workflow trigger starts it, and the job follows on success.
     - Encrypted logs through the security configuration, in a log group with retention.
-    """  # noqa: RUF002 (the seed's heading is spelled with an en dash)
+    """
 
     def __init__(
         self,
@@ -144,7 +151,8 @@ class S3ToCatalogCrawler(Construct):
             recrawl_policy=glue.CfnCrawler.RecrawlPolicyProperty(
                 recrawl_behavior="CRAWL_NEW_FOLDERS_ONLY"
             ),
-            # CRAWL_NEW_FOLDERS_ONLY accepts LOG and LOG only (AWS docs: incremental crawls).
+            # CRAWL_NEW_FOLDERS_ONLY accepts LOG and LOG only
+            # (https://docs.aws.amazon.com/glue/latest/dg/incremental-crawls.html).
             schema_change_policy=glue.CfnCrawler.SchemaChangePolicyProperty(
                 update_behavior="LOG", delete_behavior="LOG"
             ),
@@ -152,7 +160,8 @@ class S3ToCatalogCrawler(Construct):
                 {
                     "Version": 1.0,
                     # Not the 70% / 5-schema similarity heuristic (see the class docstring):
-                    # compatible files always make one table (AWS docs).
+                    # compatible files always make one table
+                    # (https://docs.aws.amazon.com/glue/latest/dg/crawler-grouping-policy.html).
                     "Grouping": {"TableGroupingPolicy": "CombineCompatibleSchemas"},
                     "CrawlerOutput": {"Partitions": {"AddOrUpdateBehavior": "InheritFromTable"}},
                 }

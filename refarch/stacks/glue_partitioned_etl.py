@@ -1,13 +1,15 @@
 """Glue crawler + Spark ETL: raw files → curated Parquet partitioned by day, queryable in Athena.
 
 Clickstream events land under ``raw/`` as JSON Lines. On a schedule, a Glue workflow runs a
-crawler that catalogs the new folders (seed 004/DE §"AWS Glue": a crawler captures the schema
-of the data source), then, if the crawl succeeded, a PySpark job that reads the files added
-since its last run (job bookmarks, 000:L4215), writes valid rows as Snappy Parquet under
-``year=/month=/day=`` and rejected rows under ``quarantine/``, and adds the new partitions to
-the curated table itself (the Data Catalog update option "keep existing schema and add new
-partitions", 000:L4265-4271). Athena queries the curated table through a workgroup that
-enforces encrypted results and a per-query scan limit (000:L3911-3955).
+crawler that catalogs the new folders (incremental crawls:
+https://docs.aws.amazon.com/glue/latest/dg/incremental-crawls.html), then, if the crawl
+succeeded, a PySpark job that reads the files added since its last run (job bookmarks:
+https://docs.aws.amazon.com/glue/latest/dg/monitor-continuations.html), writes valid rows as
+Snappy Parquet under ``year=/month=/day=`` and rejected rows under ``quarantine/``, and adds the
+new partitions to the curated table itself, keeping the table's schema (the catalog update
+from a job: https://docs.aws.amazon.com/glue/latest/dg/update-from-job.html). Athena queries
+the curated table through a workgroup that enforces encrypted results and a per-query scan
+limit (https://docs.aws.amazon.com/athena/latest/ug/workgroups-setting-control-limits-cloudwatch.html).
 """
 
 import json
@@ -57,12 +59,14 @@ RESULTS_PREFIX = "athena-results/"
 #: The crawler's tables are named ``raw_<folder>``, apart from the curated table.
 RAW_TABLE_PREFIX = "raw_"
 
-#: Time-based partition keys, Hive-style, UTC: ``year=2024/month=05/day=01`` (seed
-#: 000:L6247-6340: "2021 /month=11/day=05"; 004/DE §"Athena — MSK Repair": partition by time,
-#: "a multi-level partitioning scheme"). Zero-padded strings, as the job writes them
+#: Time-based partition keys, Hive-style, UTC: ``year=2024/month=05/day=01`` ("A common
+#: practice is to partition the data based on time, often leading to a multi-level
+#: partitioning scheme": Athena, "Optimize your tables",
+#: https://docs.aws.amazon.com/athena/latest/ug/performance-tuning-s3-throttling-optimizing-your-tables.html).
+#: Zero-padded strings, as the job writes them
 #: (``event_schema.PARTITION_COLUMNS``): they sort like the dates they name, so range filters
 #: (``month BETWEEN '03' AND '05'``) select the right days, and the partition index accepts
-#: string keys (AWS docs).
+#: string keys (https://docs.aws.amazon.com/glue/latest/dg/partition-indexes.html).
 PARTITION_KEYS = ("year", "month", "day")
 
 #: The curated table's data columns, as the job writes them (``event_schema.CURATED_SCHEMA``;
@@ -145,16 +149,21 @@ class GluePartitionedEtlProps:
     """What a deployer may change; the defaults are production-sane."""
 
     glue_version: glue.GlueVersion = glue.GlueVersion.V5_0
-    """The Glue runtime (5.0: Spark 3.5, Python 3.11: AWS docs). The seed's console shows 4.0
-    (000:L4380-4430); 5.0 is the current release and what new jobs should use.
+    """The Glue runtime: 5.0 runs Spark 3.5.4 on Python 3.11
+    (https://docs.aws.amazon.com/glue/latest/dg/release-notes.html). Pinned to 5.0, not the
+    newer 5.1 (Spark 3.5.6, Python 3.11) or 6.0 (Spark 4.1.1, Python 3.13), because the tests
+    and the local run execute the job's modules on ``pyspark==3.5.4``, Glue 5.0's Spark: what
+    is tested is what runs. Moving to 5.1 is a patch release of the same Spark and Python;
+    moving to 6.0 means Spark 4 and Python 3.13, so the local pyspark pin, and the job's
+    Spark and ``awsglue`` calls, would have to be re-checked first.
 
     @default - 5.0
     """
 
     worker_type: glue.WorkerType = glue.WorkerType.G_1X
-    """G.1X: 4 vCPU and 16 GB per worker, 1 DPU (seed 000:L4380-4430: "G 1X (4vCPU and 16GB
-    RAM)"; 000:L4082: "A single DPU provides 4 vCPU and 16 GB of memory"). G.2X doubles both,
-    for wide rows or large shuffles.
+    """G.1X: 1 DPU per worker, and a DPU is 4 vCPU and 16 GB of memory; G.2X is 2 DPUs, for
+    wide rows or large shuffles (worker types:
+    https://docs.aws.amazon.com/glue/latest/dg/add-job.html).
 
     @default - G.1X
     """
@@ -163,19 +172,21 @@ class GluePartitionedEtlProps:
     """The most workers a run may use. Runs use Glue auto scaling, Standard and Flex alike,
     which adds and removes workers up to this number as the work needs
     (https://docs.aws.amazon.com/glue/latest/dg/auto-scaling.html), so it caps cost rather than
-    sets it. Spark jobs take
-    "Minimum of 2 DPUs - Default: 10 DPUs" at "$0.44 per DPU-Hour" (seed 000:L4068-4082): a
-    15-minute run on 10 G.1X workers costs at most 10 x 1/4 x $0.44 = $1.10 (the seed's worked
-    cost, 000:L4100-4115).
+    sets it. Spark jobs need at least 2 DPUs and default to 10, billed at $0.44 per DPU-hour
+    in us-east-1 (https://aws.amazon.com/glue/pricing/): a 15-minute run on 10 G.1X workers
+    costs at most 10 x 1/4 x $0.44 = $1.10 (the pricing page works the same sum for 6 DPUs:
+    $0.66).
 
     @default - 10
     """
 
     flex: bool = False
-    """Run on spare capacity with the Flex execution class: cheaper, but "Jobs may start with
-    some delay" (seed 000:L4475-4492), and capacity "can be reclaimed during the run"; it suits
-    "non-urgent jobs such as pre-production jobs, testing, and one-time data loads" (004/DE
-    §"AWS Glue- Flex"). Needs Glue 3.0+ and G.1X or G.2X (checked). Flex runs scale like
+    """Run on spare capacity with the Flex execution class: cheaper, but start and run times
+    "can vary because spare compute resources aren't readily available and can be reclaimed
+    during the run of a job"; it suits "non-urgent or non-time sensitive data integration
+    workloads such as testing, and one-time data loads" (the launch post cited below). Needs
+    Glue 3.0+ and G.1X or G.2X (checked; job properties:
+    https://docs.aws.amazon.com/glue/latest/dg/add-job.html). Flex runs scale like
     Standard ones: "Regardless of the run option used, AWS Glue jobs have the same capabilities,
     including ... Glue Auto Scaling" (AWS Big Data Blog, a launch post rather than the service
     guide: https://aws.amazon.com/blogs/big-data/introducing-aws-glue-flex-jobs-cost-savings-on-etl-workloads/).
@@ -186,7 +197,8 @@ class GluePartitionedEtlProps:
 
     timeout: Duration = Duration.hours(2)
     """A run still going after this is stopped as TIMEOUT, which alarms. A daily increment
-    takes minutes; Glue's own default is 2,880 minutes (48 hours: AWS docs), i.e. two days of
+    takes minutes; Glue's own default is 2,880 minutes (48 hours:
+    https://docs.aws.amazon.com/glue/latest/dg/aws-glue-api-jobs-job.html), i.e. two days of
     DPU-hours billed for a stuck run.
 
     @default - 2 hours
@@ -194,7 +206,7 @@ class GluePartitionedEtlProps:
 
     max_retries: int = 1
     """Automatic retries of a failed run. One absorbs a transient failure (Flex capacity
-    "reclaimed during the run", seed 004/DE §"AWS Glue- Flex"; a lost executor) without a
+    "reclaimed during the run of a job", see ``flex``; a lost executor) without a
     page-out for the rerun; a second failure in a row is not transient. A retry is harmless:
     the failed run's bookmark was not committed, so the retry reads the same files, and the job
     drops events already curated (by ``event_id``), so nothing the failed attempt wrote is
@@ -204,8 +216,10 @@ class GluePartitionedEtlProps:
     """
 
     schedule: str = "cron(0 2 * * ? *)"
-    """When the workflow starts (crawl, then the job): Glue cron syntax, UTC (AWS docs). The
-    seed's scheduled trigger "Starts the workflow at regular intervals" (000:L4330-4360).
+    """When the workflow starts (crawl, then the job): Glue cron syntax, UTC
+    (https://docs.aws.amazon.com/glue/latest/dg/monitor-data-warehouse-schedule.html); a
+    workflow's schedule start trigger
+    (https://docs.aws.amazon.com/glue/latest/dg/workflows_overview.html).
 
     @default - daily at 02:00 UTC
     """
@@ -224,8 +238,8 @@ class GluePartitionedEtlProps:
 
     raw_infrequent_access_after: Duration = Duration.days(30)
     """Raw files move to Standard-IA after this: the job reads each file once (bookmarks), so
-    they are cold after the first run. S3 requires 30 days in Standard first (AWS docs)
-    (lifecycle transitions: seed 000:L6582-6610).
+    they are cold after the first run. S3 requires 30 days in Standard first
+    (https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-transition-general-considerations.html).
 
     @default - 30 days
     """
@@ -237,7 +251,7 @@ class GluePartitionedEtlProps:
         if self.flex:
             check_flex(self.glue_version, self.worker_type)
         check_auto_scaling(self.glue_version, self.worker_type)
-        # "Apache Spark: Minimum of 2 DPUs" (seed 000:L4068-4082).
+        # Spark jobs need at least 2 DPUs (https://aws.amazon.com/glue/pricing/).
         if self.workers < 2:
             raise ValueError(f"a Spark job needs at least 2 workers, got {self.workers}")
         if self.max_retries < 0:
@@ -338,7 +352,8 @@ class GluePartitionedEtlStack(Stack):
             "Catalog",
             description="The raw zone as crawled, and the curated table the ETL job maintains",
             # Metadata only, rebuilt from this code, the crawler and MSCK REPAIR TABLE (the
-            # keys are Hive-style: 004/DE §"Athena — MSK Repair"); the data stays in the
+            # keys are Hive-style: https://docs.aws.amazon.com/athena/latest/ug/msck-repair-table.html);
+            # the data stays in the
             # retained buckets. Retaining it would make a redeploy collide with its fixed name.
             removal_policy=RemovalPolicy.DESTROY,
         )
@@ -395,18 +410,21 @@ class GluePartitionedEtlStack(Stack):
 
         The job registers each partition it writes (catalog update), so the Data Catalog is
         the one list of partitions, for Athena and for any other engine (Redshift Spectrum,
-        EMR, the next Glue job). Athena prunes partitions from it ("Use partitions: Eliminate
-        data partitions that need to be scanned", seed 000:L3960-4018); as days accumulate,
-        listing them all gets slow, and the partition index lets the catalog return only the
-        partitions a query's filter selects ("AWS Glue Partition Indexes: Athena retrieves only
-        relevant partitions instead of loading all; Optimize query planning and reduce query
-        runtime", 000:L3960-4018).
+        EMR, the next Glue job). Athena prunes partitions from it: "When you filter on partition key
+        columns, only data from matching partitions is read"
+        (https://docs.aws.amazon.com/athena/latest/ug/performance-tuning-data-optimization-techniques.html).
+        As days accumulate, listing them all gets slow, and the partition index lets the
+        catalog return only the partitions a query's filter selects instead of loading all
+        of them (https://docs.aws.amazon.com/glue/latest/dg/partition-indexes.html; Athena uses
+        it with partition filtering on:
+        https://docs.aws.amazon.com/athena/latest/ug/glue-best-practices-partition-index.html).
 
         Not partition projection: Athena ignores the catalog's partitions for a projected
-        table (AWS docs), so the partitions the job registers would serve every engine but
-        Athena, and the projection's ranges and formats would be a second description of the
-        layout to keep in step with the job's output. Projection's other benefit, "Automate
-        partition management" (000:L3960-4018), the job's catalog update already provides.
+        table (https://docs.aws.amazon.com/athena/latest/ug/partition-projection.html), so
+        the partitions the job registers would serve every engine but Athena, and the
+        projection's ranges and formats would be a second description of the layout to keep in
+        step with the job's output. Projection's other benefit, automated partition management
+        (same page), the job's catalog update already provides.
         """
         table = glue.S3Table(
             self,
@@ -417,15 +435,16 @@ class GluePartitionedEtlStack(Stack):
             s3_prefix=CURATED_PREFIX,
             columns=[glue.Column(name=n, type=t, comment=c) for n, t, c in CURATED_COLUMNS],
             partition_keys=[glue.Column(name=k, type=glue.Schema.STRING) for k in PARTITION_KEYS],
-            # Columnar and compressed: Athena reads only the columns a query needs ("Data
-            # Compression" and "Format Conversion ... Apache Parquet", seed 000:L3960-4018).
+            # Columnar and compressed: Athena reads only the columns a query needs
+            # (https://docs.aws.amazon.com/athena/latest/ug/columnar-storage.html).
             data_format=glue.DataFormat.PARQUET,
             compressed=True,
             parameters={"parquet.compression": "SNAPPY"},
             partition_indexes=[
                 glue.PartitionIndex(index_name="by_day", key_names=list(PARTITION_KEYS))
             ],
-            # Athena uses the index only with partition filtering on (AWS docs).
+            # Athena uses the index only with partition filtering on
+            # (https://docs.aws.amazon.com/athena/latest/ug/glue-best-practices-partition-index.html).
             enable_partition_filtering=True,
         )
         # The files are SSE-S3: the table must not claim client-side encryption.
@@ -507,7 +526,8 @@ class GluePartitionedEtlStack(Stack):
         self.scratch.bucket.grant_read_write(role, f"{TEMP_PREFIX}*")
         self.curated_table.grant_to_underlying_resources(role, list(JOB_CATALOG_ACTIONS))
         # `--enable-metrics` and observability metrics: PutMetricData has no resource-level
-        # permissions (AWS docs), so scope it to Glue's namespace instead.
+        # permissions, so scope it to Glue's namespace with the `cloudwatch:namespace` condition
+        # (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/iam-cw-condition-keys-namespace.html).
         role.add_to_principal_policy(
             iam.PolicyStatement(
                 actions=["cloudwatch:PutMetricData"],
@@ -533,9 +553,10 @@ class GluePartitionedEtlStack(Stack):
             "JobLogs", role, continuous_logging=continuous_logging
         )
         # The entry point, and the modules it imports zipped: Glue puts the `--extra-py-files`
-        # zip on the Python path (AWS docs: Python libraries as .zip files). Referenced by
-        # bucket and key, so the role may read these two objects only (an asset's own grant
-        # covers the whole bootstrap bucket).
+        # zip on the Python path (job parameters:
+        # https://docs.aws.amazon.com/glue/latest/dg/aws-glue-programming-etl-glue-arguments.html).
+        # Referenced by bucket and key, so the role may read these two objects only (an
+        # asset's own grant covers the whole bootstrap bucket).
         script = s3_assets.Asset(self, "JobScript", path=str(JOB_DIR / "job.py"))
         modules = s3_assets.Asset(
             self,
@@ -553,7 +574,7 @@ class GluePartitionedEtlStack(Stack):
             # reader skips them too (Glue S3 connection option `exclusions`, a JSON list).
             "--exclusions": json.dumps(list(self.crawler.props.exclusions)),
             # Incremental: each run reads only the raw files added since the last successful
-            # one ("job bookmarks for tracking progress", seed 000:L4215).
+            # one (https://docs.aws.amazon.com/glue/latest/dg/monitor-continuations.html).
             "--job-bookmark-option": "job-bookmark-enable",
             "--TempDir": self.scratch.bucket.s3_url_for_object(TEMP_PREFIX),
             # Workers is a ceiling, for Flex runs too: idle executors are released (see the
@@ -582,7 +603,8 @@ class GluePartitionedEtlStack(Stack):
                 enabled=continuous_logging, quiet=continuous_logging
             ),
             # Job metrics (`--enable-metrics`) and observability metrics: the failed-task alarm
-            # and the run's profile in the console (AWS docs).
+            # and the run's profile in the console
+            # (https://docs.aws.amazon.com/glue/latest/dg/monitoring-awsglue-with-cloudwatch-metrics.html).
             "enable_metrics": True,
             "enable_observability_metrics": True,
             "default_arguments": arguments,
@@ -629,8 +651,8 @@ class GluePartitionedEtlStack(Stack):
         """Scheduled trigger → crawler → (crawler SUCCEEDED) → job, as one Glue workflow.
 
         A workflow shows each run's crawl and job together and passes one run's state from
-        trigger to trigger (seed 000:L4330-4360: workflows "Orchestrate multi-step data
-        processing jobs, manage executions and monitoring of jobs/crawlers").
+        trigger to trigger ("Each workflow manages the execution and monitoring of all its jobs
+        and crawlers": https://docs.aws.amazon.com/glue/latest/dg/workflows_overview.html).
         """
         workflow = glue.Workflow(
             self,
@@ -644,7 +666,8 @@ class GluePartitionedEtlStack(Stack):
             description="Starts the workflow: crawl the raw zone's new folders",
             schedule=glue.TriggerSchedule.expression(props.schedule),
             actions=[glue.Action.crawler(self.crawler.crawler)],
-            # A trigger created without being started never fires (AWS docs).
+            # A trigger created without being started never fires (`StartOnCreation`:
+            # https://docs.aws.amazon.com/glue/latest/webapi/API_CreateTrigger.html).
             start_on_creation=True,
         )
         workflow.add_conditional_trigger(
@@ -659,7 +682,9 @@ class GluePartitionedEtlStack(Stack):
             start_on_creation=True,
         )
         # The L2 gives every trigger an EventBridge batching condition; it applies to EVENT
-        # triggers only (AWS docs), so a conditional trigger is clearer without it.
+        # triggers only (`EventBatchingCondition`:
+        # https://docs.aws.amazon.com/glue/latest/webapi/API_CreateTrigger.html), so a
+        # conditional trigger is clearer without it.
         after_crawl = workflow.node.find_child("AfterCrawl")
         after_crawl.add_property_deletion_override("EventBatchingCondition")
         return workflow

@@ -38,7 +38,7 @@ def test_every_expected_field_is_read_as_a_string_and_the_line_kept_verbatim(spa
 
 
 def test_renamed_column_is_mapped_back_to_its_current_name(spark):
-    # The seed's case (004/DE §"AWS Glue"): newer files rename a column; both land in one.
+    # A partner's newer files rename a column (event_schema.COLUMN_ALIASES); both land in one.
     old = event(1)
     new = event(2, page=None, page_url="/checkout")
     both = event(3, page="/current", page_url="/renamed")

@@ -109,7 +109,8 @@ def test_crawler_reads_the_raw_prefix_and_skips_files_that_are_not_data(stack, i
     (target,) = crawler["Targets"]["S3Targets"]
     assert target["Path"] == s3_url(ids["raw"], "raw/")
     assert target["Exclusions"] == list(DEFAULT_EXCLUSIONS)
-    # 004/DE §"AWS Glue Crawler — Skip unwanted files": metafiles and in-flight output.
+    # Metafiles and in-flight output (crawler exclude patterns:
+    # https://docs.aws.amazon.com/glue/latest/dg/define-crawler-choose-data-sources.html).
     for pattern in (
         "_temporary/**",
         "**/_temporary/**",
