@@ -98,10 +98,11 @@ PATTERNS: tuple[Pattern, ...] = (
             "cost-capped workgroup."
         ),
         references=(
-            "https://docs.aws.amazon.com/glue/latest/dg/crawler-configuration.html",
+            "https://docs.aws.amazon.com/glue/latest/dg/incremental-crawls.html",
             "https://docs.aws.amazon.com/glue/latest/dg/monitor-continuations.html",
-            "https://docs.aws.amazon.com/glue/latest/dg/partition-indexes.html",
-            "https://docs.aws.amazon.com/athena/latest/ug/partitions.html",
+            "https://docs.aws.amazon.com/glue/latest/dg/update-from-job.html",
+            "https://docs.aws.amazon.com/athena/latest/ug/glue-best-practices-partition-index.html",
+            "https://docs.aws.amazon.com/athena/latest/ug/workgroups-setting-control-limits-cloudwatch.html",
         ),
         needs_java=True,
     ),
@@ -116,11 +117,12 @@ PATTERNS: tuple[Pattern, ...] = (
             "rollback, data capture and autoscaling; rejecting the live version rolls it back."
         ),
         references=(
-            "https://docs.aws.amazon.com/sagemaker/latest/dg/model-registry-approve.html",
             "https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-blue-green.html",
+            "https://docs.aws.amazon.com/sagemaker/latest/dg/model-registry-models.html",
+            "https://docs.aws.amazon.com/sagemaker/latest/dg/automating-sagemaker-with-eventbridge.html",
             "https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-configuration.html",
+            "https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-auto-scaling-policy.html",
             "https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-data-capture.html",
-            "https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-auto-scaling.html",
         ),
     ),
     Pattern(
