@@ -100,7 +100,9 @@ class StreamToS3Delivery(Construct):
       grant read-write on the whole bucket; it gets an immutable view of the role instead, and
       the grants are made here.
     - Both roles trust only Firehose acting for this account (`sts:ExternalId` is the account
-      id: AWS docs), so another account's Firehose stream cannot use them.
+      id, as in the trust policy of
+      https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html), so another
+      account's Firehose stream cannot use them.
     - Dynamic partitioning with the keys the transform returns; failed records, whatever the
       cause, land under the error prefix (nothing is dropped).
     - GZIP JSON, or Parquet (Snappy) converted with the schema of a Glue table.
@@ -246,7 +248,11 @@ class StreamToS3Delivery(Construct):
         props: StreamToS3DeliveryProps,
         parquet_table: glue.S3Table | None,
     ) -> None:
-        """What Firehose's S3 destination needs (AWS docs), scoped to this delivery."""
+        """What Firehose's S3 destination needs, scoped to this delivery.
+
+        The documented S3 destination policy is in
+        https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html
+        """
         role = self.destination_role
         prefixes = [
             _static_prefix(props.data_output_prefix),
@@ -296,8 +302,8 @@ class StreamToS3Delivery(Construct):
     def _parquet_conversion(table: glue.S3Table) -> firehose.DataFormatConversionProps:
         """JSON → Parquet (Snappy) with the columns of the Glue table."""
         return firehose.DataFormatConversionProps(
-            # Firehose reads the columns from the table (AWS docs: format conversion uses a
-            # Glue table's schema).
+            # Firehose reads the columns from the table: format conversion uses a Glue table's
+            # schema (https://docs.aws.amazon.com/firehose/latest/dev/record-format-conversion.html).
             schema_configuration=firehose.SchemaConfiguration.from_cfn_table(
                 table.node.default_child
             ),
