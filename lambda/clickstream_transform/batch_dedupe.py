@@ -2,9 +2,11 @@
 
 Why: records reach the stream more than once. A producer that times out before PutRecord is
 acknowledged retries, and "there will be two Kinesis Data Streams records. Although the two
-records have identical data, they also have unique sequence numbers"; the fix the seed gives is to
-"embed a primary key within the record to remove duplicates later when processing" (seed 004/DE
-§"Handle Duplicate Data — Kinesis Data Streams"). ``event_id`` is that key: the sequence number,
+records have identical data, they also have unique sequence numbers"; applications that need
+strict guarantees "should embed a primary key within the record to remove duplicates later when
+processing" (Handle duplicate records, Kinesis Data Streams developer guide:
+https://docs.aws.amazon.com/streams/latest/dev/kinesis-record-processor-duplicates.html).
+``event_id`` is that key: the sequence number,
 ``recordId`` and arrival time of a retry all differ, so they cannot identify it.
 
 Scope: one invocation. The transform holds no state between batches (it makes no AWS calls), so

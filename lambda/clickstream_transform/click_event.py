@@ -9,8 +9,8 @@ Rules (the decisions are documented here, once):
   number, a leading BOM) is rejected rather than guessed at.
 - ``event_id``: required, a non-blank string of at most ``MAX_EVENT_ID_CHARS`` characters. It is
   the primary key the producer embeds so duplicates can be removed downstream: producer retries
-  write the same data twice under different sequence numbers (seed 004/DE §"Handle Duplicate
-  Data — Kinesis Data Streams").
+  write the same data twice under different sequence numbers
+  (https://docs.aws.amazon.com/streams/latest/dev/kinesis-record-processor-duplicates.html).
 - ``event_type``: required, one of ``EVENT_TYPES`` (exact, case-sensitive).
 - ``event_time``: required. An ISO-8601 date and time in extended format (``2024-05-01T10:00:00Z``,
   a space for the ``T``, optional fraction, optional ``Z`` or ``±hh:mm`` offset; a naive time is
@@ -23,8 +23,8 @@ Rules (the decisions are documented here, once):
   ``pseudonymise``).
 - ``session_id``, ``page``: optional strings; ``null`` is the same as absent.
 - Every other attribute is dropped: ``ip_address``, ``email``, ``user_agent`` and anything a
-  producer adds. The lake keeps "only the relevant data attributes required for your model"
-  (seed 004/DE §"Kinesis Data Firehouse"), so a new producer field is never stored by accident.
+  producer adds. The lake keeps only the attributes analytics needs (an allow-list, this
+  project's rule), so a new producer field is never stored by accident.
 
 Failure reasons carry no producer value. A field that fails a rule is named with its JSON type
 (``event_type is not one of ... (got a string)``), never its content: the reason is logged and a

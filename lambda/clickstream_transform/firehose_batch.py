@@ -57,7 +57,13 @@ from typing import Any
 from click_event import json_type
 
 MAX_RECORD_BYTES = 1024 * 1024
-"""Largest record accepted: the Kinesis "Message size: 1 MB Limit" (seed 000:L6006)."""
+"""Largest record accepted: 1 MiB, the default maximum record size of a Kinesis data stream.
+
+A stream can be raised to accept records of up to 10 MiB (``UpdateMaxRecordSize``:
+https://docs.aws.amazon.com/kinesis/latest/APIReference/API_UpdateMaxRecordSize.html); this
+stack's stream keeps the 1 MiB default, so no valid record is larger. A 1 MiB record also keeps
+a Firehose batch well inside Lambda's 6 MB synchronous payload.
+"""
 
 MAX_RESPONSE_BYTES = 6 * 1024 * 1024
 """Lambda's synchronous response payload limit, which Firehose invocations are under (AWS docs)."""

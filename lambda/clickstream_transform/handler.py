@@ -2,9 +2,10 @@
 
 Flow: Kinesis Data Streams -> Firehose -> this function -> S3, under Hive-style partitions
 ``year=/month=/day=/hour=`` that dynamic partitioning builds from the keys returned here. This is
-the seed's serverless answer: "use an intermediary Lambda function to filter and transform the
-incoming stream before the output is written to S3" and "only ... store a sliced version of the
-data with only the relevant data attributes" (seed 004/DE §"Kinesis Data Firehouse").
+Firehose's data transformation: Firehose buffers the records, invokes this function
+synchronously with each batch and delivers what it returns
+(https://docs.aws.amazon.com/firehose/latest/dev/data-transformation.html). Only the attributes
+analytics needs leave it (this project's allow-list).
 
 Per record, one outcome, logged with its ``recordId`` unless ``Ok``:
 

@@ -10,7 +10,8 @@ from constructs import Construct
 from refarch.constructs.nag import acknowledge
 from refarch.constructs.removal import stateful_removal
 
-#: Longest retention Kinesis Data Streams allows (seed 000:L5136-5144: up to 365 days).
+#: Longest retention Kinesis Data Streams allows: 8,760 hours (365 days). Source:
+#: https://docs.aws.amazon.com/streams/latest/dev/kinesis-extended-retention.html
 MAX_RETENTION = Duration.days(365)
 
 
@@ -21,21 +22,27 @@ class SecureStreamProps:
     shard_count: int | None = None
     """Provisioned shards; ``None`` for on-demand capacity.
 
-    Size it from the peak: one shard takes 1 MB/s or 1,000 records/s in and serves 2 MB/s out
-    (seed 000:L5125-5134), so shards = max(peak MB/s in, peak records/s / 1,000, total MB/s
-    read by shared-throughput consumers / 2), rounded up, plus headroom for hot partition
-    keys (000:L5391-5420). Provisioned mode bills per shard-hour (000:L5160-5183) and is the
-    cheaper choice for a steady, known load; resize it as the load grows.
+    Size it from the peak: one shard takes 1 MB/s and 1,000 records/s of writes and serves
+    2 MB/s of reads, so shards = max(peak MB/s in, peak records/s / 1,000, total MB/s read by
+    shared-throughput consumers / 2), rounded up, plus headroom for hot partition keys, since
+    one key always lands on one shard. Shard limits:
+    https://docs.aws.amazon.com/streams/latest/dev/working-with-streams.html
+    Provisioned mode bills per shard-hour and is the cheaper choice for a steady, known load
+    (this project's reading of https://aws.amazon.com/kinesis/data-streams/pricing/); resize
+    it as the load grows.
 
-    @default - on-demand: scales on the peaks of the last 30 days, starting at 4 MB/s or
-    4,000 records/s of writes (seed 000:L5160-5183), with no shard arithmetic to get wrong
+    @default - on-demand (Standard): a new stream starts with 4 MB/s of write and 8 MB/s of
+    read throughput and scales itself, with no shard arithmetic to get wrong. Source:
+    https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html
     """
 
     retention: Duration = Duration.hours(24)
     """How long records stay readable: the time a stopped consumer has to catch up before data
-    is lost. From 24 hours (the default) up to 365 days (seed 000:L5136-5144); "Consumers
-    falling behind ⇒ Increase retention" (000:L5466-5518). Retention beyond 24 hours is
-    billed per shard-hour (AWS pricing).
+    is lost. From 24 hours (the default) up to 8,760 hours (365 days):
+    https://docs.aws.amazon.com/streams/latest/dev/kinesis-extended-retention.html
+    Raise it when a consumer could fall behind for longer than that (this project's rule).
+    Retention beyond 24 hours is billed extra:
+    https://aws.amazon.com/kinesis/data-streams/pricing/
 
     @default - 24 hours
     """
@@ -45,12 +52,19 @@ class SecureStream(Construct):
     """A Kinesis data stream encrypted with a customer-managed, rotated KMS key; data retained.
 
     - Server-side encryption with a key of its own rather than the AWS-managed
-      ``alias/aws/kinesis`` (Kinesis: "At Rest: Supports KMS encryption", 000:L6027-6036).
-      The key costs about $1 a month plus requests (Kinesis reuses data keys, so requests stay
-      low), and buys a key policy the stack controls: only principals granted here can write
-      or read plaintext, which is what makes the seed's "Unauthorized KMS Master Key Permission
-      Error" (000:L5515-5518) a test-time check instead of a production surprise. Under the
-      AWS-managed key, any principal with Kinesis permissions in the account could decrypt.
+      ``alias/aws/kinesis``:
+      https://docs.aws.amazon.com/streams/latest/dev/server-side-encryption.html
+      The key costs $1 a month, plus $1 a month for each backing key its yearly rotation
+      creates, plus requests (https://aws.amazon.com/kms/pricing/; Kinesis reuses data keys,
+      so requests stay low). It buys a key policy the stack controls: producers need
+      ``kms:GenerateDataKey`` and consumers ``kms:Decrypt`` on it, "otherwise, writes and
+      reads from a stream will fail":
+      https://docs.aws.amazon.com/streams/latest/dev/permissions-user-key-KMS.html
+      That makes the "unauthorized KMS master key permission error" of
+      https://docs.aws.amazon.com/streams/latest/dev/troubleshooting-producers.html a
+      test-time check instead of a production surprise. The AWS-managed key "does not require
+      application of custom IAM permissions" (same page), so any principal with Kinesis
+      permissions in the account could read plaintext.
     - On-demand capacity unless a shard count is given; retention as a prop.
     - The stream and its key are RETAINed unless `-c destroy=true`: deleting either loses the
       records it holds.

@@ -18,14 +18,15 @@ _BELOW = cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD
 class KinesisStreamAlarms(Construct):
     """Consumer lag and throttling of a Kinesis data stream, sent to the alarm topic.
 
-    - ``GetRecords.IteratorAgeMilliseconds`` (Maximum) above a threshold for three periods in a
-      row: consumers are falling behind. The seeds tell spikes ("API failures (transient)")
-      from steady increases ("Limited resources or processing logic"), 000:L5466-5518 and
-      004/DE §"Kinesis Data Streams -IteratorAgeMilliseconds": only a sustained lag pages.
-    - ``ReadProvisionedThroughputExceeded`` and ``WriteProvisionedThroughputExceeded`` (Sum)
-      above zero: any other value than zero means the throughput limit is exceeded (004/DE
-      §"Kinesis Data Streams -IteratorAgeMilliseconds"); producers must "Monitor Throughput
-      Exceptions" (000:L5391-5420).
+    - ``GetRecords.IteratorAgeMilliseconds`` (Maximum), the age of the last record read by
+      ``GetRecords``, above a threshold for three periods in a row: consumers are falling
+      behind. Only a sustained lag pages; a one-period spike does not (this project's choice).
+    - ``ReadProvisionedThroughputExceeded`` (``GetRecords`` calls throttled) and
+      ``WriteProvisionedThroughputExceeded`` (records rejected by throttling), Sum above zero:
+      every throttle is worth a look.
+
+    Metric definitions:
+    https://docs.aws.amazon.com/streams/latest/dev/monitoring-with-cloudwatch.html
     """
 
     def __init__(

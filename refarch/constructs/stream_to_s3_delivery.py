@@ -40,28 +40,38 @@ class StreamToS3DeliveryProps:
     """S3 prefix for records that failed; should use `!{firehose:error-output-type}`."""
 
     buffering_interval: Duration
-    """Write a file when this much time has passed (60 to 900 s with dynamic partitioning)."""
+    """Write a file when this much time has passed (the API allows 0 to 900 s, but zero
+    buffering is not available with dynamic partitioning).
+
+    Sources: https://docs.aws.amazon.com/firehose/latest/APIReference/API_BufferingHints.html
+    and https://docs.aws.amazon.com/firehose/latest/dev/buffering.html
+    """
 
     buffering_size: Size
-    """...or when this much data is buffered (64 to 128 MiB with dynamic partitioning)."""
+    """...or when this much data is buffered (1 to 128 MiB: ``API_BufferingHints`` above)."""
 
     transform_buffer_size: Size = Size.mebibytes(1)
     """How much data Firehose hands the transform per invocation.
 
-    @default - 1 MiB: request and response stay well inside Lambda's 6 MB synchronous payload
-    limit even base64-encoded (AWS docs)
+    @default - 1 MiB, Firehose's own default (the hint ranges 0.2 to 3 MB): request and
+    response stay well inside the 6 MB payload limit of a synchronous Lambda invocation, even
+    base64-encoded. Source: https://docs.aws.amazon.com/firehose/latest/dev/data-transformation.html
     """
 
     transform_buffer_interval: Duration = Duration.seconds(60)
     """How long Firehose waits to fill a transform batch before invoking anyway.
 
-    @default - 60 seconds (the shortest Firehose allows)
+    @default - 60 seconds, Firehose's own default (the hint ranges 0 to 900 s: same page).
+    Shorter would call the function more often with smaller batches; longer would delay
+    every record at low volume. At this stack's volumes 60 s keeps the transform's share of
+    the delivery delay small next to the 5-minute S3 buffer (this project's reasoning).
     """
 
     transform_retries: int = 3
     """Invocations of a failed batch before its records go to the error prefix.
 
-    @default - 3 (Firehose's default)
+    @default - 3, Firehose's default; after the last retry the records go to the error
+    prefix: https://docs.aws.amazon.com/firehose/latest/dev/data-transformation-failure-handling.html
     """
 
     partitioning_retry: Duration = Duration.minutes(5)
@@ -81,8 +91,8 @@ class StreamToS3Delivery(Construct):
     """Kinesis data stream → Firehose (transform Lambda, dynamic partitioning) → S3 bucket.
 
     - Firehose reads the stream with a role of its own that can read that stream and decrypt
-      with its key, and nothing else (000:L5515-5518: readers of an encrypted stream need the
-      key too).
+      with its key, and nothing else (consumers of an encrypted stream need ``kms:Decrypt``:
+      https://docs.aws.amazon.com/streams/latest/dev/permissions-user-key-KMS.html).
     - It writes with a second role that may put (and read back) objects under the data and
       error prefixes only, never delete, plus the bucket-level calls AWS documents for the S3
       destination (location, listings); invoke the transform; write its log group; and, for
@@ -90,7 +100,9 @@ class StreamToS3Delivery(Construct):
       grant read-write on the whole bucket; it gets an immutable view of the role instead, and
       the grants are made here.
     - Both roles trust only Firehose acting for this account (`sts:ExternalId` is the account
-      id: AWS docs), so another account's Firehose stream cannot use them.
+      id, as in the trust policy of
+      https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html), so another
+      account's Firehose stream cannot use them.
     - Dynamic partitioning with the keys the transform returns; failed records, whatever the
       cause, land under the error prefix (nothing is dropped).
     - GZIP JSON, or Parquet (Snappy) converted with the schema of a Glue table.
@@ -127,9 +139,11 @@ class StreamToS3Delivery(Construct):
             self,
             "DeliveryStream",
             # Firehose reads as a shared-throughput consumer: 2 MB/s per shard split among all
-            # such readers (seed 000:L5287-5370). No server-side encryption on the Firehose
-            # stream: with a Kinesis source it keeps nothing at rest and relies on the stream's
-            # encryption (AWS docs).
+            # such readers:
+            # https://docs.aws.amazon.com/streams/latest/dev/enhanced-consumers.html
+            # No server-side encryption on the Firehose stream: SSE can be enabled only for a
+            # Direct PUT source; with a Kinesis source the records are encrypted in the stream.
+            # https://docs.aws.amazon.com/firehose/latest/APIReference/API_StartDeliveryStreamEncryption.html
             source=firehose.KinesisStreamSource(stream),
             # Granted by _grant_source: the L2's grant_read adds actions that take a stream
             # consumer or no resource, which a grant on the stream never applies to.
@@ -145,18 +159,20 @@ class StreamToS3Delivery(Construct):
                         retries=props.transform_retries,
                     )
                 ],
-                # Partition by the keys the transform returns (AWS docs: dynamic partitioning).
+                # Partition by the keys the transform returns; each partition is buffered on
+                # its own: https://docs.aws.amazon.com/firehose/latest/dev/buffering.html
                 dynamic_partitioning=firehose.DynamicPartitioningProps(
                     enabled=True, retry_duration=props.partitioning_retry
                 ),
                 data_output_prefix=props.data_output_prefix,
                 error_output_prefix=props.error_output_prefix,
-                # "Buffers based on time and size" (seed 000:L5621).
+                # Whichever of time and size is reached first writes the object:
+                # https://docs.aws.amazon.com/firehose/latest/dev/buffering-hints.html
                 buffering_interval=props.buffering_interval,
                 buffering_size=props.buffering_size,
-                # Firehose can "batch, compress, and encrypt" before loading (004/DE §"Kinesis
-                # Data Firehouse"): GZIP for JSON. Parquet compresses itself (Snappy), and
-                # format conversion requires the outer compression unset (AWS docs).
+                # GZIP for JSON. With format conversion S3 compression is disabled and Snappy
+                # is applied as part of the conversion:
+                # https://docs.aws.amazon.com/firehose/latest/dev/enable-record-format-conversion.html
                 compression=None if parquet_table else firehose.Compression.GZIP,
                 data_format_conversion=(
                     self._parquet_conversion(parquet_table) if parquet_table else None
@@ -232,7 +248,11 @@ class StreamToS3Delivery(Construct):
         props: StreamToS3DeliveryProps,
         parquet_table: glue.S3Table | None,
     ) -> None:
-        """What Firehose's S3 destination needs (AWS docs), scoped to this delivery."""
+        """What Firehose's S3 destination needs, scoped to this delivery.
+
+        The documented S3 destination policy is in
+        https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html
+        """
         role = self.destination_role
         prefixes = [
             _static_prefix(props.data_output_prefix),
@@ -282,8 +302,8 @@ class StreamToS3Delivery(Construct):
     def _parquet_conversion(table: glue.S3Table) -> firehose.DataFormatConversionProps:
         """JSON → Parquet (Snappy) with the columns of the Glue table."""
         return firehose.DataFormatConversionProps(
-            # Firehose reads the columns from the table (AWS docs: format conversion uses a
-            # Glue table's schema).
+            # Firehose reads the columns from the table: format conversion uses a Glue table's
+            # schema (https://docs.aws.amazon.com/firehose/latest/dev/record-format-conversion.html).
             schema_configuration=firehose.SchemaConfiguration.from_cfn_table(
                 table.node.default_child
             ),

@@ -3,8 +3,8 @@
 Producers put clickstream events on an encrypted stream; Firehose reads it, has a Lambda
 transform each batch (validate, keep the attributes analytics needs, return the partition
 keys), and writes the result to a data-lake bucket under Hive-style hourly partitions
-(seed 004/DE §"Kinesis Data Firehouse": "use an intermediary Lambda function to filter and
-transform the incoming stream before the output is written to S3"; 000:L5523-5660).
+(Firehose "can invoke your Lambda function to transform incoming source data and deliver the
+transformed data to destinations": https://docs.aws.amazon.com/firehose/latest/dev/data-transformation.html).
 """
 
 from dataclasses import dataclass, replace
@@ -35,8 +35,9 @@ from refarch.constructs import (
 from refarch.constructs.server_side_encrypted_table import declare_server_side_encrypted
 
 #: Where transformed events land: Hive-style `key=value` partitions from the keys the transform
-#: returns, so MSCK REPAIR TABLE, crawlers and partition projection find them (seed 004/DE
-#: §"Athena — MSK Repair": Firehose's default `yyyy/MM/dd/HH` layout is not Hive-compatible).
+#: returns, so MSCK REPAIR TABLE, crawlers and partition projection find them. Firehose's default
+#: `yyyy/MM/dd/HH` layout is not Hive-style and needs ALTER TABLE ADD PARTITION:
+#: https://docs.aws.amazon.com/athena/latest/ug/partitions.html
 DATA_OUTPUT_PREFIX = (
     "events/year=!{partitionKeyFromLambda:year}/month=!{partitionKeyFromLambda:month}/"
     "day=!{partitionKeyFromLambda:day}/hour=!{partitionKeyFromLambda:hour}/"
@@ -78,33 +79,38 @@ class StreamToLakeProps:
     """What a deployer may change; the defaults are production-sane."""
 
     shard_count: int | None = None
-    """Provisioned shards, or ``None`` for on-demand capacity. One shard takes 1 MB/s or 1,000
-    records/s in and serves 2 MB/s out (seed 000:L5125-5134): shards = the largest of peak MB/s
-    in, peak records/s ÷ 1,000 and MB/s read ÷ 2, rounded up, with headroom for hot keys.
+    """Provisioned shards, or ``None`` for on-demand capacity. One shard takes 1 MB/s and 1,000
+    records/s of writes and serves 2 MB/s of reads
+    (https://docs.aws.amazon.com/streams/latest/dev/working-with-streams.html): shards = the
+    largest of peak MB/s in, peak records/s ÷ 1,000 and MB/s read ÷ 2, rounded up, with
+    headroom for hot keys.
 
-    @default - on-demand: starts at 4 MB/s or 4,000 records/s and scales on the peaks of the
-    last 30 days (seed 000:L5160-5183); right for a new clickstream of unknown size
+    @default - on-demand (Standard): starts at 4 MB/s of writes and 8 MB/s of reads and
+    scales itself (https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html);
+    right for a new clickstream of unknown size
     """
 
     retention: Duration = Duration.hours(24)
     """How long the stream keeps records: the time Firehose has to catch up after an outage
-    before data is lost. 24 hours to 365 days (seed 000:L5136-5144).
+    before data is lost. 24 hours to 8,760 hours (365 days):
+    https://docs.aws.amazon.com/streams/latest/dev/kinesis-extended-retention.html
 
-    @default - 24 hours (longer retention is billed extra: AWS pricing)
+    @default - 24 hours (longer retention is billed extra:
+    https://aws.amazon.com/kinesis/data-streams/pricing/)
     """
 
     parquet: bool = False
     """Convert the transform's JSON to Parquet (Snappy) with the schema of a Glue table.
 
-    Firehose "Handles multiple data formats and conversions (e.g., JSON to Parquet/ORC)" (seed
-    000:L5623). Columnar files compress by column and let Athena read only the columns and,
-    from min/max statistics, only the row groups a query needs (004/DE §"Parquet v/s ORC"),
-    so scans cost less. The price: a schema to keep in step with the transform (a record that
-    does not match lands under errors/format-conversion-failed/), a per-GB conversion charge
-    (AWS pricing), and files no longer readable with a text editor. Parquet rather than ORC:
-    ORC files are often smaller and support structs, maps and lists, while Parquet is "ideal
-    for running complex queries" (004/DE §"Parquet v/s ORC"); these events are flat, so the
-    query side wins. Set with ``-c parquet=true``.
+    Firehose converts JSON to Parquet or ORC with the column information of a Glue table:
+    https://docs.aws.amazon.com/firehose/latest/dev/record-format-conversion.html
+    Columnar files compress by column and let Athena read only the columns and row groups a
+    query needs, so scans cost less. The price: a schema to keep in step with the transform (a
+    record that does not match lands under errors/format-conversion-failed/), a per-GB
+    conversion charge (https://aws.amazon.com/firehose/pricing/), and files no longer readable
+    with a text editor. Parquet rather than ORC is this project's choice: these events are
+    flat, so ORC's complex types bring nothing, and Parquet is read by every engine the lake
+    is likely to meet. Set with ``-c parquet=true``.
 
     @default - False: GZIP-compressed JSON Lines, with no schema to maintain
     """
@@ -112,26 +118,32 @@ class StreamToLakeProps:
     enhanced_fan_out_consumer: str | None = None
     """Register an enhanced fan-out consumer with this name, for a low-latency reader besides
     Firehose. Firehose reads with the shared throughput: 2 MB/s per shard split among all
-    shared readers. An enhanced fan-out consumer gets its own 2 MB/s per shard, pushed over
-    HTTP/2 with ~70 ms latency, up to 20 consumers per stream, at a consumer-shard-hour and
-    data-retrieval cost (seed 000:L5287-5370). Set with
-    ``-c enhanced_fan_out_consumer=<name>``.
+    shared readers. An enhanced fan-out consumer gets its own 2 MB/s per shard, pushed to it
+    over HTTP/2 (``SubscribeToShard``); a stream takes up to 20 such consumers in On-demand
+    Standard or provisioned mode, up to 50 in On-demand Advantage:
+    https://docs.aws.amazon.com/streams/latest/dev/enhanced-consumers.html
+    It is billed per consumer-shard-hour and per GB retrieved:
+    https://aws.amazon.com/kinesis/data-streams/pricing/
+    Set with ``-c enhanced_fan_out_consumer=<name>``.
 
     @default - None: Firehose is the only reader, and shared throughput is enough
     """
 
     buffering_interval: Duration = Duration.minutes(5)
     """Firehose writes a file per partition when this time has passed, or the size below is
-    reached, whichever comes first ("Buffers based on time and size", seed 000:L5621). Longer
-    means fewer, larger files (cheaper to query) and later data (60 to 900 s with dynamic
-    partitioning: AWS docs).
+    reached, whichever comes first
+    (https://docs.aws.amazon.com/firehose/latest/dev/buffering-hints.html). Longer means
+    fewer, larger files (cheaper to query) and later data; at most 900 s, and no zero
+    buffering with dynamic partitioning
+    (https://docs.aws.amazon.com/firehose/latest/dev/buffering.html).
 
     @default - 5 minutes
     """
 
     buffering_size: Size = Size.mebibytes(128)
-    """The size at which a partition's buffer is written. Dynamic partitioning needs at least
-    64 MiB; 128 MiB is the maximum (AWS docs), and large objects make Athena scans efficient.
+    """The size at which a partition's buffer is written. 128 MiB is the maximum
+    (https://docs.aws.amazon.com/firehose/latest/APIReference/API_BufferingHints.html), and
+    large objects make Athena scans efficient.
 
     @default - 128 MiB
     """
@@ -144,7 +156,8 @@ class StreamToLakeProps:
     """
 
     transform_timeout: Duration = Duration.minutes(1)
-    """How long one transform invocation may run; Firehose allows up to 5 minutes (AWS docs).
+    """How long one transform invocation may run; Firehose supports up to 5 minutes
+    (https://docs.aws.amazon.com/firehose/latest/dev/data-transformation.html).
     A 1 MiB batch takes well under a second: a minute absorbs a cold start with its layers,
     and a hung invocation fails after one minute rather than five, so Firehose's three
     retries of it take minutes instead of a quarter of an hour.
@@ -154,8 +167,9 @@ class StreamToLakeProps:
 
     iterator_age_threshold: Duration = Duration.minutes(10)
     """Alarm when the stream's oldest unread record is older than this for 15 minutes
-    (``GetRecords.IteratorAgeMilliseconds``, 004/DE §"Kinesis Data Streams
-    -IteratorAgeMilliseconds"). Firehose reads continuously, so its lag is normally seconds;
+    (``GetRecords.IteratorAgeMilliseconds``:
+    https://docs.aws.amazon.com/streams/latest/dev/monitoring-with-cloudwatch.html).
+    Firehose reads continuously, so its lag is normally seconds;
     ten minutes of lag is far from the 24-hour retention, leaving time to act before records
     expire unread.
 
@@ -318,8 +332,8 @@ class StreamToLakeStack(Stack):
             storage=glue.S3TableStorage.from_bucket(self.lake.bucket),
             s3_prefix="events/",
             columns=[glue.Column(name=n, type=t, comment=c) for n, t, c in EVENT_COLUMNS],
-            # Hive-style partitions: MSCK REPAIR TABLE or a crawler adds them (004/DE §"Athena
-            # — MSK Repair").
+            # Hive-style partitions: MSCK REPAIR TABLE or a crawler adds them.
+            # https://docs.aws.amazon.com/athena/latest/ug/msck-repair-table.html
             partition_keys=[glue.Column(name=k, type=glue.Schema.STRING) for k in PARTITION_KEYS],
             data_format=glue.DataFormat.PARQUET,
         )
@@ -331,9 +345,10 @@ class StreamToLakeStack(Stack):
 
         Assumable by principals of this account whose own policy allows ``sts:AssumeRole`` on
         it (the account root as principal delegates to IAM, it does not open the role to all).
-        Writing needs the key too: without ``kms:GenerateDataKey`` the producer gets the seed's
-        "Unauthorized KMS Master Key Permission Error" (000:L5515-5518); ``grant_write``
-        includes it.
+        Writing needs the key too: without ``kms:GenerateDataKey`` the producer gets an
+        "unauthorized KMS master key permission error"
+        (https://docs.aws.amazon.com/streams/latest/dev/troubleshooting-producers.html);
+        ``grant_write`` includes it.
         """
         role = iam.Role(
             self,

@@ -171,7 +171,8 @@ CASES = [
         id="duplicate-event-id-in-batch",
     ),
     pytest.param(
-        # Seed 004/DE: a producer retry writes identical data under a new sequence number.
+        # A producer retry writes identical data under a new sequence number:
+        # https://docs.aws.amazon.com/streams/latest/dev/kinesis-record-processor-duplicates.html
         Case(
             _same_data_other_sequence(
                 batch(click(event_id="a"), click(event_id="b"), click(event_id="a"))

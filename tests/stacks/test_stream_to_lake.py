@@ -476,7 +476,8 @@ def test_firehose_source_role_reads_the_stream_and_decrypts_with_its_key_only(st
         "kinesis:ListShards",
     } <= stream_actions
     assert all(a.startswith("kinesis:") and not a.startswith("kinesis:Put") for a in stream_actions)
-    # 000:L5515-5518: a reader of a KMS-encrypted stream needs the key.
+    # A reader of a KMS-encrypted stream needs kms:Decrypt on its key:
+    # https://docs.aws.amazon.com/streams/latest/dev/permissions-user-key-KMS.html
     assert actions_on(statements, getatt(ids["key"])) == {"kms:Decrypt"}
     resources = [r for s in statements for r in as_list(s["Resource"])]
     assert sorted(map(str, resources)) == sorted(
@@ -535,7 +536,7 @@ def test_producer_role_can_only_put_records_on_the_stream(stack, ids):
         "kinesis:ListShards",
     }
     key_actions = actions_on(statements, getatt(ids["key"]))
-    # 000:L5515-5518: writing to a KMS-encrypted stream needs GenerateDataKey on its key.
+    # Writing to a KMS-encrypted stream needs kms:GenerateDataKey on its key (same page).
     assert "kms:GenerateDataKey*" in key_actions
     assert "kms:Decrypt" not in key_actions
     resources = [r for s in statements for r in as_list(s["Resource"])]

@@ -6,7 +6,8 @@ from typing import Any
 
 from refarch.local.provisioners.registry import Provisioned, ProvisionRequest, provisioner
 
-#: Kinesis keeps records 24 hours unless told otherwise (seed 000:L5136-5144: 24 h to 365 days).
+#: Kinesis keeps records 24 hours unless told otherwise (24 h to 8,760 h:
+#: https://docs.aws.amazon.com/streams/latest/dev/kinesis-extended-retention.html).
 DEFAULT_RETENTION_HOURS = 24
 
 

@@ -1,9 +1,11 @@
 """A producer writing to a Kinesis data stream: ``PutRecords`` in batches, a partition key each.
 
-Producers batch records rather than call ``PutRecord`` in a loop (seed A2.2: "Batch records to
-aggregate multiple records"), and the partition key decides the shard (seed A2.1). A
-``PutRecords`` call takes at most 500 records and 5 MB (Kinesis API reference), so larger batches
-are cut.
+Producers batch records rather than call ``PutRecord`` in a loop, and the partition key decides
+the shard: Kinesis hashes it with MD5 to pick one. A ``PutRecords`` call takes at most 500
+records and 10 MiB, each record up to 10 MiB where the stream allows it
+(https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutRecords.html); batches are cut
+at 500 records or 5 MiB, a conservative cap that is valid under both the old and the current
+request limit.
 
 Who produces: if the stack outputs a producer role (an output named ``…Producer…`` whose value is
 the ARN of one of its roles), the producer assumes it, the way an application granted
@@ -29,7 +31,7 @@ from refarch.local.trace import size
 if TYPE_CHECKING:
     from refarch.local.stack import LocalStack
 
-#: PutRecords limits: 500 records and 5 MB per request.
+#: Batch cut: PutRecords takes 500 records and 10 MiB per request; 5 MiB is kept as a safe cap.
 PUT_RECORDS_MAX_RECORDS = 500
 PUT_RECORDS_MAX_BYTES = 5 * 1024 * 1024
 

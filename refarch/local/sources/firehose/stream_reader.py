@@ -1,11 +1,12 @@
 """Firehose's side of a Kinesis source: read every shard from its checkpoint until caught up.
 
-A shared-throughput consumer, as Firehose is for its source stream (Kinesis developer guide,
-seed A2.3): list the shards, ``GetShardIterator`` from ``TRIM_HORIZON`` the first time and
-``AFTER_SEQUENCE_NUMBER`` of the shard's checkpoint afterwards, then ``GetRecords`` with each
-returned ``NextShardIterator`` until a call returns nothing and ``MillisBehindLatest`` is 0 (caught
-up) or the iterator is null (the shard is closed). Every call is made with the source role's
-session, so ``kinesis:*`` and, for a KMS-encrypted stream, ``kms:Decrypt`` are checked.
+A shared-throughput consumer, as Firehose is for its source stream
+(https://docs.aws.amazon.com/streams/latest/dev/enhanced-consumers.html): list the shards,
+``GetShardIterator`` from ``TRIM_HORIZON`` the first time and ``AFTER_SEQUENCE_NUMBER`` of the
+shard's checkpoint afterwards, then ``GetRecords`` with each returned ``NextShardIterator`` until
+a call returns nothing and ``MillisBehindLatest`` is 0 (caught up) or the iterator is null (the
+shard is closed). Every call is made with the source role's session, so ``kinesis:*`` and, for a
+KMS-encrypted stream, ``kms:Decrypt`` are checked.
 """
 
 from __future__ import annotations
