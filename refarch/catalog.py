@@ -80,10 +80,11 @@ PATTERNS: tuple[Pattern, ...] = (
             "with failures kept under an error prefix and lag alarms."
         ),
         references=(
+            "https://docs.aws.amazon.com/streams/latest/dev/service-sizes-and-limits.html",
             "https://docs.aws.amazon.com/firehose/latest/dev/data-transformation.html",
             "https://docs.aws.amazon.com/firehose/latest/dev/dynamic-partitioning.html",
-            "https://docs.aws.amazon.com/firehose/latest/dev/record-format-conversion.html",
-            "https://docs.aws.amazon.com/streams/latest/dev/how-do-i-size-a-stream.html",
+            "https://docs.aws.amazon.com/firehose/latest/dev/buffering.html",
+            "https://docs.aws.amazon.com/streams/latest/dev/enhanced-consumers.html",
         ),
     ),
     Pattern(
