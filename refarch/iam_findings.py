@@ -51,6 +51,7 @@ _SEGMENT = name_tokens(slashes=False)
 #: it names the group's streams, which is how defect-3-shaped grants come about.
 GETATT_ARN: dict[str, str] = {
     "AWS::S3::Bucket": "arn:{P}:s3:::{}",
+    "AWS::CloudWatch::Alarm": "arn:{P}:cloudwatch:{R}:{A}:alarm:{}",
     "AWS::Lambda::Function": "arn:{P}:lambda:{R}:{A}:function:{}",
     "AWS::Logs::LogGroup": "arn:{P}:logs:{R}:{A}:log-group:{/}:*",
     "AWS::KMS::Key": "arn:{P}:kms:{R}:{A}:key/{}",
