@@ -195,7 +195,7 @@ def _narrower(pattern: str, resources: Sequence[str]) -> str | None:
     """The literal prefix all ``resources`` share beyond the pattern's own, if any.
 
     Cut at a separator so the prefix is one a policy could name (``…/incoming/``, not
-    ``…/incoming/ord``); an entry used for exactly one resource is narrower by that resource.
+    ``…/incoming/ord``); an entry used for exactly one named resource is narrower by it.
     """
     if "*" not in pattern and "?" not in pattern:
         return None  # a literal ARN is as narrow as a grant gets
@@ -204,10 +204,10 @@ def _narrower(pattern: str, resources: Sequence[str]) -> str | None:
     # ``YYYY/MM/DD[version]<environment id>`` (Lambda operator guide, "How CloudWatch structures
     # logs": https://docs.aws.amazon.com/lambda/latest/operatorguide/log-structure.html), so no
     # grant could name it in advance: compare up to the group.
-    distinct = sorted(
-        {r.split(":log-stream:", 1)[0] + ":" if ":log-stream:" in r else r for r in resources}
-    )
-    if len(distinct) == 1 and not distinct[0].endswith(":"):
+    # Likewise an object's key is data its writer names (Firehose, SageMaker's data capture,
+    # Spark): compare up to the object's "folder".
+    distinct = sorted({_container(r) for r in resources})
+    if len(distinct) == 1 and not distinct[0].endswith((":", "/")):
         return distinct[0] if distinct[0] != pattern else None
     # Sorted: what the first and the last share, every one between shares too.
     first, last = distinct[0], distinct[-1]
@@ -219,6 +219,15 @@ def _narrower(pattern: str, resources: Sequence[str]) -> str | None:
     cut = max(common.rfind(s) for s in _SEPARATORS) + 1
     prefix = common[:cut]
     return prefix + "*" if len(prefix) > len(literal) else None
+
+
+def _container(resource: str) -> str:
+    """A log stream's group, an S3 object's prefix up to its last ``/``; else the resource."""
+    if ":log-stream:" in resource:
+        return resource.split(":log-stream:", 1)[0] + ":"
+    if resource.startswith("arn:") and resource.split(":", 5)[2:3] == ["s3"] and "/" in resource:
+        return resource.rsplit("/", 1)[0] + "/"
+    return resource
 
 
 def analyze(
@@ -275,10 +284,27 @@ def _glob(pattern: str, value: str, *, ignore_case: bool = False) -> bool:
 
 
 def render(reports: Sequence[RoleReport]) -> list[str]:
-    """The report as lines: one per role, then its unused actions and broad resources."""
+    """The report as short lines: one per role, then its unused actions and broad resources.
+
+    Acknowledged actions share one line (their reasons are in the role's metadata, next to the
+    grant); each unacknowledged one has its own.
+    """
     lines: list[str] = []
     for report in reports:
         lines.append(report.summary())
-        lines += [f"  unused: {u}" for u in report.unused]
-        lines += [f"  broader than used: {b}" for b in report.broad]
+        lines += [f"  unused: {u.action} in {u.statement}" for u in report.unacknowledged]
+        acknowledged = sorted({u.action for u in report.unused if u.acknowledged})
+        if acknowledged:
+            lines.append(f"  unused, acknowledged: {', '.join(acknowledged)}")
+        lines += [f"  broader than used: {_short(b)}" for b in report.broad]
     return lines
+
+
+def _short(broad: BroadResource) -> str:
+    """A broad resource with the narrower prefix written relative to the pattern's own."""
+    if broad.used_under is None:
+        return str(broad)
+    literal = broad.pattern.split("*", 1)[0].split("?", 1)[0]
+    rest = broad.used_under[len(literal) :] if broad.used_under.startswith(literal) else ""
+    under = f"…{rest}" if literal and rest else broad.used_under
+    return f"{broad.pattern} in {broad.statement}: used only under {under}"

@@ -9,6 +9,7 @@ exercised, resources broader than used.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -49,7 +50,14 @@ def role_policies(account_id: str, partition: str, role: str) -> Iterator[tuple[
 
 
 def _parsed(document: Any) -> dict[str, Any]:
-    return json.loads(document) if isinstance(document, str) else dict(document)
+    return _loads(document) if isinstance(document, str) else dict(document)
+
+
+@functools.lru_cache(maxsize=512)
+def _loads(document: str) -> dict[str, Any]:
+    # Every allowed request reads its role's policies again (they change during a deploy);
+    # parsing each distinct document once keeps that cheap. Callers never mutate the result.
+    return json.loads(document)
 
 
 def role_name(principal_arn: str) -> str | None:

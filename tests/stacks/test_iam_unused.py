@@ -146,13 +146,36 @@ def test_a_star_resource_of_an_action_without_resource_types_is_not_broad():
 
 
 def test_the_report_is_one_line_per_role_then_its_findings():
+    reason = "the DLQ receives a message only when every retry of an event failed"
+    queue = "arn:aws:sqs:us-east-1:1:q"
     statements = _statements(
-        _allow(["sqs:SendMessage", "sqs:GetQueueUrl"], "arn:aws:sqs:us-east-1:1:q")
+        _allow(["sqs:SendMessage", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"], queue),
+        _allow("s3:PutObject", f"{BUCKET}/out/*"),
     )
-    report = analyze(
-        "Role", statements, [_access("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:q", 0)]
-    )
-    assert render([report]) == [
-        "Role: 1/2 granted actions exercised (1 distinct requests)",
-        f"  unused: sqs:GetQueueUrl in {POLICY}[0]",
+    accesses = [
+        _access("sqs:SendMessage", queue, 0),
+        _access("s3:PutObject", f"{BUCKET}/out/2024/a.json", 1),
+        _access("s3:PutObject", f"{BUCKET}/out/2024/b.json", 1),
     ]
+    report = analyze("Role", statements, accesses, {"sqs:getqueueattributes": reason})
+    assert render([report]) == [
+        "Role: 2/4 granted actions exercised (3 distinct requests), 1 unexercised acknowledged",
+        f"  unused: sqs:GetQueueUrl in {POLICY}[0]",
+        "  unused, acknowledged: sqs:GetQueueAttributes",
+        f"  broader than used: {BUCKET}/out/* in {POLICY}[1]: used only under …2024/*",
+    ]
+
+
+def test_a_single_object_narrows_to_its_prefix_not_its_generated_key():
+    statements = _statements(_allow("s3:PutObject", f"{BUCKET}/errors/*"))
+    accesses = [_access("s3:PutObject", f"{BUCKET}/errors/failed/2026/stream-1-uuid.gz", 0)]
+    (broad,) = analyze("Role", statements, accesses).broad
+    assert broad.used_under == f"{BUCKET}/errors/failed/2026/*"
+
+
+def test_a_single_named_resource_under_a_wildcard_is_named():
+    tables = "arn:aws:glue:us-east-1:1:table/db/raw_*"
+    statements = _statements(_allow("glue:CreateTable", tables))
+    accesses = [_access("glue:CreateTable", "arn:aws:glue:us-east-1:1:table/db/raw_raw", 0)]
+    (broad,) = analyze("Role", statements, accesses).broad
+    assert broad.used_under == "arn:aws:glue:us-east-1:1:table/db/raw_raw"
