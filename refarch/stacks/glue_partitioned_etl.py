@@ -518,7 +518,8 @@ class GluePartitionedEtlStack(Stack):
             ["kms:GenerateDataKey"],
             "The security configuration's key actions Glue documents for its roles "
             "(https://docs.aws.amazon.com/glue/latest/dg/encryption-security-configuration.html); "
-            "the local job encrypts and decrypts its bookmark with Encrypt/Decrypt only",
+            "the local job encrypts its bookmark with Encrypt while it fits in 4 KB and envelopes "
+            "it with GenerateDataKey only when larger, which the scenario's bookmark never is",
         )
         self.curated_table.grant_to_underlying_resources(role, list(JOB_CATALOG_ACTIONS))
         # `--enable-metrics` and observability metrics: PutMetricData has no resource-level

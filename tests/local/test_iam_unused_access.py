@@ -35,9 +35,10 @@ pytestmark = pytest.mark.slow
 LOCAL_PATTERNS = [p.id for p in PATTERNS if p.id in SCENARIOS]
 
 _LOG_GROUP_CALLS = (
-    "what Glue and SageMaker do to a log group before writing it; the local services do not "
-    "make these group calls yet (another change makes them; see test_iam_necessity's "
-    "NOT_EXERCISED): remove these entries when it lands"
+    "what Glue and SageMaker do to a log group before writing it (create it if missing, "
+    "associate the key, describe its streams); the local services make these group calls only "
+    "when the group is missing, which the stack never leaves it, or not yet (the change that "
+    "makes them is tracked by test_iam_necessity's NOT_EXERCISED): remove these entries then"
 )
 #: (pattern, role logical-id prefix) -> actions AWS calls that the local runner does not yet.
 RUNNER_GAPS: dict[tuple[str, str], dict[str, str]] = {
