@@ -11,6 +11,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from refarch.constructs.glue_encryption import GlueEncryption
+from refarch.constructs.iam_unexercised import acknowledge_unexercised
 from refarch.constructs.nag import acknowledge
 
 #: Files under the crawled prefix that are not data (Spark and Hadoop markers, checksums,
@@ -132,6 +133,27 @@ class S3ToCatalogCrawler(Construct):
             resource_arns=[database.catalog.catalog_arn, database.database_arn, self.tables_arn],
         )
         self.log_group = encryption.crawler_log_group("CrawlerLogs", self.role)
+        acknowledge_unexercised(
+            self.role,
+            [
+                "glue:GetTables",
+                "glue:UpdateTable",
+                "glue:GetPartition",
+                "glue:BatchGetPartition",
+                "glue:CreatePartition",
+            ],
+            "Catalog actions AWS lists for a crawler, not which of them a crawl calls: the local "
+            "crawler creates its table and adds partitions in batches, and never updates a "
+            "table or reads and adds partitions one at a time",
+        )
+        acknowledge_unexercised(
+            self.role,
+            ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
+            "The security configuration's key, granted to every Glue role it serves "
+            "(https://docs.aws.amazon.com/glue/latest/dg/encryption-security-configuration.html); "
+            "AWS does not document which KMS call a crawl makes as its role, and CloudWatch Logs "
+            "encrypts the crawl's log events itself, so the local crawl makes none",
+        )
 
         self.crawler = glue.CfnCrawler(
             self,

@@ -12,6 +12,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from refarch.constructs.iam_unexercised import acknowledge_unexercised
 from refarch.constructs.nag import acknowledge
 from refarch.constructs.removal import stateful_removal
 
@@ -240,6 +241,14 @@ class StreamToS3Delivery(Construct):
         )
         if stream.encryption_key is not None:
             stream.encryption_key.grant_decrypt(self.source_role)
+        acknowledge_unexercised(
+            self.source_role,
+            ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary"],
+            "Firehose's documented Kinesis source permissions "
+            "(https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html); the local "
+            "Firehose lists the shards and reads them, and does not model when Firehose "
+            "describes the stream, so it makes no such call",
+        )
 
     def _grant_destination(
         self,
@@ -275,6 +284,27 @@ class StreamToS3Delivery(Construct):
             resource_arns=[transform.function_arn],
         )
         self.log_group.grant_write(role)
+        acknowledge_unexercised(
+            role,
+            [
+                "s3:GetBucketLocation",
+                "s3:ListBucket",
+                "s3:ListBucketMultipartUploads",
+                "s3:GetObject",
+                "s3:AbortMultipartUpload",
+                "lambda:GetFunctionConfiguration",
+            ],
+            "Firehose's documented S3 destination and Lambda transform permissions "
+            "(https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html); the local "
+            "Firehose writes each object with one PutObject (no listing, no multipart upload) "
+            "and invokes the transform without reading its configuration",
+        )
+        acknowledge_unexercised(
+            role,
+            ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Firehose writes its error log only when an invocation or a write fails, which the "
+            "scenario's clean run never does (ProcessingFailed records are not Firehose errors)",
+        )
         if parquet_table is not None:
             stack = Stack.of(self)
             iam.Grant.add_to_principal(

@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from refarch.iam_unused import RoleReport, render
+from refarch.local.access_record import role_reports
 from refarch.local.assembly import CloudAssembly
 from refarch.local.deployer import TemplateHook, deploy
 from refarch.local.emulator import emulator
@@ -50,6 +52,10 @@ class DemoResult:
     drains: list[DrainReport] = field(default_factory=list)
     """What each Firehose drain read and where every record went (in = delivered + dropped +
     failed)."""
+
+    access: list[RoleReport] = field(default_factory=list)
+    """Per role the run assumes: granted actions never exercised, resources broader than used
+    (reported, not judged: ``ok`` does not depend on it)."""
 
     error: str | None = None
     """Why the run could not happen (deploy failed, no scenario for the pattern)."""
@@ -126,6 +132,7 @@ def run_demo(
             result.error = f"deploy failed: {exc}"
         else:
             result.checks = scenarios[pattern_id](stack, trace)
+            result.access = role_reports(stack, aws.access)
         service = aws.lambda_service
         result.lost = [*service.lost, *aws.firehose.lost]
         result.denials = list(aws.denials)
@@ -153,6 +160,10 @@ def _report(result: DemoResult, trace: Trace) -> None:
         trace.line(f"✗ Lambda could not {failure.what}: {failure.error}")
     if result.error:
         trace.line(f"✗ {result.error}")
+    if result.access:
+        trace.section("IAM access used (per role the run assumes)")
+        for line in render(result.access):
+            trace.line(line)
     verdict = "OK" if result.ok else "FAILED"
     trace.section(
         f"{verdict}: {result.pattern_id}: {sum(c.ok for c in result.checks)}/{len(result.checks)} "

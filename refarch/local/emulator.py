@@ -20,6 +20,7 @@ import boto3
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID, enable_iam_authentication
 
+from refarch.local.access_record import AccessRecorder
 from refarch.local.errors import NotInEmulatorError
 from refarch.local.identities import bootstrap_deployer
 from refarch.local.moto_patches import Denial, close_xray_sdk_socket, moto_gap_fixes
@@ -56,6 +57,9 @@ class Emulator:
     partition: str = "aws"
     denials: list[Denial] = field(default_factory=list)
     """Every request IAM denied, in order (principal, action, resource)."""
+
+    access: AccessRecorder = field(default_factory=AccessRecorder)
+    """Every request IAM allowed a role, with the statements that allowed it."""
 
     stacks: dict[str, LocalStack] = field(default_factory=dict)
     exports: dict[str, Any] = field(default_factory=dict)
@@ -139,14 +143,20 @@ def emulator(*, out: TextIO | None = None, region: str = DEFAULT_REGION) -> Iter
         stack.enter_context(offline_environment(region))
         stack.enter_context(mock_aws())
         denials: list[Denial] = []
-        stack.enter_context(moto_gap_fixes(denials))
+        access = AccessRecorder()
+        stack.enter_context(moto_gap_fixes(denials, access))
         stack.enter_context(s3_queue_notifications_left_to_runner())
         stack.enter_context(network_blocked())
         deployer = bootstrap_deployer(region)
         stack.enter_context(enable_iam_authentication())
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="refarch-local-")))
         emu = Emulator(
-            region=region, deployer=deployer, trace=Trace(out), workdir=workdir, denials=denials
+            region=region,
+            deployer=deployer,
+            trace=Trace(out),
+            workdir=workdir,
+            denials=denials,
+            access=access,
         )
         stack.enter_context(emu.queue_clock.installed())
         _active.append(emu)

@@ -67,7 +67,9 @@ moto directly see moto as shipped.
 16. CloudWatch Logs ``AssociateKmsKey`` is not implemented; see ``moto_logs``.
 
 Every denial moto's IAM check raises is also recorded (principal, action, resource), so the trace
-can say which call was denied instead of S3's bare "Access Denied".
+can say which call was denied instead of S3's bare "Access Denied"; and every request it allows a
+role, with the statements that allowed it (``access_record``), so a run can say which grants it
+never used.
 """
 
 from __future__ import annotations
@@ -107,6 +109,7 @@ from moto.xray.responses import XRayResponse
 
 from refarch.iam_reference import pattern_applies
 from refarch.local import moto_autoscaling, moto_ecr, moto_glue, moto_logs, moto_resources
+from refarch.local.access_record import AccessRecorder
 from refarch.local.lambda_runtime.layers import identify_layer
 from refarch.local.lambda_runtime.permissions import allows_invoke
 from refarch.local.moto_resources import SERVICE_CONTEXT
@@ -255,6 +258,12 @@ def _statement_result(
     if not applies:
         return PermissionResult.NEUTRAL
     return PermissionResult.PERMITTED if statement["Effect"] == "Allow" else PermissionResult.DENIED
+
+
+def _allows(statement: dict[str, Any], action: str, resource: str) -> bool:
+    """Return True if ``statement`` allows ``action`` on ``resource``, as the check above says."""
+    result = _statement_result(IAMPolicyStatement(statement), action, resource)
+    return result == PermissionResult.PERMITTED  # only an Allow permits
 
 
 def _bodyless_aware_request(original: Any) -> Any:
@@ -435,8 +444,11 @@ def _moto_service_fixes() -> list[tuple[Any, str, Any, bool]]:
 
 
 @contextmanager
-def moto_gap_fixes(denials: list[Denial]) -> Iterator[None]:
-    """Apply the fixes above inside the block; append every IAM denial to ``denials``."""
+def moto_gap_fixes(denials: list[Denial], recorder: AccessRecorder | None = None) -> Iterator[None]:
+    """Apply the fixes above inside the block; append every IAM denial to ``denials``.
+
+    ``recorder`` (if given) records every request allowed to an assumed role.
+    """
     check_action_permitted = IAMRequestBase.check_action_permitted
 
     def check_and_record(self: IAMRequestBase, resource: str) -> None:
@@ -445,6 +457,16 @@ def moto_gap_fixes(denials: list[Denial]) -> Iterator[None]:
         except Exception:
             denials.append(Denial(self._access_key.arn, self._action, resource))
             raise
+        if recorder is not None:
+            key = self._access_key
+            recorder.record(
+                principal=key.arn,
+                action=self._action,
+                resource=resource,
+                account_id=key.account_id,
+                partition=key.partition,
+                allows=_allows,
+            )
 
     with ExitStack() as stack:
         for target, name, replacement, create in (

@@ -48,6 +48,7 @@ from refarch.constructs import (
     stateful_removal,
     undelivered_events_queue,
 )
+from refarch.constructs.iam_unexercised import acknowledge_unexercised
 from refarch.constructs.iam_wildcards import acknowledge_wildcard
 
 # The props live in their own module; importable from here as before.
@@ -349,6 +350,13 @@ class ApprovedModelEndpointStack(Stack):
         # (GenerateDataKey), Encrypt for the capture KmsKeyId (AWS API reference,
         # DataCaptureConfig), Decrypt to complete multipart uploads (AWS docs, S3 SSE-KMS).
         self.key.grant(role, "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey")
+        acknowledge_unexercised(
+            role,
+            ["kms:Encrypt", "kms:Decrypt", "s3:Abort*"],
+            "Capture files uploaded in parts (Decrypt completes them, Abort* cancels them) and "
+            "Encrypt for the capture KmsKeyId, per the AWS references above; the local SageMaker "
+            "writes each capture file with one SSE-KMS PutObject, which needs GenerateDataKey only",
+        )
         self._grant_endpoint_logs(role)
         # PutMetricData has no resource-level permissions (AWS docs): scoped by namespace.
         role.add_to_principal_policy(
@@ -585,6 +593,13 @@ class ApprovedModelEndpointStack(Stack):
         ]
         for statement in statements:
             role.add_to_principal_policy(statement)
+        acknowledge_unexercised(
+            role,
+            ["sagemaker:AddTags"],
+            "On the models and endpoint configs it is the tag-on-create of CreateModel and "
+            "CreateEndpointConfig (the statements' comment); the local SageMaker does not "
+            "authorize the Tags of a create request, so only the endpoint's AddTags call is made",
+        )
         # The two "*" grants above with resource types in the Service Authorization Reference,
         # for refarch check: why AWS gives them no narrower resource.
         acknowledge_wildcard(

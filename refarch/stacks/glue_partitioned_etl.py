@@ -40,6 +40,7 @@ from refarch.constructs import (
     acknowledge,
 )
 from refarch.constructs.glue_encryption import REAL_TIME_LOGGING_GLUE_VERSION
+from refarch.constructs.iam_unexercised import acknowledge_unexercised
 from refarch.constructs.iam_wildcards import acknowledge_wildcard
 from refarch.constructs.server_side_encrypted_table import declare_server_side_encrypted
 
@@ -524,6 +525,21 @@ class GluePartitionedEtlStack(Stack):
             # s3:DeleteObject).
             self.curated.bucket.grant_read_write(role, f"{prefix}*")
         self.scratch.bucket.grant_read_write(role, f"{TEMP_PREFIX}*")
+        acknowledge_unexercised(
+            role,
+            ["s3:GetObject*", "s3:DeleteObject*", "s3:Abort*"],
+            "Spark in Glue writes through temporary objects it reads back and deletes, and "
+            "uploads large files in parts (AWS docs: job targets need s3:DeleteObject); the "
+            "local job writes each output file once with PutObject",
+        )
+        acknowledge_unexercised(
+            role,
+            ["kms:GenerateDataKey"],
+            "The security configuration's key actions Glue documents for its roles "
+            "(https://docs.aws.amazon.com/glue/latest/dg/encryption-security-configuration.html); "
+            "the local job encrypts its bookmark with Encrypt while it fits in 4 KB and envelopes "
+            "it with GenerateDataKey only when larger, which the scenario's bookmark never is",
+        )
         self.curated_table.grant_to_underlying_resources(role, list(JOB_CATALOG_ACTIONS))
         # `--enable-metrics` and observability metrics: PutMetricData has no resource-level
         # permissions, so scope it to Glue's namespace with the `cloudwatch:namespace` condition

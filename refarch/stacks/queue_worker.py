@@ -28,6 +28,7 @@ from refarch.constructs import (
     acknowledge_notifications_handler,
     stateful_removal,
 )
+from refarch.constructs.iam_unexercised import acknowledge_unexercised
 
 #: AWS: "set the source queue's visibility timeout to at least six times the configuration
 #: timeout on your function", so a throttled batch can be retried before the message reappears
@@ -166,6 +167,15 @@ class QueueWorkerStack(Stack):
         self.output.bucket.grant_put(function, f"{props.manifest_prefix}*")
         # A message that can never succeed goes to the DLQ with its reason, at once.
         self.dead_letter_queue.grant_send_messages(function)
+        acknowledge_unexercised(
+            self.worker.role,
+            ["s3:List*"],
+            "S3 answers a read of a missing object with 404 only to a caller allowed "
+            "s3:ListBucket, otherwise with 403 AccessDenied "
+            "(https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html), and the "
+            "handler takes 404 for 'the object is gone'; the local S3 answers 404 without checking "
+            "it, so the run makes no List request",
+        )
         acknowledge(
             self.worker.role,
             "AwsSolutions-IAM5",

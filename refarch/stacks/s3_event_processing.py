@@ -22,6 +22,7 @@ from refarch.constructs import (
     acknowledge,
     acknowledge_notifications_handler,
 )
+from refarch.constructs.iam_unexercised import acknowledge_unexercised
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,21 @@ class S3EventProcessingStack(Stack):
             # produces (the bucket is versioned: the old one stays recoverable).
             self.output.bucket.grant_read(function, f"{prefix}*")
             self.output.bucket.grant_delete(function, f"{prefix}*")
+        acknowledge_unexercised(
+            self.processor.role,
+            ["s3:List*"],
+            "S3 answers a read of a missing object with 404 only to a caller allowed "
+            "s3:ListBucket, otherwise with 403 AccessDenied "
+            "(https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html), and the "
+            "handler takes 404 for 'no output yet'; the local S3 answers 404 without checking "
+            "it, so the run makes no List request",
+        )
+        acknowledge_unexercised(
+            self.processor.role,
+            ["s3:DeleteObject*"],
+            "Deleting an output is the path of a new version of an input that no longer "
+            "produces an output an older version did; the scenario never uploads such a version",
+        )
         acknowledge(
             self.processor.role,
             "AwsSolutions-IAM5",

@@ -32,6 +32,7 @@ from refarch.constructs import (
     StreamToS3DeliveryProps,
     acknowledge,
 )
+from refarch.constructs.iam_unexercised import acknowledge_unexercised
 from refarch.constructs.server_side_encrypted_table import declare_server_side_encrypted
 
 #: Where transformed events land: Hive-style `key=value` partitions from the keys the transform
@@ -363,5 +364,12 @@ class StreamToLakeStack(Stack):
             "The wildcards are the KMS action groups of stream.grant_write, on the stream's own "
             "key only: producers need GenerateDataKey to write to a KMS-encrypted stream.",
             findings=["Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*"],
+        )
+        acknowledge_unexercised(
+            role,
+            ["kinesis:PutRecord", "kinesis:ListShards"],
+            "The role is offered to any producer: the scenario's producer batches with "
+            "PutRecords, PutRecord is the single-record form of the same write, and ListShards "
+            "is how a producer library finds the shards it writes to",
         )
         return role

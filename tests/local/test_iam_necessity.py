@@ -23,6 +23,7 @@ from moto.iam.aws_managed_policies import aws_managed_policies_data
 
 from refarch.catalog import PATTERNS
 from refarch.local import run_demo
+from refarch.local.access_record import assumed_roles
 from refarch.local.demos import SCENARIOS
 from refarch.local.names import physical_name
 from refarch.local.policy_conditions import glob_match
@@ -59,40 +60,6 @@ NOT_EXERCISED = {
 
 def _as_list(value):
     return value if isinstance(value, list) else [value]
-
-
-def _roles_named_in(value, roles):
-    """Yield the roles a property value names through ``Fn::GetAtt [<role>, Arn]``."""
-    if isinstance(value, dict):
-        target = value.get("Fn::GetAtt")
-        if isinstance(target, list) and target[0] in roles:
-            yield target[0]
-        for item in value.values():
-            yield from _roles_named_in(item, roles)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _roles_named_in(item, roles)
-
-
-def _runs_locally(resource):
-    if resource["Type"] == "AWS::Lambda::Function":
-        return str(resource["Properties"].get("Runtime", "")).startswith("python")
-    return resource["Type"] in (
-        "AWS::KinesisFirehose::DeliveryStream",
-        "AWS::Glue::Job",
-        "AWS::Glue::Crawler",
-    )
-
-
-def assumed_roles(template):
-    """Roles of Python functions, delivery streams, Glue jobs and crawlers, and output roles."""
-    resources = template["Resources"]
-    roles = {i for i, r in resources.items() if r["Type"] == "AWS::IAM::Role"}
-    assumers = [r["Properties"] for r in resources.values() if _runs_locally(r)]
-    outputs = [output["Value"] for output in template.get("Outputs", {}).values()]
-    return sorted(
-        {role for value in [*assumers, *outputs] for role in _roles_named_in(value, roles)}
-    )
 
 
 def _short(logical_id):
