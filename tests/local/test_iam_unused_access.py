@@ -34,27 +34,8 @@ pytestmark = pytest.mark.slow
 
 LOCAL_PATTERNS = [p.id for p in PATTERNS if p.id in SCENARIOS]
 
-_LOG_GROUP_CALLS = (
-    "what Glue and SageMaker do to a log group before writing it (create it if missing, "
-    "associate the key, describe its streams); the local services make these group calls only "
-    "when the group is missing, which the stack never leaves it, or not yet (the change that "
-    "makes them is tracked by test_iam_necessity's NOT_EXERCISED): remove these entries then"
-)
 #: (pattern, role logical-id prefix) -> actions AWS calls that the local runner does not yet.
-RUNNER_GAPS: dict[tuple[str, str], dict[str, str]] = {
-    ("glue-partitioned-etl", "JobRole"): {
-        "logs:AssociateKmsKey": _LOG_GROUP_CALLS,
-        "logs:CreateLogGroup": _LOG_GROUP_CALLS,
-    },
-    ("glue-partitioned-etl", "RawCrawlerRole"): {
-        "logs:AssociateKmsKey": _LOG_GROUP_CALLS,
-        "logs:CreateLogGroup": _LOG_GROUP_CALLS,
-    },
-    ("approved-model-endpoint", "ExecutionRole"): {
-        "logs:CreateLogGroup": _LOG_GROUP_CALLS,
-        "logs:DescribeLogStreams": _LOG_GROUP_CALLS,
-    },
-}
+RUNNER_GAPS: dict[tuple[str, str], dict[str, str]] = {}
 
 _BUCKET_READS = (
     "grant_read's bucket-level group (GetBucketLocation, GetBucketPolicy, …): neither the code "
