@@ -344,7 +344,11 @@ def _rejection_line(source: SourceObject, line: int | None, reason: str, raw: st
         "source_key": source.key,
         "source_version_id": source.version_id,
     }
-    return (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+    return (_REJECTION_ENCODER.encode(record) + "\n").encode()
+
+
+# What json.dumps(record, ensure_ascii=False, separators=(",", ":")) uses, built once, not per row.
+_REJECTION_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def _head_metadata(bucket: str, key: str) -> dict[str, str] | None:

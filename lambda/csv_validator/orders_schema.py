@@ -30,12 +30,13 @@ Rules (the decisions are documented here, once):
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from json.encoder import encode_basestring
 
@@ -57,6 +58,11 @@ _AMOUNT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _TIME_SEPARATOR = re.compile(r"[Tt ]")
 _CURRENCY_MATCH = _CURRENCY.fullmatch
+_CANONICAL_TS_MATCH = re.compile(
+    r"([0-9]{4}-[0-9]{2}-[0-9]{2})[Tt ]((?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9])"
+    r"(\.[0-9]{3}(?:[0-9]{3})?)?(Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?"
+).fullmatch
+_UTC_SUFFIXES = frozenset({"Z", "+00:00", "-00:00"})
 _PLAIN_AMOUNT_MATCH = re.compile(r"([0-9]+)(?:\.([0-9]{1,2}))?").fullmatch
 
 
@@ -158,8 +164,8 @@ def validate_row(fields: list[str], layout: HeaderLayout) -> dict[str, str]:
     amount = fields[at_amount].strip()
     currency = fields[at_currency].strip()
     # Fast path, for a row that breaks no rule: the same checks inline, with the cheap forms of
-    # the common values (``_plain_amount``); any doubt or fault falls through to the full path,
-    # which runs every check in turn and names every broken rule.
+    # the common values (``_plain_amount``, ``_canonical_utc_ts``); any doubt or fault falls
+    # through to the full path, which runs every check in turn and names every broken rule.
     try:
         if (
             order_id
@@ -171,7 +177,7 @@ def validate_row(fields: list[str], layout: HeaderLayout) -> dict[str, str]:
             return {
                 "order_id": order_id,
                 "customer_id": customer_id,
-                "order_ts": normalise_order_ts(order_ts),
+                "order_ts": _canonical_utc_ts(order_ts) or normalise_order_ts(order_ts),
                 "amount": plain,
                 "currency": currency,
             }
@@ -243,6 +249,48 @@ def normalise_order_ts(value: str) -> str:
     if parsed.tzinfo is None:  # naive: taken as UTC, already what is written
         return parsed.isoformat() + "Z"
     return parsed.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
+
+
+def _canonical_utc_ts(value: str) -> str | None:
+    """``normalise_order_ts`` for the common export forms, with less datetime work; else None.
+
+    Covers ``YYYY-MM-DD[T ]HH:MM:SS``, optionally ``.fff`` or ``.ffffff``, optionally ``Z`` or a
+    ``+HH:MM``/``-HH:MM`` offset. A UTC or naive time to the second is already the curated form
+    once the separator and suffix are fixed, so it is sliced, not formatted;
+    ``datetime.fromisoformat`` still decides whether the date exists (``2024-02-30`` raises
+    ``ValueError``, and the caller falls back to the full path). Other offsets are subtracted
+    as a cached ``timedelta`` from the naive time. Hour 24, which newer Pythons read as the next
+    day's midnight, is left to the full path, as is anything else. Wherever this answers, it
+    equals ``normalise_order_ts`` (a property test checks it); a date pushed past year 1 or
+    9999 raises ``OverflowError`` here too, and the full path words the reason.
+
+    Example:
+        >>> _canonical_utc_ts("2024-05-01 10:00:00+00:00"), _canonical_utc_ts("2024-05-01")
+        ('2024-05-01T10:00:00Z', None)
+        >>> _canonical_utc_ts("2024-05-01T01:00:00.250+01:30")
+        '2024-04-30T23:30:00.250000Z'
+        >>> _canonical_utc_ts("2024-05-01T00:30:00.5-01:00") is None  # 1 fraction digit: full path
+        True
+    """
+    match = _CANONICAL_TS_MATCH(value)
+    if match is None:
+        return None
+    date, clock, fraction, zone = match.groups()
+    parsed = datetime.fromisoformat(f"{date}T{clock}{fraction or ''}")  # checks the date exists
+    if zone is None or zone in _UTC_SUFFIXES:
+        if fraction is None:
+            return f"{date}T{clock}Z"
+    else:
+        parsed -= _offset(zone)
+    return parsed.isoformat() + "Z"
+
+
+@functools.cache
+def _offset(zone: str) -> timedelta:
+    """``+HH:MM`` or ``-HH:MM`` as a timedelta (at most 2 x 24 x 60 distinct values)."""
+    hours, minutes = int(zone[1:3]), int(zone[4:6])
+    offset = timedelta(hours=hours, minutes=minutes)
+    return -offset if zone[0] == "-" else offset
 
 
 def normalise_amount(value: str) -> str:
