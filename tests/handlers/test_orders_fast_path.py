@@ -2,8 +2,9 @@
 
 ``validate_row`` tries a fast path for a row that breaks no rule (``_plain_amount``,
 ``_canonical_utc_ts``, inline checks) and falls back to the full path (``_validate_fields``,
-every check in turn) otherwise; ``curated_json_line`` and the handler's rejection records skip
-``json.dumps``'s per-call encoder. None of that may change a single output byte or reason.
+every check in turn) otherwise; ``curated_line`` (what the handler calls) sets the values into
+a template instead of building a dict; ``curated_json_line`` and the handler's rejection records
+skip ``json.dumps``'s per-call encoder. None of that may change a single output byte or reason.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from orders_schema import (
     _plain_amount,
     _validate_fields,
     curated_json_line,
+    curated_line,
     normalise_amount,
     normalise_order_ts,
     parse_header,
@@ -157,6 +159,20 @@ def test_validate_row_fast_path_agrees_with_the_full_path(row):
         with pytest.raises(RowError) as full_error:
             _full_path(fields)
         assert str(fast_error.value) == str(full_error.value)
+
+
+@given(ROWS, st.sampled_from([[], ["note"], ["note", "extra"]]))
+def test_curated_line_is_validate_row_then_curated_json_line(row, extra):
+    layout = parse_header([*extra, *reversed(REQUIRED_COLUMNS)])
+    fields = [*(f"x{i}" for i in range(len(extra))), *reversed(row)]
+    try:
+        expected = curated_json_line(validate_row(fields, layout))
+    except RowError as exc:
+        with pytest.raises(RowError) as caught:
+            curated_line(fields, layout)
+        assert str(caught.value) == str(exc)
+    else:
+        assert curated_line(fields, layout) == expected
 
 
 JSON_VALUES = st.text() | st.integers() | st.none() | st.booleans() | st.floats(allow_nan=False)
