@@ -11,8 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import NoReturn, Protocol
+from typing import NamedTuple, NoReturn, Protocol
 
 from csv_resync import RecordEndScanner, UnsynchronisableError
 
@@ -47,9 +46,11 @@ class InvalidUtf8Error(ValueError):
         super().__init__(f"not valid UTF-8 at byte offset {byte_offset} (line {line})")
 
 
-@dataclass(frozen=True)
-class CsvRecord:
+class CsvRecord(NamedTuple):
     """One CSV record (a row, which may span several physical lines when a field is quoted).
+
+    Immutable; a named tuple rather than a frozen dataclass because one is built per row and a
+    tuple is the cheaper to build.
 
     Attributes:
         line: 1-based physical line on which the record starts.
