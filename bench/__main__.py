@@ -3,6 +3,7 @@
 import sys
 
 from bench import (
+    csv_throughput,
     firehose_transform,
     glue_incremental,
     header_width,
@@ -17,6 +18,7 @@ if __name__ == "__main__":
         synth_ratio,
         streaming_memory,
         header_width,
+        csv_throughput,
         firehose_transform,
         queue_worker,
         glue_incremental,

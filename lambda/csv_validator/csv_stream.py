@@ -11,8 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import NoReturn, Protocol
+from typing import NamedTuple, NoReturn, Protocol
 
 from csv_resync import RecordEndScanner, UnsynchronisableError
 
@@ -47,9 +46,11 @@ class InvalidUtf8Error(ValueError):
         super().__init__(f"not valid UTF-8 at byte offset {byte_offset} (line {line})")
 
 
-@dataclass(frozen=True)
-class CsvRecord:
+class CsvRecord(NamedTuple):
     """One CSV record (a row, which may span several physical lines when a field is quoted).
+
+    Immutable; a named tuple rather than a frozen dataclass because one is built per row and a
+    tuple is the cheaper to build.
 
     Attributes:
         line: 1-based physical line on which the record starts.
@@ -116,13 +117,36 @@ class _LineSource:
 
     def record_text(self, *, keep_terminator: bool = False) -> str:
         """Return the physical lines of the current record, final terminator removed."""
-        text = "".join(self._record_lines)
-        return text if keep_terminator else _strip_terminator(text)
+        lines = self._record_lines
+        text = lines[0] if len(lines) == 1 else "".join(lines)
+        if keep_terminator:
+            return text
+        if text.endswith("\n"):  # the common case, without a call
+            return text[:-2] if text.endswith("\r\n") else text[:-1]
+        return _strip_terminator(text)
 
     def __iter__(self) -> _LineSource:
         return self
 
     def __next__(self) -> str:
+        # Fast path: the whole line is in the decoded buffer and keeps the record within the cap
+        # (what ``_next_line`` does in that case, without its loop); anything else goes there.
+        text = self._text
+        pos = self._pos
+        newline = text.find("\n", pos)
+        if newline != -1:
+            end = newline + 1
+            size = end - pos
+            if self._record_chars + size <= self._max:
+                line = text[pos:end]
+                self._pos = end
+                self.lines_read += 1
+                self._record_lines.append(line)
+                self._record_chars += size
+                return line
+        return self._next_line()
+
+    def _next_line(self) -> str:
         parts: list[str] = []
         length = 0
         while True:
@@ -316,7 +340,7 @@ def read_csv_records(
                 )
                 return
             continue
-        if _is_blank(fields):
+        if len(fields) <= 1 and _is_blank(fields):
             continue
         yield CsvRecord(line=source.record_start_line, raw=source.record_text(), fields=fields)
 
