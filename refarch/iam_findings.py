@@ -206,10 +206,17 @@ def acknowledged_wildcards(
     template: Mapping[str, Any], logical_ids: Sequence[str]
 ) -> dict[str, str]:
     """Action (lowercase) -> reason, for the ``*`` grants these resources acknowledge."""
+    return acknowledged_actions(template, logical_ids, WILDCARD_METADATA)
+
+
+def acknowledged_actions(
+    template: Mapping[str, Any], logical_ids: Sequence[str], key: str
+) -> dict[str, str]:
+    """Action (lowercase) -> reason, from the acknowledgments under ``key`` on these resources."""
     acknowledged: dict[str, str] = {}
     for logical_id in logical_ids:
         metadata = template.get("Resources", {}).get(logical_id, {}).get("Metadata", {})
-        for entry in metadata.get(WILDCARD_METADATA, []):
+        for entry in metadata.get(key, []):
             reason = str(entry.get("reason", ""))
             if len(reason.strip()) < MIN_REASON:
                 continue  # an acknowledgment without a real reason acknowledges nothing

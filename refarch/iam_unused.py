@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from refarch.iam_findings import MIN_REASON, expand_action
+from refarch.iam_findings import acknowledged_actions, expand_action
 from refarch.iam_reference import pattern_applies
 
 #: Template metadata key under which a role lists granted actions its local run cannot exercise:
@@ -171,15 +171,7 @@ def granted_statements(policy: str, document: Mapping[str, Any]) -> list[Granted
 
 def acknowledged_unexercised(template: Mapping[str, Any], logical_id: str) -> dict[str, str]:
     """Action entry (lowercase) -> reason, for the grants a role acknowledges as unexercised."""
-    metadata = template.get("Resources", {}).get(logical_id, {}).get("Metadata", {})
-    acknowledged: dict[str, str] = {}
-    for entry in metadata.get(UNEXERCISED_METADATA, []):
-        reason = str(entry.get("reason", ""))
-        if len(reason.strip()) < MIN_REASON:
-            continue  # an acknowledgment without a real reason acknowledges nothing
-        for action in entry.get("actions", []):
-            acknowledged[str(action).lower()] = reason
-    return acknowledged
+    return acknowledged_actions(template, [logical_id], UNEXERCISED_METADATA)
 
 
 def _covers(entry: str, action: str) -> bool:

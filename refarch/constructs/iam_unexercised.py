@@ -10,10 +10,9 @@ reason. The acknowledgment is template metadata on the role (``refarch:iam-unexe
 
 from collections.abc import Sequence
 
-from aws_cdk import CfnResource
 from aws_cdk import aws_iam as iam
 
-from refarch.iam_findings import MIN_REASON
+from refarch.constructs.role_acknowledgments import add_role_acknowledgment
 from refarch.iam_unused import UNEXERCISED_METADATA
 
 
@@ -27,12 +26,4 @@ def acknowledge_unexercised(role: iam.IRole, actions: Sequence[str], reason: str
         >>> acknowledge_unexercised(role, ["sqs:SendMessage"],
         ...     "DLQ send on a poison message, which the scenario never sends")  # doctest: +SKIP
     """
-    if len(reason.strip()) < MIN_REASON:
-        raise ValueError(f"acknowledging {list(actions)} as unexercised needs a real reason")
-    if not actions:
-        raise ValueError("name the granted actions the run cannot exercise")
-    cfn = role.node.default_child
-    assert isinstance(cfn, CfnResource)
-    entries = list(cfn.get_metadata(UNEXERCISED_METADATA) or [])
-    entries.append({"actions": list(actions), "reason": reason})
-    cfn.add_metadata(UNEXERCISED_METADATA, entries)
+    add_role_acknowledgment(role, UNEXERCISED_METADATA, actions, reason, what="as unexercised")

@@ -8,10 +8,10 @@ the synthesized template and a reviewer reads it where the grant is made.
 
 from collections.abc import Sequence
 
-from aws_cdk import CfnResource
 from aws_cdk import aws_iam as iam
 
-from refarch.iam_findings import MIN_REASON, WILDCARD_METADATA
+from refarch.constructs.role_acknowledgments import add_role_acknowledgment
+from refarch.iam_findings import WILDCARD_METADATA
 
 
 def acknowledge_wildcard(role: iam.Role, actions: Sequence[str], reason: str) -> None:
@@ -24,12 +24,4 @@ def acknowledge_wildcard(role: iam.Role, actions: Sequence[str], reason: str) ->
         >>> acknowledge_wildcard(role, ["cloudwatch:PutMetricData"],
         ...     "Publishes to one namespace, which the condition fixes")  # doctest: +SKIP
     """
-    if len(reason.strip()) < MIN_REASON:
-        raise ValueError(f"acknowledging {list(actions)} on * needs a real reason, got {reason!r}")
-    if not actions:
-        raise ValueError("name the actions granted on * on purpose")
-    cfn = role.node.default_child
-    assert isinstance(cfn, CfnResource)
-    entries = list(cfn.get_metadata(WILDCARD_METADATA) or [])
-    entries.append({"actions": list(actions), "reason": reason})
-    cfn.add_metadata(WILDCARD_METADATA, entries)
+    add_role_acknowledgment(role, WILDCARD_METADATA, actions, reason, what="on *")
