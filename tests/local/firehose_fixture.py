@@ -11,10 +11,7 @@ contract, Parquet conversion with a Glue table, plain prefixes. The transform is
 - ``twice``: the response repeats the first record (``Lambda.DuplicatedRecordId``).
 """
 
-import tempfile
-from pathlib import Path
-
-from refarch.local import CloudAssembly
+from inline_assembly import inline_assembly
 
 ACCOUNT_ROOT = {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}
 
@@ -323,14 +320,4 @@ def template(
 
 def assembly(**options):
     """A cloud assembly of the fixture stack (no assets: the transform is inline)."""
-    directory = tempfile.TemporaryDirectory(prefix="refarch-firehose-fixture-")
-    return CloudAssembly(
-        pattern_id="firehose-fixture",
-        stack_name="FirehoseFixture",
-        directory=Path(directory.name),
-        template=template(**options),
-        assets={"files": {}, "dockerImages": {}},
-        bootstrap_version_parameter=None,
-        required_bootstrap_version=0,
-        _keepalive=directory,
-    )
+    return inline_assembly("firehose-fixture", "FirehoseFixture", template(**options))

@@ -12,10 +12,8 @@ failures counts as success.
 """
 
 import json
-import tempfile
-from pathlib import Path
 
-from refarch.local import CloudAssembly
+from inline_assembly import inline_assembly
 
 WORKER = """
 import json
@@ -128,14 +126,4 @@ def template(
 
 def assembly(**options):
     """A cloud assembly of the fixture stack (no file assets: the code is inline)."""
-    directory = tempfile.TemporaryDirectory(prefix="refarch-queue-fixture-")
-    return CloudAssembly(
-        pattern_id="queue-fixture",
-        stack_name="QueueFixture",
-        directory=Path(directory.name),
-        template=template(**options),
-        assets={"files": {}, "dockerImages": {}},
-        bootstrap_version_parameter=None,
-        required_bootstrap_version=0,
-        _keepalive=directory,
-    )
+    return inline_assembly("queue-fixture", "QueueFixture", template(**options))
