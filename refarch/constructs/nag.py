@@ -1,6 +1,8 @@
 """Acknowledging cdk-nag findings, next to the resource they concern and with a reason."""
 
+import json
 from collections.abc import Iterable
+from typing import Any
 
 from aws_cdk import Acknowledgment, Validations
 from constructs import IConstruct
@@ -41,3 +43,18 @@ def acknowledge(
         raise ValueError(f"acknowledging {rule} needs a real reason, got {reason!r}")
     ids = [f"{rule}[{finding}]" for finding in findings] or [rule]
     Validations.of(construct).acknowledge(*(Acknowledgment(id=i, reason=reason) for i in ids))
+
+
+def nag_finding_text(value: Any) -> str:
+    """Render a resolved intrinsic the way cdk-nag writes it in a finding id."""
+    if isinstance(value, str):
+        return value
+    if "Ref" in value:
+        return f"<{value['Ref']}>"
+    if "Fn::GetAtt" in value:
+        return f"<{'.'.join(value['Fn::GetAtt'])}>"
+    if "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return separator.join(nag_finding_text(part) for part in parts)
+    # Other intrinsics (Fn::Select ...) appear as their compact JSON.
+    return json.dumps(value, separators=(",", ":"))

@@ -18,9 +18,6 @@ Scaling's scalable target is no resource here: it must name an endpoint variant 
 when it is registered, and at deploy time there is no endpoint.
 """
 
-import json
-from typing import Any
-
 from aws_cdk import Annotations, ArnFormat, Aws, CfnOutput, Duration, Fn, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ecr as ecr
@@ -50,6 +47,7 @@ from refarch.constructs import (
 )
 from refarch.constructs.iam_unexercised import acknowledge_unexercised
 from refarch.constructs.iam_wildcards import acknowledge_wildcard
+from refarch.constructs.nag import nag_finding_text
 
 # The props live in their own module; importable from here as before.
 from refarch.stacks.approved_model_endpoint_props import (  # noqa: F401
@@ -792,19 +790,4 @@ class ApprovedModelEndpointStack(Stack):
         resolved = self.resolve(name)
         if isinstance(resolved, str):
             return resolved
-        return _nag_render(resolved)
-
-
-def _nag_render(value: Any) -> str:
-    """Render a resolved intrinsic the way cdk-nag writes it in a finding id."""
-    if isinstance(value, str):
-        return value
-    if "Ref" in value:
-        return f"<{value['Ref']}>"
-    if "Fn::GetAtt" in value:
-        return f"<{'.'.join(value['Fn::GetAtt'])}>"
-    if "Fn::Join" in value:
-        separator, parts = value["Fn::Join"]
-        return separator.join(_nag_render(part) for part in parts)
-    # Other intrinsics (Fn::Select ...) appear as their compact JSON.
-    return json.dumps(value, separators=(",", ":"))
+        return nag_finding_text(resolved)
