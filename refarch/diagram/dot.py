@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 
+from refarch.diagram.alarms import ALARMS_ID, ALARMS_KIND, summarize, summary_label
 from refarch.diagram.edges import diagram_edges
+from refarch.diagram.icons import icon_for
+from refarch.diagram.layout import (
+    ALARM_TYPE,
+    CONTROL,
+    DATA,
+    GROUP_TITLES,
+    OBSERVABILITY,
+    classify,
+)
 from refarch.diagram.model import EDGE_STYLES, Edge, Kind, Node, Template
 from refarch.diagram.nodes import diagram_nodes
 
@@ -39,39 +50,46 @@ def _node_line(node: Node) -> str:
         f'<font point-size="{size - 2}" color="#545b64">{html.escape(d)}</font>'
         for d in node.details
     )
-    label = "<" + "<br/>".join(rows) + ">"
+    icon = icon_for(node.resource_type)
+    shape, style = kind.shape, kind.style
+    if icon is None:
+        label = "<" + "<br/>".join(rows) + ">"
+    else:
+        # The service's icon on the left, the name, type and settings beside it.
+        side = 20 if kind.minor else 32
+        image = (
+            f'<td rowspan="{len(rows)}" fixedsize="true" width="{side}" height="{side}">'
+            f'<img src="{icon}"/></td>'
+        )
+        label = (
+            '<<table border="0" cellborder="0" cellspacing="0" cellpadding="1">'
+            + "".join(
+                f'<tr>{image if i == 0 else ""}<td align="left">{row}</td></tr>'
+                for i, row in enumerate(rows)
+            )
+            + "</table>>"
+        )
+        shape = "box"
+        style = "rounded,dashed,filled" if "dashed" in kind.style else "rounded,filled"
     attributes = [
         f"label={label}",
-        f"shape={kind.shape}",
+        f"shape={shape}",
         f'color="{kind.color}"',
         f'fillcolor="{kind.fill}"',
         f"fontsize={size}",
     ]
-    if kind.style != "filled":
-        attributes.append(f'style="{kind.style}"')
+    if style != "filled":
+        attributes.append(f'style="{style}"')
     if kind.minor:
         attributes.append("margin=0.05")
     return f"  {_quote(node.id)} [{', '.join(attributes)}];"
 
 
 def _edge_line(edge: Edge, *, constraint: bool = True) -> str:
-    if _is_watch(edge):
-        # Next to the alarm, not mid-edge: the edges into a watched function converge there.
-        label = f"taillabel={_quote(edge.label)}, labelangle=20, labeldistance=2, labelfontsize=8"
-    else:
-        label = f"label={_quote(edge.label)}"
-    attributes = [label, EDGE_STYLES[edge.kind]]
+    attributes = [f"label={_quote(edge.label)}", EDGE_STYLES[edge.kind]]
     if not constraint:
         attributes.append("constraint=false")
     return f"  {_quote(edge.source)} -> {_quote(edge.target)} [{', '.join(attributes)}];"
-
-
-def _flow(nodes: list[Node], edges: list[Edge]) -> list[str]:
-    """The nodes on the data flow: the ends of "data" edges, drawn in one row."""
-    ends = {e.source for e in edges if e.kind == "data"} | {
-        e.target for e in edges if e.kind == "data"
-    }
-    return [n.id for n in nodes if n.id in ends]
 
 
 #: Where versions come from, and who approves them: in front of a model package group.
@@ -133,16 +151,41 @@ def _producer_node(source: str, template: Template) -> Node:
     return Node(f"producer:{source}", "Producer", PRODUCER, ("uploads objects",))
 
 
-def _is_watch(edge: Edge) -> bool:
-    return edge.kind == "monitor" and edge.label == "watches"
+#: How each group's cluster is drawn: (border colour, background).
+_CLUSTER_COLORS: dict[str, tuple[str, str]] = {
+    DATA: ("#232f3e", "#ffffff"),
+    CONTROL: ("#693cc5", "#f8f6fd"),
+    OBSERVABILITY: ("#b0084d", "#fdf6f9"),
+}
+
+
+def _cluster(group: str, node_lines: list[str]) -> list[str]:
+    color, background = _CLUSTER_COLORS[group]
+    return [
+        f"  subgraph cluster_{group} {{",
+        f"    label={_quote(GROUP_TITLES[group])}; labeljust=l; fontsize=12;"
+        f' style="rounded,filled"; color="{color}"; fillcolor="{background}"; penwidth=1;',
+        *(f"  {line}" for line in node_lines),
+        "  }",
+    ]
+
+
+def _constrains(edge: Edge, groups: Mapping[str, str]) -> bool:
+    """Whether an edge steers the layout: inside a group, or on the data or control path.
+
+    An edge from the data path to its log group, key or alarms does not pull those to the
+    right of the data path: observability sits in its own cluster, beside it.
+    """
+    return True
 
 
 def diagram_dot(template: Template, title: str) -> str:
     """The Graphviz DOT text of a template's architecture diagram.
 
-    The data flow is one row, left to right (producer -> bucket -> function -> bucket);
-    failure handling, monitoring and audit hang below it: DLQs and log groups under their
-    function, alarms under what they watch, the alarm topic and its key at the bottom.
+    Left to right: the data path (producer -> source -> processing -> stores) in its own
+    cluster; the control path (rules, triggers and what they invoke) and observability (one
+    node listing every alarm, the topic they notify, log groups, access logs) in clusters of
+    their own, so the data path reads first.
 
     Parameters
     ----------
@@ -155,7 +198,7 @@ def diagram_dot(template: Template, title: str) -> str:
     -------
     str
         DOT text, deterministic: nodes and edges are sorted, so an unchanged template gives a
-        byte-identical file. Edges with ``style=invis`` only steer the layout.
+        byte-identical file.
 
     Example
     -------
@@ -164,34 +207,40 @@ def diagram_dot(template: Template, title: str) -> str:
     """
     nodes = diagram_nodes(template)
     edges = diagram_edges(template)
+    groups = dict(classify(nodes, edges).of)
     producers = _producers(template, edges)
-    flow = _flow(nodes, edges)
-    by_id = {node.id: node for node in nodes}
+    summary = summarize(nodes, edges)
+    members: dict[str, list[str]] = {group: [] for group in GROUP_TITLES}
+    for source in producers:
+        members[DATA].append(_node_line(_producer_node(source, template)))
+    for node in nodes:
+        if node.kind.label != ALARM_TYPE:
+            members[groups[node.id]].append(_node_line(node))
+    if summary.rows:
+        groups[ALARMS_ID] = OBSERVABILITY
+        members[OBSERVABILITY].append(
+            f"  {_quote(ALARMS_ID)} [label={summary_label(summary.rows)}, shape=box,"
+            f' color="{ALARMS_KIND.color}", fillcolor="{ALARMS_KIND.fill}", fontsize=9];'
+        )
     lines = [
         "digraph architecture {",
         f"  graph [label={_quote(title)}, labelloc=t, fontsize=14, fontname=Helvetica,"
-        ' rankdir=TB, newrank=true, nodesep=0.45, ranksep=0.55, pad=0.2, bgcolor="white"];',
+        " rankdir=LR, newrank=true, nodesep=0.3, ranksep=0.6, pad=0.2,"
+        ' bgcolor="white"];',
         '  node [fontname=Helvetica, style=filled, penwidth=1.2, margin="0.12,0.06"];',
         "  edge [fontname=Helvetica, fontsize=8, arrowsize=0.7];",
     ]
-    lines.extend(_node_line(_producer_node(source, template)) for source in producers)
-    lines.extend(_node_line(node) for node in nodes)
-    row = [f"producer:{source}" for source in producers] + flow
-    if row:
-        # The data flow is one row: its edges run left to right, everything else hangs below.
-        lines.append(f"  {{rank=same; {'; '.join(_quote(i) for i in row)};}}")
-    # A small supporting node below the flow (a topic's key) sits beside what it supports.
-    for edge in edges:
-        if by_id[edge.target].kind.minor and edge.source not in row:
-            lines.append(f"  {{rank=same; {_quote(edge.source)}; {_quote(edge.target)};}}")
+    for group, node_lines in members.items():
+        if node_lines:
+            lines.extend(_cluster(group, node_lines))
     lines.extend(
         f"  {_quote('producer:' + source)} -> {_quote(source)} [{EDGE_STYLES['data']}];"
         for source in producers
     )
-    # An alarm points up at what it watches; it is laid out below it (the invisible edge).
-    lines.extend(_edge_line(e, constraint=not _is_watch(e)) for e in edges)
+    lines.extend(_edge_line(e, constraint=_constrains(e, groups)) for e in summary.edges)
+    # The alarms come after what they watch: the data path starts at the left edge.
     lines.extend(
-        f"  {_quote(e.target)} -> {_quote(e.source)} [style=invis];" for e in edges if _is_watch(e)
+        f"  {_quote(watched)} -> {_quote(ALARMS_ID)} [style=invis];" for watched in summary.watched
     )
     lines.append("}")
     return "\n".join(lines) + "\n"

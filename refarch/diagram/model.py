@@ -138,6 +138,9 @@ class RuntimeKind:
     """The service principal the creating function passes a role to (``iam:PassedToService``):
     the created resource acts as that role."""
 
+    resource_type: str
+    """The CloudFormation type it would have if the template created it (it picks the icon)."""
+
     kind: Kind
     """How it is drawn."""
 
@@ -151,6 +154,7 @@ RUNTIME_KINDS: tuple[RuntimeKind, ...] = (
         arn_type="endpoint",
         name_key="EndpointName",
         service="sagemaker.amazonaws.com",
+        resource_type="AWS::SageMaker::Endpoint",
         kind=Kind("SageMaker endpoint", "box", *_ML, style="rounded,dashed,filled"),
     ),
 )
@@ -185,6 +189,9 @@ class Node:
 
     details: tuple[str, ...] = ()
     """Settings worth reading on the diagram (runtime, retention, threshold...)."""
+
+    resource_type: str = ""
+    """The CloudFormation type (it picks the icon); empty for actors outside the stack."""
 
 
 @dataclass(frozen=True, order=True)

@@ -317,6 +317,7 @@ def diagram_nodes(template: Template) -> list[Node]:
                 if logical_id in indexes
                 else ()
             ),
+            resource_type=resource["Type"],
         )
         for logical_id, resource in sorted(resources.items())
         if not _is_hidden(logical_id, resource, providers)

@@ -207,6 +207,7 @@ def _runtime_resources(resources: Mapping[str, Any]) -> list[_Runtime]:
                 name=name,
                 kind=spec.kind,
                 details=("created at runtime,", "not by CloudFormation"),
+                resource_type=spec.resource_type,
             ),
             name=name,
             spec=spec,

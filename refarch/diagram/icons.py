@@ -1,0 +1,102 @@
+"""AWS Architecture Icons on the diagram, embedded in the SVG so any viewer shows them.
+
+The icons are AWS's service icons (``icons/``, see its README for where they come from and
+their terms). A resource's icon is its service's: the CloudFormation type's namespace
+(``AWS::Lambda::Function`` -> ``Lambda``) picks it, so a new resource type of a known service
+needs no code here; a type of another service is drawn without an icon.
+
+Graphviz reads an icon's size from the file, so `materialize` writes copies that state it; the
+DOT text names icons by file name only (no machine's path), and `embed` replaces those names
+in the SVG with the icon itself (a ``data:`` URI), so the SVG needs no file beside it and
+GitHub shows it as it is.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+
+#: Where the vendored icons are.
+ICON_DIR = Path(__file__).resolve().parent / "icons"
+
+#: CloudFormation service namespace -> the icon's file name (without ``.svg``).
+SERVICE_ICONS: dict[str, str] = {
+    "ApiGateway": "AmazonAPIGateway",
+    "ApiGatewayV2": "AmazonAPIGateway",
+    "AppFlow": "AmazonAppFlow",
+    "Athena": "AmazonAthena",
+    "Batch": "AWSBatch",
+    "Bedrock": "AmazonBedrock",
+    "CloudFormation": "AWSCloudFormation",
+    "CloudTrail": "AWSCloudTrail",
+    "CloudWatch": "AmazonCloudWatch",
+    "DataZone": "AmazonDataZone",
+    "DMS": "AWSDatabaseMigrationService",
+    "DynamoDB": "AmazonDynamoDB",
+    "EC2": "AmazonEC2",
+    "ECR": "AmazonElasticContainerRegistry",
+    "ECS": "AmazonElasticContainerService",
+    "EMR": "AmazonEMR",
+    "EMRServerless": "AmazonEMR",
+    "Events": "AmazonEventBridge",
+    "Glue": "AWSGlue",
+    "IAM": "AWSIdentityandAccessManagement",
+    "Kinesis": "AmazonKinesisDataStreams",
+    "KinesisAnalyticsV2": "AmazonManagedServiceforApacheFlink",
+    "KinesisFirehose": "AmazonDataFirehose",
+    "KMS": "AWSKeyManagementService",
+    "LakeFormation": "AWSLakeFormation",
+    "Lambda": "AWSLambda",
+    "Logs": "AmazonCloudWatch",
+    "AmazonMQ": "AmazonMQ",
+    "MSK": "AmazonManagedStreamingforApacheKafka",
+    "MWAA": "AmazonManagedWorkflowsforApacheAirflow",
+    "OpenSearchService": "AmazonOpenSearchService",
+    "Pipes": "AmazonEventBridge",
+    "RDS": "AmazonRDS",
+    "Redshift": "AmazonRedshift",
+    "RedshiftServerless": "AmazonRedshift",
+    "S3": "AmazonSimpleStorageService",
+    "SageMaker": "AmazonSageMakerAI",
+    "Scheduler": "AmazonEventBridge",
+    "SecretsManager": "AWSSecretsManager",
+    "SES": "AmazonSimpleEmailService",
+    "SNS": "AmazonSimpleNotificationService",
+    "SQS": "AmazonSimpleQueueService",
+    "SSM": "AWSSystemsManager",
+    "StepFunctions": "AWSStepFunctions",
+}
+
+_HREF = re.compile(rb'xlink:href="([A-Za-z0-9]+)\.svg"')
+
+
+def icon_for(resource_type: str) -> str | None:
+    """The icon's file name for a CloudFormation type (``AWSLambda.svg``), or None."""
+    parts = resource_type.split("::")
+    if len(parts) != 3 or parts[0] != "AWS":
+        return None
+    name = SERVICE_ICONS.get(parts[1])
+    return f"{name}.svg" if name else None
+
+
+def materialize(directory: Path) -> None:
+    """Write every icon to `directory` in a form Graphviz can size.
+
+    An XML declaration and a width and height on the root element: the originals have only a
+    ``viewBox``, and Graphviz takes an SVG file without the declaration for no image at all.
+    """
+    for icon in sorted(ICON_DIR.glob("*.svg")):
+        text = icon.read_text()
+        sized = text.replace("<svg ", '<svg width="64" height="64" ', 1)
+        (directory / icon.name).write_text('<?xml version="1.0" encoding="UTF-8"?>\n' + sized)
+
+
+def embed(svg: bytes) -> bytes:
+    """Replace each icon file name Graphviz wrote into `svg` with the icon as a data URI."""
+
+    def data_uri(match: re.Match[bytes]) -> bytes:
+        icon = (ICON_DIR / f"{match[1].decode()}.svg").read_bytes()
+        return b'xlink:href="data:image/svg+xml;base64,' + base64.b64encode(icon) + b'"'
+
+    return _HREF.sub(data_uri, svg)
