@@ -26,9 +26,19 @@ custom-resource providers) is hidden. Edges come from the template's own wiring:
 
 The modules, in the order the data moves through them: `model` (how each resource type is
 drawn), `template` (reading the template), `nodes`, `edges`, `layout` (which group each node
-belongs to: data path, control, observability), `dot` (the DOT text) and `render` (SVG).
-`diagram_dot` is a pure function of the template, and its output is sorted, so regenerating an
-unchanged stack rewrites an identical file.
+belongs to: data path, control path, observability), `alarms` (every alarm folded into one
+listed node), `dot` (the DOT text), `icons` (AWS's service icons), `render` (SVG) and `files`
+(what `refarch diagram` writes and the staleness test compares). `diagram_dot` is a pure
+function of the template, and its output is sorted, so regenerating an unchanged stack rewrites
+an identical file; the SVG drops Graphviz's version comment and embeds its icons, so it names no
+file of the machine that drew it.
+
+Why a renderer of our own: the diagram's value is the wiring read from the template (S3
+notification filters, IAM-derived read/write labels, retry settings, runtime-created resources),
+which neither the ``diagrams`` library (a drawing API on top of Graphviz: its nodes get random
+ids, so its output differs on every run, and it links icon files by absolute path) nor cdk-dia
+(construct-tree dependencies, PNG only, IAM roles drawn, no labels) derives; both still need
+Graphviz. This package uses Graphviz directly and AWS's icons.
 """
 
 from refarch.diagram.dot import diagram_dot
