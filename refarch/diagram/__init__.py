@@ -30,7 +30,7 @@ belongs to: data path, control path, observability), `alarms` (every alarm folde
 listed node), `dot` (the DOT text), `icons` (AWS's service icons), `render` (SVG) and `files`
 (what `refarch diagram` writes and the staleness test compares). `diagram_dot` is a pure
 function of the template, and its output is sorted, so regenerating an unchanged stack rewrites
-an identical file; the SVG drops Graphviz's version comment and embeds its icons, so it names no
+an identical file; the SVG drops Graphviz's version comment and inlines its icons, so it names no
 file of the machine that drew it.
 
 Why a renderer of our own: the diagram's value is the wiring read from the template (S3

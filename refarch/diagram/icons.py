@@ -6,14 +6,14 @@ their terms). A resource's icon is its service's: the CloudFormation type's name
 needs no code here; a type of another service is drawn without an icon.
 
 Graphviz reads an icon's size from the file, so `materialize` writes copies that state it; the
-DOT text names icons by file name only (no machine's path), and `embed` replaces those names
-in the SVG with the icon itself (a ``data:`` URI), so the SVG needs no file beside it and
-GitHub shows it as it is.
+DOT text names icons by file name only (no machine's path), and `embed` replaces each image
+Graphviz links with the icon's own SVG elements, inline. The diagram then loads nothing: no file
+beside it, no ``data:`` URI (which a strict Content-Security-Policy, such as the one GitHub
+serves images with, may block), so any viewer shows the icons.
 """
 
 from __future__ import annotations
 
-import base64
 import re
 from pathlib import Path
 
@@ -68,7 +68,12 @@ SERVICE_ICONS: dict[str, str] = {
     "StepFunctions": "AWSStepFunctions",
 }
 
-_HREF = re.compile(rb'xlink:href="([A-Za-z0-9]+)\.svg"')
+#: An image Graphviz draws for an icon named by file name (its attributes in Graphviz's order).
+_IMAGE = re.compile(
+    rb'<image xlink:href="(?P<name>[A-Za-z0-9]+)\.svg" width="(?P<width>[^"]+)"'
+    rb' height="(?P<height>[^"]+)" preserveAspectRatio="(?P<aspect>[^"]+)"'
+    rb' x="(?P<x>[^"]+)" y="(?P<y>[^"]+)"/>'
+)
 
 
 def icon_for(resource_type: str) -> str | None:
@@ -93,10 +98,21 @@ def materialize(directory: Path) -> None:
 
 
 def embed(svg: bytes) -> bytes:
-    """Replace each icon file name Graphviz wrote into `svg` with the icon as a data URI."""
+    """Replace each icon image Graphviz linked in `svg` with the icon's SVG, inline.
 
-    def data_uri(match: re.Match[bytes]) -> bytes:
-        icon = (ICON_DIR / f"{match[1].decode()}.svg").read_bytes()
-        return b'xlink:href="data:image/svg+xml;base64,' + base64.b64encode(icon) + b'"'
+    The icon's root element becomes a nested ``<svg>`` at the image's place and size; the icons
+    have no ids, so several copies in one document cannot clash.
+    """
 
-    return _HREF.sub(data_uri, svg)
+    def inline(match: re.Match[bytes]) -> bytes:
+        icon = (ICON_DIR / f"{match['name'].decode()}.svg").read_bytes().strip()
+        placed = b'<svg x="%s" y="%s" width="%s" height="%s" preserveAspectRatio="%s" ' % (
+            match["x"],
+            match["y"],
+            match["width"],
+            match["height"],
+            match["aspect"],
+        )
+        return icon.replace(b"<svg ", placed, 1)
+
+    return _IMAGE.sub(inline, svg)
