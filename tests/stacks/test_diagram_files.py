@@ -13,6 +13,7 @@ import pytest
 from refarch import REPO_ROOT
 from refarch.catalog import PATTERNS, get
 from refarch.diagram.files import diagram_source
+from refarch.diagram.icons import ICON_DIR, SERVICE_ICONS, embed, icon_for
 from refarch.diagram.render import (
     GRAPHVIZ_VERSION,
     INSTALL_GRAPHVIZ,
@@ -128,3 +129,20 @@ def test_a_resource_type_no_pattern_uses_yet_is_still_drawn_on_the_data_path():
     data = _cluster(dot, "data")
     assert '"Pipeline" [' in data and '"Exotic" [' in data
     assert 'src="AWSStepFunctions.svg"' in data  # its service's icon, by the type's namespace
+
+
+def test_icons_come_from_the_type_namespace_and_are_inlined():
+    assert icon_for("AWS::Lambda::Function") == "AWSLambda.svg"
+    assert icon_for("AWS::Logs::LogGroup") == "AmazonCloudWatch.svg"
+    assert icon_for("AWS::Example::Thing") is None
+    assert icon_for("Custom::Anything") is None
+    for name in SERVICE_ICONS.values():
+        assert (ICON_DIR / f"{name}.svg").is_file(), name
+    linked = (
+        b'<image xlink:href="AWSLambda.svg" width="24px" height="24px"'
+        b' preserveAspectRatio="xMinYMin meet" x="12.5" y="-32"/>'
+    )
+    inlined = embed(b"<g>" + linked + b"</g>")
+    assert b"<image" not in inlined
+    assert inlined.startswith(b'<g><svg x="12.5" y="-32" width="24px" height="24px"')
+    assert inlined.endswith(b"</svg></g>")
