@@ -91,7 +91,8 @@ def summary_label(rows: tuple[AlarmRow, ...]) -> str:
         + "</tr>"
         for row in rows
     )
-    title = f'<tr><td colspan="4"><b>{len(rows)} CloudWatch alarms</b></td></tr>'
+    plural = "" if len(rows) == 1 else "s"
+    title = f'<tr><td colspan="4"><b>{len(rows)} CloudWatch alarm{plural}</b></td></tr>'
     return (
         '<<table border="0" cellborder="0" cellspacing="0" cellpadding="2">'
         f"{title}<tr>{header}</tr>{body}</table>>"

@@ -130,7 +130,10 @@ def _producers(template: Template, edges: list[Edge]) -> list[str]:
                 or type_of(e.source) in _FED_FROM_OUTSIDE
                 or (
                     type_of(e.source) == "AWS::S3::Bucket"
-                    and (type_of(e.target) == "AWS::Glue::Job" or e.target.startswith("runtime:"))
+                    and (
+                        type_of(e.target) in ("AWS::Glue::Job", "AWS::Events::Rule")
+                        or e.target.startswith("runtime:")
+                    )
                 )
             )
         }

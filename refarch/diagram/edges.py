@@ -498,14 +498,58 @@ def _glue_trigger_edges(resources: Mapping[str, Any], shown: set[str]) -> Iterat
                 yield Edge(source, logical_id, f"when {str(state).lower()}".rstrip(), "control")
 
 
+#: Rule targets that a rule starts (the control path); the retry policy is shown.
+_STARTED_TARGETS = frozenset(
+    {
+        "AWS::Lambda::Function",
+        "AWS::StepFunctions::StateMachine",
+        "AWS::CodeBuild::Project",
+        "AWS::Batch::JobQueue",
+        "AWS::ECS::Cluster",
+    }
+)
+
+#: Rule targets that receive the events as data (a rule routing S3's events onto a queue).
+_DATA_TARGETS = frozenset(
+    {
+        "AWS::SQS::Queue",
+        "AWS::Kinesis::Stream",
+        "AWS::KinesisFirehose::DeliveryStream",
+        "AWS::Events::EventBus",
+    }
+)
+
+
+def _target_edge(rule: str, target: Mapping[str, Any], destination: str, kind: str) -> Edge:
+    """The edge from a rule to one target: what the rule does with it, by the target's type."""
+    if kind in _STARTED_TARGETS:
+        retry = target.get("RetryPolicy") or {}
+        settings = []
+        if "MaximumRetryAttempts" in retry:
+            settings.append(f"{retry['MaximumRetryAttempts']} retries")
+        if "MaximumEventAgeInSeconds" in retry:
+            settings.append(f"max age {_duration(int(retry['MaximumEventAgeInSeconds']))}")
+        verb = "invokes" if kind == "AWS::Lambda::Function" else "starts"
+        return Edge(
+            rule, destination, verb + (f"\n({', '.join(settings)})" if settings else ""), "control"
+        )
+    if kind in _DATA_TARGETS:
+        group = (target.get("SqsParameters") or {}).get("MessageGroupId")
+        label = "sends events" + (f"\n(message group {group})" if isinstance(group, str) else "")
+        return Edge(rule, destination, label, "data")
+    return Edge(rule, destination, "notifies", "monitor")
+
+
 def _rule_and_query_edges(
     resources: Mapping[str, Any], shown: set[str], runtime: list[_Runtime]
 ) -> Iterator[Edge]:
-    """EventBridge rules: what they watch, invoke, notify and fail over to; workgroup results.
+    """EventBridge rules: what they watch, start, feed, notify and fail over to; workgroups.
 
     A rule watches what its pattern references, names (`NAMED_TYPES`), or names in its detail
-    by a runtime resource's key (``"EndpointName": ["<name>"]``). A Lambda target is invoked,
-    with the target's retry policy; other targets are notified.
+    by a runtime resource's key (``"EndpointName": ["<name>"]``). A function, state machine or
+    job target is started, with the target's retry policy; a queue or stream target receives
+    the events as data, and then what the rule watches is where that data comes from; other
+    targets (a topic) are notified.
     """
     named = {i: name for i, name in _named(resources).items() if i in shown}
     for logical_id, resource in _of_type(resources, "AWS::Events::Rule"):
@@ -518,24 +562,22 @@ def _rule_and_query_edges(
             watched |= {
                 r.node.id for r in runtime if r.name in _as_list(detail.get(r.spec.name_key) or [])
             }
-        for target in sorted(watched):
-            yield Edge(logical_id, target, "watches", "monitor")
+        targets = []
         for target in props.get("Targets") or []:
             destination = _reference(target.get("Arn"), resources)
-            if destination in shown and resources[destination]["Type"] == "AWS::Lambda::Function":
-                retry = target.get("RetryPolicy") or {}
-                settings = []
-                if "MaximumRetryAttempts" in retry:
-                    settings.append(f"{retry['MaximumRetryAttempts']} retries")
-                if "MaximumEventAgeInSeconds" in retry:
-                    settings.append(f"max age {_duration(int(retry['MaximumEventAgeInSeconds']))}")
-                label = "invokes" + (f"\n({', '.join(settings)})" if settings else "")
-                yield Edge(logical_id, destination, label, "control")
-            elif destination in shown:
-                yield Edge(logical_id, destination, "notifies", "monitor")
+            if destination in shown:
+                kind = resources[destination]["Type"]
+                targets.append(_target_edge(logical_id, target, destination, kind))
             dead_letters = _reference((target.get("DeadLetterConfig") or {}).get("Arn"), resources)
             if dead_letters in shown:
                 yield Edge(logical_id, dead_letters, "undelivered events", "failure")
+        routes_data = any(edge.kind == "data" for edge in targets)
+        for source in sorted(watched):
+            if routes_data:
+                yield Edge(source, logical_id, "emits events", "data")
+            else:
+                yield Edge(logical_id, source, "watches", "monitor")
+        yield from targets
     for logical_id, resource in _of_type(resources, "AWS::Athena::WorkGroup"):
         results = (
             (_props(resource).get("WorkGroupConfiguration") or {}).get("ResultConfiguration") or {}
@@ -545,6 +587,28 @@ def _rule_and_query_edges(
             yield Edge(
                 logical_id, bucket, f"query results {_s3_prefix(results)}".rstrip(), "support"
             )
+
+
+def _state_machine_edges(resources: Mapping[str, Any], shown: set[str]) -> Iterator[Edge]:
+    """What a state machine's definition names: functions it invokes, topics it publishes to.
+
+    Anything else the definition names (a bucket, a table) is drawn as used; its logging
+    configuration's log group as where it logs.
+    """
+    for logical_id, resource in _of_type(resources, "AWS::StepFunctions::StateMachine"):
+        props = _props(resource)
+        named = references(props.get("DefinitionString")) | references(props.get("Definition"))
+        for target in sorted((named & shown) - {logical_id}):
+            target_type = resources[target]["Type"]
+            if target_type == "AWS::Lambda::Function":
+                yield Edge(logical_id, target, "invokes", "control")
+            elif target_type == "AWS::SNS::Topic":
+                yield Edge(logical_id, target, "publishes", "control")
+            else:
+                yield Edge(logical_id, target, "uses", "support")
+        logging = props.get("LoggingConfiguration") or {}
+        for log_group in sorted(references(logging.get("Destinations")) & shown):
+            yield Edge(logical_id, log_group, "logs", "support")
 
 
 def diagram_edges(template: Template) -> list[Edge]:
@@ -567,6 +631,7 @@ def diagram_edges(template: Template) -> list[Edge]:
             *_glue_trigger_edges(resources, shown),
             *_rule_and_query_edges(resources, shown, runtime),
             *_named_edges(resources, shown),
+            *_state_machine_edges(resources, shown),
             *_runtime_edges(resources, shown, runtime),
         )
         if edge.source in shown and edge.target in shown

@@ -7,8 +7,10 @@ type and by the kind of the edges the template gives a node, so a new pattern ne
 
 - observability: alarms, the topics alarms notify (and their subscriptions), rules whose only
   target is such a topic, log groups, and buckets that only receive access logs;
-- control: EventBridge rules, Glue triggers and workflows, and the functions a rule or trigger
-  invokes (a deployer, not a record processor);
+- control: EventBridge rules, Glue triggers and workflows, Step Functions state machines, and
+  the functions and topics they invoke or publish to (a deployer, an approval request; not a
+  record processor); a rule that routes events onto a queue or
+  stream is on the data path;
 - a supporting node (a key, a dead-letter queue) joins the group of what it serves; one that
   serves several groups goes to the data path if it serves it, else to the control path;
 - everything else is the data path.
@@ -33,8 +35,15 @@ GROUP_TITLES: dict[str, str] = {
 }
 
 ALARM_TYPE = "CloudWatch alarm"
-_CONTROL_LABELS = frozenset({"EventBridge rule", "Glue trigger", "Glue workflow"})
-_OBSERVABILITY_LABELS = frozenset({ALARM_TYPE, "log group", "SNS subscription"})
+_CONTROL_LABELS = frozenset(
+    {"EventBridge rule", "Glue trigger", "Glue workflow", "Step Functions state machine"}
+)
+_OBSERVABILITY_LABELS = frozenset(
+    {ALARM_TYPE, "log group", "SNS subscription", "CloudWatch dashboard"}
+)
+#: Types that are on the control path when a rule, trigger or state machine starts them (a
+#: deployer function, an approval topic); a Glue job a trigger starts still moves the data.
+_STARTED_BY_CONTROL = frozenset({"Lambda function", "SNS topic"})
 #: Edge kinds by which a supporting node serves its source (drawn with it).
 _SERVES = frozenset({"support", "failure"})
 
@@ -79,10 +88,12 @@ def _own_group(node: Node, edges: list[Edge], alarm_topics: set[str]) -> str | N
     if label in _OBSERVABILITY_LABELS or node.id in alarm_topics or _only_notifies(node, edges):
         return OBSERVABILITY
     if label in _CONTROL_LABELS:
-        return CONTROL
+        # A rule that routes events onto a queue or stream is on the data path.
+        routes = any(e.source == node.id and e.kind == "data" for e in edges)
+        return DATA if routes else CONTROL
     # Being watched (by an alarm or a rule) says nothing about where a node belongs.
     incoming = [e for e in edges if e.target == node.id and e.kind != "monitor"]
-    if label == "Lambda function" and any(e.kind == "control" for e in incoming):
+    if label in _STARTED_BY_CONTROL and any(e.kind == "control" for e in incoming):
         return CONTROL
     if incoming and all(e.label.startswith("access logs") for e in incoming):
         return OBSERVABILITY

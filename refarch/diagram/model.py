@@ -73,6 +73,17 @@ KINDS: dict[str, Kind] = {
     "AWS::SageMaker::Endpoint": Kind("SageMaker endpoint", "box", *_ML, style="rounded,filled"),
     "AWS::SageMaker::ModelPackageGroup": Kind("SageMaker model package group", "folder", *_ML),
     "AWS::ECR::Repository": Kind("ECR repository", "box3d", *_COMPUTE),
+    "AWS::StepFunctions::StateMachine": Kind(
+        "Step Functions state machine", "box", *_INTEGRATION, style="rounded,filled"
+    ),
+    "AWS::SageMaker::MonitoringSchedule": Kind("SageMaker monitoring schedule", "cds", *_ML),
+    "AWS::SageMaker::DataQualityJobDefinition": Kind(
+        "SageMaker data-quality job definition", "note", *_ML
+    ),
+    "AWS::SageMaker::ModelQualityJobDefinition": Kind(
+        "SageMaker model-quality job definition", "note", *_ML
+    ),
+    "AWS::CloudWatch::Dashboard": Kind("CloudWatch dashboard", "box", *_INTEGRATION),
 }
 
 _GENERIC = ("#545b64", "#f2f3f3")

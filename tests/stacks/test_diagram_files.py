@@ -121,14 +121,14 @@ def test_data_path_control_path_and_observability_are_apart(model_endpoint):
 def test_a_resource_type_no_pattern_uses_yet_is_still_drawn_on_the_data_path():
     template = {
         "Resources": {
-            "Pipeline": {"Type": "AWS::StepFunctions::StateMachine", "Properties": {}},
+            "Warehouse": {"Type": "AWS::Redshift::Cluster", "Properties": {}},
             "Exotic": {"Type": "AWS::Example::Thing", "Properties": {}},
         }
     }
     dot = diagram_source(get("queue-worker"), template)
     data = _cluster(dot, "data")
-    assert '"Pipeline" [' in data and '"Exotic" [' in data
-    assert 'src="AWSStepFunctions.svg"' in data  # its service's icon, by the type's namespace
+    assert '"Warehouse" [' in data and '"Exotic" [' in data
+    assert 'src="AmazonRedshift.svg"' in data  # its service's icon, by the type's namespace
 
 
 def test_icons_come_from_the_type_namespace_and_are_inlined():
