@@ -611,6 +611,44 @@ def _state_machine_edges(resources: Mapping[str, Any], shown: set[str]) -> Itera
             yield Edge(logical_id, log_group, "logs", "support")
 
 
+#: Types whose wiring the functions above read property by property. A drawn resource of any
+#: other type still gets an edge to each drawn resource its properties reference ("uses"), so
+#: a type no pattern had before is connected without code of its own.
+_DERIVED_TYPES = frozenset(
+    {
+        "AWS::Athena::WorkGroup",
+        "AWS::CloudWatch::Alarm",
+        "AWS::Events::Rule",
+        "AWS::Glue::Crawler",
+        "AWS::Glue::Database",
+        "AWS::Glue::Job",
+        "AWS::Glue::SecurityConfiguration",
+        "AWS::Glue::Table",
+        "AWS::Glue::Trigger",
+        "AWS::Glue::Workflow",
+        "AWS::Kinesis::Stream",
+        "AWS::Kinesis::StreamConsumer",
+        "AWS::KinesisFirehose::DeliveryStream",
+        "AWS::Lambda::Function",
+        "AWS::Logs::LogGroup",
+        "AWS::S3::Bucket",
+        "AWS::SNS::Subscription",
+        "AWS::SNS::Topic",
+        "AWS::SQS::Queue",
+        "AWS::StepFunctions::StateMachine",
+    }
+)
+
+
+def _reference_edges(resources: Mapping[str, Any], shown: set[str]) -> Iterator[Edge]:
+    """A resource of a type not in `_DERIVED_TYPES` -> each drawn resource it references."""
+    for logical_id, resource in sorted(resources.items()):
+        if logical_id not in shown or resource.get("Type") in _DERIVED_TYPES:
+            continue
+        for target in sorted((references(_props(resource)) & shown) - {logical_id}):
+            yield Edge(logical_id, target, "uses", "support")
+
+
 def diagram_edges(template: Template) -> list[Edge]:
     """Every relationship the template states between drawn resources, sorted."""
     resources = template.get("Resources", {})
@@ -632,6 +670,7 @@ def diagram_edges(template: Template) -> list[Edge]:
             *_rule_and_query_edges(resources, shown, runtime),
             *_named_edges(resources, shown),
             *_state_machine_edges(resources, shown),
+            *_reference_edges(resources, shown),
             *_runtime_edges(resources, shown, runtime),
         )
         if edge.source in shown and edge.target in shown

@@ -129,3 +129,22 @@ def test_a_state_machine_a_rule_starts_is_control_with_what_it_invokes_and_publi
     dot = diagram_dot(ORCHESTRATED, "orchestrated")
     assert "<b>1 CloudWatch alarm</b>" in dot
     assert 'src="AWSStepFunctions.svg"' in dot
+
+
+def test_a_type_whose_wiring_is_not_read_still_points_at_what_it_references():
+    template = {
+        "Resources": {
+            "Reports": {"Type": "AWS::S3::Bucket", "Properties": {}},
+            "Check": {
+                "Type": "AWS::SageMaker::DataQualityJobDefinition",
+                "Properties": {
+                    "DataQualityJobOutputConfig": {
+                        "MonitoringOutputs": [
+                            {"S3Output": {"S3Uri": {"Fn::Sub": "s3://${Reports}/monitoring"}}}
+                        ]
+                    }
+                },
+            },
+        }
+    }
+    assert _edges(template)["Check", "Reports"] == ("uses", "support")
