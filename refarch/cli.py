@@ -99,22 +99,20 @@ def cmd_diagram(args: argparse.Namespace) -> int:
     import json
     import tempfile
 
-    from refarch.diagram import diagram_dot, render_svg
+    from refarch.diagram.files import diagram_files
+    from refarch.diagram.render import INSTALL_GRAPHVIZ, graphviz
 
+    if graphviz() is None:  # before synthesizing: say what to install, install nothing
+        print(f"refarch: {INSTALL_GRAPHVIZ}", file=sys.stderr)
+        return 1
     imgdir = Path(args.imgdir)
     imgdir.mkdir(parents=True, exist_ok=True)
     patterns = _selected(args)
     with tempfile.TemporaryDirectory(prefix="refarch-diagram-") as outdir:
         templates = synthesize(patterns, Path(outdir))
         for pattern, template in zip(patterns, templates, strict=True):
-            title = f"{pattern.title} ({pattern.stack_name})"
-            dot_text = diagram_dot(json.loads(template.read_text()), title)
-            (imgdir / f"{pattern.id}.dot").write_text(dot_text)
-            try:
-                (imgdir / f"{pattern.id}.svg").write_bytes(render_svg(dot_text))
-            except FileNotFoundError as error:  # no Graphviz: the .dot is written, say how
-                print(f"refarch: {error}", file=sys.stderr)
-                return 1
+            for name, content in diagram_files(pattern, json.loads(template.read_text())).items():
+                (imgdir / name).write_bytes(content)
             print(f"wrote {imgdir / pattern.id}.svg (and .dot)")
     return 0
 
