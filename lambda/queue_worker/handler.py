@@ -29,6 +29,7 @@ Environment: ``INPUT_BUCKET``, ``OUTPUT_BUCKET``, ``DEAD_LETTER_QUEUE_URL`` (req
 from __future__ import annotations
 
 import functools
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -100,6 +101,10 @@ class Settings:
         )
 
 
+#: The ranged GET's ``Range`` header: the sniffed bytes only.
+_SNIFF_RANGE = f"bytes=0-{SNIFF_BYTES - 1}"
+
+
 def _read_first_bytes(version: ObjectVersion) -> tuple[bytes, str | None]:
     """The first ``SNIFF_BYTES`` of the exact version, and its content type."""
     get: dict[str, Any] = {"Bucket": version.bucket, "Key": version.key}
@@ -107,7 +112,7 @@ def _read_first_bytes(version: ObjectVersion) -> tuple[bytes, str | None]:
         get["VersionId"] = version.version_id
     if version.size:
         # A range on an empty object is refused (416): read those whole.
-        get["Range"] = f"bytes=0-{SNIFF_BYTES - 1}"
+        get["Range"] = _SNIFF_RANGE
     try:
         response = s3_client().get_object(**get)
     except ClientError as exc:
@@ -120,7 +125,8 @@ def _read_first_bytes(version: ObjectVersion) -> tuple[bytes, str | None]:
 
 def _write_manifest(settings: Settings, version: ObjectVersion) -> dict[str, Any]:
     key = manifest_key(settings.manifest_prefix, version)
-    if len(key.encode()) > MAX_KEY_BYTES:
+    # UTF-8 takes at most 4 bytes a character: only a long key needs encoding to be measured.
+    if len(key) * 4 > MAX_KEY_BYTES and len(key.encode()) > MAX_KEY_BYTES:
         # S3 would refuse the PUT every time (KeyTooLongError): not worth a retry.
         raise PoisonMessageError(f"its manifest key would exceed {MAX_KEY_BYTES} bytes")
     first_bytes, content_type = _read_first_bytes(version)
@@ -171,7 +177,8 @@ def handle_message(record: SQSRecord, config: Settings | None = None) -> dict[st
         logger.warning("dead_lettered", extra=outcome)
         return outcome
     outcome["outcome"] = "written"
-    logger.debug("written", extra=outcome)
+    if _debug:
+        logger.debug("written", extra=outcome)
     return outcome
 
 
@@ -186,6 +193,9 @@ def _record_handler(record: SQSRecord) -> dict[str, Any]:
 
 
 _counts: dict[str, int] = {}
+#: Whether ``written`` is logged per message (``POWERTOOLS_LOG_LEVEL=DEBUG``): read once per
+#: batch, since even a filtered-out log call costs about as much as the outcome it reports.
+_debug = False
 #: The batch summary's metric per outcome.
 _METRICS = {
     "written": "MessagesWritten",
@@ -203,7 +213,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         ``{"batchItemFailures": [{"itemIdentifier": <message id>}, …]}``: the messages to
         retry (an empty list when every message was handled).
     """
+    global _debug
     _counts.clear()
+    _debug = logger.log_level <= logging.DEBUG
     response = process_partial_response(
         event=event, record_handler=_record_handler, processor=processor, context=context
     )

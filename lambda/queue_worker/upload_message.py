@@ -13,8 +13,7 @@ the reason and the handler sends it to the dead-letter queue at once.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote_plus
 
 #: S3 object keys are at most 1,024 bytes of UTF-8
@@ -32,9 +31,12 @@ class PoisonMessageError(ValueError):
         self.reason = reason
 
 
-@dataclass(frozen=True)
-class ObjectVersion:
-    """One object version an upload created, as the notification describes it."""
+class ObjectVersion(NamedTuple):
+    """One object version an upload created, as the notification describes it.
+
+    A named tuple: immutable like a frozen dataclass, and built several times faster, which
+    counts at 10,000 messages a batch (``bench/queue_worker.py``).
+    """
 
     bucket: str
     key: str
@@ -55,47 +57,53 @@ def is_test_event(body: Any) -> bool:
 
 def _text(record: dict[str, Any], *path: str) -> str:
     value: Any = record
-    for step in path:
-        if not isinstance(value, dict) or step not in value:
-            raise PoisonMessageError(f"missing {'.'.join(path)}")
-        value = value[step]
-    if not isinstance(value, str) or not value:
+    try:
+        for step in path:
+            value = value[step]
+    except (KeyError, TypeError, IndexError):
+        # Indexing a list, a string or None with a name raises TypeError: not the shape S3 sends.
+        raise PoisonMessageError(f"missing {'.'.join(path)}") from None
+    if value.__class__ is not str or not value:
         raise PoisonMessageError(f"{'.'.join(path)} is not a non-empty string")
     return value
 
 
 def _object_version(record: Any, *, input_bucket: str, input_prefix: str) -> ObjectVersion:
-    if not isinstance(record, dict):
+    if record.__class__ is not dict:
         raise PoisonMessageError("a record is not an object")
-    if record.get("eventSource") != "aws:s3":
-        raise PoisonMessageError(f"eventSource is {record.get('eventSource')!r}, not 'aws:s3'")
+    source = record.get("eventSource")
+    if source != "aws:s3":
+        raise PoisonMessageError(f"eventSource is {source!r}, not 'aws:s3'")
     event_name = _text(record, "eventName")
     if not event_name.startswith("ObjectCreated:"):
         raise PoisonMessageError(f"{event_name} is not an ObjectCreated event")
     bucket = _text(record, "s3", "bucket", "name")
     if bucket != input_bucket:
         raise PoisonMessageError(f"bucket {bucket!r} is not the input bucket")
-    key = unquote_plus(_text(record, "s3", "object", "key"))
-    if len(key.encode()) > MAX_KEY_BYTES:
+    raw_key = _text(record, "s3", "object", "key")
+    # S3 encodes keys like a form (quote_plus): a key without '%' or '+' is already decoded.
+    key = unquote_plus(raw_key) if "%" in raw_key or "+" in raw_key else raw_key
+    if len(key) * 4 > MAX_KEY_BYTES and len(key.encode()) > MAX_KEY_BYTES:
         raise PoisonMessageError(f"key longer than {MAX_KEY_BYTES} bytes")
     if not key.startswith(input_prefix):
         raise PoisonMessageError(f"key {key[:200]!r} is outside {input_prefix!r}")
     s3_object = record["s3"]["object"]
     size = s3_object.get("size", 0)
-    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+    if size.__class__ is not int or size < 0:
+        # bool is a subclass of int: the exact-class check refuses true/false too.
         raise PoisonMessageError(f"object size {size!r} is not a non-negative integer")
     version = s3_object.get("versionId")
-    if version is not None and (not isinstance(version, str) or not version):
+    if version is not None and (version.__class__ is not str or not version):
         raise PoisonMessageError("versionId is not a non-empty string")
     return ObjectVersion(
-        bucket=bucket,
-        key=key,
-        version_id=version,
-        size=size,
-        etag=str(s3_object.get("eTag", "")),
-        sequencer=str(s3_object.get("sequencer", "")),
-        event_time=str(record.get("eventTime", "")),
-        event_name=event_name,
+        bucket,
+        key,
+        version,
+        size,
+        str(s3_object.get("eTag", "")),
+        str(s3_object.get("sequencer", "")),
+        str(record.get("eventTime", "")),
+        event_name,
     )
 
 
@@ -120,7 +128,7 @@ def parse_upload_message(
         raise PoisonMessageError(f"body is not JSON ({exc.__class__.__name__})") from exc
     if is_test_event(document):
         return None
-    if not isinstance(document, dict) or not isinstance(document.get("Records"), list):
+    if document.__class__ is not dict or document.get("Records").__class__ is not list:
         raise PoisonMessageError("body is not an S3 event notification (no Records list)")
     records = document["Records"]
     if not records or len(records) > MAX_RECORDS:
