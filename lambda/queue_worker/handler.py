@@ -19,11 +19,21 @@ line counts them, and ``POWERTOOLS_LOG_LEVEL=DEBUG`` logs each):
   the same DLQ after ``maxReceiveCount`` receives. The other messages of the batch are not
   retried (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html).
 
+From a FIFO queue (the ``fifo`` variant: S3 → EventBridge → SQS FIFO, one message group per
+key prefix) the batch goes through Powertools' ``SqsFifoPartialProcessor``: once a message
+raises, the rest of its message group in the batch is returned unprocessed with it, so the
+group keeps its order; other groups go on. A poison message is still dead-lettered at once and
+counts as handled, so it holds nothing back. A message that fails on its last receive
+(``MAX_RECEIVE_COUNT``, the queue's ``maxReceiveCount``) is dead-lettered by the worker with the
+reason, instead of by SQS's redrive on the next receive: the group's messages it held back
+were received as often and would follow it into the DLQ; this way they are processed, in order.
+
 Duplicates are harmless: a manifest depends only on the object version, so a redelivered
 message (standard queues deliver at least once) rewrites the same bytes to the same key.
 
 Environment: ``INPUT_BUCKET``, ``OUTPUT_BUCKET``, ``DEAD_LETTER_QUEUE_URL`` (required),
-``INPUT_PREFIX`` (``landing/``), ``MANIFEST_PREFIX`` (``manifests/``).
+``INPUT_PREFIX`` (``landing/``), ``MANIFEST_PREFIX`` (``manifests/``), ``MAX_RECEIVE_COUNT``
+(FIFO variant: the queue's ``maxReceiveCount``).
 """
 
 from __future__ import annotations
@@ -41,6 +51,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
+    SqsFifoPartialProcessor,
     process_partial_response,
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -53,6 +64,12 @@ from upload_message import MAX_KEY_BYTES, ObjectVersion, PoisonMessageError, par
 logger = Logger()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
+#: For a FIFO queue, a failed message must hold back the rest of its message group: AWS's
+#: guidance is to stop after the first failure and return the failed and unprocessed messages
+#: (https://docs.aws.amazon.com/prescriptive-guidance/latest/lambda-event-filtering-partial-batch-responses-for-sqs/best-practices-partial-batch-responses.html);
+#: ``skip_group_on_error`` returns only the failed message's group, so other groups go on
+#: (https://docs.powertools.aws.dev/lambda/python/latest/utilities/batch/#fifo-queues).
+fifo_processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 
 #: GetObject errors meaning the queued version is gone for good.
 _GONE = frozenset({"NoSuchKey", "NoSuchVersion", "404"})
@@ -81,6 +98,9 @@ class Settings:
     dead_letter_queue_url: str
     input_prefix: str = "landing/"
     manifest_prefix: str = "manifests/"
+    max_receive_count: int = 0
+    """The queue's ``maxReceiveCount`` when the worker dead-letters a failing message itself on
+    its last receive (the FIFO variant); 0: SQS's redrive does it."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -98,6 +118,7 @@ class Settings:
             dead_letter_queue_url=environ["DEAD_LETTER_QUEUE_URL"],
             input_prefix=environ.get("INPUT_PREFIX", cls.input_prefix),
             manifest_prefix=environ.get("MANIFEST_PREFIX", cls.manifest_prefix),
+            max_receive_count=int(environ.get("MAX_RECEIVE_COUNT") or 0),
         )
 
 
@@ -141,15 +162,25 @@ def _write_manifest(settings: Settings, version: ObjectVersion) -> dict[str, Any
 
 
 def _dead_letter(settings: Settings, record: SQSRecord, reason: str) -> None:
-    """Send the original body to the DLQ with why it failed (raises if SQS refuses)."""
-    sqs_client().send_message(
-        QueueUrl=settings.dead_letter_queue_url,
-        MessageBody=record.body,
-        MessageAttributes={
+    """Send the original body to the DLQ with why it failed (raises if SQS refuses).
+
+    A FIFO dead-letter queue needs a message group and a deduplication id: the source message's
+    group keeps each group's dead letters in order, and its message id makes a retried send a
+    duplicate SQS drops while two poison messages with the same body both arrive
+    (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html).
+    """
+    send: dict[str, Any] = {
+        "QueueUrl": settings.dead_letter_queue_url,
+        "MessageBody": record.body,
+        "MessageAttributes": {
             "FailureReason": {"DataType": "String", "StringValue": reason[:REASON_LIMIT]},
             "SourceMessageId": {"DataType": "String", "StringValue": record.message_id},
         },
-    )
+    }
+    if settings.dead_letter_queue_url.endswith(".fifo"):
+        send["MessageGroupId"] = record.attributes.message_group_id or "dead-letters"
+        send["MessageDeduplicationId"] = record.message_id
+    sqs_client().send_message(**send)
 
 
 @functools.cache
@@ -185,9 +216,20 @@ def handle_message(record: SQSRecord, config: Settings | None = None) -> dict[st
 def _record_handler(record: SQSRecord) -> dict[str, Any]:
     try:
         outcome = handle_message(record)
-    except Exception:
-        logger.exception("failed, left for retry", extra={"message_id": record.message_id})
-        raise
+    except Exception as exc:
+        limit = settings().max_receive_count
+        if not limit or int(record.attributes.approximate_receive_count or 0) < limit:
+            logger.exception("failed, left for retry", extra={"message_id": record.message_id})
+            raise
+        # Its last receive: SQS would move it to the DLQ on the next one, and with it every
+        # message of its group this failure held back, received as often. Dead-lettered here
+        # with the reason, it lets the rest of its group go on in order.
+        reason = (
+            f"failed on each of its {limit} receives, the last with {exc.__class__.__name__}: {exc}"
+        )
+        _dead_letter(settings(), record, reason)
+        outcome = {"message_id": record.message_id, "outcome": "dead_lettered", "reason": reason}
+        logger.warning("dead_lettered", extra=outcome)
     _counts[outcome["outcome"]] = _counts.get(outcome["outcome"], 0) + 1
     return outcome
 
@@ -216,8 +258,13 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     global _debug
     _counts.clear()
     _debug = logger.log_level <= logging.DEBUG
+    records = event.get("Records") or [{}]
+    fifo = str(records[0].get("eventSourceARN", "")).endswith(".fifo")
     response = process_partial_response(
-        event=event, record_handler=_record_handler, processor=processor, context=context
+        event=event,
+        record_handler=_record_handler,
+        processor=fifo_processor if fifo else processor,
+        context=context,
     )
     failed = len(response.get("batchItemFailures", []))
     logger.info(
