@@ -114,6 +114,12 @@ class QueueWorkerProps:
     far above the 300 API calls/s of a FIFO queue without it
     (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/high-throughput-fifo.html)."""
 
+    def __post_init__(self) -> None:
+        if self.fifo:
+            check_message_groups(self.message_groups, self.input_prefix)
+            if not 1 <= self.fifo_batch_size <= MAX_FIFO_BATCH_SIZE:
+                raise ValueError(f"fifo_batch_size must be 1-{MAX_FIFO_BATCH_SIZE} (FIFO queue)")
+
     @classmethod
     def from_context(cls, scope: Construct) -> "QueueWorkerProps":
         """The defaults, with the switches a deployer set as CDK context (``-c key=value``)."""
@@ -144,10 +150,6 @@ class QueueWorkerStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         props = props or QueueWorkerProps.from_context(scope)
-        if props.fifo:
-            check_message_groups(props.message_groups, props.input_prefix)
-            if not 1 <= props.fifo_batch_size <= MAX_FIFO_BATCH_SIZE:
-                raise ValueError(f"fifo_batch_size must be 1-{MAX_FIFO_BATCH_SIZE}")
         removal = stateful_removal(self)
 
         alarms = AlarmTopic(self, "Alarms", props=AlarmTopicProps(email=props.alarm_email))
