@@ -142,15 +142,15 @@ def run(stack: LocalStack, trace: Trace) -> list[Check]:
                 ", ".join(k.rsplit("/", 1)[-1] for k in handled),
             )
         )
-    orders_last = max(i for i, (g, _) in enumerate(done) if g == ORDERS)
-    clicks_last = max(i for i, (g, _) in enumerate(done) if g == CLICKS)
+    orders_last = max((i for i, (g, _) in enumerate(done) if g == ORDERS), default=-1)
+    clicks_last = max((i for i, (g, _) in enumerate(done) if g == CLICKS), default=-1)
     blocked_batches = [
         b for b in report.batches if b.result.failed and len(b.result.failed) < len(b.message_ids)
     ]
     checks.append(
         Check(
             "the failure held back only its own group: clicks finished before orders resumed",
-            clicks_last < orders_last and bool(blocked_batches),
+            0 <= clicks_last < orders_last and bool(blocked_batches),
             f"{len(report.batches)} invocations, {len(report.returned)} returns, "
             f"{report.waited_seconds:.0f} s of SQS time",
         )
