@@ -87,7 +87,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if pattern.needs_java and not java_available():
             skipped.append(pattern.id)
             continue
-        results.append(run_demo(pattern.id))
+        extra = {"context": dict(args.context)} if args.context else {}
+        results.append(run_demo(pattern.id, **extra))
     if skipped:
         # The other patterns still ran; the exit status says not everything did.
         print(f"== SKIPPED: {', '.join(skipped)}: no Java runtime\n{MISSING_JAVA}")
@@ -117,6 +118,13 @@ def cmd_diagram(args: argparse.Namespace) -> int:
     return 0
 
 
+def _context_pair(text: str) -> tuple[str, str]:
+    key, equals, value = text.partition("=")
+    if not key or not equals:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key, value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(prog="refarch", description=__doc__.split("\n\n")[0])
@@ -136,6 +144,16 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--all", action="store_true", help="every pattern in the catalog")
         if name != "demo":
             command.add_argument("--outdir", default=str(DEFAULT_OUTDIR), help="cloud assembly")
+        else:
+            command.add_argument(
+                "-c",
+                "--context",
+                action="append",
+                default=[],
+                type=_context_pair,
+                metavar="KEY=VALUE",
+                help="CDK context for synthesis, as with cdk (e.g. -c fifo=true)",
+            )
         command.set_defaults(func=func)
     diagram = commands.add_parser("diagram", help="draw architecture diagrams from the templates")
     diagram.add_argument("ids", nargs="*", metavar="ID", help="pattern ids (default: all)")

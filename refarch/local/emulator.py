@@ -25,6 +25,7 @@ from refarch.local.errors import NotInEmulatorError
 from refarch.local.identities import bootstrap_deployer
 from refarch.local.moto_patches import Denial, close_xray_sdk_socket, moto_gap_fixes
 from refarch.local.moto_s3_queue_notifications import s3_queue_notifications_left_to_runner
+from refarch.local.moto_sqs_fifo import sqs_fifo_as_in_aws
 from refarch.local.offline import network_blocked, offline_environment
 from refarch.local.queue_clock import QueueClock
 from refarch.local.trace import Trace
@@ -146,6 +147,7 @@ def emulator(*, out: TextIO | None = None, region: str = DEFAULT_REGION) -> Iter
         access = AccessRecorder()
         stack.enter_context(moto_gap_fixes(denials, access))
         stack.enter_context(s3_queue_notifications_left_to_runner())
+        stack.enter_context(sqs_fifo_as_in_aws())
         stack.enter_context(network_blocked())
         deployer = bootstrap_deployer(region)
         stack.enter_context(enable_iam_authentication())
