@@ -11,9 +11,9 @@ import numpy as np
 PLANS = ("basic", "gold", "platinum")
 
 
-def training_rows(n: int = 2_000, seed: int = 7) -> list[dict[str, Any]]:
+def training_rows(n: int = 2_000, state: int = 7) -> list[dict[str, Any]]:
     """Rows of a churn-like training set: numbers, an integer, a category, a few nulls."""
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(state)
     rows = []
     for i in range(n):
         rows.append(

@@ -106,7 +106,7 @@ def test_an_empty_window_gives_empty_statistics_not_a_crash(baseline):
 
 
 def test_a_schema_change_is_an_extra_column_and_a_type_violation(baseline):
-    rows = training_rows(300, seed=1)
+    rows = training_rows(300, state=1)
     for row in rows:
         row["region"] = "eu"
         row["support_calls"] = "many"
@@ -126,7 +126,7 @@ def test_very_wide_records_keep_memory_bounded(baseline):
 
 
 def _peak(n: int, baseline) -> int:
-    rows = training_rows(50, seed=2)
+    rows = training_rows(50, state=2)
     lines = (capture_line(rows[i % 50]) for i in range(n))
     tracemalloc.start()
     analyse_window(lines, baseline.constraints, baseline.statistics)

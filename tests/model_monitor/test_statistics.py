@@ -87,7 +87,7 @@ def _window(rows):
 
 @pytest.fixture(scope="module")
 def drifted_window(baseline):
-    rows = drifted(training_rows(800, seed=11))
+    rows = drifted(training_rows(800, state=11))
     return rows, analyse_window(_window(rows), baseline.constraints, baseline.statistics)
 
 
@@ -110,7 +110,7 @@ def test_numerical_drift_is_the_cdf_gap_at_the_baseline_edges(training, baseline
 
 
 def test_categorical_drift_is_the_l_infinity_distance(training, baseline):
-    rows = training_rows(600, seed=3)
+    rows = training_rows(600, state=3)
     for i, row in enumerate(rows):
         if i % 2:
             row["plan"] = "platinum"
@@ -126,7 +126,7 @@ def test_categorical_drift_is_the_l_infinity_distance(training, baseline):
 
 
 def test_traffic_like_the_training_data_has_no_violation(baseline):
-    rows = training_rows(1_000, seed=99)
+    rows = training_rows(1_000, state=99)
     analysis = analyse_window(_window(rows), baseline.constraints, baseline.statistics)
     assert analysis.violations == []
     assert max(analysis.distances.values()) < 0.1
@@ -143,7 +143,7 @@ def test_drifted_traffic_names_the_shifted_and_the_missing_feature(drifted_windo
 
 
 def test_window_completeness_matches_pandas(baseline):
-    rows = training_rows(500, seed=5)
+    rows = training_rows(500, state=5)
     for row in rows[:100]:
         row["support_calls"] = None
     analysis = analyse_window(_window(rows), baseline.constraints, baseline.statistics)
