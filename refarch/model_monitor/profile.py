@@ -26,7 +26,9 @@ How the numbers are computed here (what AWS does not spell out is said so):
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
+import operator
+from bisect import bisect_right
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +41,10 @@ MAX_CATEGORIES = 1_000
 OTHER = "__other__"
 #: Extra (unknown) column names remembered per window; all are counted.
 MAX_EXTRA_COLUMNS = 100
+#: Values buffered per column batch before they are counted: bounds memory whatever the
+#: record width, and amortizes the per-batch work.
+BATCH_VALUES = 100_000
+_NUMBER_TYPES = frozenset({int, float})
 
 
 def classify(value: Any) -> tuple[str, float | None]:
@@ -93,40 +99,97 @@ class FeatureProfile:
     track_categories: bool = True
     """False for a window's numeric feature: only a String feature's values are bucketed."""
 
+    track_numbers: bool = True
+    """False for a window's String feature: numeric-looking text stays text."""
+
     def __post_init__(self) -> None:
         if self.edges is not None and not self.cells:
             self.cells = [0] * (len(self.edges) + 1)
 
-    def add(self, value: Any) -> str:
-        """Count one present value; return its type."""
+    def add_many(self, values: list[Any]) -> None:
+        """Count a column of values (``None`` is missing), in bulk where the types allow.
+
+        The fast path (every present value a finite JSON number, or every one a string) keeps
+        the per-value work in C (``fsum``, ``sorted``, ``Counter``); anything else goes value by
+        value through ``add``.
+        """
+        present = [v for v in values if v is not None]
+        types = set(map(type, present))
+        if types and types <= _NUMBER_TYPES and all(map(math.isfinite, present)):
+            self.present += len(present)
+            if int in types:
+                integral = sum(1 for v in present if type(v) is int)
+                self.integral += integral
+                self.fractional += len(present) - integral
+            else:
+                self.fractional += len(present)
+            self._merge_numbers(present)
+            if self.track_categories:
+                self._merge_categories(Counter(map(_text, present)))
+        elif types == {str} and not self.track_numbers:
+            self.present += len(present)
+            self.strings += len(present)
+            self._merge_categories(Counter(present))
+        else:
+            numbers: list[float] = []
+            for value in present:
+                number = self._count(value)
+                if number is not None:
+                    numbers.append(number)
+            self._merge_numbers(numbers)
+
+    def _merge_numbers(self, numbers: list[float]) -> None:
+        """Merge a batch's moments (Chan et al.'s pairwise update), range and cells."""
+        count = len(numbers)
+        if not count:
+            return
+        total = math.fsum(numbers)
+        mean = total / count
+        m2 = max(math.fsum(map(operator.mul, numbers, numbers)) - count * mean * mean, 0.0)
+        merged = self.n + count
+        delta = mean - self.mean
+        self.m2 += m2 + delta * delta * self.n * count / merged
+        self.mean += delta * count / merged
+        self.n = merged
+        self.total += total
+        self.low = min(self.low, min(numbers))
+        self.high = max(self.high, max(numbers))
+        if self.edges is not None:
+            ordered = sorted(numbers)
+            at_or_below = [bisect_right(ordered, edge) for edge in self.edges]
+            previous = 0
+            for k, below in enumerate(at_or_below):
+                self.cells[k] += below - previous
+                previous = below
+            self.cells[-1] += count - previous
+
+    def _merge_categories(self, counts: Counter[str]) -> None:
+        categories = self.categories
+        for value, count in counts.items():
+            if value in categories:
+                categories[value] += count
+            elif len(categories) < MAX_CATEGORIES:
+                categories[value] = count
+            else:
+                self.other += count
+
+    def _count(self, value: Any) -> float | None:
+        """Count one present value's type and category; return its number (None for text)."""
         self.present += 1
         kind, number = classify(value)
-        if number is not None:
-            if kind == INTEGRAL:
-                self.integral += 1
-            else:
-                self.fractional += 1
-            self.n += 1
-            delta = number - self.mean
-            self.mean += delta / self.n
-            self.m2 += delta * (number - self.mean)
-            self.total += number
-            self.low = min(self.low, number)
-            self.high = max(self.high, number)
-            if self.edges is not None:
-                self.cells[bisect_left(self.edges, number)] += 1
-        else:
+        if number is None:
             self.strings += 1
-        if not self.track_categories:
-            return kind
-        text = value if isinstance(value, str) else _text(value)
-        if text in self.categories:
-            self.categories[text] += 1
-        elif len(self.categories) < MAX_CATEGORIES:
-            self.categories[text] = 1
+        elif kind == INTEGRAL:
+            self.integral += 1
         else:
-            self.other += 1
-        return kind
+            self.fractional += 1
+        if self.track_categories:
+            self._merge_categories(Counter({value if isinstance(value, str) else _text(value): 1}))
+        return number
+
+    def add(self, value: Any) -> None:
+        """Count one value (``None`` is missing)."""
+        self.add_many([value])
 
     @property
     def inferred_type(self) -> str:
@@ -227,35 +290,77 @@ class DatasetProfile:
     features: dict[str, FeatureProfile] = field(default_factory=dict)
     extra_columns: dict[str, int] = field(default_factory=dict)
     extra_other: int = 0
+    _columns: defaultdict[str, list[Any]] = field(
+        default_factory=lambda: defaultdict(list), repr=False
+    )
+    _buffered: int = 0
+
+    def add_all(self, records: Iterable[dict[str, Any]]) -> DatasetProfile:
+        """Count every record (buffered by column, ``BATCH_VALUES`` at a time); return self.
+
+        Consecutive records with the same keys (the usual case) are kept as rows and turned
+        into columns in one ``zip`` when the keys change or the batch is full.
+        """
+        keys: tuple[str, ...] = ()
+        rows: list[tuple[Any, ...]] = []
+        buffered, count = self._buffered, 0
+        for record in records:
+            count += 1
+            names = tuple(record)
+            if names != keys:
+                self._columnize(keys, rows)
+                keys, rows = names, []
+            rows.append(tuple(record.values()))
+            buffered += len(names)
+            if buffered >= BATCH_VALUES:
+                self._columnize(keys, rows)
+                rows = []
+                self.item_count += count
+                count = 0
+                self._flush()
+                buffered = 0
+        self._columnize(keys, rows)
+        self.item_count += count
+        self._flush()
+        return self
+
+    def _columnize(self, keys: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            columns = self._columns
+            for name, column in zip(keys, zip(*rows, strict=True), strict=True):
+                columns[name].extend(column)
 
     def add(self, record: dict[str, Any]) -> None:
         """Count one record."""
-        self.item_count += 1
-        features, known = self.features, self.known
-        for name, value in record.items():
-            profile = features.get(name)
+        self.add_all((record,))
+
+    def _flush(self) -> None:
+        known = self.known
+        for name, values in self._columns.items():
+            if known is not None and name not in known:
+                self._extra(name, sum(1 for v in values if v is not None))
+                continue
+            profile = self.features.get(name)
             if profile is None:
-                if known is not None and name not in known:
-                    self._extra(name)
-                    continue
-                profile = features[name] = FeatureProfile(
-                    name, self.edges.get(name), track_categories=name not in self.numeric
+                profile = self.features[name] = FeatureProfile(
+                    name,
+                    self.edges.get(name),
+                    track_categories=name not in self.numeric,
+                    track_numbers=known is None or name in self.numeric,
                 )
-            profile.add(value)
+            profile.add_many(values)
+        self._columns.clear()
+        self._buffered = 0
 
-    def add_all(self, records: Iterable[dict[str, Any]]) -> DatasetProfile:
-        """Count every record; return self."""
-        for record in records:
-            self.add(record)
-        return self
-
-    def _extra(self, name: str) -> None:
+    def _extra(self, name: str, count: int) -> None:
+        if not count:
+            return
         if name in self.extra_columns:
-            self.extra_columns[name] += 1
+            self.extra_columns[name] += count
         elif len(self.extra_columns) < MAX_EXTRA_COLUMNS:
-            self.extra_columns[name] = 1
+            self.extra_columns[name] = count
         else:
-            self.extra_other += 1
+            self.extra_other += count
 
     def statistics(self, types: dict[str, str] | None = None) -> dict[str, Any]:
         """The ``statistics.json`` document (``types``: the baseline's type per feature)."""

@@ -35,6 +35,7 @@ from refarch.constructs import (
     stateful_removal,
     undelivered_events_queue,
 )
+from refarch.constructs.iam_unexercised import acknowledge_unexercised
 from refarch.constructs.iam_wildcards import acknowledge_wildcard
 from refarch.constructs.model_monitoring import (
     DataQualityJobDefinition,
@@ -427,6 +428,12 @@ class ModelQualityMonitorStack(Stack):
                 f"Resource::<{self.get_logical_id(bucket.node.default_child)}.Arn>/"
                 f"{REPORTS_PREFIX}*"
             ],
+        )
+        acknowledge_unexercised(
+            watcher.role,
+            ["sqs:SendMessage"],
+            "Lambda's asynchronous dead-letter queue, written only after the watcher failed "
+            "three times (an S3 or EventBridge outage); the scenario's watcher never fails",
         )
         rule = self._execution_rule(
             "ExecutionCompleted",
