@@ -151,7 +151,7 @@ def _fast_json_record(line: bytes | str) -> Record | None:
             return None
         if "json" not in side["observedContentType"]:
             return None
-        payload = base64.b64decode(side["data"], validate=True).decode()
+        payload = binascii.a2b_base64(side["data"], strict_mode=True).decode()
         record, end = _decode(payload)
         if end != len(payload):
             return None
@@ -168,23 +168,35 @@ def _fast_json_record(line: bytes | str) -> Record | None:
 
 def read_capture(lines: Iterable[bytes | str], report: ReadReport) -> Iterator[Record]:
     """Yield the records of capture lines; bad lines are counted in ``report``, never raised."""
-    for line in lines:
-        report.lines += 1
-        record = _fast_json_record(line)
-        if record is not None:
-            report.records += 1
-            yield record
-            continue
-        if not line.strip():
-            report.reject("empty line")
-            continue
-        try:
-            records = capture_records(line)
-        except BadLine as exc:
-            report.reject(str(exc))
-            continue
-        report.records += len(records)
-        yield from records
+    fast = 0  # lines read on the fast path, added to the report in batches
+    try:
+        for line in lines:
+            record = _fast_json_record(line)
+            if record is not None:
+                fast += 1
+                yield record
+                continue
+            report.lines += fast + 1
+            report.records += fast
+            fast = 0
+            yield from _slow_line(line, report)
+    finally:
+        report.lines += fast
+        report.records += fast
+
+
+def _slow_line(line: bytes | str, report: ReadReport) -> Iterator[Record]:
+    """The records of a line the fast path did not take, or its reason in ``report``."""
+    if not line.strip():
+        report.reject("empty line")
+        return
+    try:
+        records = capture_records(line)
+    except BadLine as exc:
+        report.reject(str(exc))
+        return
+    report.records += len(records)
+    yield from records
 
 
 def read_json_lines(lines: Iterable[bytes | str], report: ReadReport) -> Iterator[Record]:
