@@ -118,7 +118,7 @@ class FeatureProfile:
         if types and types <= _NUMBER_TYPES and all(map(math.isfinite, present)):
             self.present += len(present)
             if int in types:
-                integral = sum(1 for v in present if type(v) is int)
+                integral = list(map(type, present)).count(int)
                 self.integral += integral
                 self.fractional += len(present) - integral
             else:

@@ -322,7 +322,13 @@ class ModelQualityMonitorStack(Stack):
         )
 
     def _feature_alarms(self, props: ModelQualityMonitorProps) -> list[cloudwatch.Alarm]:
-        """Per feature: drift above the threshold, completeness below the minimum."""
+        """Per feature: drift above the threshold, completeness below the minimum.
+
+        AWS suggests querying both metrics with ``Sum`` (CloudWatch metrics page cited in
+        ``refarch.model_monitor.metrics``); an hourly schedule publishes one datapoint per
+        period, where Sum, Maximum and Minimum agree, and Maximum (drift) / Minimum
+        (completeness) stay right if an extra execution (``NOW``) lands in the same hour.
+        """
         dimensions = {"EndpointName": props.endpoint_name, "ScheduleName": self.schedule_name}
         hourly = Duration.hours(1)
         alarms = []
