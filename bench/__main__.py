@@ -7,6 +7,7 @@ from bench import (
     firehose_transform,
     glue_incremental,
     header_width,
+    model_monitor,
     queue_worker,
     streaming_memory,
     synth_ratio,
@@ -22,6 +23,7 @@ if __name__ == "__main__":
         firehose_transform,
         queue_worker,
         glue_incremental,
+        model_monitor,
     ):
         print(f"== {benchmark.__name__}")
         failed += benchmark.main([]) != 0

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from refarch.local.sources.event_source_mappings import EventSourceMappings
     from refarch.local.sources.events import EventBus
     from refarch.local.sources.firehose import FirehoseService
+    from refarch.local.sources.model_monitor import ModelMonitorService
     from refarch.local.sources.sagemaker import SageMakerService
     from refarch.local.stack import LocalStack
 
@@ -79,6 +80,9 @@ class Emulator:
     sagemaker: SageMakerService = field(init=False)
     """SageMaker's registry events, endpoint deployments and invocations."""
 
+    model_monitor: ModelMonitorService = field(init=False)
+    """Model Monitor's schedules, baselining jobs and monitoring executions."""
+
     event_source_mappings: EventSourceMappings = field(init=False)
     """Lambda's pollers, one per event source mapping (``drain()`` moves the messages)."""
 
@@ -92,12 +96,14 @@ class Emulator:
         from refarch.local.sources.event_source_mappings import EventSourceMappings
         from refarch.local.sources.events import EventBus
         from refarch.local.sources.firehose import FirehoseService
+        from refarch.local.sources.model_monitor import ModelMonitorService
         from refarch.local.sources.sagemaker import SageMakerService
 
         self.lambda_service = LambdaService(self)
         self.firehose = FirehoseService(self)
         self.events = EventBus(self)
         self.sagemaker = SageMakerService(self)
+        self.model_monitor = ModelMonitorService(self)
         self.event_source_mappings = EventSourceMappings(self)
 
     def client(self, service: str) -> Any:

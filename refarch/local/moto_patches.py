@@ -89,6 +89,7 @@ from moto.awslambda.responses import LambdaResponse
 from moto.awslambda.utils import get_backend as lambda_backend
 from moto.cloudwatch.responses import CloudWatchResponse
 from moto.ecr.responses import ECRResponse
+from moto.events.responses import EventsHandler
 from moto.glue.responses import GlueResponse
 from moto.glue.utils import Predicate
 from moto.iam.access_control import (
@@ -395,6 +396,13 @@ def _moto_service_fixes() -> list[tuple[Any, str, Any, bool]]:
         (GlueResponse, "get_partition_indexes", moto_glue.get_partition_indexes, False),
         (Predicate, "__init__", moto_glue.predicate_init, False),
         (ECRResponse, "_determine_resource", moto_resources.ecr_resource, True),
+        (EventsHandler, "_determine_resource", moto_resources.events_resource, True),
+        (
+            EventsHandler,
+            "_authenticate_and_authorize_normal_action",
+            moto_resources.authorize_json,
+            False,
+        ),
         (
             ECRResponse,
             "_authenticate_and_authorize_normal_action",

@@ -51,6 +51,10 @@ NOT_EXERCISED = {
         "SSE-S3 and a crawler keeps no bookmark; AWS does not document which KMS call Glue "
         "makes for a crawler, so the runner makes none"
     ),
+    ("model-quality-monitor", "DriftWatcherRole", "sqs:SendMessage"): (
+        "Lambda's asynchronous dead-letter queue: written only after the watcher fails three "
+        "times (an S3 or EventBridge outage), which the scenario's watcher never does"
+    ),
     ("approved-model-endpoint", "DeployerRole", "cloudwatch:DeleteAlarms"): (
         "a Deny: it keeps the deployer off the stack's own alarms and never makes the run pass; "
         "test_the_deployer_can_neither_delete_nor_rewrite_its_rollback_alarms shows it refuses"

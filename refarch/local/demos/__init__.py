@@ -6,6 +6,7 @@ from refarch.local.demo import Scenario
 from refarch.local.demos import (
     approved_model_endpoint,
     glue_partitioned_etl,
+    model_quality_monitor,
     queue_worker,
     s3_event_processing,
     stream_to_lake,
@@ -17,4 +18,5 @@ SCENARIOS: Mapping[str, Scenario] = {
     "glue-partitioned-etl": glue_partitioned_etl.run,
     "approved-model-endpoint": approved_model_endpoint.run,
     "queue-worker": queue_worker.run,
+    "model-quality-monitor": model_quality_monitor.run,
 }
