@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 from refarch.local.policy_conditions import resource_policy_allows
 
 if TYPE_CHECKING:
-    from refarch.local.emulator import Emulator
+    from refarch.local.account import LocalAccount
 
 
 def send_as_service(
-    emulator: Emulator, queue_arn: str, body: str, *, principal: str, source_arn: str
+    emulator: LocalAccount, queue_arn: str, body: str, *, principal: str, source_arn: str
 ) -> bool:
     """Send ``body`` to the queue if its policy allows ``principal`` for ``source_arn``.
 
