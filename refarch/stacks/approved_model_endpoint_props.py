@@ -33,6 +33,12 @@ STEP_PERCENT_RANGE = {"canary": (1, 50), "linear": (10, 50), "all-at-once": (1, 
 #: ``WaitIntervalInSeconds`` between traffic-shifting steps: 0 to 3600 (AWS API reference).
 MAX_WAIT_INTERVAL = Duration.hours(1)
 
+#: AWS's policy for the role CreateModel is given: what hosting does with the execution role.
+CREATE_MODEL_PERMISSIONS = (
+    "https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html"
+    "#sagemaker-roles-createmodel-perms"
+)
+
 #: Serverless endpoints take 1024 to 6144 MB in 1 GB steps, and at most 200 concurrent
 #: invocations each (API reference, ``ProductionVariantServerlessConfig``).
 SERVERLESS_MEMORY_SIZES = tuple(range(1024, 6144 + 1, 1024))
