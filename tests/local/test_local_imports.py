@@ -120,5 +120,6 @@ def test_refarch_local_has_no_import_cycle() -> None:
     assert cycle is None, (
         "import cycle in refarch/local: "
         + " → ".join(cycle or [])
-        + " (a service takes the LocalAccount and its collaborators: see refarch/local/account.py)"
+        + " (a service takes the LocalAccount and its collaborators, see refarch/local/account.py;"
+        + " a scenario imports Check from refarch.local.scenario, not refarch.local.demo)"
     )
