@@ -24,6 +24,33 @@ TIMESTAMP_PARSERS = (
     "yyyy-MM-dd'T'HH:mm:ssZZ",
 )
 
+#: With record format conversion, "you can't set SizeInMBs to a value less than 64"
+#: (https://docs.aws.amazon.com/firehose/latest/dev/record-format-conversion.html).
+FORMAT_CONVERSION_MIN_BUFFER = Size.mebibytes(64)
+
+
+def check_buffering(props: "StreamToS3DeliveryProps", *, format_conversion: bool) -> None:
+    """Raise ``ValueError`` for buffering Firehose refuses for this stream, with the doc URL.
+
+    This stream partitions dynamically, where "zero buffering feature is not available"
+    (https://docs.aws.amazon.com/firehose/latest/dev/buffering.html); format conversion needs a
+    buffer of at least ``FORMAT_CONVERSION_MIN_BUFFER``. The local Firehose refuses the same
+    (``refarch.local.sources.firehose.configuration``), so a deployer hears it at synth.
+    """
+    if props.buffering_interval.to_seconds() == 0:
+        raise ValueError(
+            "buffering_interval 0: zero buffering is not available with dynamic partitioning "
+            "(https://docs.aws.amazon.com/firehose/latest/dev/buffering.html)"
+        )
+    size = props.buffering_size.to_mebibytes()
+    if format_conversion and size < FORMAT_CONVERSION_MIN_BUFFER.to_mebibytes():
+        raise ValueError(
+            f"buffering_size {size:g} MiB: with Parquet conversion Firehose needs at least "
+            f"{FORMAT_CONVERSION_MIN_BUFFER.to_mebibytes():g} MiB "
+            "(https://docs.aws.amazon.com/firehose/latest/dev/record-format-conversion.html)"
+        )
+
+
 #: The map of Firehose CIDR blocks aws-cdk-lib adds to every stack with a Firehose stream (the
 #: construct id of "@aws-cdk/aws-kinesisfirehose.CidrBlocks"); only destinations reached over
 #: the network from Firehose's addresses (Redshift, Splunk, HTTP) use it.
@@ -122,6 +149,7 @@ class StreamToS3Delivery(Construct):
         parquet_table: glue.S3Table | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        check_buffering(props, format_conversion=parquet_table is not None)
         self.props = props
         self.log_group = logs.LogGroup(
             self,

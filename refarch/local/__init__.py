@@ -36,7 +36,8 @@ from refarch.local.errors import (
     UnsupportedPropertyError,
     UnsupportedResourceTypeError,
 )
-from refarch.local.stack import LocalResource, LocalStack
+from refarch.local.stack import LocalStack
+from refarch.local.stack_resources import LocalResource
 
 __all__ = [
     "CloudAssembly",

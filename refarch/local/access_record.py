@@ -13,7 +13,7 @@ import functools
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from refarch.iam_unused import (
     Access,
@@ -24,9 +24,6 @@ from refarch.iam_unused import (
     analyze,
     granted_statements,
 )
-
-if TYPE_CHECKING:
-    from refarch.local.stack import LocalStack
 
 #: Is one statement an ``Allow`` that applies to (action, resource)? (The IAM check's own rule.)
 StatementTest = Callable[[Mapping[str, Any], str, str], bool]
@@ -152,19 +149,29 @@ def assumed_roles(template: Mapping[str, Any]) -> list[str]:
     )
 
 
-def role_reports(stack: LocalStack, recorder: AccessRecorder) -> list[RoleReport]:
-    """Per role the run assumes: what it was granted (as deployed) against what it used."""
-    emu = stack.emulator
+def role_reports(
+    template: Mapping[str, Any],
+    physical_ids: Mapping[str, str],
+    recorder: AccessRecorder,
+    *,
+    account_id: str,
+    partition: str,
+) -> list[RoleReport]:
+    """Per role the run assumes: what it was granted (as deployed) against what it used.
+
+    ``physical_ids`` maps the logical id of every resource created to its physical id (a role's
+    name); a role not created (a false ``Condition``) has no report.
+    """
     reports = []
-    for logical_id in assumed_roles(stack.template):
-        if logical_id not in stack.resources:
+    for logical_id in assumed_roles(template):
+        if logical_id not in physical_ids:
             continue  # not created (a false Condition)
-        name = stack.resources[logical_id].physical_id
+        name = physical_ids[logical_id]
         statements: list[GrantedStatement] = [
             granted
-            for policy, document in role_policies(emu.account_id, emu.partition, name)
+            for policy, document in role_policies(account_id, partition, name)
             for granted in granted_statements(policy, document)
         ]
-        acknowledged = acknowledged_unexercised(stack.template, logical_id)
+        acknowledged = acknowledged_unexercised(template, logical_id)
         reports.append(analyze(logical_id, statements, recorder.of_role(name), acknowledged))
     return reports

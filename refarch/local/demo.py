@@ -7,30 +7,22 @@ event was lost, IAM denied nothing and Lambda could write every log, trace and D
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from refarch.iam_unused import RoleReport, render
 from refarch.local.access_record import role_reports
 from refarch.local.assembly import CloudAssembly
+from refarch.local.demos import SCENARIOS
 from refarch.local.deployer import TemplateHook, deploy
 from refarch.local.emulator import emulator
 from refarch.local.errors import DeployError
 from refarch.local.lambda_runtime.invocation import LostEvent, PlatformFailure
 from refarch.local.moto_patches import Denial
+from refarch.local.scenario import Check
 from refarch.local.sources.firehose import DrainReport
-from refarch.local.stack import LocalStack
 from refarch.local.trace import Trace
-
-
-@dataclass(frozen=True)
-class Check:
-    """One expectation of a demo, and whether it held."""
-
-    name: str
-    ok: bool
-    detail: str = ""
 
 
 @dataclass
@@ -78,16 +70,6 @@ class DemoResult:
         return bool(self.denials) or "AccessDenied" in (self.error or "")
 
 
-#: A pattern's scenario: drives the deployed stack, writes to the trace, returns its checks.
-Scenario = Callable[[LocalStack, Trace], list[Check]]
-
-
-def _scenarios() -> Mapping[str, Scenario]:
-    from refarch.local.demos import SCENARIOS
-
-    return SCENARIOS
-
-
 def run_demo(
     pattern_id: str,
     *,
@@ -113,7 +95,7 @@ def run_demo(
     >>> result.ok  # doctest: +SKIP
     True
     """
-    scenarios = _scenarios()
+    scenarios = SCENARIOS
     result = DemoResult(pattern_id=pattern_id)
     if pattern_id not in scenarios:
         known = ", ".join(sorted(scenarios))
@@ -132,7 +114,13 @@ def run_demo(
             result.error = f"deploy failed: {exc}"
         else:
             result.checks = scenarios[pattern_id](stack, trace)
-            result.access = role_reports(stack, aws.access)
+            result.access = role_reports(
+                stack.template,
+                {i: r.physical_id for i, r in stack.resources.items()},
+                aws.access,
+                account_id=aws.account_id,
+                partition=aws.partition,
+            )
         service = aws.lambda_service
         result.lost = [*service.lost, *aws.firehose.lost]
         result.denials = list(aws.denials)

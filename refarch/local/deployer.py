@@ -21,7 +21,8 @@ from refarch.local.bootstrap import bootstrap, publish_assets
 from refarch.local.emulator import Emulator, current_emulator
 from refarch.local.errors import DeployError, LocalRunnerError, TemplateError
 from refarch.local.intrinsics import Resolver
-from refarch.local.stack import LocalResource, LocalStack
+from refarch.local.stack import LocalStack
+from refarch.local.stack_resources import LocalResource
 from refarch.local.template import creation_order
 
 #: A function that may change the synthesized template before deploy (in place, or by

@@ -14,61 +14,56 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
-import boto3
 from moto import mock_aws
-from moto.core import DEFAULT_ACCOUNT_ID, enable_iam_authentication
+from moto.core import enable_iam_authentication
 
 from refarch.local.access_record import AccessRecorder
+from refarch.local.account import LocalAccount
 from refarch.local.errors import NotInEmulatorError
 from refarch.local.identities import bootstrap_deployer
-from refarch.local.moto_patches import Denial, close_xray_sdk_socket, moto_gap_fixes
+from refarch.local.lambda_runtime.service import LambdaService
+from refarch.local.moto_patches import (
+    Denial,
+    close_xray_sdk_socket,
+    lambda_invoke_routed_to,
+    moto_gap_fixes,
+)
 from refarch.local.moto_s3_queue_notifications import s3_queue_notifications_left_to_runner
 from refarch.local.moto_sqs_fifo import sqs_fifo_as_in_aws
 from refarch.local.offline import network_blocked, offline_environment
-from refarch.local.queue_clock import QueueClock
+from refarch.local.sources.event_source_mappings import EventSourceMappings
+from refarch.local.sources.events import EventBus
+from refarch.local.sources.firehose import FirehoseService
+from refarch.local.sources.model_monitor import ModelMonitorService
+from refarch.local.sources.sagemaker import SageMakerService
 from refarch.local.trace import Trace
-
-if TYPE_CHECKING:
-    from refarch.local.lambda_runtime.service import LambdaService
-    from refarch.local.sources.event_source_mappings import EventSourceMappings
-    from refarch.local.sources.events import EventBus
-    from refarch.local.sources.firehose import FirehoseService
-    from refarch.local.sources.model_monitor import ModelMonitorService
-    from refarch.local.sources.sagemaker import SageMakerService
-    from refarch.local.stack import LocalStack
 
 #: The region every local run uses (the fake credentials are valid everywhere).
 DEFAULT_REGION = "us-east-1"
 
 
 @dataclass
-class Emulator:
-    """The state of one local AWS: who deploys, what was deployed, what was denied."""
+class Emulator(LocalAccount):
+    """One local AWS: the account (``LocalAccount``), its services, and what was deployed.
 
-    region: str
-    deployer: boto3.Session
-    """Signs deploy and producer requests: an IAM user with AdministratorAccess."""
+    Each service receives this account and the services it calls, and nothing else; a new
+    service is built in ``_start_services`` after its collaborators (see ``account``).
+    """
 
-    trace: Trace
-    workdir: Path
-    """Scratch space for function code unpacked by the Lambda runtime."""
-
-    account_id: str = DEFAULT_ACCOUNT_ID
-    partition: str = "aws"
     denials: list[Denial] = field(default_factory=list)
     """Every request IAM denied, in order (principal, action, resource)."""
 
     access: AccessRecorder = field(default_factory=AccessRecorder)
     """Every request IAM allowed a role, with the statements that allowed it."""
 
-    stacks: dict[str, LocalStack] = field(default_factory=dict)
+    stacks: dict[str, object] = field(default_factory=dict)
+    """The ``LocalStack`` deployed under each stack name (the deployer's; typed ``object``
+    because a stack depends on the emulator, not the other way round)."""
+
     exports: dict[str, Any] = field(default_factory=dict)
     """Stack output exports, for ``Fn::ImportValue``."""
-
-    s3_sequencers: dict[str, int] = field(default_factory=dict)
-    """The last S3 event sequencer issued per bucket (they only grow)."""
 
     lambda_service: LambdaService = field(init=False)
     firehose: FirehoseService = field(init=False)
@@ -86,31 +81,17 @@ class Emulator:
     event_source_mappings: EventSourceMappings = field(init=False)
     """Lambda's pollers, one per event source mapping (``drain()`` moves the messages)."""
 
-    queue_clock: QueueClock = field(default_factory=QueueClock)
-    """SQS's clock: visibility timeouts and batching windows pass without sleeping."""
-
-    _clients: dict[str, Any] = field(default_factory=dict, repr=False)
-
     def __post_init__(self) -> None:
-        from refarch.local.lambda_runtime.service import LambdaService
-        from refarch.local.sources.event_source_mappings import EventSourceMappings
-        from refarch.local.sources.events import EventBus
-        from refarch.local.sources.firehose import FirehoseService
-        from refarch.local.sources.model_monitor import ModelMonitorService
-        from refarch.local.sources.sagemaker import SageMakerService
+        self._start_services()
 
+    def _start_services(self) -> None:
+        """Build each service with the account and its collaborators, callees first."""
         self.lambda_service = LambdaService(self)
-        self.firehose = FirehoseService(self)
-        self.events = EventBus(self)
-        self.sagemaker = SageMakerService(self)
-        self.model_monitor = ModelMonitorService(self)
-        self.event_source_mappings = EventSourceMappings(self)
-
-    def client(self, service: str) -> Any:
-        """Return the deployer's client for ``service`` (created once)."""
-        if service not in self._clients:
-            self._clients[service] = self.deployer.client(service)
-        return self._clients[service]
+        self.firehose = FirehoseService(self, lambda_service=self.lambda_service)
+        self.events = EventBus(self, lambda_service=self.lambda_service)
+        self.sagemaker = SageMakerService(self, events=self.events)
+        self.model_monitor = ModelMonitorService(self, events=self.events)
+        self.event_source_mappings = EventSourceMappings(self, lambda_service=self.lambda_service)
 
 
 _active: list[Emulator] = []
@@ -118,6 +99,9 @@ _active: list[Emulator] = []
 
 def current_emulator() -> Emulator:
     """Return the emulator of the enclosing ``emulator()`` block.
+
+    For the public entry points only (``deploy``): a service is handed its emulator when it is
+    built and never looks it up here.
 
     Raises:
         NotInEmulatorError: Called outside ``emulator()``.
@@ -167,6 +151,7 @@ def emulator(*, out: TextIO | None = None, region: str = DEFAULT_REGION) -> Iter
             access=access,
         )
         stack.enter_context(emu.queue_clock.installed())
+        stack.enter_context(lambda_invoke_routed_to(emu.lambda_service))
         _active.append(emu)
         try:
             yield emu

@@ -6,9 +6,8 @@ import gzip
 import json
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlparse
 
-from refarch.local.stack import LocalStack
+from refarch.local.stack_resources import StackResources
 from refarch.local.trace import Trace, brief, size
 
 
@@ -52,7 +51,7 @@ LISTED_OBJECTS = 8
 
 
 def objects(
-    stack: LocalStack, bucket: str, prefix: str = "", *, limit: int | None = None
+    stack: StackResources, bucket: str, prefix: str = "", *, limit: int | None = None
 ) -> dict[str, StoredObject]:
     """Return the current objects of a bucket (logical id or name) under ``prefix``, by key.
 
@@ -79,7 +78,7 @@ def objects(
     return found
 
 
-def messages(stack: LocalStack, queue: str) -> list[QueuedMessage]:
+def messages(stack: StackResources, queue: str) -> list[QueuedMessage]:
     """Return the messages of a queue (logical id or URL) without consuming them."""
     url = stack.physical_id(queue)
     sqs = stack.emulator.client("sqs")
@@ -101,7 +100,7 @@ def messages(stack: LocalStack, queue: str) -> list[QueuedMessage]:
     ]
 
 
-def report_landed(stack: LocalStack, trace: Trace) -> None:
+def report_landed(stack: StackResources, trace: Trace) -> None:
     """Write every bucket's objects and every queue's messages of the stack to the trace."""
     trace.section("Landed")
     s3 = stack.emulator.client("s3")
@@ -120,9 +119,3 @@ def report_landed(stack: LocalStack, trace: Trace) -> None:
         trace.line(f"queue {queue.attributes['QueueName']}: {len(queued)} messages")
         for message in queued:
             trace.line(f"{brief(message.attributes)} {brief(message.body, 120)}", 2)
-
-
-def split_s3_url(url: str) -> tuple[str, str]:
-    """``s3://bucket/key/or/prefix`` → ``("bucket", "key/or/prefix")``."""
-    parsed = urlparse(url)
-    return parsed.netloc, parsed.path.lstrip("/")

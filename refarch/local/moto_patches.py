@@ -43,7 +43,8 @@ moto directly see moto as shipped.
 9. ``Invoke`` through the Lambda API (what Firehose does with its role, or a handler calling
    another function): moto runs the function in Docker; here it runs in the emulator's Lambda
    service, in-process, and answers with the handler's result or its error
-   (``X-Amz-Function-Error: Unhandled``).
+   (``X-Amz-Function-Error: Unhandled``). The emulator passes its service in
+   (``lambda_invoke_routed_to``), once the service exists.
 10. CloudWatch authorization: moto names CloudWatch actions after the signing name
     (``monitoring:PutMetricData``), so ``cloudwatch:PutMetricData`` in a policy never matches,
     and it sends no ``cloudwatch:namespace`` condition key. The IAM action names are used, with
@@ -79,7 +80,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from unittest import mock
 
 from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
@@ -116,6 +117,9 @@ from refarch.local.lambda_runtime.permissions import allows_invoke
 from refarch.local.moto_resources import SERVICE_CONTEXT
 from refarch.local.moto_sagemaker import sagemaker_gap_fixes
 from refarch.local.policy_conditions import as_list, conditions_hold, glob_match
+
+if TYPE_CHECKING:
+    from refarch.local.lambda_runtime.service import LambdaService
 
 #: The request context of an in-process SDK call: boto3's endpoints are HTTPS.
 REQUEST_CONTEXT: dict[str, str] = {"aws:SecureTransport": "true"}
@@ -320,42 +324,55 @@ def _layers_data(self: LambdaFunction, layer_arns: list[str]) -> list[dict[str, 
     return data
 
 
-def _invoke_in_runner(
-    self: LambdaBackend,
-    function_name: str,
-    qualifier: str | None,
-    body: Any,
-    headers: Any,
-    response_headers: dict[str, str],
-) -> bytes:
-    from refarch.local.emulator import current_emulator
+def _invoke_in(service: LambdaService) -> Any:
+    """Return moto's ``LambdaBackend.invoke``, answered by the runner's Lambda service instead."""
 
-    service = current_emulator().lambda_service
-    arn = self.get_function(function_name, qualifier).function_arn
-    event = json.loads(body) if body else {}
-    invocation_type = headers.get("X-Amz-Invocation-Type", "RequestResponse")
-    if invocation_type == "DryRun":
-        return b""
-    if invocation_type == "Event":
-        service.invoke_async(arn, event, source="lambda:Invoke")
-        return b""
-    invocation = service.invoke(arn, event)
-    response_headers["x-amz-executed-version"] = "$LATEST"
-    if invocation.error is not None:
-        response_headers["x-amz-function-error"] = "Unhandled"
-        error = invocation.error
-        payload: Any = {
-            "errorMessage": error.message,
-            "errorType": error.error_type,
-            "stackTrace": error.stack_trace,
-        }
-    else:
-        payload = invocation.result
-    return json.dumps(payload).encode()
+    def invoke(
+        self: LambdaBackend,
+        function_name: str,
+        qualifier: str | None,
+        body: Any,
+        headers: Any,
+        response_headers: dict[str, str],
+    ) -> bytes:
+        arn = self.get_function(function_name, qualifier).function_arn
+        event = json.loads(body) if body else {}
+        invocation_type = headers.get("X-Amz-Invocation-Type", "RequestResponse")
+        if invocation_type == "DryRun":
+            return b""
+        if invocation_type == "Event":
+            service.invoke_async(arn, event, source="lambda:Invoke")
+            return b""
+        invocation = service.invoke(arn, event)
+        response_headers["x-amz-executed-version"] = "$LATEST"
+        if invocation.error is not None:
+            response_headers["x-amz-function-error"] = "Unhandled"
+            error = invocation.error
+            payload: Any = {
+                "errorMessage": error.message,
+                "errorType": error.error_type,
+                "stackTrace": error.stack_trace,
+            }
+        else:
+            payload = invocation.result
+        return json.dumps(payload).encode()
+
+    return invoke
+
+
+@contextmanager
+def lambda_invoke_routed_to(service: LambdaService) -> Iterator[None]:
+    """Inside the block, the ``Invoke`` API (after moto's IAM check) runs in ``service``.
+
+    Separate from ``moto_gap_fixes`` because the service is built after IAM is enforced: the
+    emulator passes its own Lambda service in, so this module never looks one up.
+    """
+    with mock.patch.object(LambdaBackend, "invoke", _invoke_in(service)):
+        yield
 
 
 def _moto_service_fixes() -> list[tuple[Any, str, Any, bool]]:
-    """Fixes 8, 9, 11 and 13 to 15: (target, attribute, replacement, create)."""
+    """Fixes 8, 11 and 13 to 15: (target, attribute, replacement, create)."""
     kms_check = moto_resources.kinesis_kms_check
     return [
         (KinesisResponse, "_determine_resource", moto_resources.kinesis_resource, True),
@@ -391,7 +408,6 @@ def _moto_service_fixes() -> list[tuple[Any, str, Any, bool]]:
             moto_resources.authorize_glue,
             False,
         ),
-        (LambdaBackend, "invoke", _invoke_in_runner, False),
         (GlueResponse, "create_partition_index", moto_glue.create_partition_index, True),
         (GlueResponse, "get_partition_indexes", moto_glue.get_partition_indexes, False),
         (Predicate, "__init__", moto_glue.predicate_init, False),

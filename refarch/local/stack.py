@@ -1,13 +1,16 @@
-"""A stack as deployed in the emulator: its resources by logical id, and its outputs."""
+"""A deployed stack with the handles a scenario drives it with (uploads, producers, jobs).
+
+Event sources take the ``StackResources`` they act on, so they never import this module.
+"""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from refarch.local.stack_resources import StackResources
 
 if TYPE_CHECKING:
-    from refarch.local.emulator import Emulator
     from refarch.local.sources.firehose import DeliveryStream
     from refarch.local.sources.glue_job import GlueJobRunner
     from refarch.local.sources.kinesis import KinesisProducer
@@ -16,72 +19,10 @@ if TYPE_CHECKING:
 
 
 @dataclass
-class LocalResource:
-    """One resource of the template, created in moto."""
-
-    logical_id: str
-    resource_type: str
-    physical_id: str
-    """What ``Ref`` returns: a bucket name, a queue URL, a topic ARN, a function name…"""
-
-    attributes: dict[str, Any]
-    """What ``Fn::GetAtt`` returns, by attribute name (``Arn``, ``QueueName``…)."""
-
-    properties: dict[str, Any]
-    """The resolved properties it was created with."""
-
-
-@dataclass
-class LocalStack:
-    """A deployed stack: find its resources by logical id (or prefix), read its outputs."""
-
-    pattern_id: str
-    stack_name: str
-    stack_id: str
-    template: dict[str, Any]
-    """The template as deployed (after any ``template_hook``)."""
-
-    emulator: Emulator
-    resources: dict[str, LocalResource] = field(default_factory=dict)
-    outputs: dict[str, Any] = field(default_factory=dict)
-    skipped: dict[str, str] = field(default_factory=dict)
-    """Resources not created because their ``Condition`` is false, with the condition."""
+class LocalStack(StackResources):
+    """A deployed stack (``StackResources``), and the event sources that drive it."""
 
     _glue_jobs: dict[str, GlueJobRunner] = field(default_factory=dict, repr=False)
-
-    def resource(self, name: str) -> LocalResource:
-        """Return a resource by logical id, by a unique logical-id prefix, or by physical id.
-
-        CDK appends an 8-character hash to logical ids: ``resource("InputBucket")`` finds
-        ``InputBucket35D89CB1``; otherwise a prefix must match exactly one resource.
-        """
-        if name in self.resources:
-            return self.resources[name]
-        hashed = re.compile(re.escape(name) + "[0-9A-F]{8}")
-        for finder in (
-            lambda i, r: r.physical_id == name,
-            lambda i, r: hashed.fullmatch(i) is not None,
-            lambda i, r: i.startswith(name),
-        ):
-            matches = [r for i, r in self.resources.items() if finder(i, r)]
-            if matches:
-                break
-        if len(matches) != 1:
-            found = ", ".join(r.logical_id for r in matches) or "none"
-            raise KeyError(f"{self.stack_name}: {name!r} matches {found}")
-        return matches[0]
-
-    def physical_id(self, name: str) -> str:
-        """Return what ``Ref`` gives for a resource (see ``resource`` for the lookup)."""
-        return self.resource(name).physical_id
-
-    def of_type(self, resource_type: str) -> list[LocalResource]:
-        """Return the resources of one type, in creation order."""
-        return [r for r in self.resources.values() if r.resource_type == resource_type]
-
-    def output(self, name: str) -> Any:
-        """Return a stack output's value."""
-        return self.outputs[name]
 
     def s3_source(self, bucket: str) -> S3NotificationSource:
         """Return the event source that uploads to ``bucket`` and delivers its notifications."""

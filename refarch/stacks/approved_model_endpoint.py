@@ -48,6 +48,7 @@ from refarch.constructs import (
 from refarch.constructs.iam_unexercised import acknowledge_unexercised
 from refarch.constructs.iam_wildcards import acknowledge_wildcard
 from refarch.constructs.nag import nag_finding_text
+from refarch.constructs.s3_object_grants import grant_object_actions
 
 # The props live in their own module; importable from here as before.
 from refarch.stacks.approved_model_endpoint_props import (  # noqa: F401
@@ -62,6 +63,7 @@ from refarch.stacks.approved_model_endpoint_props import (  # noqa: F401
     CONTEXT_SERVERLESS_MAX_CONCURRENCY,
     CONTEXT_SERVERLESS_MEMORY_MB,
     CONTEXT_TRAFFIC_STEP_PERCENT,
+    CREATE_MODEL_PERMISSIONS,
     MAX_ENDPOINT_NAME_LENGTH,
     MAX_SERVERLESS_CONCURRENCY,
     MAX_WAIT_INTERVAL,
@@ -322,7 +324,7 @@ class ApprovedModelEndpointStack(Stack):
         """The role SageMaker assumes to host the model: its artifacts, its image, its output.
 
         The role SageMaker assumes to host the model (CreateModel's ``ExecutionRoleArn``,
-        https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html): read the artifacts
+        ``CREATE_MODEL_PERMISSIONS``): read the artifacts
         under ``models/`` and pull from the image repository, nothing else of either; write
         captured data under ``datacapture/`` with the endpoint key; write the endpoint's logs
         and instance metrics.
@@ -338,21 +340,31 @@ class ApprovedModelEndpointStack(Stack):
             ),
             description=f"SageMaker execution role of the {self.endpoint_name} endpoint",
         )
-        self.artifacts.bucket.grant_read(role, f"{ARTIFACTS_PREFIX}*")
-        # Includes ecr:GetAuthorizationToken, which has no resource-level permissions (AWS
-        # docs): the token only lets the role ask; BatchGetImage is on this repository only.
+        # As AWS's CreateModel policy (docstring) scopes it: s3:GetObject on the model archives,
+        # no listing; the repository's three pull actions, and ecr:GetAuthorizationToken, which
+        # has no resource-level permissions: the token only lets the role ask.
+        grant_object_actions(self.artifacts.bucket, role, f"{ARTIFACTS_PREFIX}*", ["s3:GetObject"])
         self.repository.grant_pull(role)
-        # SageMaker writes captured data as the execution role (AWS docs: data capture).
-        self.capture.bucket.grant_put(role, f"{CAPTURE_PREFIX}/*")
+        acknowledge_unexercised(
+            role,
+            ["ecr:BatchCheckLayerAvailability"],
+            f"Listed by AWS's CreateModel execution-role policy ({CREATE_MODEL_PERMISSIONS}); "
+            "the local SageMaker pulls by reading the manifest and the layers only",
+        )
+        # SageMaker writes captured data as the execution role (AWS docs: data capture):
+        # PutObject, or a multipart upload it aborts on failure.
+        capture = ["s3:PutObject", "s3:AbortMultipartUpload"]
+        grant_object_actions(self.capture.bucket, role, f"{CAPTURE_PREFIX}/*", capture)
         # Capture objects are SSE-KMS with the endpoint key: the writer needs the data key
         # (GenerateDataKey), Encrypt for the capture KmsKeyId (AWS API reference,
         # DataCaptureConfig), Decrypt to complete multipart uploads (AWS docs, S3 SSE-KMS).
         self.key.grant(role, "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey")
         acknowledge_unexercised(
             role,
-            ["kms:Encrypt", "kms:Decrypt", "s3:Abort*"],
-            "Capture files uploaded in parts (Decrypt completes them, Abort* cancels them) and "
-            "Encrypt for the capture KmsKeyId, per the AWS references above; the local SageMaker "
+            ["kms:Encrypt", "kms:Decrypt", "s3:AbortMultipartUpload"],
+            "Capture files uploaded in parts (Decrypt completes them, AbortMultipartUpload "
+            "cancels them) and Encrypt for the capture KmsKeyId, per the AWS references above; "
+            "the local SageMaker "
             "writes each capture file with one SSE-KMS PutObject, which needs GenerateDataKey only",
         )
         self._grant_endpoint_logs(role)
@@ -375,18 +387,13 @@ class ApprovedModelEndpointStack(Stack):
         acknowledge(
             role,
             "AwsSolutions-IAM5",
-            "The S3 wildcards are grant_read's action groups on the models/ prefix only and "
-            "grant_put's Abort* on the datacapture/ prefix only (SageMaker names the objects); "
-            "the log streams of the endpoint's own log group, which SageMaker names per "
-            "instance; "
+            "The S3 object actions are on the models/ and datacapture/ prefixes only (SageMaker "
+            "names the capture files); the log streams of the endpoint's own log group, which "
+            "SageMaker names per instance; "
             "Resource::* is ecr:GetAuthorizationToken and cloudwatch:PutMetricData, neither of "
             "which has resource-level permissions; PutMetricData is limited to SageMaker's "
             "endpoint namespace.",
             findings=[
-                "Action::s3:GetObject*",
-                "Action::s3:GetBucket*",
-                "Action::s3:List*",
-                "Action::s3:Abort*",
                 f"Resource::<{self._logical_id(self.artifacts.bucket)}.Arn>/{ARTIFACTS_PREFIX}*",
                 f"Resource::<{self._logical_id(self.capture.bucket)}.Arn>/{CAPTURE_PREFIX}/*",
                 "Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:"

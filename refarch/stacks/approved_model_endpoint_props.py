@@ -25,13 +25,27 @@ from refarch.constructs.model_package_group import (
 #: guardrails: all at once, canary, linear; API ``TrafficRoutingConfig``).
 ROLLOUTS = ("canary", "linear", "all-at-once")
 
-#: The share of the fleet a step may turn on (AWS API reference, ``TrafficRoutingConfig``):
-#: a canary "must be less than or equal to 50%", a linear step "must be 10-50%" of the
-#: variant's instance count.
+#: The share of the fleet a step may turn on (AWS API reference, ``TrafficRoutingConfig``,
+#: ``TRAFFIC_ROUTING_CONFIG``): a canary "must be less than or equal to 50%", a linear step
+#: "must be 10-50%" of the variant's instance count.
 STEP_PERCENT_RANGE = {"canary": (1, 50), "linear": (10, 50), "all-at-once": (1, 100)}
+TRAFFIC_ROUTING_CONFIG = (
+    "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_TrafficRoutingConfig.html"
+)
+#: A blue/green deployment's ``MaximumExecutionTimeoutInSeconds`` is at most 28800 (8 hours).
+BLUE_GREEN_UPDATE_POLICY = (
+    "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_BlueGreenUpdatePolicy.html"
+)
+MAX_DEPLOYMENT_SECONDS = 8 * 3600
 
 #: ``WaitIntervalInSeconds`` between traffic-shifting steps: 0 to 3600 (AWS API reference).
 MAX_WAIT_INTERVAL = Duration.hours(1)
+
+#: AWS's policy for the role CreateModel is given: what hosting does with the execution role.
+CREATE_MODEL_PERMISSIONS = (
+    "https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html"
+    "#sagemaker-roles-createmodel-perms"
+)
 
 #: Serverless endpoints take 1024 to 6144 MB in 1 GB steps, and at most 200 concurrent
 #: invocations each (API reference, ``ProductionVariantServerlessConfig``).
@@ -319,7 +333,7 @@ class ApprovedModelEndpointProps:
         if not low <= self.traffic_step_percent <= high:
             raise ValueError(
                 f"traffic_step_percent must be {low} to {high} for a {self.rollout} rollout "
-                f"(SageMaker TrafficRoutingConfig), got {self.traffic_step_percent}"
+                f"({TRAFFIC_ROUTING_CONFIG}), got {self.traffic_step_percent}"
             )
         wait = self.wait_interval.to_seconds()
         if not 0 <= wait <= MAX_WAIT_INTERVAL.to_seconds() or wait != int(wait):
@@ -329,11 +343,11 @@ class ApprovedModelEndpointProps:
         # MaximumExecutionTimeoutInSeconds); the deployer refuses the same settings at runtime.
         # All at once and canary are one step each; linear, one per step (as the deployer).
         steps = math.ceil(100 / self.traffic_step_percent) if self.rollout == "linear" else 1
-        if (steps + 1) * wait + 1800 > 28800:
+        if (steps + 1) * wait + 1800 > MAX_DEPLOYMENT_SECONDS:
             raise ValueError(
                 f"a {self.rollout} rollout of {self.traffic_step_percent}% steps with "
-                f"{int(wait)}s baking periods lasts longer than the 8 hours a deployment may: "
-                "shorten wait_interval or take larger steps"
+                f"{int(wait)}s baking periods lasts longer than the 8 hours a deployment may "
+                f"({BLUE_GREEN_UPDATE_POLICY}): shorten wait_interval or take larger steps"
             )
         if self.autoscaling_min < 1:
             raise ValueError(
@@ -381,7 +395,7 @@ class ApprovedModelEndpointProps:
         return (
             f"a {self.rollout} step of {self.traffic_step_percent}% turns on {turned_on} of "
             f"{instances} instances, outside the {low}-{high}% of the variant's instance count "
-            "SageMaker allows"
+            f"SageMaker allows ({TRAFFIC_ROUTING_CONFIG})"
         )
 
     @property

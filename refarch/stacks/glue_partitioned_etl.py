@@ -39,9 +39,11 @@ from refarch.constructs import (
     SecureBucketProps,
     acknowledge,
 )
+from refarch.constructs.glue_code import GlueObjectCode
 from refarch.constructs.glue_encryption import REAL_TIME_LOGGING_GLUE_VERSION
 from refarch.constructs.iam_unexercised import acknowledge_unexercised
 from refarch.constructs.iam_wildcards import acknowledge_wildcard
+from refarch.constructs.s3_object_grants import grant_list_bucket, grant_object_actions
 from refarch.constructs.server_side_encrypted_table import declare_server_side_encrypted
 
 #: The job's directory: the entry point ``job.py`` and the modules it imports.
@@ -519,15 +521,20 @@ class GluePartitionedEtlStack(Stack):
             assumed_by=iam.ServicePrincipal("glue.amazonaws.com"),
             description="Glue ETL job: reads raw files, writes curated Parquet and its partitions",
         )
-        self.raw.bucket.grant_read(role, f"{RAW_PREFIX}*")
+        # Spark lists the raw prefix and reads its files; it writes the curated and quarantine
+        # prefixes and its TempDir through temporary objects it reads back and deletes, and
+        # uploads large files in parts (AWS docs: job targets need s3:DeleteObject,
+        # https://docs.aws.amazon.com/glue/latest/dg/create-an-iam-role.html).
+        grant_object_actions(self.raw.bucket, role, f"{RAW_PREFIX}*", ["s3:GetObject"])
+        written = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
         for prefix in (CURATED_PREFIX, QUARANTINE_PREFIX):
-            # Spark writes through temporary objects it then deletes (AWS docs: job targets need
-            # s3:DeleteObject).
-            self.curated.bucket.grant_read_write(role, f"{prefix}*")
-        self.scratch.bucket.grant_read_write(role, f"{TEMP_PREFIX}*")
+            grant_object_actions(self.curated.bucket, role, f"{prefix}*", written)
+        grant_object_actions(self.scratch.bucket, role, f"{TEMP_PREFIX}*", written)
+        for bucket in (self.raw.bucket, self.curated.bucket, self.scratch.bucket):
+            grant_list_bucket(bucket, role)
         acknowledge_unexercised(
             role,
-            ["s3:GetObject*", "s3:DeleteObject*", "s3:Abort*"],
+            ["s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
             "Spark in Glue writes through temporary objects it reads back and deletes, and "
             "uploads large files in parts (AWS docs: job targets need s3:DeleteObject); the "
             "local job writes each output file once with PutObject",
@@ -600,8 +607,8 @@ class GluePartitionedEtlStack(Stack):
         common: dict[str, Any] = {
             "role": role,
             "description": "Transforms new raw files into curated, partitioned Parquet",
-            "script": glue.Code.from_bucket(script.bucket, script.s3_object_key),
-            "extra_python_files": [glue.Code.from_bucket(modules.bucket, modules.s3_object_key)],
+            "script": GlueObjectCode(script.bucket, script.s3_object_key),
+            "extra_python_files": [GlueObjectCode(modules.bucket, modules.s3_object_key)],
             "glue_version": props.glue_version,
             "worker_configuration": glue.WorkerConfiguration(
                 worker_type=props.worker_type, number_of_workers=props.workers
@@ -639,16 +646,11 @@ class GluePartitionedEtlStack(Stack):
             role,
             "AwsSolutions-IAM5",
             "Spark reads and writes objects with generated names under the raw (read only), "
-            "curated, quarantine and temp prefixes; the S3 action groups are those of "
-            "grant_read/grant_read_write, on those prefixes and the job's code assets only. "
+            "curated, quarantine and temp prefixes; the object actions are on those prefixes "
+            "only. "
             "PutMetricData has no resource-level permissions and is limited to the Glue "
             "namespace.",
             findings=[
-                "Action::s3:GetObject*",
-                "Action::s3:GetBucket*",
-                "Action::s3:List*",
-                "Action::s3:DeleteObject*",
-                "Action::s3:Abort*",
                 "Resource::*",
                 *(
                     f"Resource::<{self.get_logical_id(bucket.node.default_child)}.Arn>/{prefix}*"

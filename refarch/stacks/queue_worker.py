@@ -15,7 +15,7 @@ from typing import Any
 
 from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_lambda_event_sources as event_sources
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_notifications as s3n
 from aws_cdk import aws_sqs as sqs
@@ -34,6 +34,7 @@ from refarch.constructs import (
     stateful_removal,
 )
 from refarch.constructs.iam_unexercised import acknowledge_unexercised
+from refarch.constructs.s3_object_grants import grant_list_bucket, grant_object_actions
 from refarch.stacks.queue_worker_fifo import PrefixGroupRules, check_message_groups
 
 #: AWS: "set the source queue's visibility timeout to at least six times the configuration
@@ -239,14 +240,25 @@ class QueueWorkerStack(Stack):
             ),
         )
         function = self.worker.function
-        # Reads the first bytes of the exact version queued (s3:GetObjectVersion).
-        self.input.bucket.grant_read(function, f"{props.input_prefix}*")
-        self.output.bucket.grant_put(function, f"{props.manifest_prefix}*")
-        # A message that can never succeed goes to the DLQ with its reason, at once.
-        self.dead_letter_queue.grant_send_messages(function)
+        # Reads the first bytes of the exact version queued (GetObject with VersionId:
+        # s3:GetObjectVersion; the bucket is versioned, so every event names a version).
+        grant_object_actions(
+            self.input.bucket, function, f"{props.input_prefix}*", ["s3:GetObjectVersion"]
+        )
+        grant_list_bucket(self.input.bucket, function)
+        grant_object_actions(
+            self.output.bucket, function, f"{props.manifest_prefix}*", ["s3:PutObject"]
+        )
+        # A message that can never succeed goes to the DLQ with its reason, at once: the
+        # handler sends to the URL it is given (no GetQueueUrl, no attributes read).
+        iam.Grant.add_to_principal(
+            grantee=function,
+            actions=["sqs:SendMessage"],
+            resource_arns=[self.dead_letter_queue.queue_arn],
+        )
         acknowledge_unexercised(
             self.worker.role,
-            ["s3:List*"],
+            ["s3:ListBucket"],
             "S3 answers a read of a missing object with 404 only to a caller allowed "
             "s3:ListBucket, otherwise with 403 AccessDenied "
             "(https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html), and the "
@@ -256,13 +268,9 @@ class QueueWorkerStack(Stack):
         acknowledge(
             self.worker.role,
             "AwsSolutions-IAM5",
-            "The wildcards are the action groups of grant_read/grant_put, on object ARNs under "
-            "the input prefix and the manifest prefix only.",
+            "Inputs and manifests have generated names: the object actions are on object ARNs "
+            "under the input prefix and the manifest prefix only.",
             findings=[
-                "Action::s3:GetBucket*",
-                "Action::s3:GetObject*",
-                "Action::s3:List*",
-                "Action::s3:Abort*",
                 f"Resource::<{self.get_logical_id(self.input.bucket.node.default_child)}.Arn>/"
                 f"{props.input_prefix}*",
                 f"Resource::<{self.get_logical_id(self.output.bucket.node.default_child)}.Arn>/"
@@ -272,18 +280,26 @@ class QueueWorkerStack(Stack):
 
         # Partial batch responses: only the messages the worker lists are retried
         # (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html).
+        # The mapping is declared directly, not with SqsEventSource, whose grant adds
+        # GetQueueUrl and ChangeMessageVisibility: Lambda's poller needs ReceiveMessage,
+        # DeleteMessage and GetQueueAttributes on the queue
+        # (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html).
         batching: dict[str, Any] = (
             {"batch_size": props.fifo_batch_size}
             if props.fifo
             else {"batch_size": props.batch_size, "max_batching_window": props.max_batching_window}
         )
-        function.add_event_source(
-            event_sources.SqsEventSource(
-                self.queue,
-                **batching,
-                report_batch_item_failures=True,
-                max_concurrency=props.max_concurrency,
-            )
+        function.add_event_source_mapping(
+            "WorkQueueMapping",
+            event_source_arn=self.queue.queue_arn,
+            **batching,
+            report_batch_item_failures=True,
+            max_concurrency=props.max_concurrency,
+        )
+        iam.Grant.add_to_principal(
+            grantee=function,
+            actions=["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+            resource_arns=[self.queue.queue_arn],
         )
         if props.fifo:
             self.group_rules = PrefixGroupRules(

@@ -23,6 +23,7 @@ from refarch.constructs import (
     acknowledge_notifications_handler,
 )
 from refarch.constructs.iam_unexercised import acknowledge_unexercised
+from refarch.constructs.s3_object_grants import grant_list_bucket, grant_object_actions
 
 
 @dataclass(frozen=True)
@@ -138,42 +139,59 @@ class S3EventProcessingStack(Stack):
             ),
         )
         function = self.processor.function
-        # Read the exact version that triggered the event (s3:GetObjectVersion), only under the
-        # filtered prefix.
-        self.input.bucket.grant_read(function, f"{props.input_prefix}*")
+        # Read the exact version that triggered the event, only under the filtered prefix: the
+        # bucket is versioned, so every event names a version (GetObject with VersionId needs
+        # s3:GetObjectVersion).
+        grant_object_actions(
+            self.input.bucket, function, f"{props.input_prefix}*", ["s3:GetObjectVersion"]
+        )
         for prefix in (props.valid_prefix, props.rejected_prefix):
-            self.output.bucket.grant_put(function, f"{prefix}*")
-            # The handler reads an existing output's metadata to skip stale, out-of-order events,
-            # and deletes an output an older version left that the current version no longer
-            # produces (the bucket is versioned: the old one stays recoverable).
-            self.output.bucket.grant_read(function, f"{prefix}*")
-            self.output.bucket.grant_delete(function, f"{prefix}*")
+            grant_object_actions(
+                self.output.bucket,
+                function,
+                f"{prefix}*",
+                [
+                    # Each output is one PutObject, or a multipart upload past 8 MiB
+                    # (multipart_writer), aborted if the file fails.
+                    "s3:PutObject",
+                    "s3:AbortMultipartUpload",
+                    # The handler reads an existing output's metadata (HeadObject) to skip
+                    # stale, out-of-order events, and deletes an output an older version left
+                    # that the current version no longer produces (the bucket is versioned:
+                    # the old one stays recoverable).
+                    "s3:GetObject",
+                    "s3:DeleteObject",
+                ],
+            )
+        for bucket in (self.input.bucket, self.output.bucket):
+            grant_list_bucket(bucket, function)
         acknowledge_unexercised(
             self.processor.role,
-            ["s3:List*"],
+            ["s3:ListBucket"],
             "S3 answers a read of a missing object with 404 only to a caller allowed "
             "s3:ListBucket, otherwise with 403 AccessDenied "
             "(https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html), and the "
-            "handler takes 404 for 'no output yet'; the local S3 answers 404 without checking "
-            "it, so the run makes no List request",
+            "handler takes 404 for 'no output yet' or 'the source is gone'; the local S3 answers "
+            "404 without checking it, so the run makes no List request",
         )
         acknowledge_unexercised(
             self.processor.role,
-            ["s3:DeleteObject*"],
+            ["s3:DeleteObject"],
             "Deleting an output is the path of a new version of an input that no longer "
             "produces an output an older version did; the scenario never uploads such a version",
+        )
+        acknowledge_unexercised(
+            self.processor.role,
+            ["s3:AbortMultipartUpload"],
+            "A multipart upload is aborted only when writing an output past 8 MiB fails; the "
+            "scenario's outputs are each written with one PutObject",
         )
         acknowledge(
             self.processor.role,
             "AwsSolutions-IAM5",
-            "The wildcards are the action groups of grant_read/grant_put/grant_delete, on object "
-            "ARNs under the filtered input prefix and the two output prefixes only.",
+            "Outputs and inputs have generated names: the object actions are on object ARNs "
+            "under the filtered input prefix and the two output prefixes only.",
             findings=[
-                "Action::s3:GetBucket*",
-                "Action::s3:GetObject*",
-                "Action::s3:List*",
-                "Action::s3:Abort*",
-                "Action::s3:DeleteObject*",
                 f"Resource::<{self.get_logical_id(self.input.bucket.node.default_child)}.Arn>/"
                 f"{props.input_prefix}*",
                 *(

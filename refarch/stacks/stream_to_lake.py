@@ -30,7 +30,6 @@ from refarch.constructs import (
     SecureStreamProps,
     StreamToS3Delivery,
     StreamToS3DeliveryProps,
-    acknowledge,
 )
 from refarch.constructs.iam_unexercised import acknowledge_unexercised
 from refarch.constructs.server_side_encrypted_table import declare_server_side_encrypted
@@ -348,8 +347,11 @@ class StreamToLakeStack(Stack):
         it (the account root as principal delegates to IAM, it does not open the role to all).
         Writing needs the key too: without ``kms:GenerateDataKey`` the producer gets an
         "unauthorized KMS master key permission error"
-        (https://docs.aws.amazon.com/streams/latest/dev/troubleshooting-producers.html);
-        ``grant_write`` includes it.
+        (https://docs.aws.amazon.com/streams/latest/dev/troubleshooting-producers.html). The
+        grants are those of AWS's example producer policy, GenerateDataKey being the only key
+        action a producer needs
+        (https://docs.aws.amazon.com/streams/latest/dev/permissions-user-key-KMS.html), not
+        ``stream.grant_write``'s, which adds Encrypt and ReEncrypt*.
         """
         role = iam.Role(
             self,
@@ -357,14 +359,13 @@ class StreamToLakeStack(Stack):
             assumed_by=iam.AccountRootPrincipal(),
             description="Puts clickstream records on the stream (and nothing else)",
         )
-        stream.grant_write(role)
-        acknowledge(
-            role,
-            "AwsSolutions-IAM5",
-            "The wildcards are the KMS action groups of stream.grant_write, on the stream's own "
-            "key only: producers need GenerateDataKey to write to a KMS-encrypted stream.",
-            findings=["Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*"],
+        iam.Grant.add_to_principal(
+            grantee=role,
+            actions=["kinesis:PutRecords", "kinesis:PutRecord", "kinesis:ListShards"],
+            resource_arns=[stream.stream_arn],
         )
+        if stream.encryption_key is not None:
+            stream.encryption_key.grant(role, "kms:GenerateDataKey")
         acknowledge_unexercised(
             role,
             ["kinesis:PutRecord", "kinesis:ListShards"],

@@ -40,80 +40,10 @@ LOCAL_RUNS = [*LOCAL_PATTERNS, "queue-worker[fifo=true]"]
 #: (pattern, role logical-id prefix) -> actions AWS calls that the local runner does not yet.
 RUNNER_GAPS: dict[tuple[str, str], dict[str, str]] = {}
 
-_BUCKET_READS = (
-    "grant_read's bucket-level group (GetBucketLocation, GetBucketPolicy, …): neither the code "
-    "nor the service reading for it reads the bucket's configuration"
-)
-_PUT_EXTRAS = (
-    "grant_put's group beyond PutObject: the writer sets no legal hold, retention or tags, and "
-    "the bucket has no Object Lock"
-)
-_ABORT = "grant_put's Abort*: the code writes each object with one PutObject, never in parts"
 #: (pattern, role logical-id prefix) -> actions that look unused by the code and by AWS: for a
-#: reviewer to remove (usually by replacing a CDK grant helper with the actions it needs) or to
-#: acknowledge in the stack with the reason.
-FOR_REVIEW: dict[tuple[str, str], dict[str, str]] = {
-    ("s3-event-processing", "CsvValidatorRole"): {
-        "s3:GetBucket*": _BUCKET_READS,
-        "s3:Abort*": _ABORT,
-        "s3:PutObjectLegalHold": _PUT_EXTRAS,
-        "s3:PutObjectRetention": _PUT_EXTRAS,
-        "s3:PutObjectTagging": _PUT_EXTRAS,
-        "s3:PutObjectVersionTagging": _PUT_EXTRAS,
-    },
-    ("queue-worker", "WorkerRole"): {
-        "s3:GetBucket*": _BUCKET_READS,
-        "s3:Abort*": _ABORT,
-        "s3:PutObjectLegalHold": _PUT_EXTRAS,
-        "s3:PutObjectRetention": _PUT_EXTRAS,
-        "s3:PutObjectTagging": _PUT_EXTRAS,
-        "s3:PutObjectVersionTagging": _PUT_EXTRAS,
-        "sqs:GetQueueUrl": (
-            "grant_send_messages and the event source's grant_consume_messages: the handler "
-            "sends to the DLQ by the URL it is given, and Lambda's poller is given the queue ARN"
-        ),
-        "sqs:GetQueueAttributes": (
-            "on the DLQ (grant_send_messages): the handler only sends to it; the work queue's "
-            "GetQueueAttributes, which Lambda's poller needs, is exercised"
-        ),
-        "sqs:ChangeMessageVisibility": (
-            "grant_consume_messages: Lambda's SQS poller is documented to need ReceiveMessage, "
-            "DeleteMessage and GetQueueAttributes only, and the handler never changes a "
-            "message's visibility"
-        ),
-    },
-    ("stream-to-lake", "ProducerRole"): {
-        "kms:Encrypt": (
-            "grant_write's KMS group: a producer of a KMS-encrypted stream needs GenerateDataKey "
-            "only (Kinesis encrypts)"
-        ),
-        "kms:ReEncrypt*": "grant_write's KMS group, as kms:Encrypt",
-    },
-    ("glue-partitioned-etl", "JobRole"): {
-        "s3:GetBucket*": _BUCKET_READS,
-        "s3:PutObjectLegalHold": _PUT_EXTRAS,
-        "s3:PutObjectRetention": _PUT_EXTRAS,
-        "s3:PutObjectTagging": _PUT_EXTRAS,
-        "s3:PutObjectVersionTagging": _PUT_EXTRAS,
-    },
-    ("glue-partitioned-etl", "RawCrawlerRole"): {"s3:GetBucket*": _BUCKET_READS},
-    ("approved-model-endpoint", "ExecutionRole"): {
-        "s3:GetBucket*": _BUCKET_READS,
-        "s3:List*": (
-            "grant_read's listing on the artifacts bucket: SageMaker downloads the one model "
-            "archive the model names"
-        ),
-        "ecr:BatchCheckLayerAvailability": (
-            "grant_pull's push-side check: pulling reads the manifest (BatchGetImage) and the "
-            "layers (GetDownloadUrlForLayer); keep it only if SageMaker's documented "
-            "execution-role policy lists it"
-        ),
-        "s3:PutObjectLegalHold": _PUT_EXTRAS,
-        "s3:PutObjectRetention": _PUT_EXTRAS,
-        "s3:PutObjectTagging": _PUT_EXTRAS,
-        "s3:PutObjectVersionTagging": _PUT_EXTRAS,
-    },
-}
+#: reviewer to remove (usually by replacing a CDK grant helper with the actions it needs, as
+#: ``refarch.constructs.s3_object_grants`` does) or to acknowledge in the stack with the reason.
+FOR_REVIEW: dict[tuple[str, str], dict[str, str]] = {}
 
 
 @functools.cache

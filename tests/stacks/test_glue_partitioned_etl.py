@@ -152,11 +152,8 @@ def test_crawler_has_no_schedule_of_its_own_and_an_encrypted_log_with_retention(
 
 def test_crawler_role_reads_the_raw_prefix_and_catalogs_only_raw_tables(stack, ids):
     statements = statements_of(stack, ids["crawler_role"])
-    assert actions_on(statements, objects_under(ids["raw"], "raw/")) == {
-        "s3:GetObject*",
-        "s3:GetBucket*",
-        "s3:List*",
-    }
+    assert actions_on(statements, objects_under(ids["raw"], "raw/")) == {"s3:GetObject"}
+    assert actions_on(statements, getatt(ids["raw"])) == {"s3:ListBucket"}
     every_action = {a for s in statements for a in as_list(s["Action"])}
     assert not any(a.startswith(("s3:Put", "s3:Delete")) for a in every_action)
     raw_tables = glue_arn("table/", ref(ids["database"]), "/raw_*")
@@ -644,7 +641,8 @@ def test_no_policy_grants_on_every_resource_except_putmetricdata_in_the_glue_nam
 def test_job_role_reads_the_raw_prefix_but_cannot_write_it(stack, ids):
     statements = statements_of(stack, ids["job_role"])
     raw_objects = objects_under(ids["raw"], "raw/")
-    assert actions_on(statements, raw_objects) == {"s3:GetObject*", "s3:GetBucket*", "s3:List*"}
+    assert actions_on(statements, raw_objects) == {"s3:GetObject"}
+    assert actions_on(statements, getatt(ids["raw"])) == {"s3:ListBucket"}
     raw_resources = [getatt(ids["raw"]), raw_objects]
     writes_raw = [
         action
@@ -664,16 +662,20 @@ def test_job_role_writes_the_curated_quarantine_and_temp_prefixes(stack, ids):
         ("scratch", "glue-temp/"),
     ):
         actions = actions_on(statements, objects_under(ids[bucket], prefix))
-        assert {"s3:PutObject", "s3:DeleteObject*", "s3:GetObject*"} <= actions
+        assert actions == {
+            "s3:PutObject",
+            "s3:DeleteObject",
+            "s3:GetObject",
+            "s3:AbortMultipartUpload",
+        }
     object_resources = {
         json.dumps(r)
         for s in statements
         for r in as_list(s["Resource"])
         if "s3:PutObject" in as_list(s["Action"])
     }
+    # Object ARNs only: listing is a statement of its own, on the bucket ARNs.
     assert object_resources == {
-        json.dumps(getatt(ids["curated"])),
-        json.dumps(getatt(ids["scratch"])),
         json.dumps(objects_under(ids["curated"], "curated/")),
         json.dumps(objects_under(ids["curated"], "quarantine/")),
         json.dumps(objects_under(ids["scratch"], "glue-temp/")),
@@ -710,8 +712,14 @@ def test_job_role_reads_only_its_own_code_in_the_assets_bucket(stack, ids):
     ]
     objects = sorted(parts[-1] for parts in in_assets_bucket if isinstance(parts[-1], str))
     assert objects == sorted([script_key, modules_key])
-    # The bucket itself (for listing), and no wildcard over its objects.
-    assert len(in_assets_bucket) == 3
+    # s3:GetObject on those two objects: no listing of the bucket, no wildcard over its objects.
+    assert len(in_assets_bucket) == 2
+    assert {
+        a
+        for s in statements_of(stack, ids["job_role"])
+        if "cdk-hnb659fds-assets" in json.dumps(s["Resource"])
+        for a in as_list(s["Action"])
+    } == {"s3:GetObject"}
 
 
 @pytest.mark.parametrize("role", ["job_role", "crawler_role"])

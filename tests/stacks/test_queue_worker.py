@@ -1,7 +1,7 @@
 """What a deployer of the S3 → SQS → Lambda queue worker relies on, on the synthesized template."""
 
 import pytest
-from template_queries import ALL_PUBLIC_ACCESS_BLOCKED, SSE_S3
+from template_queries import ALL_PUBLIC_ACCESS_BLOCKED, SSE_S3, as_list
 
 from refarch.stacks.queue_worker import VISIBILITY_TIMEOUT_PER_FUNCTION_TIMEOUT, QueueWorkerProps
 
@@ -119,3 +119,36 @@ def test_the_worker_may_send_to_the_dlq_but_not_elsewhere(stack):
     assert [s["Resource"] for s in senders] == [
         {"Fn::GetAtt": [stack.id_of("AWS::SQS::Queue", "DeadLetterQueue"), "Arn"]}
     ]
+
+
+def test_the_worker_role_holds_the_actions_its_callers_make_and_no_more(stack):
+    # Lambda's SQS poller: ReceiveMessage, DeleteMessage, GetQueueAttributes on the queue
+    # (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html); the handler sends to the DLQ
+    # by URL, reads the exact version queued and puts its manifest.
+    statements = stack.props("AWS::IAM::Policy", "WorkerRoleDefaultPolicy")["PolicyDocument"][
+        "Statement"
+    ]
+
+    def actions_on(resource):
+        return {
+            action
+            for s in statements
+            if resource in as_list(s["Resource"])
+            for action in as_list(s["Action"])
+        }
+
+    def arn(resource_type, prefix):
+        return {"Fn::GetAtt": [stack.id_of(resource_type, prefix), "Arn"]}
+
+    def objects(prefix, key):
+        return {"Fn::Join": ["", [arn("AWS::S3::Bucket", prefix), key]]}
+
+    assert actions_on(arn("AWS::SQS::Queue", "WorkQueue")) == {
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+    }
+    assert actions_on(arn("AWS::SQS::Queue", "DeadLetterQueue")) == {"sqs:SendMessage"}
+    assert actions_on(objects("InputBucket", "/landing/*")) == {"s3:GetObjectVersion"}
+    assert actions_on(arn("AWS::S3::Bucket", "InputBucket")) == {"s3:ListBucket"}
+    assert actions_on(objects("OutputBucket", "/manifests/*")) == {"s3:PutObject"}

@@ -2,7 +2,7 @@
 
 import pytest
 from aws_cdk.assertions import Match
-from template_queries import ALL_PUBLIC_ACCESS_BLOCKED, SSE_S3
+from template_queries import ALL_PUBLIC_ACCESS_BLOCKED, SSE_S3, as_list
 
 PATTERN = "s3-event-processing"
 
@@ -231,3 +231,27 @@ def test_destroy_context_deletes_data_with_the_stack(synth):
     for resource in destroyable.resources("AWS::S3::Bucket").values():
         assert resource["DeletionPolicy"] == "Delete"
     assert destroyable.resources("Custom::S3AutoDeleteObjects")
+
+
+def test_the_role_holds_the_s3_actions_the_handler_calls_and_no_group(stack, ids):
+    # The exact version that triggered the event (GetObjectVersion); on outputs PutObject (and
+    # AbortMultipartUpload for a failed multipart write), HeadObject (GetObject), DeleteObject.
+    policy = next(
+        p
+        for p in stack.resources("AWS::IAM::Policy").values()
+        if p["Properties"]["PolicyName"].startswith("CsvValidatorRoleDefaultPolicy")
+    )
+    s3_actions = {
+        action
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        for action in as_list(statement["Action"])
+        if action.startswith("s3:")
+    }
+    assert s3_actions == {
+        "s3:GetObjectVersion",
+        "s3:PutObject",
+        "s3:AbortMultipartUpload",
+        "s3:GetObject",
+        "s3:DeleteObject",
+        "s3:ListBucket",
+    }

@@ -2,7 +2,6 @@
 
 from collections.abc import Mapping
 
-from refarch.local.demo import Scenario
 from refarch.local.demos import (
     approved_model_endpoint,
     glue_partitioned_etl,
@@ -11,6 +10,7 @@ from refarch.local.demos import (
     s3_event_processing,
     stream_to_lake,
 )
+from refarch.local.scenario import Scenario
 
 SCENARIOS: Mapping[str, Scenario] = {
     "s3-event-processing": s3_event_processing.run,

@@ -32,9 +32,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from refarch.local.demo import Check
 from refarch.local.landed import messages, objects, report_landed
 from refarch.local.moto_sagemaker import update_requests
+from refarch.local.scenario import Check
 from refarch.local.sources.events import PutEvent
 from refarch.local.sources.sagemaker import ModelVersion, Prediction, SageMakerService
 from refarch.local.sources.sagemaker_artifacts import PushedImage

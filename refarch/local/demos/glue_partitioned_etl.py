@@ -33,8 +33,8 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from refarch.local.demo import Check
 from refarch.local.landed import objects, report_landed
+from refarch.local.scenario import Check
 from refarch.local.sources.glue_crawler import Crawl, GlueCrawler
 from refarch.local.sources.glue_job import GlueJobRunner, JobRun
 from refarch.local.stack import LocalStack

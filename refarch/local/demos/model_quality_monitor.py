@@ -28,8 +28,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from refarch.local.demo import Check
 from refarch.local.landed import objects, report_landed
+from refarch.local.scenario import Check
 from refarch.local.sources.alarms import alarm_states, evaluate_alarms
 from refarch.local.stack import LocalStack
 from refarch.local.trace import Trace

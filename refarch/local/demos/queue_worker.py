@@ -25,9 +25,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from refarch.local.demo import Check
 from refarch.local.demos import queue_worker_fifo
 from refarch.local.landed import messages, objects, report_landed
+from refarch.local.scenario import Check
 from refarch.local.stack import LocalStack
 from refarch.local.trace import Trace, brief
 

@@ -32,8 +32,8 @@ from __future__ import annotations
 
 import json
 
-from refarch.local.demo import Check
 from refarch.local.landed import messages, objects, report_landed
+from refarch.local.scenario import Check
 from refarch.local.sources.event_source_mappings import PollReport
 from refarch.local.stack import LocalStack
 from refarch.local.trace import Trace, brief

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from refarch.local.demo import Check
 from refarch.local.landed import StoredObject, objects, report_landed
+from refarch.local.scenario import Check
 from refarch.local.sources.firehose import DrainReport
 from refarch.local.sources.firehose.transformation import transformation_event
 from refarch.local.stack import LocalStack

@@ -55,7 +55,7 @@ from refarch.local.lambda_runtime.telemetry import Telemetry, new_trace_id
 from refarch.local.trace import brief
 
 if TYPE_CHECKING:
-    from refarch.local.emulator import Emulator
+    from refarch.local.account import LocalAccount
 
 #: Lambda's defaults for asynchronous invocation when no event invoke config is set.
 DEFAULT_MAXIMUM_RETRY_ATTEMPTS = 2
@@ -87,7 +87,7 @@ class FunctionRecord:
 class LambdaService:
     """Invoke the functions deployed in one emulator, as the Lambda service would."""
 
-    def __init__(self, emulator: Emulator) -> None:
+    def __init__(self, emulator: LocalAccount) -> None:
         self._emulator = emulator
         self._functions: dict[str, FunctionRecord] = {}
         self._environments: dict[str, ExecutionEnvironment] = {}

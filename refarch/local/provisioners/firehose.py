@@ -19,6 +19,7 @@ from refarch.local.provisioners.api_shapes import to_api
 from refarch.local.provisioners.registry import Provisioned, ProvisionRequest, provisioner
 from refarch.local.sources.firehose.configuration import (
     DeliveryStreamConfig,
+    InvalidDeliveryStreamError,
     LambdaProcessor,
     UnsupportedDeliveryStreamError,
 )
@@ -58,6 +59,8 @@ def delivery_stream(request: ProvisionRequest) -> Provisioned:
         config = DeliveryStreamConfig.parse(name, arn, create)
         if config.destination.format_conversion is not None:
             check_timestamp_formats(config.destination.format_conversion.timestamp_formats)
+    except InvalidDeliveryStreamError as exc:
+        raise DeployError(f"{request.logical_id}: {exc}") from exc  # AWS refuses it too
     except (UnsupportedDeliveryStreamError, PrefixError, LocalRunnerError) as exc:
         raise UnsupportedPropertyError(
             request.resource_type, request.logical_id, [str(exc)]

@@ -17,7 +17,7 @@ from refarch.local.names import physical_name
 
 if TYPE_CHECKING:
     from refarch.local.emulator import Emulator
-    from refarch.local.stack import LocalStack
+    from refarch.local.stack_resources import StackResources
 
 #: The type CloudFormation gives custom resources that do not name their own ``Custom::`` type.
 CUSTOM_RESOURCE = "AWS::CloudFormation::CustomResource"
@@ -30,7 +30,7 @@ class ProvisionRequest:
     logical_id: str
     resource_type: str
     properties: dict[str, Any]
-    stack: LocalStack
+    stack: StackResources
 
     @property
     def emulator(self) -> Emulator:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from refarch.local.policy_conditions import resource_policy_allows
 
 if TYPE_CHECKING:
-    from refarch.local.emulator import Emulator
+    from refarch.local.account import LocalAccount
 
 CLOUDWATCH_PRINCIPAL = "cloudwatch.amazonaws.com"
 _COMPARE = {
@@ -67,7 +67,7 @@ def _datapoints(cloudwatch: Any, alarm: dict[str, Any], at: datetime) -> list[fl
     return [p[statistic] for p in points]
 
 
-def evaluate_alarms(emu: Emulator, *, namespace: str, at: datetime) -> list[AlarmTransition]:
+def evaluate_alarms(emu: LocalAccount, *, namespace: str, at: datetime) -> list[AlarmTransition]:
     """Evaluate every metric alarm on ``namespace`` at ``at``; notify on state changes."""
     cloudwatch = emu.client("cloudwatch")
     transitions = []
@@ -124,7 +124,13 @@ def evaluate_alarms(emu: Emulator, *, namespace: str, at: datetime) -> list[Alar
 
 
 def _notify(
-    emu: Emulator, topic: str, alarm: dict[str, Any], old: str, new: str, reason: str, at: datetime
+    emu: LocalAccount,
+    topic: str,
+    alarm: dict[str, Any],
+    old: str,
+    new: str,
+    reason: str,
+    at: datetime,
 ) -> bool:
     """Publish the alarm's notification as CloudWatch, if the topic's policy allows it."""
     if ":sns:" not in topic:
@@ -165,7 +171,7 @@ def _notify(
     return True
 
 
-def alarm_states(emu: Emulator, *, namespace: str) -> dict[str, str]:
+def alarm_states(emu: LocalAccount, *, namespace: str) -> dict[str, str]:
     """Every metric alarm on ``namespace`` and its current state."""
     cloudwatch = emu.client("cloudwatch")
     pages = cloudwatch.get_paginator("describe_alarms").paginate(AlarmTypes=["MetricAlarm"])

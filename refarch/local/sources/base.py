@@ -18,7 +18,7 @@ from refarch.local.lambda_runtime.invocation import AsyncOutcome, LostEvent
 
 if TYPE_CHECKING:
     from refarch.local.emulator import Emulator
-    from refarch.local.stack import LocalStack
+    from refarch.local.stack_resources import StackResources
 
 
 @dataclass
@@ -44,7 +44,7 @@ class Delivery:
 class EventSource:
     """Base of the sources: keeps the stack and the deliveries made so far."""
 
-    def __init__(self, stack: LocalStack) -> None:
+    def __init__(self, stack: StackResources) -> None:
         self.stack = stack
         self.deliveries: list[Delivery] = []
 

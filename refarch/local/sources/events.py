@@ -38,7 +38,8 @@ from refarch.local.policy_conditions import resource_policy_allows
 from refarch.local.sources.queue_delivery import send_as_service
 
 if TYPE_CHECKING:
-    from refarch.local.emulator import Emulator
+    from refarch.local.account import LocalAccount
+    from refarch.local.lambda_runtime.service import LambdaService
 
 EVENTS_PRINCIPAL = "events.amazonaws.com"
 
@@ -70,8 +71,9 @@ class PutEvent:
 class EventBus:
     """The account's default event bus in the emulator."""
 
-    def __init__(self, emulator: Emulator) -> None:
+    def __init__(self, emulator: LocalAccount, *, lambda_service: LambdaService) -> None:
         self._emulator = emulator
+        self._lambda = lambda_service
         self.events: list[PutEvent] = []
 
     def put(
@@ -171,15 +173,13 @@ class EventBus:
                 elif group:
                     delivery.detail = f"(message group {group})"
         elif service == "lambda":
-            if emu.lambda_service.allows_invoke(
+            if self._lambda.allows_invoke(
                 arn,
                 principal=EVENTS_PRINCIPAL,
                 source_arn=rule["Arn"],
                 source_account=emu.account_id,
             ):
-                emu.lambda_service.invoke_async(
-                    arn, event, source=f"EventBridge rule {rule['Name']}"
-                )
+                self._lambda.invoke_async(arn, event, source=f"EventBridge rule {rule['Name']}")
                 delivery.delivered = True
             else:
                 delivery.detail = f"{EVENTS_PRINCIPAL} may not invoke {arn} for {rule['Arn']}"
@@ -193,7 +193,7 @@ class EventBus:
                 delivery.dead_lettered = True
                 emu.trace.line(f"→ dead-letter queue {dead_letter}", 4)
             else:
-                emu.lambda_service.lost.append(
+                self._lambda.lost.append(
                     LostEvent(f"EventBridge rule {rule['Name']}", event, delivery.detail)
                 )
         return delivery

@@ -60,7 +60,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from refarch.local.identities import assume_role_as_service
-from refarch.local.landed import split_s3_url
+from refarch.local.s3_url import split_s3_url
 from refarch.local.sources.crawler_paths import (
     PartitionFolder,
     folder_of,
@@ -86,7 +86,7 @@ from refarch.local.sources.log_groups import (
 if TYPE_CHECKING:
     import boto3
 
-    from refarch.local.stack import LocalStack
+    from refarch.local.stack_resources import StackResources
 
 #: The crawler reads the first megabyte of a JSON file to infer its schema (AWS Knowledge Center,
 #: https://repost.aws/knowledge-center/glue-crawler-detect-schema).
@@ -161,7 +161,7 @@ class GlueCrawler:
         under the include path; a second ``crawl()`` reads only the folders added in between.
     """
 
-    def __init__(self, stack: LocalStack, crawler: str) -> None:
+    def __init__(self, stack: StackResources, crawler: str) -> None:
         self._emulator = stack.emulator
         self.name = stack.physical_id(crawler)
         definition = self._emulator.client("glue").get_crawler(Name=self.name)["Crawler"]

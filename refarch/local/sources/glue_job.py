@@ -53,8 +53,8 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from refarch.local.identities import assume_role_as_service
-from refarch.local.landed import split_s3_url
 from refarch.local.provisioners.glue import glue_version
+from refarch.local.s3_url import split_s3_url
 from refarch.local.sources.log_groups import (
     glue_log_encryption_key,
     prepare_encrypted_glue_log_group,
@@ -64,7 +64,7 @@ from refarch.local.trace import size
 if TYPE_CHECKING:
     import boto3
 
-    from refarch.local.stack import LocalStack
+    from refarch.local.stack_resources import StackResources
 
 GLUE_PRINCIPAL = "glue.amazonaws.com"
 #: Auto scaling "is available for your AWS Glue ETL, interactive sessions, and streaming jobs
@@ -136,7 +136,7 @@ class GlueJobRunner:
         prefix; a second ``run()`` reads only the files added in between.
     """
 
-    def __init__(self, stack: LocalStack, job: str) -> None:
+    def __init__(self, stack: StackResources, job: str) -> None:
         self._stack = stack
         self._emulator = stack.emulator
         self.job_name = stack.physical_id(job)

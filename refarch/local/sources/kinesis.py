@@ -29,7 +29,7 @@ from refarch.local.policy_conditions import as_list, resource_policy_allows
 from refarch.local.trace import size
 
 if TYPE_CHECKING:
-    from refarch.local.stack import LocalStack
+    from refarch.local.stack_resources import StackResources
 
 #: Batch cut: PutRecords takes 500 records and 10 MiB per request; 5 MiB is kept as a safe cap.
 PUT_RECORDS_MAX_RECORDS = 500
@@ -67,7 +67,7 @@ class Production:
         return not self.error and all(not r.error for r in self.results)
 
 
-def producer_role_arn(stack: LocalStack) -> str | None:
+def producer_role_arn(stack: StackResources) -> str | None:
     """Return the producer role the stack outputs, if it outputs one."""
     roles = {r.attributes["Arn"] for r in stack.of_type("AWS::IAM::Role")}
     for name, value in stack.outputs.items():
@@ -76,7 +76,7 @@ def producer_role_arn(stack: LocalStack) -> str | None:
     return None
 
 
-def _assume(stack: LocalStack, role_arn: str) -> boto3.Session:
+def _assume(stack: StackResources, role_arn: str) -> boto3.Session:
     """Assume the producer role as an application would: the deployer, or its service."""
     emu = stack.emulator
     trust = emu.client("iam").get_role(RoleName=role_arn.rsplit("/", 1)[-1])["Role"]
@@ -137,7 +137,7 @@ class KinesisProducer:
         The stream's logical id (or unique prefix) or name.
     """
 
-    def __init__(self, stack: LocalStack, stream: str) -> None:
+    def __init__(self, stack: StackResources, stream: str) -> None:
         self.stack = stack
         resource = stack.resource(stream)
         self.stream_name = resource.physical_id

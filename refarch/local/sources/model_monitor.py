@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from refarch.local.identities import assume_role_as_service
-from refarch.local.landed import split_s3_url
+from refarch.local.s3_url import split_s3_url
 from refarch.local.sources.log_groups import create_log_group
 from refarch.model_monitor.jobs import Analysis, Baseline, analyse_window, suggest_baseline
 from refarch.model_monitor.metrics import NAMESPACE, metric_data
@@ -55,7 +55,8 @@ from refarch.model_monitor.metrics import NAMESPACE, metric_data
 if TYPE_CHECKING:
     import boto3
 
-    from refarch.local.emulator import Emulator
+    from refarch.local.account import LocalAccount
+    from refarch.local.sources.events import EventBus
 
 SAGEMAKER_PRINCIPAL = "sagemaker.amazonaws.com"
 PROCESSING_LOG_GROUP = "/aws/sagemaker/ProcessingJobs"
@@ -94,8 +95,9 @@ class JobRun:
 class ModelMonitorService:
     """The account's Model Monitor: schedules, and the jobs the runner runs for them."""
 
-    def __init__(self, emulator: Emulator) -> None:
-        self._emulator = emulator
+    def __init__(self, account: LocalAccount, *, events: EventBus) -> None:
+        self._emulator = account
+        self._events = events
         self.schedules: dict[str, Schedule] = {}
         self.runs: list[JobRun] = []
 
@@ -362,7 +364,7 @@ class ModelMonitorService:
             "FailureReason": run.failure_reason,
             "MonitoringScheduleArn": schedule.arn,
         }
-        emu.events.put(
+        self._events.put(
             source="aws.sagemaker",
             detail_type=PROCESSING_JOB_STATE_CHANGE,
             detail={k: v for k, v in detail.items() if v},

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 from refarch.local.policy_conditions import resource_policy_allows
 
 if TYPE_CHECKING:
-    from refarch.local.emulator import Emulator
+    from refarch.local.account import LocalAccount
 
 
 def send_as_service(
-    emulator: Emulator,
+    emulator: LocalAccount,
     queue_arn: str,
     body: str,
     *,

@@ -43,7 +43,7 @@ from refarch.local.sources.queue_delivery import send_as_service
 from refarch.local.trace import size
 
 if TYPE_CHECKING:
-    from refarch.local.stack import LocalStack
+    from refarch.local.stack_resources import StackResources
 
 S3_PRINCIPAL = "s3.amazonaws.com"
 #: S3 sequencers are hexadecimal; AWS's are 16-18 digits, these are 18.
@@ -172,7 +172,7 @@ class S3NotificationSource(EventSource):
         The bucket's logical id (or unique prefix, e.g. ``InputBucket``) or name.
     """
 
-    def __init__(self, stack: LocalStack, bucket: str) -> None:
+    def __init__(self, stack: StackResources, bucket: str) -> None:
         super().__init__(stack)
         resource = stack.resource(bucket)
         self.bucket = resource.physical_id

@@ -67,8 +67,8 @@ from botocore.exceptions import ClientError
 
 from refarch.local.errors import LocalRunnerError
 from refarch.local.identities import assume_role_as_service
-from refarch.local.landed import split_s3_url
 from refarch.local.moto_sagemaker import roll_back_update, set_endpoint_status, update_requests
+from refarch.local.s3_url import split_s3_url
 from refarch.local.sources.log_groups import create_log_group
 from refarch.local.sources.sagemaker_artifacts import (
     CONFIG_MEDIA_TYPE,
@@ -84,8 +84,8 @@ from refarch.local.sources.sagemaker_artifacts import (
 if TYPE_CHECKING:
     import boto3
 
-    from refarch.local.emulator import Emulator
-    from refarch.local.sources.events import PutEvent
+    from refarch.local.account import LocalAccount
+    from refarch.local.sources.events import EventBus, PutEvent
 
 SAGEMAKER_PRINCIPAL = "sagemaker.amazonaws.com"
 SOURCE = "aws.sagemaker"
@@ -201,8 +201,9 @@ class Prediction:
 class SageMakerService:
     """SageMaker in the emulator: registry events, endpoint deployments, invocations."""
 
-    def __init__(self, emulator: Emulator) -> None:
+    def __init__(self, emulator: LocalAccount, *, events: EventBus) -> None:
         self._emulator = emulator
+        self._events = events
         self._fleets: dict[str, dict[str, LoadedModel]] = {}
         """The loaded models of each endpoint configuration brought up, by variant."""
         self._requests: dict[str, int] = {}
@@ -314,7 +315,7 @@ class SageMakerService:
         """Emit an event again: SageMaker may send several events for one state change."""
         self._trace.line("SageMaker sends the same state change again")
         event = put.event
-        return self._emulator.events.put(
+        return self._events.put(
             source=event["source"],
             detail_type=event["detail-type"],
             detail=event["detail"],
@@ -326,7 +327,7 @@ class SageMakerService:
         detail = {k: _iso(v) for k, v in described.items() if k != "ResponseMetadata"}
         if updated:
             detail["UpdatedModelPackageFields"] = list(updated)
-        return self._emulator.events.put(
+        return self._events.put(
             source=SOURCE,
             detail_type=MODEL_PACKAGE_STATE_CHANGE,
             detail=detail,
@@ -644,7 +645,7 @@ class SageMakerService:
         }
         if endpoint.get("FailureReason"):
             detail["FailureReason"] = endpoint["FailureReason"]
-        return self._emulator.events.put(
+        return self._events.put(
             source=SOURCE,
             detail_type=ENDPOINT_STATE_CHANGE,
             detail=detail,

@@ -20,7 +20,8 @@ from refarch.local.sources.event_source_mappings.mapping import EventSourceMappi
 from refarch.local.sources.event_source_mappings.sqs import PollReport, SqsPoller
 
 if TYPE_CHECKING:
-    from refarch.local.emulator import Emulator
+    from refarch.local.account import LocalAccount
+    from refarch.local.lambda_runtime.service import LambdaService
 
 __all__ = [
     "EventSourceMapping",
@@ -34,8 +35,9 @@ __all__ = [
 class EventSourceMappings:
     """The mappings deployed in one emulator, each with its poller."""
 
-    def __init__(self, emulator: Emulator) -> None:
+    def __init__(self, emulator: LocalAccount, *, lambda_service: LambdaService) -> None:
         self._emulator = emulator
+        self._lambda = lambda_service
         self.pollers: dict[str, SqsPoller] = {}
 
     def add(self, mapping: EventSourceMapping) -> SqsPoller:
@@ -45,7 +47,7 @@ class EventSourceMappings:
                 f"{mapping.logical_id}: event source mappings of {mapping.source_service} are "
                 "not emulated yet (SQS only)"
             )
-        poller = SqsPoller(self._emulator, mapping)
+        poller = SqsPoller(self._emulator, mapping, lambda_service=self._lambda)
         self.pollers[mapping.uuid] = poller
         return poller
 

@@ -38,7 +38,8 @@ from refarch.local.sources.event_source_mappings.mapping import EventSourceMappi
 from refarch.local.sources.event_source_mappings.responses import BatchResult, batch_result
 
 if TYPE_CHECKING:
-    from refarch.local.emulator import Emulator
+    from refarch.local.account import LocalAccount
+    from refarch.local.lambda_runtime.service import LambdaService
 
 #: ReceiveMessage returns at most 10 messages per call
 #: (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ReceiveMessage.html).
@@ -129,14 +130,17 @@ class SqsPoller:
 
     data_key = "body"
 
-    def __init__(self, emulator: Emulator, mapping: EventSourceMapping) -> None:
+    def __init__(
+        self, emulator: LocalAccount, mapping: EventSourceMapping, *, lambda_service: LambdaService
+    ) -> None:
         self._emulator = emulator
+        self._lambda = lambda_service
         self.mapping = mapping
         self.url = queue_url(mapping.event_source_arn)
         self._held: list[dict[str, Any]] = []
 
     def _sqs(self) -> Any:
-        session = self._emulator.lambda_service.execution_role_session(self.mapping.function_arn)
+        session = self._lambda.execution_role_session(self.mapping.function_arn)
         return session.client("sqs")
 
     def visibility_timeout(self) -> int:
@@ -237,14 +241,14 @@ class SqsPoller:
             f"({len(ids)} messages, {size_kb:.1f} KB)",
             2,
         )
-        invocation = emu.lambda_service.invoke(mapping.function_arn, batch.event())
+        invocation = self._lambda.invoke(mapping.function_arn, batch.event())
         result = batch_result(
             ids,
             error=str(invocation.error) if invocation.error else None,
             response=invocation.result,
             report_batch_item_failures=mapping.report_batch_item_failures,
         )
-        describe = emu.lambda_service.describe_result
+        describe = self._lambda.describe_result
         if invocation.error:
             emu.trace.line(f"✗ {str(invocation.error).splitlines()[0]}", 3)
         else:

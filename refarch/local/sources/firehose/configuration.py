@@ -5,7 +5,8 @@ API's type) and hands them to ``DeliveryStreamConfig.parse``, which keeps what t
 and refuses, by name, every option the engine would otherwise ignore: a delivery stream either
 behaves locally as configured, or does not deploy.
 
-Defaults are the API's (Firehose developer guide): destination buffering 5 MB / 300 s, Lambda
+Defaults are the API's (Firehose developer guide): destination buffering 5 MB (128 MB with format
+conversion) / 300 s, Lambda
 processor buffering 1 MB / 60 s and 3 retries, no compression, no encryption setting (the bucket's
 default encryption applies).
 
@@ -31,6 +32,12 @@ MIB = 1024 * 1024
 #: Destination buffering defaults of ExtendedS3DestinationConfiguration.BufferingHints.
 DEFAULT_BUFFER_SIZE_MB = 5
 DEFAULT_BUFFER_INTERVAL_SECONDS = 300
+#: With record format conversion the buffer is at least 64 MiB, 128 MiB unless set: "you can't
+#: set SizeInMBs to a value less than 64 if you enable record format conversion ... The value
+#: becomes 128 when you enable it"
+#: (https://docs.aws.amazon.com/firehose/latest/dev/record-format-conversion.html).
+FORMAT_CONVERSION_MIN_BUFFER_SIZE_MB = 64
+FORMAT_CONVERSION_DEFAULT_BUFFER_SIZE_MB = 128
 #: Lambda processor defaults: 1 MB / 60 s buffering, 3 retries of a failed invocation.
 DEFAULT_PROCESSOR_BUFFER_SIZE_MB = 1
 DEFAULT_PROCESSOR_BUFFER_INTERVAL_SECONDS = 60
@@ -49,6 +56,13 @@ class UnsupportedDeliveryStreamError(LocalRunnerError):
             f"delivery stream {name}: the local runner does not emulate {option}{detail}"
         )
         self.option = option
+
+
+class InvalidDeliveryStreamError(LocalRunnerError):
+    """A configuration CreateDeliveryStream refuses (``InvalidArgumentException``)."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(f"delivery stream {name}: InvalidArgumentException: {problem}")
 
 
 @dataclass(frozen=True)
@@ -150,6 +164,7 @@ class DeliveryStreamConfig:
         Raises:
             UnsupportedDeliveryStreamError: An option the engine does not emulate.
             prefixes.PrefixError: A prefix AWS would refuse or the runner cannot evaluate.
+            InvalidDeliveryStreamError: Buffering CreateDeliveryStream refuses.
         """
         stream_type = api.get("DeliveryStreamType", "DirectPut")
         if stream_type != "KinesisStreamAsSource":
@@ -279,7 +294,7 @@ def _destination(name: str, config: dict[str, Any]) -> S3Destination:
         isinstance(p, LambdaProcessor) for p in processors
     ):
         raise prefixes.PrefixError("partitionKeyFromLambda needs a Lambda processor")
-    hints = config.get("BufferingHints", {})
+    hints = _buffering_hints(name, config, dynamic=dynamic, conversion=conversion is not None)
     encryption = config.get("EncryptionConfiguration", {})
     logging = config.get("CloudWatchLoggingOptions", {})
     logging_on = logging.get("Enabled", False)
@@ -291,10 +306,8 @@ def _destination(name: str, config: dict[str, Any]) -> S3Destination:
         role_arn=config["RoleARN"],
         prefix=prefixes.effective_prefix(raw_prefix),
         error_prefix=prefixes.effective_error_prefix(raw_error_prefix, raw_prefix),
-        buffer_size_bytes=int(hints.get("SizeInMBs", DEFAULT_BUFFER_SIZE_MB)) * MIB,
-        buffer_interval_seconds=int(
-            hints.get("IntervalInSeconds", DEFAULT_BUFFER_INTERVAL_SECONDS)
-        ),
+        buffer_size_bytes=hints["SizeInMBs"] * MIB,
+        buffer_interval_seconds=hints["IntervalInSeconds"],
         compression=compression,
         extension=extension,
         kms_key_arn=encryption.get("KMSEncryptionConfig", {}).get("AWSKMSKeyARN"),
@@ -305,3 +318,37 @@ def _destination(name: str, config: dict[str, Any]) -> S3Destination:
         processors=processors,
         format_conversion=conversion,
     )
+
+
+def _buffering_hints(
+    name: str, config: dict[str, Any], *, dynamic: bool, conversion: bool
+) -> dict[str, int]:
+    """``BufferingHints`` with the API's defaults, refused where CreateDeliveryStream refuses.
+
+    Both or neither: "if you specify a value for one of them, you must also provide a value for
+    the other" (https://docs.aws.amazon.com/firehose/latest/dev/buffering-hints.html); no zero
+    interval with dynamic partitioning ("Zero buffering feature is not available for dynamic
+    partitioning": https://docs.aws.amazon.com/firehose/latest/dev/buffering.html); at least
+    ``FORMAT_CONVERSION_MIN_BUFFER_SIZE_MB`` with format conversion.
+    """
+    given = config.get("BufferingHints") or {}
+    if ("SizeInMBs" in given) != ("IntervalInSeconds" in given):
+        raise InvalidDeliveryStreamError(
+            name, "BufferingHints needs both SizeInMBs and IntervalInSeconds, or neither"
+        )
+    default_size = (
+        FORMAT_CONVERSION_DEFAULT_BUFFER_SIZE_MB if conversion else DEFAULT_BUFFER_SIZE_MB
+    )
+    size = int(given.get("SizeInMBs", default_size))
+    interval = int(given.get("IntervalInSeconds", DEFAULT_BUFFER_INTERVAL_SECONDS))
+    if dynamic and interval == 0:
+        raise InvalidDeliveryStreamError(
+            name, "IntervalInSeconds 0: zero buffering is not available with dynamic partitioning"
+        )
+    if conversion and size < FORMAT_CONVERSION_MIN_BUFFER_SIZE_MB:
+        raise InvalidDeliveryStreamError(
+            name,
+            f"BufferingHints.SizeInMBs must be at least {FORMAT_CONVERSION_MIN_BUFFER_SIZE_MB} "
+            "when data format conversion is enabled",
+        )
+    return {"SizeInMBs": size, "IntervalInSeconds": interval}

@@ -53,7 +53,8 @@ from refarch.local.sources.firehose.transformation import SourceRecord, Transfor
 from refarch.local.trace import size
 
 if TYPE_CHECKING:
-    from refarch.local.emulator import Emulator
+    from refarch.local.account import LocalAccount
+    from refarch.local.lambda_runtime.service import LambdaService
 
 FIREHOSE_PRINCIPAL = "firehose.amazonaws.com"
 
@@ -128,8 +129,11 @@ class DrainReport:
 class DeliveryStream:
     """The runner's emulation of one delivery stream (see the module docstring)."""
 
-    def __init__(self, emulator: Emulator, config: DeliveryStreamConfig) -> None:
+    def __init__(
+        self, emulator: LocalAccount, config: DeliveryStreamConfig, *, lambda_service: LambdaService
+    ) -> None:
         self.emulator = emulator
+        self._lambda = lambda_service
         self.config = config
         self.checkpoints: dict[str, str] = {}
         """Shard id -> last sequence number read: a second drain reads only new records."""
@@ -268,7 +272,7 @@ class DeliveryStream:
     ) -> tuple[dict[str, TransformedRecord], int] | _BatchFailure:
         """Invoke the transform, retrying as configured; return its records and the attempt."""
         trace, config = self.emulator.trace, self.config
-        service = self.emulator.lambda_service
+        service = self._lambda
         lam = self.session(processor.role_arn).client("lambda")
         attempts = 1 + processor.number_of_retries
         ids = [r.record_id for r in batch]

@@ -10,19 +10,21 @@ from refarch.local.sources.firehose.configuration import DeliveryStreamConfig
 from refarch.local.sources.firehose.delivery_stream import DeliveryStream, DrainReport
 
 if TYPE_CHECKING:
-    from refarch.local.emulator import Emulator
+    from refarch.local.account import LocalAccount
+    from refarch.local.lambda_runtime.service import LambdaService
 
 
 class FirehoseService:
     """Keep each delivery stream's emulation (and its shard checkpoints) for the emulator's life."""
 
-    def __init__(self, emulator: Emulator) -> None:
+    def __init__(self, emulator: LocalAccount, *, lambda_service: LambdaService) -> None:
         self._emulator = emulator
+        self._lambda = lambda_service
         self._streams: dict[str, DeliveryStream] = {}
 
     def register(self, config: DeliveryStreamConfig) -> DeliveryStream:
         """Add a delivery stream created by the provisioner."""
-        stream = DeliveryStream(self._emulator, config)
+        stream = DeliveryStream(self._emulator, config, lambda_service=self._lambda)
         self._streams[config.arn] = stream
         return stream
 
