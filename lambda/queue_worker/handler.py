@@ -128,14 +128,23 @@ _SNIFF_RANGE = f"bytes=0-{SNIFF_BYTES - 1}"
 
 def _read_first_bytes(version: ObjectVersion) -> tuple[bytes, str | None]:
     """The first ``SNIFF_BYTES`` of the exact version, and its content type."""
-    get: dict[str, Any] = {"Bucket": version.bucket, "Key": version.key}
-    if version.version_id:
-        get["VersionId"] = version.version_id
-    if version.size:
-        # A range on an empty object is refused (416): read those whole.
-        get["Range"] = _SNIFF_RANGE
     try:
-        response = s3_client().get_object(**get)
+        if version.version_id and version.size:
+            # The usual case (a versioned bucket, a non-empty object), without building kwargs.
+            response = s3_client().get_object(
+                Bucket=version.bucket,
+                Key=version.key,
+                VersionId=version.version_id,
+                Range=_SNIFF_RANGE,
+            )
+        else:
+            get: dict[str, Any] = {"Bucket": version.bucket, "Key": version.key}
+            if version.version_id:
+                get["VersionId"] = version.version_id
+            if version.size:
+                # A range on an empty object is refused (416): read those whole.
+                get["Range"] = _SNIFF_RANGE
+            response = s3_client().get_object(**get)
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in _GONE:
             raise PoisonMessageError("source object version no longer exists") from exc
