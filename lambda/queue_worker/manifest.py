@@ -106,11 +106,14 @@ def _judge_line(line: str) -> Sniffed:
         return "text", "no header row with a delimiter", None, None
     delimiter = _DELIMITERS[counts.index(most)]
     # Quoted headers need the csv module; plain ones (nearly all) split the same, faster.
-    columns = (
-        next(csv.reader(io.StringIO(line), delimiter=delimiter))
-        if '"' in line
-        else line.split(delimiter)
-    )
+    if '"' in line:
+        try:
+            columns = next(csv.reader(io.StringIO(line), delimiter=delimiter))
+        except csv.Error as exc:
+            # A carriage return inside the header's fields (not the line's end): csv refuses it.
+            return "csv", f"header is not valid CSV ({exc})", None, None
+    else:
+        columns = line.split(delimiter)
     names = tuple(map(str.strip, columns))
     if "" in names:
         return "csv", "header has an empty column name", None, names
