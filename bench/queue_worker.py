@@ -156,6 +156,7 @@ def floor_worker(s3: MemoryS3) -> Callable[[dict[str, Any], Any], dict[str, Any]
                 Bucket=OUTPUT_BUCKET,
                 Key=f"manifests/{key}/{version}.json",
                 Body=(encoder.encode(facts) + "\n").encode(),
+                ContentType="application/json",  # the same request as the worker's
             )
         return {"batchItemFailures": []}
 

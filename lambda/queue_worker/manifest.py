@@ -74,20 +74,16 @@ def _sniffed(first_bytes: bytes, truncated: bool) -> Sniffed:
     if end < 0:
         if truncated:
             return "text", f"first line longer than {SNIFF_BYTES} bytes", None, None
-        return _first_line(text)
-    return _first_line(text[:end])
+        end = len(text)
+    if end > _MEMO_CHARS:
+        return _judge_line(text[:end])
+    return _remembered_line(text[:end])
 
 
-#: Header lines up to this long are remembered (a producer's files repeat one header), so
-#: the cache holds at most ``_REMEMBERED`` of them: a bounded few hundred KiB.
+#: Header lines up to this many characters are remembered (a producer's files repeat one
+#: header), at most ``_REMEMBERED`` of them: the memory it may hold is bounded.
 _MEMO_CHARS = 1024
 _REMEMBERED = 256
-
-
-def _first_line(line: str) -> Sniffed:
-    if len(line) > _MEMO_CHARS:
-        return _judge_line(line)
-    return _remembered_line(line)
 
 
 def _judge_line(line: str) -> Sniffed:

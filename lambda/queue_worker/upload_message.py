@@ -77,8 +77,7 @@ def _text(record: dict[str, Any], *path: str) -> str:
     return value
 
 
-def _checked(
-    *,
+def _checked(  # positional: 11 keyword arguments cost more than the checks, per message
     bucket: str,
     raw_key: str,
     s3_object: dict[str, Any],
@@ -145,17 +144,17 @@ def _object_version(record: Any, *, input_bucket: str, input_prefix: str) -> Obj
         raw_key = _text(record, "s3", "object", "key")
         s3_object = record["s3"]["object"]
     return _checked(
-        bucket=bucket,
-        raw_key=raw_key,
-        s3_object=s3_object,
-        size_field="size",
-        version_field="versionId",
-        etag=s3_object.get("eTag", ""),
-        sequencer=s3_object.get("sequencer", ""),
-        event_time=record.get("eventTime", ""),
-        event_name=event_name,
-        input_bucket=input_bucket,
-        input_prefix=input_prefix,
+        bucket,
+        raw_key,
+        s3_object,
+        "size",
+        "versionId",
+        s3_object.get("eTag", ""),
+        s3_object.get("sequencer", ""),
+        record.get("eventTime", ""),
+        event_name,
+        input_bucket,
+        input_prefix,
     )
 
 
@@ -182,17 +181,17 @@ def _bridged_version(
     # The notification's event name for the same write: reason PutObject → ObjectCreated:Put.
     action = reason.removesuffix("Object") if isinstance(reason, str) else ""
     return _checked(
-        bucket=bucket,
-        raw_key=raw_key,
-        s3_object=s3_object,
-        size_field="size",
-        version_field="version-id",
-        etag=s3_object.get("etag", ""),
-        sequencer=s3_object.get("sequencer", ""),
-        event_time=event.get("time", ""),
-        event_name=f"ObjectCreated:{action}",
-        input_bucket=input_bucket,
-        input_prefix=input_prefix,
+        bucket,
+        raw_key,
+        s3_object,
+        "size",
+        "version-id",
+        s3_object.get("etag", ""),
+        s3_object.get("sequencer", ""),
+        event.get("time", ""),
+        f"ObjectCreated:{action}",
+        input_bucket,
+        input_prefix,
     )
 
 
