@@ -126,16 +126,25 @@ class Settings:
 _SNIFF_RANGE = f"bytes=0-{SNIFF_BYTES - 1}"
 
 
-def _read_first_bytes(version: ObjectVersion) -> tuple[bytes, str | None]:
+def _read_first_bytes(s3: Any, version: ObjectVersion) -> tuple[bytes, str | None]:
     """The first ``SNIFF_BYTES`` of the exact version, and its content type."""
-    get: dict[str, Any] = {"Bucket": version.bucket, "Key": version.key}
-    if version.version_id:
-        get["VersionId"] = version.version_id
-    if version.size:
-        # A range on an empty object is refused (416): read those whole.
-        get["Range"] = _SNIFF_RANGE
     try:
-        response = s3_client().get_object(**get)
+        if version.version_id and version.size:
+            # The usual case (a versioned bucket, a non-empty object), without building kwargs.
+            response = s3.get_object(
+                Bucket=version.bucket,
+                Key=version.key,
+                VersionId=version.version_id,
+                Range=_SNIFF_RANGE,
+            )
+        else:
+            get: dict[str, Any] = {"Bucket": version.bucket, "Key": version.key}
+            if version.version_id:
+                get["VersionId"] = version.version_id
+            if version.size:
+                # A range on an empty object is refused (416): read those whole.
+                get["Range"] = _SNIFF_RANGE
+            response = s3.get_object(**get)
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in _GONE:
             raise PoisonMessageError("source object version no longer exists") from exc
@@ -150,9 +159,10 @@ def _write_manifest(settings: Settings, version: ObjectVersion) -> dict[str, Any
     if len(key) * 4 > MAX_KEY_BYTES and len(key.encode()) > MAX_KEY_BYTES:
         # S3 would refuse the PUT every time (KeyTooLongError): not worth a retry.
         raise PoisonMessageError(f"its manifest key would exceed {MAX_KEY_BYTES} bytes")
-    first_bytes, content_type = _read_first_bytes(version)
+    s3 = s3_client()
+    first_bytes, content_type = _read_first_bytes(s3, version)
     record = manifest_record(version, first_bytes=first_bytes, content_type=content_type)
-    s3_client().put_object(
+    s3.put_object(
         Bucket=settings.output_bucket,
         Key=key,
         Body=manifest_body(record),

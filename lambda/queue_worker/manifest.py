@@ -7,6 +7,7 @@ so writing it twice writes the same thing: a duplicate delivery is harmless.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 from typing import Any
@@ -37,55 +38,98 @@ def sniff(first_bytes: bytes, *, truncated: bool) -> dict[str, Any]:
     Returns ``{"format": …}`` plus ``columns``/``delimiter`` for CSV, or ``{"reason": …}``
     when the object cannot be accepted.
     """
+    found_format, reason, delimiter, columns = _sniffed(first_bytes, truncated)
+    found: dict[str, Any] = {"format": found_format}
+    if reason is not None:
+        found["reason"] = reason
+    if delimiter is not None:
+        found["delimiter"] = delimiter
+    if columns is not None:
+        found["columns"] = list(columns)
+    return found
+
+
+#: What sniffing found: format, reason (None when accepted), CSV delimiter, CSV column names.
+Sniffed = tuple[str, str | None, str | None, tuple[str, ...] | None]
+
+
+def _sniffed(first_bytes: bytes, truncated: bool) -> Sniffed:
     if not first_bytes:
-        return {"format": "empty", "reason": "empty object"}
+        return "empty", "empty object", None, None
     if first_bytes.startswith(b"PAR1"):
-        return {"format": "parquet"}
+        return "parquet", None, None, None
     if first_bytes.startswith(b"\x1f\x8b"):
-        return {"format": "gzip"}
+        return "gzip", None, None, None
     try:
         text = first_bytes.decode("utf-8")
     except UnicodeDecodeError as exc:
         # A cut in the middle of a multi-byte character at the end is not an error.
         if not (truncated and exc.start >= len(first_bytes) - 3):
-            return {"format": "binary", "reason": f"not UTF-8 (byte {exc.start})"}
+            return "binary", f"not UTF-8 (byte {exc.start})", None, None
         text = first_bytes[: exc.start].decode("utf-8")
-    line, newline, _ = text.removeprefix(_BOM).partition("\n")
-    if not newline and truncated:
-        return {"format": "text", "reason": f"first line longer than {SNIFF_BYTES} bytes"}
+    if text.startswith(_BOM):
+        text = text[1:]
+    # find and slice, not partition: partition would copy the rest of the 64 KiB as well.
+    end = text.find("\n")
+    if end < 0:
+        if truncated:
+            return "text", f"first line longer than {SNIFF_BYTES} bytes", None, None
+        end = len(text)
+    if end > _MEMO_CHARS:
+        return _judge_line(text[:end])
+    return _remembered_line(text[:end])
+
+
+#: Header lines up to this many characters are remembered (a producer's files repeat one
+#: header), at most ``_REMEMBERED`` of them: the memory it may hold is bounded.
+_MEMO_CHARS = 1024
+_REMEMBERED = 256
+
+
+def _judge_line(line: str) -> Sniffed:
+    """What the first line (without its newline) says: JSON Lines, a CSV header, or neither."""
     line = line.rstrip("\r")
     if line.lstrip().startswith("{"):
         try:
             json.loads(line)
         except ValueError:
-            return {"format": "text", "reason": "first line starts like JSON but is not"}
-        return {"format": "jsonl"}
+            return "text", "first line starts like JSON but is not", None, None
+        return "jsonl", None, None, None
     # The delimiter is the candidate the header uses most (the first of equals, as max() does).
     counts = [line.count(d) for d in _DELIMITERS]
     most = max(counts)
     if not most or not line.strip():
-        return {"format": "text", "reason": "no header row with a delimiter"}
+        return "text", "no header row with a delimiter", None, None
     delimiter = _DELIMITERS[counts.index(most)]
     # Quoted headers need the csv module; plain ones (nearly all) split the same, faster.
-    columns = (
-        next(csv.reader(io.StringIO(line), delimiter=delimiter))
-        if '"' in line
-        else line.split(delimiter)
-    )
-    names = list(map(str.strip, columns))
+    if '"' in line:
+        try:
+            columns = next(csv.reader(io.StringIO(line), delimiter=delimiter))
+        except csv.Error as exc:
+            # A carriage return inside the header's fields (not the line's end): csv refuses it.
+            return "csv", f"header is not valid CSV ({exc})", None, None
+    else:
+        columns = line.split(delimiter)
+    names = tuple(map(str.strip, columns))
     if "" in names:
-        return {"format": "csv", "reason": "header has an empty column name", "columns": names}
+        return "csv", "header has an empty column name", None, names
     if len(set(names)) != len(names):
-        return {"format": "csv", "reason": "header repeats a column name", "columns": names}
-    return {"format": "csv", "delimiter": delimiter, "columns": names}
+        return "csv", "header repeats a column name", None, names
+    return "csv", None, delimiter, names
+
+
+#: The same judgement, remembered per line: it depends on the line alone, and the objects of
+#: one batch mostly share a header (``bench/queue_worker.py``).
+_remembered_line = functools.lru_cache(maxsize=_REMEMBERED)(_judge_line)
 
 
 def manifest_record(
     version: ObjectVersion, *, first_bytes: bytes, content_type: str | None
 ) -> dict[str, Any]:
     """The manifest record: the event's facts, the sniffed format, accepted or rejected."""
-    found = sniff(first_bytes, truncated=version.size > len(first_bytes))
-    reason = found.pop("reason", None)
+    found_format, reason, delimiter, columns = _sniffed(
+        first_bytes, version.size > len(first_bytes)
+    )
     record: dict[str, Any] = {
         "bucket": version.bucket,
         "key": version.key,
@@ -95,9 +139,13 @@ def manifest_record(
         "sequencer": version.sequencer,
         "event_time": version.event_time,
         "content_type": content_type,
-        **found,
+        "format": found_format,
         "status": REJECTED if reason else ACCEPTED,
     }
+    if delimiter is not None:
+        record["delimiter"] = delimiter
+    if columns is not None:
+        record["columns"] = list(columns)
     if reason:
         record["reason"] = reason
     return record

@@ -177,6 +177,12 @@ CASES = [
     ),
     Case("no delimiter", _upload(INPUT_PREFIX + "t.txt", b"hello world\n"), "written", "rejected"),
     Case(
+        "carriage return inside a quoted header",
+        _upload(INPUT_PREFIX + "cr.csv", b'id\r"amount",x\n1,2,3\n'),
+        "written",
+        "rejected",
+    ),
+    Case(
         "first line over 64 KiB",
         _upload(INPUT_PREFIX + "wide.csv", b"a," * 50_000),
         "written",

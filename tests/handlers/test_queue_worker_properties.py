@@ -87,6 +87,17 @@ def test_sniffing_never_raises_and_the_manifest_is_deterministic(data, extra):
     assert (first["status"] == "rejected") == ("reason" in first)
 
 
+# Bytes made of what a header's judgement turns on: delimiters, quotes, line ends, braces.
+header_like = st.text(',;\t|"\r\n{} ab\ufeff', max_size=40).map(str.encode)
+
+
+@given(header_like, st.booleans())
+def test_a_header_made_of_delimiters_quotes_and_line_ends_never_raises(data, truncated):
+    found = sniff(data, truncated=truncated)
+    assert found["format"]
+    assert ("reason" in found) != (found.get("delimiter") is not None)
+
+
 names = st.lists(
     st.text(st.characters(whitelist_categories=("L", "N")), min_size=1, max_size=12),
     min_size=1,
