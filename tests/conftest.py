@@ -29,6 +29,13 @@ from refarch.java_runtime import MISSING_JAVA, java_available  # noqa: E402
 _NEEDS_JAVA = ("tests/glue/", "glue-partitioned-etl", "glue_partitioned_etl")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """One directory of synthesized assemblies for the run, its xdist workers included."""
+    from assemblies import share
+
+    share(config)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Without a Java runtime, skip what starts Spark (saying what to install); run the rest."""
     if java_available():

@@ -121,7 +121,9 @@ def current_emulator() -> Emulator:
 
 
 @contextmanager
-def emulator(*, out: TextIO | None = None, region: str = DEFAULT_REGION) -> Iterator[Emulator]:
+def emulator(
+    *, out: TextIO | None = None, region: str = DEFAULT_REGION, halt_on_denial: bool = False
+) -> Iterator[Emulator]:
     """Start a local AWS for one run: moto in-process, offline, IAM enforced.
 
     The deployer identity is created first; every request after it is authenticated and
@@ -133,6 +135,9 @@ def emulator(*, out: TextIO | None = None, region: str = DEFAULT_REGION) -> Iter
         Where the trace is written (None: no trace).
     region:
         The region of every resource and client.
+    halt_on_denial:
+        Raise ``RunHalted`` at the first IAM denial, past every handler, instead of answering
+        AccessDenied: for a run that only has to show that something is denied.
 
     Example
     -------
@@ -144,7 +149,7 @@ def emulator(*, out: TextIO | None = None, region: str = DEFAULT_REGION) -> Iter
         stack.enter_context(mock_aws())
         denials: list[Denial] = []
         access = AccessRecorder()
-        stack.enter_context(moto_gap_fixes(denials, access))
+        stack.enter_context(moto_gap_fixes(denials, access, halt_on_denial=halt_on_denial))
         stack.enter_context(s3_queue_notifications_left_to_runner())
         stack.enter_context(network_blocked())
         deployer = bootstrap_deployer(region)
