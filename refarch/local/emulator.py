@@ -21,6 +21,7 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID, enable_iam_authentication
 
 from refarch.local.access_record import AccessRecorder
+from refarch.local.botocore_models import shared_data_loader
 from refarch.local.errors import NotInEmulatorError
 from refarch.local.identities import bootstrap_deployer
 from refarch.local.moto_patches import Denial, close_xray_sdk_socket, moto_gap_fixes
@@ -146,6 +147,7 @@ def emulator(
     """
     with ExitStack() as stack:
         stack.enter_context(offline_environment(region))
+        stack.enter_context(shared_data_loader())
         stack.enter_context(mock_aws())
         denials: list[Denial] = []
         access = AccessRecorder()
