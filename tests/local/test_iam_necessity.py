@@ -19,6 +19,7 @@ import re
 
 import pytest
 from assemblies import synthesized
+from complete_runs import complete_run
 from moto.iam.aws_managed_policies import aws_managed_policies_data
 
 from refarch.catalog import PATTERNS
@@ -133,7 +134,7 @@ def _remove_managed_policy(template, role, name):
 
 @pytest.mark.parametrize("pattern_id", LOCAL_PATTERNS)
 def test_the_complete_stack_passes(pattern_id):
-    result = run_demo(pattern_id, out=None, assembly=synthesized(pattern_id))
+    result = complete_run(pattern_id)  # the same run test_iam_unused_access reads
     assert result.ok
     assert not result.access_denied
 

@@ -19,14 +19,13 @@ fails the test until it is removed here, and so does an acknowledgment of an act
 exercises everywhere it is granted.
 """
 
-import functools
-
 import pytest
 from assemblies import synthesized
+from complete_runs import complete_run
 
 from refarch.catalog import PATTERNS
 from refarch.iam_unused import acknowledged_unexercised
-from refarch.local import DemoResult, run_demo
+from refarch.local import DemoResult
 from refarch.local.access_record import assumed_roles
 from refarch.local.demos import SCENARIOS
 
@@ -113,10 +112,9 @@ FOR_REVIEW: dict[tuple[str, str], dict[str, str]] = {
 }
 
 
-@functools.cache
 def _run(pattern_id: str) -> DemoResult:
-    # One run per pattern for every test here: a demo takes seconds to a minute.
-    return run_demo(pattern_id, out=None, assembly=synthesized(pattern_id))
+    # One run per pattern for every test here (and test_iam_necessity's complete run).
+    return complete_run(pattern_id)
 
 
 def _listed(table, pattern_id, role):
