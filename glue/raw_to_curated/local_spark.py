@@ -8,9 +8,10 @@ same Spark. The settings keep a local run small, quiet and offline:
 - no web UI, and the driver bound to 127.0.0.1: no port opened beyond the loopback;
 - the JVM compiles with its quick C1 compiler only and collects with the serial collector: a
   local run lasts seconds on small data, too short to repay the optimizing compiler's threads
-  (about half the CPU of a first run) or a parallel collector (HotSpot's options:
-  https://docs.oracle.com/en/java/javase/17/docs/specs/man/java.html). The same Spark, the same
-  plans and results; only the JVM's own work changes;
+  (about half the CPU of a first run) or a parallel collector. The options go to the driver's
+  JVM through ``spark.driver.extraJavaOptions``
+  (https://spark.apache.org/docs/3.5.4/configuration.html#runtime-environment): the same Spark,
+  the same plans and results; only the JVM's own work changes;
 - ``spark.sql.session.timeZone=UTC``: timestamps display as UTC (the job's partitions do not
   depend on it, see ``event_partitions``).
 """
