@@ -1,18 +1,55 @@
-"""Synthesized cloud assemblies, cached for the whole test session (synthesis takes seconds).
+"""Synthesized cloud assemblies, cached for the whole test run (synthesis takes seconds).
 
 Every test layer reads templates through this cache, so each pattern and context is synthesized
-once per session: modules that parametrize over a template call it at collection time, fixtures
-return the same objects.
+once per run: modules that parametrize over a template call it at collection time, fixtures
+return the same objects. The assemblies live in one directory for the run (``share()``, called
+by the session's first process), so the pytest-xdist workers share them too: the first worker
+to need a variant synthesizes it under a file lock, the others read what it wrote.
 """
 
+import fcntl
 import functools
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
 
 from refarch.local import CloudAssembly, synthesize
+from refarch.local.assembly import read_assembly
+
+#: The run's assembly directory, inherited by the xdist workers through the environment.
+CACHE_VARIABLE = "REFARCH_TEST_ASSEMBLIES"
+_COMPLETE = "synthesized"
+
+
+def share(config: pytest.Config) -> None:
+    """In the run's first process: make the directory every process of the run caches in."""
+    if hasattr(config, "workerinput") or CACHE_VARIABLE in os.environ:
+        return  # an xdist worker (it inherited the directory), or a directory set by the user
+    directory = tempfile.mkdtemp(prefix="refarch-assemblies-")
+    os.environ[CACHE_VARIABLE] = directory
+    config.add_cleanup(lambda: shutil.rmtree(directory, ignore_errors=True))
 
 
 @functools.cache
 def _synthesized(pattern_id: str, context: tuple[tuple[str, str], ...]) -> CloudAssembly:
-    return synthesize(pattern_id, context=dict(context))
+    root = os.environ.get(CACHE_VARIABLE)
+    if not root:
+        return synthesize(pattern_id, context=dict(context))
+    digest = hashlib.sha256(json.dumps([pattern_id, context]).encode()).hexdigest()[:16]
+    directory = Path(root) / f"{pattern_id}-{digest}"
+    with open(f"{directory}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not (directory / _COMPLETE).exists():
+            # A failed synthesis leaves no marker: the next caller tries again, and fails alike.
+            shutil.rmtree(directory, ignore_errors=True)
+            synthesize(pattern_id, context=dict(context), outdir=directory)
+            (directory / _COMPLETE).touch()
+    return read_assembly(pattern_id, directory)
 
 
 def synthesized(pattern_id: str, **context: str) -> CloudAssembly:

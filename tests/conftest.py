@@ -29,6 +29,20 @@ from refarch.java_runtime import MISSING_JAVA, java_available  # noqa: E402
 _NEEDS_JAVA = ("tests/glue/", "glue-partitioned-etl", "glue_partitioned_etl")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """One directory of synthesized assemblies for the run, its xdist workers included; one
+    botocore model loader for every boto3 session a test makes (``refarch.local.botocore_models``).
+    """
+    from assemblies import share
+
+    from refarch.local.botocore_models import shared_data_loader
+
+    share(config)
+    loader = shared_data_loader()
+    loader.__enter__()
+    config.add_cleanup(lambda: loader.__exit__(None, None, None))
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Without a Java runtime, skip what starts Spark (saying what to install); run the rest."""
     if java_available():

@@ -59,17 +59,25 @@ def synthesize(
     ['AccessLogsBucketCD784A59']
     """
     # Imported here: loading aws-cdk-lib starts jsii, which must see the PATH set above.
-    from refarch.catalog import get
     from refarch.cdk_app import build_app
 
-    pattern = get(pattern_id)
     keepalive = None
     if outdir is None:
         keepalive = tempfile.TemporaryDirectory(prefix=f"refarch-{pattern_id}-")
         outdir = keepalive.name
     directory = Path(outdir)
     build_app(pattern_id, context=context, outdir=str(directory)).synth()
+    assembly = read_assembly(pattern_id, directory)
+    assembly._keepalive = keepalive
+    return assembly
 
+
+def read_assembly(pattern_id: str, directory: str | Path) -> CloudAssembly:
+    """Load a pattern's stack from a cloud assembly synthesized earlier into ``directory``."""
+    from refarch.catalog import get
+
+    pattern = get(pattern_id)
+    directory = Path(directory)
     manifest = json.loads((directory / "manifest.json").read_text())
     artifacts = manifest["artifacts"]
     stack = next(
@@ -97,5 +105,4 @@ def synthesize(
         assets=assets,
         bootstrap_version_parameter=properties.get("bootstrapStackVersionSsmParameter"),
         required_bootstrap_version=int(properties.get("requiresBootstrapStackVersion", 0)),
-        _keepalive=keepalive,
     )

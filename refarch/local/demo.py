@@ -17,7 +17,7 @@ from refarch.local.assembly import CloudAssembly
 from refarch.local.demos import SCENARIOS
 from refarch.local.deployer import TemplateHook, deploy
 from refarch.local.emulator import emulator
-from refarch.local.errors import DeployError
+from refarch.local.errors import DeployError, RunHalted
 from refarch.local.lambda_runtime.invocation import LostEvent, PlatformFailure
 from refarch.local.moto_patches import Denial
 from refarch.local.scenario import Check
@@ -77,6 +77,7 @@ def run_demo(
     context: Mapping[str, Any] | None = None,
     template_hook: TemplateHook | None = None,
     assembly: CloudAssembly | None = None,
+    halt_on_denial: bool = False,
 ) -> DemoResult:
     """Deploy ``pattern_id`` in a fresh emulator, run its scenario and report on ``out``.
 
@@ -88,6 +89,9 @@ def run_demo(
         Where the trace goes (None: nowhere).
     context, template_hook, assembly:
         As for ``deploy``.
+    halt_on_denial:
+        Stop at the first IAM denial (the result holds it, and ``error`` says so): enough to
+        show that a permission is needed, without running the rest of the scenario.
 
     Example
     -------
@@ -104,7 +108,7 @@ def run_demo(
         trace.line(f"✗ {result.error}")
         _report(result, trace)
         return result
-    with emulator(out=out) as aws:
+    with emulator(out=out, halt_on_denial=halt_on_denial) as aws:
         trace = aws.trace
         try:
             stack = deploy(
@@ -112,15 +116,21 @@ def run_demo(
             )
         except DeployError as exc:
             result.error = f"deploy failed: {exc}"
+        except RunHalted as halt:
+            result.error = f"halted at the first IAM denial (deploy): {halt.denial}"
         else:
-            result.checks = scenarios[pattern_id](stack, trace)
-            result.access = role_reports(
-                stack.template,
-                {i: r.physical_id for i, r in stack.resources.items()},
-                aws.access,
-                account_id=aws.account_id,
-                partition=aws.partition,
-            )
+            try:
+                result.checks = scenarios[pattern_id](stack, trace)
+            except RunHalted as halt:
+                result.error = f"halted at the first IAM denial: {halt.denial}"
+            else:
+                result.access = role_reports(
+                    stack.template,
+                    {i: r.physical_id for i, r in stack.resources.items()},
+                    aws.access,
+                    account_id=aws.account_id,
+                    partition=aws.partition,
+                )
         service = aws.lambda_service
         result.lost = [*service.lost, *aws.firehose.lost]
         result.denials = list(aws.denials)

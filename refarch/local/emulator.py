@@ -21,6 +21,7 @@ from moto.core import enable_iam_authentication
 
 from refarch.local.access_record import AccessRecorder
 from refarch.local.account import LocalAccount
+from refarch.local.botocore_models import shared_data_loader
 from refarch.local.errors import NotInEmulatorError
 from refarch.local.identities import bootstrap_deployer
 from refarch.local.lambda_runtime.service import LambdaService
@@ -112,7 +113,9 @@ def current_emulator() -> Emulator:
 
 
 @contextmanager
-def emulator(*, out: TextIO | None = None, region: str = DEFAULT_REGION) -> Iterator[Emulator]:
+def emulator(
+    *, out: TextIO | None = None, region: str = DEFAULT_REGION, halt_on_denial: bool = False
+) -> Iterator[Emulator]:
     """Start a local AWS for one run: moto in-process, offline, IAM enforced.
 
     The deployer identity is created first; every request after it is authenticated and
@@ -124,6 +127,9 @@ def emulator(*, out: TextIO | None = None, region: str = DEFAULT_REGION) -> Iter
         Where the trace is written (None: no trace).
     region:
         The region of every resource and client.
+    halt_on_denial:
+        Raise ``RunHalted`` at the first IAM denial, past every handler, instead of answering
+        AccessDenied: for a run that only has to show that something is denied.
 
     Example
     -------
@@ -132,10 +138,11 @@ def emulator(*, out: TextIO | None = None, region: str = DEFAULT_REGION) -> Iter
     """
     with ExitStack() as stack:
         stack.enter_context(offline_environment(region))
+        stack.enter_context(shared_data_loader())
         stack.enter_context(mock_aws())
         denials: list[Denial] = []
         access = AccessRecorder()
-        stack.enter_context(moto_gap_fixes(denials, access))
+        stack.enter_context(moto_gap_fixes(denials, access, halt_on_denial=halt_on_denial))
         stack.enter_context(s3_queue_notifications_left_to_runner())
         stack.enter_context(sqs_fifo_as_in_aws())
         stack.enter_context(network_blocked())

@@ -44,3 +44,16 @@ class DeployError(LocalRunnerError):
 
 class NetworkBlockedError(LocalRunnerError, OSError):
     """Something tried to open a network connection inside the emulator."""
+
+
+class RunHalted(BaseException):
+    """The first IAM denial of a run started with ``halt_on_denial``: nothing after it is needed.
+
+    A BaseException, like KeyboardInterrupt: handlers and the runner's services catch Exception to
+    turn a denied request into an outcome (a rejection, a failed job run); this must reach
+    ``run_demo`` instead, past them.
+    """
+
+    def __init__(self, denial: object) -> None:
+        super().__init__(str(denial))
+        self.denial = denial

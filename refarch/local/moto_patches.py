@@ -112,6 +112,7 @@ from moto.xray.responses import XRayResponse
 from refarch.iam_reference import pattern_applies
 from refarch.local import moto_autoscaling, moto_ecr, moto_glue, moto_logs, moto_resources
 from refarch.local.access_record import AccessRecorder
+from refarch.local.errors import RunHalted
 from refarch.local.lambda_runtime.layers import identify_layer
 from refarch.local.lambda_runtime.permissions import allows_invoke
 from refarch.local.moto_resources import SERVICE_CONTEXT
@@ -468,10 +469,16 @@ def _moto_service_fixes() -> list[tuple[Any, str, Any, bool]]:
 
 
 @contextmanager
-def moto_gap_fixes(denials: list[Denial], recorder: AccessRecorder | None = None) -> Iterator[None]:
+def moto_gap_fixes(
+    denials: list[Denial],
+    recorder: AccessRecorder | None = None,
+    *,
+    halt_on_denial: bool = False,
+) -> Iterator[None]:
     """Apply the fixes above inside the block; append every IAM denial to ``denials``.
 
-    ``recorder`` (if given) records every request allowed to an assumed role.
+    ``recorder`` (if given) records every request allowed to an assumed role. With
+    ``halt_on_denial``, the first denial raises ``RunHalted`` instead of the AccessDenied error.
     """
     check_action_permitted = IAMRequestBase.check_action_permitted
 
@@ -479,7 +486,10 @@ def moto_gap_fixes(denials: list[Denial], recorder: AccessRecorder | None = None
         try:
             check_action_permitted(self, resource)
         except Exception:
-            denials.append(Denial(self._access_key.arn, self._action, resource))
+            denial = Denial(self._access_key.arn, self._action, resource)
+            denials.append(denial)
+            if halt_on_denial:
+                raise RunHalted(denial) from None
             raise
         if recorder is not None:
             key = self._access_key

@@ -19,6 +19,7 @@ import re
 
 import pytest
 from assemblies import run_variant, synthesized
+from complete_runs import complete_run
 from moto.iam.aws_managed_policies import aws_managed_policies_data
 
 from refarch.catalog import PATTERNS
@@ -151,8 +152,7 @@ def _remove_managed_policy(template, role, name):
 
 @pytest.mark.parametrize("run", LOCAL_RUNS)
 def test_the_complete_stack_passes(run):
-    pattern_id, assembly = run_variant(run)
-    result = run_demo(pattern_id, out=None, assembly=assembly)
+    result = complete_run(run)  # the same run test_iam_unused_access reads
     assert result.ok
     assert not result.access_denied
 
@@ -180,7 +180,10 @@ def test_each_permission_is_necessary(run, role, kind, target, index, actions):
         else:
             _remove_managed_policy(template, role, target)
 
-    result = run_demo(pattern_id, out=None, template_hook=without_it, assembly=assembly)
+    # The first denial is the proof: the run stops there (the rest of the scenario adds nothing).
+    result = run_demo(
+        pattern_id, out=None, template_hook=without_it, assembly=assembly, halt_on_denial=True
+    )
 
     assert not result.ok
     assert result.access_denied

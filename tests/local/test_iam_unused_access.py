@@ -19,14 +19,13 @@ fails the test until it is removed here, and so does an acknowledgment of an act
 exercises everywhere it is granted.
 """
 
-import functools
-
 import pytest
 from assemblies import run_variant
+from complete_runs import complete_run
 
 from refarch.catalog import PATTERNS
 from refarch.iam_unused import acknowledged_unexercised
-from refarch.local import DemoResult, run_demo
+from refarch.local import DemoResult
 from refarch.local.access_record import assumed_roles
 from refarch.local.demos import SCENARIOS
 
@@ -46,11 +45,9 @@ RUNNER_GAPS: dict[tuple[str, str], dict[str, str]] = {}
 FOR_REVIEW: dict[tuple[str, str], dict[str, str]] = {}
 
 
-@functools.cache
 def _run(run: str) -> DemoResult:
-    # One run per pattern for every test here: a demo takes seconds to a minute.
-    pattern_id, assembly = run_variant(run)
-    return run_demo(pattern_id, out=None, assembly=assembly)
+    # One run per pattern or variant for every test here (and test_iam_necessity's complete run).
+    return complete_run(run)
 
 
 def _listed(table, pattern_id, role):

@@ -42,6 +42,32 @@ def test_a_bucket_the_queue_policy_does_not_name_loses_its_events(queue_worker):
     assert result.lost and all("s3.amazonaws.com" in lost.reason for lost in result.lost)
 
 
+def test_a_run_halted_on_denial_stops_at_the_first_one_past_the_handler(queue_worker):
+    # Without the grant to write manifests, the worker's first write is denied. The handler
+    # turns a failed write into a batch item failure, so a plain run goes on (and is denied again
+    # on every retry); a halted run ends at that first denial, all the necessity tests need.
+    def without_writes(template):
+        for resource in template["Resources"].values():
+            if resource["Type"] == "AWS::IAM::Policy":
+                statements = resource["Properties"]["PolicyDocument"]["Statement"]
+                statements[:] = [s for s in statements if "s3:PutObject" not in s["Action"]]
+
+    plain = run_demo("queue-worker", out=None, assembly=queue_worker, template_hook=without_writes)
+    halted = run_demo(
+        "queue-worker",
+        out=None,
+        assembly=queue_worker,
+        template_hook=without_writes,
+        halt_on_denial=True,
+    )
+
+    assert len(plain.denials) > 1
+    (denial,) = halted.denials  # the same call as the plain run's first (object keys differ)
+    assert (denial.principal, denial.action) == (plain.denials[0].principal, "s3:PutObject")
+    assert not halted.ok and halted.access_denied and not halted.checks
+    assert halted.error == f"halted at the first IAM denial: {denial}"
+
+
 def test_failed_messages_are_retried_alone_and_redriven_after_max_receive_count(queue_worker):
     # The output bucket is gone: every write fails with NoSuchBucket, a failure worth retrying.
     # The poison message in the same batch is handled at once; the uploads' messages come back
