@@ -8,6 +8,7 @@ from bench import (
     glue_incremental,
     header_width,
     queue_worker,
+    stream_consumer,
     streaming_memory,
     synth_ratio,
 )
@@ -21,6 +22,7 @@ if __name__ == "__main__":
         csv_throughput,
         firehose_transform,
         queue_worker,
+        stream_consumer,
         glue_incremental,
     ):
         print(f"== {benchmark.__name__}")

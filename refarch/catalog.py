@@ -144,6 +144,25 @@ PATTERNS: tuple[Pattern, ...] = (
             "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-queue-types.html",
         ),
     ),
+    Pattern(
+        id="stream-consumer",
+        stack_name="StreamConsumer",
+        stack="refarch.stacks.stream_consumer:StreamConsumerStack",
+        title="Kinesis Data Streams → Lambda consumer (PII scrubbed into DynamoDB once per event)",
+        summary=(
+            "Lambda's event source mapping reads a KMS-encrypted stream shard by shard; the "
+            "consumer drops PII fields and writes each event id once with conditional puts; a "
+            "poison record is bisected out and its shard position kept in an on-failure queue; "
+            "a second mapping archives the raw stream; iterator-age alarms."
+        ),
+        references=(
+            "https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html",
+            "https://docs.aws.amazon.com/lambda/latest/dg/services-kinesis-batchfailurereporting.html",
+            "https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html",
+            "https://docs.aws.amazon.com/lambda/latest/dg/services-kinesis-parameters.html",
+            "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html",
+        ),
+    ),
 )
 
 

@@ -521,3 +521,46 @@ def s3_kms_check(original: Callable[..., Any]) -> Callable[..., Any]:
             authorize_caller(self, "kms:GenerateDataKey", key)
 
     return authorize
+
+
+#: SQS's AWS managed key needs no grant of the caller.
+SQS_AWS_MANAGED_KEY = "alias/aws/sqs"
+
+
+def sqs_kms_check(original: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap an SQS send: an SSE-KMS queue needs ``kms:GenerateDataKey`` and ``kms:Decrypt``.
+
+    "To send messages to an encrypted queue, the producer must have the kms:GenerateDataKey and
+    kms:Decrypt permissions for the KMS key"
+    (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html);
+    SQS asks KMS as the caller. moto checks neither. The AWS managed ``aws/sqs`` key and
+    SQS-managed SSE need no grant of the caller.
+    """
+
+    def operation(self: BaseResponse) -> Any:
+        from moto.sqs.models import sqs_backends
+
+        backend = sqs_backends[self.current_account][self.region]
+        try:
+            queue = backend.get_queue(self._get_queue_name())  # type: ignore[attr-defined]
+        except Exception:  # an unknown queue: the action itself reports it
+            return original(self)
+        key_id = getattr(queue, "kms_master_key_id", None)
+        if key_id and str(key_id).removeprefix(_arn(self, "kms", "")) != SQS_AWS_MANAGED_KEY:
+            key_arn = kms_key_arn(self.current_account, self.region, str(key_id)) or str(key_id)
+            authorize_caller(self, "kms:GenerateDataKey", key_arn)
+            authorize_caller(self, "kms:Decrypt", key_arn)
+        return original(self)
+
+    return operation
+
+
+def dynamodb_resource(self: BaseResponse) -> str:
+    """The table a DynamoDB request names (``TableName``); ``*`` for a request that names none."""
+    body = self.body if isinstance(self.body, dict) else {}
+    name = body.get("TableName")
+    if not name:
+        return "*"
+    if str(name).startswith("arn:"):
+        return str(name)
+    return reference_arn(self, "dynamodb", {"TableName": str(name)})[0]

@@ -8,6 +8,7 @@ from refarch.local.demos import (
     glue_partitioned_etl,
     queue_worker,
     s3_event_processing,
+    stream_consumer,
     stream_to_lake,
 )
 
@@ -17,4 +18,5 @@ SCENARIOS: Mapping[str, Scenario] = {
     "glue-partitioned-etl": glue_partitioned_etl.run,
     "approved-model-endpoint": approved_model_endpoint.run,
     "queue-worker": queue_worker.run,
+    "stream-consumer": stream_consumer.run,
 }
