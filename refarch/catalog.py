@@ -163,6 +163,24 @@ PATTERNS: tuple[Pattern, ...] = (
             "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html",
         ),
     ),
+    Pattern(
+        id="dynamodb-cdc",
+        stack_name="DynamoDbCdc",
+        stack="refarch.stacks.dynamodb_cdc:DynamoDbCdcStack",
+        title="DynamoDB Streams → Lambda change data capture (change log in S3, aggregate table)",
+        summary=(
+            "An orders table streams new and old images; Lambda's mapping filters them to inserts "
+            "and updates, a consumer appends each change to a daily JSON Lines change log in S3 "
+            "and applies it once to a per-customer aggregate (transactions guarded by sequence "
+            "number); bisection, bounded retries and an on-failure queue."
+        ),
+        references=(
+            "https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html",
+            "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Streams.html",
+            "https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html",
+            "https://docs.aws.amazon.com/lambda/latest/dg/services-dynamodb-errors.html",
+        ),
+    ),
 )
 
 

@@ -66,7 +66,9 @@ moto directly see moto as shipped.
     role; see ``moto_autoscaling``.
 16. CloudWatch Logs ``AssociateKmsKey`` is not implemented; see ``moto_logs``.
 17. DynamoDB authorization: moto checks every DynamoDB action against ``*``, so a grant on a
-    table never matches; the table's ARN is used (``moto_resources.dynamodb_resource``). And
+    table never matches; the table's ARN is used (``moto_resources.dynamodb_resource``), and
+    for DynamoDB Streams the stream's (``dynamodb_streams_resource``); a transaction is
+    authorized as its item actions (``authorize_dynamodb``). And
     sending to an SSE-KMS queue needs no key permission in moto; the caller's
     ``kms:GenerateDataKey`` and ``kms:Decrypt`` are checked (``moto_resources.sqs_kms_check``).
 
@@ -93,6 +95,7 @@ from moto.awslambda.responses import LambdaResponse
 from moto.awslambda.utils import get_backend as lambda_backend
 from moto.cloudwatch.responses import CloudWatchResponse
 from moto.dynamodb.responses import DynamoHandler
+from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 from moto.ecr.responses import ECRResponse
 from moto.glue.responses import GlueResponse
 from moto.glue.utils import Predicate
@@ -447,6 +450,18 @@ def _moto_service_fixes() -> list[tuple[Any, str, Any, bool]]:
             False,
         ),
         (DynamoHandler, "_determine_resource", moto_resources.dynamodb_resource, True),
+        (
+            DynamoHandler,
+            "_authenticate_and_authorize_normal_action",
+            moto_resources.authorize_dynamodb,
+            False,
+        ),
+        (
+            DynamoDBStreamsHandler,
+            "_determine_resource",
+            moto_resources.dynamodb_streams_resource,
+            True,
+        ),
         (
             SQSResponse,
             "send_message",

@@ -564,3 +564,49 @@ def dynamodb_resource(self: BaseResponse) -> str:
     if str(name).startswith("arn:"):
         return str(name)
     return reference_arn(self, "dynamodb", {"TableName": str(name)})[0]
+
+
+def dynamodb_streams_resource(self: BaseResponse) -> str:
+    """The stream a DynamoDB Streams request acts on: ``StreamArn``, or the iterator's stream.
+
+    moto's shard iterators start with the stream's ARN (``<stream arn>|1|<id>``). ``ListStreams``
+    names no stream: ``*``.
+    """
+    arn = self._get_param("StreamArn")
+    if arn:
+        return str(arn)
+    iterator = self._get_param("ShardIterator")
+    if iterator:
+        return str(iterator).split("|", 1)[0]
+    return "*"
+
+
+#: The item action each part of a ``TransactWriteItems`` request is authorized as.
+_TRANSACT_ACTIONS = {
+    "Put": "PutItem",
+    "Update": "UpdateItem",
+    "Delete": "DeleteItem",
+    "ConditionCheck": "ConditionCheckItem",
+}
+
+
+def authorize_dynamodb(self: BaseResponse, resource: str = "*") -> None:
+    """DynamoDB's authorization hook: a transaction needs each of its item actions.
+
+    ``TransactWriteItems`` is no IAM action (the Service Authorization Reference lists none); the
+    caller needs ``PutItem``, ``UpdateItem``, ``DeleteItem`` or ``ConditionCheckItem`` on the
+    table of each part
+    (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html).
+    moto checks ``dynamodb:TransactWriteItems`` on ``*`` instead.
+    """
+    if self._get_action() != "TransactWriteItems":
+        self._authenticate_and_authorize_action(IAMRequest, resource)
+        return
+    body = self.body if isinstance(self.body, dict) else {}
+    for item in body.get("TransactItems", []):
+        for part, action in _TRANSACT_ACTIONS.items():
+            if part in item:
+                table = reference_arn(
+                    self, "dynamodb", {"TableName": item[part]["TableName"]}, action=action
+                )[0]
+                authorize_caller(self, f"dynamodb:{action}", table)

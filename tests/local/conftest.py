@@ -34,3 +34,8 @@ def queue_worker() -> CloudAssembly:
 @pytest.fixture(scope="module")
 def stream_consumer() -> CloudAssembly:
     return synthesized("stream-consumer")
+
+
+@pytest.fixture(scope="module")
+def dynamodb_cdc() -> CloudAssembly:
+    return synthesized("dynamodb-cdc")

@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from refarch.local.demo import Scenario
 from refarch.local.demos import (
     approved_model_endpoint,
+    dynamodb_cdc,
     glue_partitioned_etl,
     queue_worker,
     s3_event_processing,
@@ -19,4 +20,5 @@ SCENARIOS: Mapping[str, Scenario] = {
     "approved-model-endpoint": approved_model_endpoint.run,
     "queue-worker": queue_worker.run,
     "stream-consumer": stream_consumer.run,
+    "dynamodb-cdc": dynamodb_cdc.run,
 }

@@ -40,11 +40,17 @@ def table(request: ProvisionRequest) -> Provisioned:
         "ProvisionedThroughput",
         "GlobalSecondaryIndexes",
         "LocalSecondaryIndexes",
-        "StreamSpecification",
         "DeletionProtectionEnabled",
     ):
         if key in props:
             create[key] = props[key]
+    stream = props.get("StreamSpecification")
+    if stream:
+        # CloudFormation's StreamSpecification has only the view type; the API's needs the flag.
+        create["StreamSpecification"] = {
+            "StreamEnabled": True,
+            "StreamViewType": stream["StreamViewType"],
+        }
     sse = props.get("SSESpecification")
     if sse and str(sse.get("SSEEnabled")).lower() == "true":
         create["SSESpecification"] = {

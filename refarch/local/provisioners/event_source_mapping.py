@@ -10,7 +10,8 @@ event source mapping",
 https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html), read with the
 function's execution role as Lambda reads it, so a role without ``sqs:GetQueueAttributes``
 fails the deploy. A Kinesis mapping is checked against the Kinesis limits (``stream_limits``)
-and polled by ``sources.event_source_mappings.streams``.
+and polled by ``sources.event_source_mappings.streams``; a DynamoDB Streams mapping the same way
+(its limits are the same: https://docs.aws.amazon.com/lambda/latest/dg/services-ddb-params.html).
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def _stream_settings(props: dict[str, Any]) -> StreamSettings:
 def event_source_mapping(request: ProvisionRequest) -> Provisioned:
     """Validate the mapping as Lambda does and register its poller."""
     source = str(request.properties["EventSourceArn"])
-    stream = source.split(":")[2] == "kinesis"
+    stream = source.split(":")[2] in ("kinesis", "dynamodb")
     request.only(
         [
             *(_STREAM_PROPERTIES if stream else ()),
@@ -94,7 +95,7 @@ def event_source_mapping(request: ProvisionRequest) -> Provisioned:
         },
     )
     props = request.properties
-    if source.split(":")[2] not in ("sqs", "kinesis"):
+    if source.split(":")[2] not in ("sqs", "kinesis", "dynamodb"):
         raise UnsupportedPropertyError(
             request.resource_type, request.logical_id, ["EventSourceArn"]
         )

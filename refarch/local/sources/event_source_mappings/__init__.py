@@ -10,6 +10,7 @@ DynamoDB Streams pollers can join the SQS one:
 - ``sqs``: receive, event shape, delete, visibility timeout and redrive, with the role;
 - ``streams``: shards in order, checkpoints, bisection, retry and age limits, with the role;
 - ``kinesis``: reading a Kinesis stream's shards and its event shape;
+- ``dynamodb_streams``: the same for a DynamoDB table's stream;
 - ``on_failure``: what a stream mapping sends its on-failure destination.
 """
 
@@ -17,7 +18,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from botocore.config import Config
+
 from refarch.local.errors import LocalRunnerError
+from refarch.local.sources.event_source_mappings.dynamodb_streams import DynamoDBStreamShards
 from refarch.local.sources.event_source_mappings.filtering import FilterCriteria
 from refarch.local.sources.event_source_mappings.kinesis import KinesisShards
 from refarch.local.sources.event_source_mappings.mapping import EventSourceMapping
@@ -63,10 +67,19 @@ class EventSourceMappings:
                 role_arn=role,
             )
             poller = StreamPoller(emu, mapping, shards)
+        elif mapping.source_service == "dynamodb":
+            session = emu.lambda_service.execution_role_session(mapping.function_arn)
+            # moto 5.2.5 answers DynamoDB Streams only on the regional endpoint; botocore would
+            # address a stream ARN's account endpoint (<account>.streams-ddb…) instead.
+            client = session.client(
+                "dynamodbstreams", config=Config(account_id_endpoint_mode="disabled")
+            )
+            streams = DynamoDBStreamShards(client, mapping.event_source_arn, region=emu.region)
+            poller = StreamPoller(emu, mapping, streams)
         else:
             raise LocalRunnerError(
                 f"{mapping.logical_id}: event source mappings of {mapping.source_service} are "
-                "not emulated yet (SQS and Kinesis only)"
+                "not emulated yet (SQS, Kinesis and DynamoDB Streams only)"
             )
         self.pollers[mapping.uuid] = poller
         return poller

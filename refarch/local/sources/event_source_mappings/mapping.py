@@ -79,7 +79,7 @@ class StreamSettings:
 
 
 def stream_limits(logical_id: str, batch_size: int, window: int, stream: StreamSettings) -> None:
-    """Refuse what Lambda refuses for a Kinesis mapping.
+    """Refuse what Lambda refuses for a Kinesis or DynamoDB Streams mapping (the same limits).
 
     BatchSize 1-10,000; MaximumRecordAgeInSeconds -1 or 60-604,800; MaximumRetryAttempts
     -1-10,000; ParallelizationFactor 1-10; StartingPosition required
