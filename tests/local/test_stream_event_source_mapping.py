@@ -13,11 +13,11 @@ import pytest
 from refarch.local.lambda_runtime.invocation import ErrorInfo, Invocation
 from refarch.local.queue_clock import QueueClock
 from refarch.local.sources.event_source_mappings import FilterCriteria
-from refarch.local.sources.event_source_mappings.kinesis import StreamRecord
 from refarch.local.sources.event_source_mappings.mapping import (
     EventSourceMapping,
     StreamSettings,
 )
+from refarch.local.sources.event_source_mappings.stream_records import StreamRecord
 from refarch.local.sources.event_source_mappings.streams import StreamPoller
 from refarch.local.trace import Trace
 

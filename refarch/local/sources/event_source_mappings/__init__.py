@@ -11,6 +11,7 @@ DynamoDB Streams pollers can join the SQS one:
 - ``streams``: shards in order, checkpoints, bisection, retry and age limits, with the role;
 - ``kinesis``: reading a Kinesis stream's shards and its event shape;
 - ``dynamodb_streams``: the same for a DynamoDB table's stream;
+- ``stream_records``: one record read from a shard;
 - ``on_failure``: what a stream mapping sends its on-failure destination.
 """
 

@@ -18,8 +18,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from refarch.local.sources.event_source_mappings.kinesis import StreamRecord
 from refarch.local.sources.event_source_mappings.on_failure import iso
+from refarch.local.sources.event_source_mappings.stream_records import StreamRecord
 
 #: GetRecords returns at most this many records per call.
 GET_RECORDS_LIMIT = 1000

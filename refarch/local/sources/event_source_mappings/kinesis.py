@@ -15,33 +15,14 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
 from refarch.local.sources.event_source_mappings.on_failure import iso
+from refarch.local.sources.event_source_mappings.stream_records import StreamRecord
 
 #: GetRecords returns at most this many records per call.
 GET_RECORDS_LIMIT = 10_000
-
-
-@dataclass(frozen=True)
-class StreamRecord:
-    """One record read from a shard, with what ordering and the event need."""
-
-    shard_id: str
-    sequence_number: str
-    ordering_key: str
-    """Records with the same key stay in order across a shard's concurrent batches."""
-
-    arrival: float
-    """Approximate arrival time, seconds since the epoch."""
-
-    event_record: dict[str, Any]
-    """The record as the function receives it."""
-
-    filter_view: dict[str, Any]
-    """What filter patterns are matched against."""
 
 
 def _filter_view(kinesis_part: dict[str, Any]) -> dict[str, Any]:

@@ -1,11 +1,11 @@
-"""Lambda's stream poller (Kinesis; DynamoDB Streams share the rules): shards read in order.
+"""Lambda's stream poller for Kinesis and DynamoDB Streams (the same rules): shards in order.
 
 What the poller does, and where AWS says so:
 
-- Reads each shard from its checkpoint with the function's execution role (``shards`` sources:
-  ``kinesis``), from ``TRIM_HORIZON``, or only records that arrived after the mapping was created
-  (``LATEST``) or after ``StartingPositionTimestamp`` (``AT_TIMESTAMP``)
-  (https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html).
+- Reads each shard from its checkpoint with the function's execution role (the ``Shards``
+  sources: ``kinesis``, ``dynamodb_streams``), from ``TRIM_HORIZON``, or only records that
+  arrived after the mapping was created (``LATEST``) or after ``StartingPositionTimestamp``
+  (``AT_TIMESTAMP``) (https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html).
 - ``ParallelizationFactor``: up to 10 batches of one shard at once, records with the same
   partition key always in order (same page). The runner splits each shard into that many lanes
   by the ordering key and runs the lanes one batch at a time, each lane with its own checkpoint.
@@ -46,7 +46,6 @@ from refarch.local.errors import LocalRunnerError
 from refarch.local.lambda_runtime.destinations import send
 from refarch.local.lambda_runtime.invocation import Invocation
 from refarch.local.sources.event_source_mappings.batching import Batch
-from refarch.local.sources.event_source_mappings.kinesis import StreamRecord
 from refarch.local.sources.event_source_mappings.mapping import INFINITE, EventSourceMapping
 from refarch.local.sources.event_source_mappings.on_failure import (
     RECORD_AGE_EXCEEDED,
@@ -54,6 +53,7 @@ from refarch.local.sources.event_source_mappings.on_failure import (
     on_failure_record,
 )
 from refarch.local.sources.event_source_mappings.responses import batch_result
+from refarch.local.sources.event_source_mappings.stream_records import StreamRecord
 
 if TYPE_CHECKING:
     from refarch.local.emulator import Emulator
