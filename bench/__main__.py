@@ -4,6 +4,7 @@ import sys
 
 from bench import (
     csv_throughput,
+    dynamodb_cdc,
     firehose_transform,
     glue_incremental,
     header_width,
@@ -23,6 +24,7 @@ if __name__ == "__main__":
         firehose_transform,
         queue_worker,
         stream_consumer,
+        dynamodb_cdc,
         glue_incremental,
     ):
         print(f"== {benchmark.__name__}")
