@@ -53,10 +53,10 @@ format: install
 bench: install
 	$(BIN)/python -m bench
 
-# Architecture diagrams drawn from the synthesized templates (docs/patterns/img/<id>.svg).
-# Graphviz is a system package: installed here only, when `dot` is missing.
+# Architecture diagrams drawn from the synthesized templates (docs/patterns/img/<id>.svg and
+# .dot). Graphviz is a system package: this target says what to install, it installs nothing.
 diagrams: install
-	command -v dot >/dev/null || (apt-get update && apt-get install -y graphviz)
+	@command -v dot >/dev/null || { echo "make diagrams: Graphviz 'dot' not found: install the graphviz package (Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz)" >&2; exit 1; }
 	$(BIN)/refarch diagram --all
 
 clean:

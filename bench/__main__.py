@@ -8,6 +8,7 @@ from bench import (
     firehose_transform,
     glue_incremental,
     header_width,
+    model_monitor,
     queue_worker,
     stream_consumer,
     streaming_memory,
@@ -26,6 +27,7 @@ if __name__ == "__main__":
         stream_consumer,
         dynamodb_cdc,
         glue_incremental,
+        model_monitor,
     ):
         print(f"== {benchmark.__name__}")
         failed += benchmark.main([]) != 0

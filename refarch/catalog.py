@@ -145,6 +145,24 @@ PATTERNS: tuple[Pattern, ...] = (
         ),
     ),
     Pattern(
+        id="model-quality-monitor",
+        stack_name="ModelQualityMonitor",
+        stack="refarch.stacks.model_quality_monitor:ModelQualityMonitorStack",
+        title="SageMaker Model Monitor data quality over captured endpoint traffic",
+        summary=(
+            "A baseline from the training data per model version, an hourly data-quality "
+            "schedule over the endpoint's captured requests (KMS, network isolation), per-feature "
+            "drift and completeness alarms, and a retraining event when drift persists."
+        ),
+        references=(
+            "https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor.html",
+            "https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-create-baseline.html",
+            "https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-interpreting-violations.html",
+            "https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-interpreting-cloudwatch.html",
+            "https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-byoc-constraints.html",
+        ),
+    ),
+    Pattern(
         id="stream-consumer",
         stack_name="StreamConsumer",
         stack="refarch.stacks.stream_consumer:StreamConsumerStack",

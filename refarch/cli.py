@@ -87,7 +87,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if pattern.needs_java and not java_available():
             skipped.append(pattern.id)
             continue
-        results.append(run_demo(pattern.id))
+        extra = {"context": dict(args.context)} if args.context else {}
+        results.append(run_demo(pattern.id, **extra))
     if skipped:
         # The other patterns still ran; the exit status says not everything did.
         print(f"== SKIPPED: {', '.join(skipped)}: no Java runtime\n{MISSING_JAVA}")
@@ -99,24 +100,29 @@ def cmd_diagram(args: argparse.Namespace) -> int:
     import json
     import tempfile
 
-    from refarch.diagram import diagram_dot, render_svg
+    from refarch.diagram.files import diagram_files
+    from refarch.diagram.render import INSTALL_GRAPHVIZ, graphviz
 
+    if graphviz() is None:  # before synthesizing: say what to install, install nothing
+        print(f"refarch: {INSTALL_GRAPHVIZ}", file=sys.stderr)
+        return 1
     imgdir = Path(args.imgdir)
     imgdir.mkdir(parents=True, exist_ok=True)
     patterns = _selected(args)
     with tempfile.TemporaryDirectory(prefix="refarch-diagram-") as outdir:
         templates = synthesize(patterns, Path(outdir))
         for pattern, template in zip(patterns, templates, strict=True):
-            title = f"{pattern.title} ({pattern.stack_name})"
-            dot_text = diagram_dot(json.loads(template.read_text()), title)
-            (imgdir / f"{pattern.id}.dot").write_text(dot_text)
-            try:
-                (imgdir / f"{pattern.id}.svg").write_bytes(render_svg(dot_text))
-            except FileNotFoundError as error:  # no Graphviz: the .dot is written, say how
-                print(f"refarch: {error}", file=sys.stderr)
-                return 1
+            for name, content in diagram_files(pattern, json.loads(template.read_text())).items():
+                (imgdir / name).write_bytes(content)
             print(f"wrote {imgdir / pattern.id}.svg (and .dot)")
     return 0
+
+
+def _context_pair(text: str) -> tuple[str, str]:
+    key, equals, value = text.partition("=")
+    if not key or not equals:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key, value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -138,6 +144,16 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--all", action="store_true", help="every pattern in the catalog")
         if name != "demo":
             command.add_argument("--outdir", default=str(DEFAULT_OUTDIR), help="cloud assembly")
+        else:
+            command.add_argument(
+                "-c",
+                "--context",
+                action="append",
+                default=[],
+                type=_context_pair,
+                metavar="KEY=VALUE",
+                help="CDK context for synthesis, as with cdk (e.g. -c fifo=true)",
+            )
         command.set_defaults(func=func)
     diagram = commands.add_parser("diagram", help="draw architecture diagrams from the templates")
     diagram.add_argument("ids", nargs="*", metavar="ID", help="pattern ids (default: all)")

@@ -18,3 +18,14 @@ def _synthesized(pattern_id: str, context: tuple[tuple[str, str], ...]) -> Cloud
 def synthesized(pattern_id: str, **context: str) -> CloudAssembly:
     """The pattern's cloud assembly (cdk-nag included), with optional context such as destroy."""
     return _synthesized(pattern_id, tuple(sorted(context.items())))
+
+
+def run_variant(run: str) -> tuple[str, CloudAssembly]:
+    """The pattern id and assembly of a run id: ``"queue-worker"`` or ``"queue-worker[fifo=true]"``.
+
+    Catalog-wide tests parametrize over run ids so a context variant with its own local scenario
+    is covered like a pattern.
+    """
+    pattern_id, _, rest = run.partition("[")
+    context = dict(pair.split("=", 1) for pair in rest.rstrip("]").split(",") if pair)
+    return pattern_id, synthesized(pattern_id, **context)

@@ -19,16 +19,27 @@ line counts them, and ``POWERTOOLS_LOG_LEVEL=DEBUG`` logs each):
   the same DLQ after ``maxReceiveCount`` receives. The other messages of the batch are not
   retried (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html).
 
+From a FIFO queue (the ``fifo`` variant: S3 → EventBridge → SQS FIFO, one message group per
+key prefix) the batch goes through Powertools' ``SqsFifoPartialProcessor``: once a message
+raises, the rest of its message group in the batch is returned unprocessed with it, so the
+group keeps its order; other groups go on. A poison message is still dead-lettered at once and
+counts as handled, so it holds nothing back. A message that fails on its last receive
+(``MAX_RECEIVE_COUNT``, the queue's ``maxReceiveCount``) is dead-lettered by the worker with the
+reason, instead of by SQS's redrive on the next receive: the group's messages it held back
+were received as often and would follow it into the DLQ; this way they are processed, in order.
+
 Duplicates are harmless: a manifest depends only on the object version, so a redelivered
 message (standard queues deliver at least once) rewrites the same bytes to the same key.
 
 Environment: ``INPUT_BUCKET``, ``OUTPUT_BUCKET``, ``DEAD_LETTER_QUEUE_URL`` (required),
-``INPUT_PREFIX`` (``landing/``), ``MANIFEST_PREFIX`` (``manifests/``).
+``INPUT_PREFIX`` (``landing/``), ``MANIFEST_PREFIX`` (``manifests/``), ``MAX_RECEIVE_COUNT``
+(FIFO variant: the queue's ``maxReceiveCount``).
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -40,6 +51,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
+    SqsFifoPartialProcessor,
     process_partial_response,
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -52,6 +64,12 @@ from upload_message import MAX_KEY_BYTES, ObjectVersion, PoisonMessageError, par
 logger = Logger()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
+#: For a FIFO queue, a failed message must hold back the rest of its message group: AWS's
+#: guidance is to stop after the first failure and return the failed and unprocessed messages
+#: (https://docs.aws.amazon.com/prescriptive-guidance/latest/lambda-event-filtering-partial-batch-responses-for-sqs/best-practices-partial-batch-responses.html);
+#: ``skip_group_on_error`` returns only the failed message's group, so other groups go on
+#: (https://docs.powertools.aws.dev/lambda/python/latest/utilities/batch/#fifo-queues).
+fifo_processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 
 #: GetObject errors meaning the queued version is gone for good.
 _GONE = frozenset({"NoSuchKey", "NoSuchVersion", "404"})
@@ -80,6 +98,9 @@ class Settings:
     dead_letter_queue_url: str
     input_prefix: str = "landing/"
     manifest_prefix: str = "manifests/"
+    max_receive_count: int = 0
+    """The queue's ``maxReceiveCount`` when the worker dead-letters a failing message itself on
+    its last receive (the FIFO variant); 0: SQS's redrive does it."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -97,7 +118,12 @@ class Settings:
             dead_letter_queue_url=environ["DEAD_LETTER_QUEUE_URL"],
             input_prefix=environ.get("INPUT_PREFIX", cls.input_prefix),
             manifest_prefix=environ.get("MANIFEST_PREFIX", cls.manifest_prefix),
+            max_receive_count=int(environ.get("MAX_RECEIVE_COUNT") or 0),
         )
+
+
+#: The ranged GET's ``Range`` header: the sniffed bytes only.
+_SNIFF_RANGE = f"bytes=0-{SNIFF_BYTES - 1}"
 
 
 def _read_first_bytes(version: ObjectVersion) -> tuple[bytes, str | None]:
@@ -107,7 +133,7 @@ def _read_first_bytes(version: ObjectVersion) -> tuple[bytes, str | None]:
         get["VersionId"] = version.version_id
     if version.size:
         # A range on an empty object is refused (416): read those whole.
-        get["Range"] = f"bytes=0-{SNIFF_BYTES - 1}"
+        get["Range"] = _SNIFF_RANGE
     try:
         response = s3_client().get_object(**get)
     except ClientError as exc:
@@ -120,7 +146,8 @@ def _read_first_bytes(version: ObjectVersion) -> tuple[bytes, str | None]:
 
 def _write_manifest(settings: Settings, version: ObjectVersion) -> dict[str, Any]:
     key = manifest_key(settings.manifest_prefix, version)
-    if len(key.encode()) > MAX_KEY_BYTES:
+    # UTF-8 takes at most 4 bytes a character: only a long key needs encoding to be measured.
+    if len(key) * 4 > MAX_KEY_BYTES and len(key.encode()) > MAX_KEY_BYTES:
         # S3 would refuse the PUT every time (KeyTooLongError): not worth a retry.
         raise PoisonMessageError(f"its manifest key would exceed {MAX_KEY_BYTES} bytes")
     first_bytes, content_type = _read_first_bytes(version)
@@ -135,15 +162,25 @@ def _write_manifest(settings: Settings, version: ObjectVersion) -> dict[str, Any
 
 
 def _dead_letter(settings: Settings, record: SQSRecord, reason: str) -> None:
-    """Send the original body to the DLQ with why it failed (raises if SQS refuses)."""
-    sqs_client().send_message(
-        QueueUrl=settings.dead_letter_queue_url,
-        MessageBody=record.body,
-        MessageAttributes={
+    """Send the original body to the DLQ with why it failed (raises if SQS refuses).
+
+    A FIFO dead-letter queue needs a message group and a deduplication id: the source message's
+    group keeps each group's dead letters in order, and its message id makes a retried send a
+    duplicate SQS drops while two poison messages with the same body both arrive
+    (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html).
+    """
+    send: dict[str, Any] = {
+        "QueueUrl": settings.dead_letter_queue_url,
+        "MessageBody": record.body,
+        "MessageAttributes": {
             "FailureReason": {"DataType": "String", "StringValue": reason[:REASON_LIMIT]},
             "SourceMessageId": {"DataType": "String", "StringValue": record.message_id},
         },
-    )
+    }
+    if settings.dead_letter_queue_url.endswith(".fifo"):
+        send["MessageGroupId"] = record.attributes.message_group_id or "dead-letters"
+        send["MessageDeduplicationId"] = record.message_id
+    sqs_client().send_message(**send)
 
 
 @functools.cache
@@ -171,21 +208,36 @@ def handle_message(record: SQSRecord, config: Settings | None = None) -> dict[st
         logger.warning("dead_lettered", extra=outcome)
         return outcome
     outcome["outcome"] = "written"
-    logger.debug("written", extra=outcome)
+    if _debug:
+        logger.debug("written", extra=outcome)
     return outcome
 
 
 def _record_handler(record: SQSRecord) -> dict[str, Any]:
     try:
         outcome = handle_message(record)
-    except Exception:
-        logger.exception("failed, left for retry", extra={"message_id": record.message_id})
-        raise
+    except Exception as exc:
+        limit = settings().max_receive_count
+        if not limit or int(record.attributes.approximate_receive_count or 0) < limit:
+            logger.exception("failed, left for retry", extra={"message_id": record.message_id})
+            raise
+        # Its last receive: SQS would move it to the DLQ on the next one, and with it every
+        # message of its group this failure held back, received as often. Dead-lettered here
+        # with the reason, it lets the rest of its group go on in order.
+        reason = (
+            f"failed on each of its {limit} receives, the last with {exc.__class__.__name__}: {exc}"
+        )
+        _dead_letter(settings(), record, reason)
+        outcome = {"message_id": record.message_id, "outcome": "dead_lettered", "reason": reason}
+        logger.warning("dead_lettered", extra=outcome)
     _counts[outcome["outcome"]] = _counts.get(outcome["outcome"], 0) + 1
     return outcome
 
 
 _counts: dict[str, int] = {}
+#: Whether ``written`` is logged per message (``POWERTOOLS_LOG_LEVEL=DEBUG``): read once per
+#: batch, since even a filtered-out log call costs about as much as the outcome it reports.
+_debug = False
 #: The batch summary's metric per outcome.
 _METRICS = {
     "written": "MessagesWritten",
@@ -203,9 +255,16 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         ``{"batchItemFailures": [{"itemIdentifier": <message id>}, …]}``: the messages to
         retry (an empty list when every message was handled).
     """
+    global _debug
     _counts.clear()
+    _debug = logger.log_level <= logging.DEBUG
+    records = event.get("Records") or [{}]
+    fifo = str(records[0].get("eventSourceARN", "")).endswith(".fifo")
     response = process_partial_response(
-        event=event, record_handler=_record_handler, processor=processor, context=context
+        event=event,
+        record_handler=_record_handler,
+        processor=fifo_processor if fifo else processor,
+        context=context,
     )
     failed = len(response.get("batchItemFailures", []))
     logger.info(

@@ -19,6 +19,9 @@ SNIFF_BYTES = 64 * 1024
 _DELIMITERS = ",;\t|"
 _BOM = "\ufeff"
 
+#: One encoder for every record: ``json.dumps`` with options builds a new encoder per call.
+_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
+
 ACCEPTED = "accepted"
 REJECTED = "rejected"
 
@@ -26,12 +29,6 @@ REJECTED = "rejected"
 def manifest_key(prefix: str, version: ObjectVersion) -> str:
     """One manifest per object version: ``<prefix><key>/<version id or 'null'>.json``."""
     return f"{prefix}{version.key}/{version.version_id or 'null'}.json"
-
-
-def _first_line(text: str) -> tuple[str, bool]:
-    """The first line and whether it is complete (ended by a newline)."""
-    line, newline, _ = text.partition("\n")
-    return line.rstrip("\r"), bool(newline)
 
 
 def sniff(first_bytes: bytes, *, truncated: bool) -> dict[str, Any]:
@@ -53,27 +50,30 @@ def sniff(first_bytes: bytes, *, truncated: bool) -> dict[str, Any]:
         if not (truncated and exc.start >= len(first_bytes) - 3):
             return {"format": "binary", "reason": f"not UTF-8 (byte {exc.start})"}
         text = first_bytes[: exc.start].decode("utf-8")
-    text = text.removeprefix(_BOM)
-    line, complete = _first_line(text)
-    if not complete and truncated:
+    line, newline, _ = text.removeprefix(_BOM).partition("\n")
+    if not newline and truncated:
         return {"format": "text", "reason": f"first line longer than {SNIFF_BYTES} bytes"}
+    line = line.rstrip("\r")
     if line.lstrip().startswith("{"):
         try:
             json.loads(line)
         except ValueError:
             return {"format": "text", "reason": "first line starts like JSON but is not"}
         return {"format": "jsonl"}
-    delimiter = max(_DELIMITERS, key=line.count)
-    if not line.strip() or line.count(delimiter) == 0:
+    # The delimiter is the candidate the header uses most (the first of equals, as max() does).
+    counts = [line.count(d) for d in _DELIMITERS]
+    most = max(counts)
+    if not most or not line.strip():
         return {"format": "text", "reason": "no header row with a delimiter"}
+    delimiter = _DELIMITERS[counts.index(most)]
     # Quoted headers need the csv module; plain ones (nearly all) split the same, faster.
     columns = (
         next(csv.reader(io.StringIO(line), delimiter=delimiter))
         if '"' in line
         else line.split(delimiter)
     )
-    names = [c.strip() for c in columns]
-    if any(not n for n in names):
+    names = list(map(str.strip, columns))
+    if "" in names:
         return {"format": "csv", "reason": "header has an empty column name", "columns": names}
     if len(set(names)) != len(names):
         return {"format": "csv", "reason": "header repeats a column name", "columns": names}
@@ -105,4 +105,4 @@ def manifest_record(
 
 def manifest_body(record: dict[str, Any]) -> bytes:
     """The record as canonical JSON (sorted keys): identical bytes for identical records."""
-    return (json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n").encode()
+    return (_ENCODER.encode(record) + "\n").encode()

@@ -25,6 +25,7 @@ from refarch.local.errors import NotInEmulatorError
 from refarch.local.identities import bootstrap_deployer
 from refarch.local.moto_patches import Denial, close_xray_sdk_socket, moto_gap_fixes
 from refarch.local.moto_s3_queue_notifications import s3_queue_notifications_left_to_runner
+from refarch.local.moto_sqs_fifo import sqs_fifo_as_in_aws
 from refarch.local.offline import network_blocked, offline_environment
 from refarch.local.queue_clock import QueueClock
 from refarch.local.trace import Trace
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from refarch.local.sources.event_source_mappings import EventSourceMappings
     from refarch.local.sources.events import EventBus
     from refarch.local.sources.firehose import FirehoseService
+    from refarch.local.sources.model_monitor import ModelMonitorService
     from refarch.local.sources.sagemaker import SageMakerService
     from refarch.local.stack import LocalStack
 
@@ -78,6 +80,9 @@ class Emulator:
     sagemaker: SageMakerService = field(init=False)
     """SageMaker's registry events, endpoint deployments and invocations."""
 
+    model_monitor: ModelMonitorService = field(init=False)
+    """Model Monitor's schedules, baselining jobs and monitoring executions."""
+
     event_source_mappings: EventSourceMappings = field(init=False)
     """Lambda's pollers, one per event source mapping (``drain()`` moves the messages)."""
 
@@ -91,12 +96,14 @@ class Emulator:
         from refarch.local.sources.event_source_mappings import EventSourceMappings
         from refarch.local.sources.events import EventBus
         from refarch.local.sources.firehose import FirehoseService
+        from refarch.local.sources.model_monitor import ModelMonitorService
         from refarch.local.sources.sagemaker import SageMakerService
 
         self.lambda_service = LambdaService(self)
         self.firehose = FirehoseService(self)
         self.events = EventBus(self)
         self.sagemaker = SageMakerService(self)
+        self.model_monitor = ModelMonitorService(self)
         self.event_source_mappings = EventSourceMappings(self)
 
     def client(self, service: str) -> Any:
@@ -146,6 +153,7 @@ def emulator(*, out: TextIO | None = None, region: str = DEFAULT_REGION) -> Iter
         access = AccessRecorder()
         stack.enter_context(moto_gap_fixes(denials, access))
         stack.enter_context(s3_queue_notifications_left_to_runner())
+        stack.enter_context(sqs_fifo_as_in_aws())
         stack.enter_context(network_blocked())
         deployer = bootstrap_deployer(region)
         stack.enter_context(enable_iam_authentication())

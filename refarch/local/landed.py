@@ -44,6 +44,9 @@ class QueuedMessage:
     attributes: dict[str, str]
 
 
+#: Storage classes whose objects cannot be read before a restore
+#: (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html).
+ARCHIVED = frozenset({"GLACIER", "DEEP_ARCHIVE"})
 #: The trace lists this many objects per bucket (moto writes an access log per request).
 LISTED_OBJECTS = 8
 
@@ -66,7 +69,10 @@ def objects(
         for item in page.get("Contents", []):
             if limit is not None and len(found) >= limit:
                 return found
-            body = s3.get_object(Bucket=name, Key=item["Key"])["Body"].read()
+            if item.get("StorageClass") in ARCHIVED:
+                body = b""  # GetObject refuses it until restored (InvalidObjectState)
+            else:
+                body = s3.get_object(Bucket=name, Key=item["Key"])["Body"].read()
             found[item["Key"]] = StoredObject(
                 item["Key"], item["Size"], versions.get(item["Key"], 1), body
             )

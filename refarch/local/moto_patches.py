@@ -97,6 +97,7 @@ from moto.cloudwatch.responses import CloudWatchResponse
 from moto.dynamodb.responses import DynamoHandler
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 from moto.ecr.responses import ECRResponse
+from moto.events.responses import EventsHandler
 from moto.glue.responses import GlueResponse
 from moto.glue.utils import Predicate
 from moto.iam.access_control import (
@@ -404,6 +405,13 @@ def _moto_service_fixes() -> list[tuple[Any, str, Any, bool]]:
         (GlueResponse, "get_partition_indexes", moto_glue.get_partition_indexes, False),
         (Predicate, "__init__", moto_glue.predicate_init, False),
         (ECRResponse, "_determine_resource", moto_resources.ecr_resource, True),
+        (EventsHandler, "_determine_resource", moto_resources.events_resource, True),
+        (
+            EventsHandler,
+            "_authenticate_and_authorize_normal_action",
+            moto_resources.authorize_json,
+            False,
+        ),
         (
             ECRResponse,
             "_authenticate_and_authorize_normal_action",

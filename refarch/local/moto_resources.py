@@ -183,6 +183,23 @@ def cloudwatch_resources(self: BaseResponse) -> list[str]:
     return [_arn(self, "cloudwatch", f"alarm:{name}") for name in names] or ["*"]
 
 
+def events_resource(self: BaseResponse) -> str:
+    """The event bus a ``PutEvents`` request puts on: ``event-bus/<name>``, ``default`` unnamed.
+
+    The Service Authorization Reference authorizes ``events:PutEvents`` on the ``event-bus``
+    resource (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoneventbridge.html);
+    each entry names its bus (``EventBusName``, a name or an ARN) or goes to the default bus.
+    Other EventBridge actions keep moto's ``*``.
+    """
+    if self._get_action() != "PutEvents":
+        return "*"
+    entries = json.loads(self.body or "{}").get("Entries") or [{}]
+    bus = str(entries[0].get("EventBusName") or "default")
+    if bus.startswith("arn:"):
+        return bus
+    return reference_arn(self, "events", {"EventBusName": bus})[0]
+
+
 def kinesis_resource(self: KinesisResponse) -> str:
     """The stream (or consumer) a Kinesis request acts on."""
     consumer = self._get_param("ConsumerARN")
@@ -499,17 +516,35 @@ def _s3_object_key(self: BaseResponse, bucket_name: str) -> str | None:
     return kms_key_arn(self.current_account, self.region, key_id) or key_id
 
 
-def s3_kms_check(original: Callable[..., Any]) -> Callable[..., Any]:
-    """Wrap S3's object authorization: writing SSE-KMS needs ``kms:GenerateDataKey`` as the caller.
+def _stored_object_key(self: BaseResponse, bucket_name: str, key_name: str) -> str | None:
+    """The customer managed key a stored object was encrypted with (SSE-KMS), if any."""
+    bucket = s3_backends[self.current_account][get_partition(self.region)].buckets.get(bucket_name)
+    stored = bucket.keys.get(key_name) if bucket is not None else None
+    if stored is None or getattr(stored, "encryption", None) != "aws:kms":
+        return None
+    key_id = getattr(stored, "kms_key_id", None)
+    if not key_id or key_id.removeprefix(_arn(self, "kms", "")) == S3_AWS_MANAGED_KEY:
+        return None
+    return kms_key_arn(self.current_account, self.region, key_id) or key_id
 
-    Only object writes are checked (``PutObject``, not a copy): the runner reads no SSE-KMS
-    object under a role, so ``kms:Decrypt`` on reads is not checked.
+
+def s3_kms_check(original: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap S3's object authorization: SSE-KMS needs the key's permissions as the caller.
+
+    Writing (``PutObject``, not a copy) needs ``kms:GenerateDataKey``; reading an SSE-KMS
+    object (``GetObject``) needs ``kms:Decrypt`` on the key it was encrypted with
+    (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html).
     """
 
     def authorize(
         self: BaseResponse, bucket_name: str | None = None, key_name: str | None = None
     ) -> None:
         original(self, bucket_name=bucket_name, key_name=key_name)
+        if self.data.get("Action") == "GetObject" and bucket_name and key_name:
+            stored = _stored_object_key(self, bucket_name, key_name)
+            if stored is not None:
+                authorize_caller(self, "kms:Decrypt", stored)
+            return
         # The action moto's S3 named the request after (``PutObjectTagging`` for ?tagging...):
         # only a PutObject that is not a copy writes data the key encrypts.
         if self.data.get("Action") != "PutObject" or not bucket_name or not key_name:

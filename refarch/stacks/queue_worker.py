@@ -4,9 +4,14 @@ Each upload under the input prefix sends an S3 event notification to a queue; La
 source mapping polls it and hands the worker batches; the worker writes one manifest record per
 object version and reports only the messages it could not process, which come back after the
 visibility timeout and move to the dead-letter queue after ``max_receive_count`` receives.
+
+The ordered variant (``-c fifo=true``, ``queue_worker_fifo``): S3 → EventBridge → one rule per
+key prefix → an SQS FIFO queue with content-based deduplication, one message group per prefix,
+and a FIFO dead-letter queue; the mapping's batches are at most 10 messages, without a window.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -29,6 +34,7 @@ from refarch.constructs import (
     stateful_removal,
 )
 from refarch.constructs.iam_unexercised import acknowledge_unexercised
+from refarch.stacks.queue_worker_fifo import PrefixGroupRules, check_message_groups
 
 #: AWS: "set the source queue's visibility timeout to at least six times the configuration
 #: timeout on your function", so a throttled batch can be retried before the message reappears
@@ -37,6 +43,14 @@ VISIBILITY_TIMEOUT_PER_FUNCTION_TIMEOUT = 6
 #: The longest an SQS queue keeps a message
 #: (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html).
 MAX_RETENTION = Duration.days(14)
+#: Lambda reads at most 10 messages a batch from a FIFO queue, and takes no batching window
+#: (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-parameters.html).
+MAX_FIFO_BATCH_SIZE = 10
+
+#: Context keys a deployer sets with `cdk deploy -c <key>=<value>`: `-c fifo=true` for the
+#: ordered variant, `-c message_groups=landing/orders/,landing/clicks/` for its groups.
+CONTEXT_FIFO = "fifo"
+CONTEXT_MESSAGE_GROUPS = "message_groups"
 
 
 @dataclass(frozen=True)
@@ -83,9 +97,48 @@ class QueueWorkerProps:
     alarm_email: str | None = None
     """Subscribed to the alarm topic when given."""
 
+    fifo: bool = False
+    """The ordered variant: S3 → EventBridge → SQS FIFO, one message group per prefix of
+    ``message_groups``. Ordering costs throughput: see the guide's arithmetic."""
+
+    message_groups: tuple[str, ...] = ("landing/orders/", "landing/clicks/")
+    """FIFO only: the key prefixes, each its own message group (processed in order within the
+    group, in parallel across groups). Under the input prefix, none starting another; keys
+    under none of them are not queued. Replace these examples with your producers' prefixes."""
+
+    fifo_batch_size: int = MAX_FIFO_BATCH_SIZE
+    """FIFO only: messages per invocation (1-10)."""
+
+    high_throughput: bool = False
+    """FIFO only: high-throughput mode (deduplication and throughput limit per message group),
+    far above the 300 API calls/s of a FIFO queue without it
+    (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/high-throughput-fifo.html)."""
+
+    def __post_init__(self) -> None:
+        if self.fifo:
+            check_message_groups(self.message_groups, self.input_prefix)
+            if not 1 <= self.fifo_batch_size <= MAX_FIFO_BATCH_SIZE:
+                raise ValueError(f"fifo_batch_size must be 1-{MAX_FIFO_BATCH_SIZE} (FIFO queue)")
+
+    @classmethod
+    def from_context(cls, scope: Construct) -> "QueueWorkerProps":
+        """The defaults, with the switches a deployer set as CDK context (``-c key=value``)."""
+        fifo = scope.node.try_get_context(CONTEXT_FIFO)
+        groups = scope.node.try_get_context(CONTEXT_MESSAGE_GROUPS)
+        changes: dict[str, Any] = {}
+        if fifo is not None:
+            changes["fifo"] = str(fifo).lower() == "true"
+        if groups:
+            changes["message_groups"] = tuple(g for g in str(groups).split(",") if g)
+        return replace(cls(), **changes)
+
 
 class QueueWorkerStack(Stack):
-    """Queue every upload, process it in batches, and keep what fails with the reason."""
+    """Queue every upload, process it in batches, and keep what fails with the reason.
+
+    Props come from the ``props`` argument or, when the app builds the stack (``cdk deploy``),
+    from the context switches ``-c fifo=true`` and ``-c message_groups=<prefix>,<prefix>``.
+    """
 
     def __init__(
         self,
@@ -96,21 +149,29 @@ class QueueWorkerStack(Stack):
         **kwargs,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        props = props or QueueWorkerProps()
+        props = props or QueueWorkerProps.from_context(scope)
         removal = stateful_removal(self)
 
         alarms = AlarmTopic(self, "Alarms", props=AlarmTopicProps(email=props.alarm_email))
         access_logs = AccessLogBucket(self, "AccessLogs")
         self.input = SecureBucket(
-            self, "Input", access_logs=access_logs, props=SecureBucketProps("input/")
+            self,
+            "Input",
+            access_logs=access_logs,
+            # FIFO: S3 notifications cannot target a FIFO queue; EventBridge rules can.
+            props=SecureBucketProps("input/", event_bridge_enabled=props.fifo),
         )
         self.output = SecureBucket(
             self, "Output", access_logs=access_logs, props=SecureBucketProps("output/")
         )
 
+        # A FIFO queue's dead-letter queue must be FIFO too
+        # (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html).
+        fifo = {"fifo": True} if props.fifo else {}
         self.dead_letter_queue = sqs.Queue(
             self,
             "DeadLetterQueue",
+            **fifo,
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
             retention_period=MAX_RETENTION,
@@ -124,9 +185,22 @@ class QueueWorkerStack(Stack):
         # SSE-SQS: S3 can send to it without a key policy (a KMS-encrypted queue needs one that
         # lets s3.amazonaws.com use the key,
         # https://docs.aws.amazon.com/AmazonS3/latest/userguide/grant-destinations-permissions-to-s3.html).
+        ordered: dict[str, Any] = {}
+        if props.fifo:
+            ordered = {
+                **fifo,
+                # EventBridge sends no deduplication id: a FIFO target needs content-based
+                # deduplication (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_Target.html),
+                # which drops a body seen in the last 5 minutes, e.g. a retried delivery.
+                "content_based_deduplication": True,
+            }
+            if props.high_throughput:
+                ordered["deduplication_scope"] = sqs.DeduplicationScope.MESSAGE_GROUP
+                ordered["fifo_throughput_limit"] = sqs.FifoThroughputLimit.PER_MESSAGE_GROUP_ID
         self.queue = sqs.Queue(
             self,
             "WorkQueue",
+            **ordered,
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
             visibility_timeout=Duration.seconds(
@@ -158,6 +232,9 @@ class QueueWorkerStack(Stack):
                     "OUTPUT_BUCKET": self.output.bucket.bucket_name,
                     "MANIFEST_PREFIX": props.manifest_prefix,
                     "DEAD_LETTER_QUEUE_URL": self.dead_letter_queue.queue_url,
+                    # FIFO: the worker dead-letters a message failing on its last receive, so
+                    # the group's messages it held back do not reach maxReceiveCount with it.
+                    **({"MAX_RECEIVE_COUNT": str(props.max_receive_count)} if props.fifo else {}),
                 },
             ),
         )
@@ -195,20 +272,34 @@ class QueueWorkerStack(Stack):
 
         # Partial batch responses: only the messages the worker lists are retried
         # (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html).
+        batching: dict[str, Any] = (
+            {"batch_size": props.fifo_batch_size}
+            if props.fifo
+            else {"batch_size": props.batch_size, "max_batching_window": props.max_batching_window}
+        )
         function.add_event_source(
             event_sources.SqsEventSource(
                 self.queue,
-                batch_size=props.batch_size,
-                max_batching_window=props.max_batching_window,
+                **batching,
                 report_batch_item_failures=True,
                 max_concurrency=props.max_concurrency,
             )
         )
-        self.input.bucket.add_event_notification(
-            s3.EventType.OBJECT_CREATED,
-            s3n.SqsDestination(self.queue),
-            s3.NotificationKeyFilter(prefix=props.input_prefix),
-        )
+        if props.fifo:
+            self.group_rules = PrefixGroupRules(
+                self,
+                "MessageGroups",
+                bucket=self.input.bucket,
+                queue=self.queue,
+                prefixes=props.message_groups,
+            )
+        else:
+            self.input.bucket.add_event_notification(
+                s3.EventType.OBJECT_CREATED,
+                s3n.SqsDestination(self.queue),
+                s3.NotificationKeyFilter(prefix=props.input_prefix),
+            )
+        # Either way the bucket's notification configuration is set by aws-cdk-lib's handler.
         acknowledge_notifications_handler(self)
 
         five_minutes = Duration.minutes(5)

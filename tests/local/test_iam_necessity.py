@@ -18,7 +18,7 @@ import json
 import re
 
 import pytest
-from assemblies import synthesized
+from assemblies import run_variant, synthesized
 from moto.iam.aws_managed_policies import aws_managed_policies_data
 
 from refarch.catalog import PATTERNS
@@ -51,6 +51,10 @@ NOT_EXERCISED = {
         "SSE-S3 and a crawler keeps no bookmark; AWS does not document which KMS call Glue "
         "makes for a crawler, so the runner makes none"
     ),
+    ("model-quality-monitor", "DriftWatcherRole", "sqs:SendMessage"): (
+        "Lambda's asynchronous dead-letter queue: written only after the watcher fails three "
+        "times (an S3 or EventBridge outage), which the scenario's watcher never does"
+    ),
     ("approved-model-endpoint", "DeployerRole", "cloudwatch:DeleteAlarms"): (
         "a Deny: it keeps the deployer off the stack's own alarms and never makes the run pass; "
         "test_the_deployer_can_neither_delete_nor_rewrite_its_rollback_alarms shows it refuses"
@@ -67,8 +71,9 @@ def _short(logical_id):
     return re.sub(r"[0-9a-f]{32}", "", logical_id[:-8])
 
 
-def _param(pattern_id, role, kind, target, index, actions):
-    test_id = f"{pattern_id}:{_short(role)}:{','.join(actions)}"
+def _param(run, role, kind, target, index, actions):
+    test_id = f"{run}:{_short(role)}:{','.join(actions)}"
+    pattern_id = run.partition("[")[0]
     reason = next(
         (
             why
@@ -78,12 +83,12 @@ def _param(pattern_id, role, kind, target, index, actions):
         None,
     )
     marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-    return pytest.param(pattern_id, role, kind, target, index, actions, id=test_id, marks=marks)
+    return pytest.param(run, role, kind, target, index, actions, id=test_id, marks=marks)
 
 
-def permissions(pattern_id):
-    """(pattern, role, kind, target, index, actions) for every grant of every assumed role."""
-    template = synthesized(pattern_id).template
+def permissions(run):
+    """(run, role, kind, target, index, actions) for every grant of every assumed role."""
+    template = run_variant(run)[1].template
     resources = template["Resources"]
     found = []
     for role in assumed_roles(template):
@@ -95,17 +100,19 @@ def permissions(pattern_id):
             statements = resource["Properties"]["PolicyDocument"]["Statement"]
             for index, statement in enumerate(statements):
                 actions = _as_list(statement["Action"])
-                found.append(_param(pattern_id, role, "statement", policy_id, index, actions))
+                found.append(_param(run, role, "statement", policy_id, index, actions))
         for arn in resources[role]["Properties"].get("ManagedPolicyArns", []):
             name = arn["Fn::Join"][1][-1].rsplit("/", 1)[-1] if isinstance(arn, dict) else arn
             document = json.loads(aws_managed_policies_data)[name]["Document"]
             actions = [a for s in document["Statement"] for a in _as_list(s["Action"])]
-            found.append(_param(pattern_id, role, "managed", name, None, actions))
+            found.append(_param(run, role, "managed", name, None, actions))
     return found
 
 
-#: Every pattern with a local scenario: the same test covers each.
+#: Every pattern with a local scenario: the same test covers each, and each context variant
+#: whose run exercises other wiring (``assemblies.run_variant``).
 LOCAL_PATTERNS = [p.id for p in PATTERNS if p.id in SCENARIOS]
+LOCAL_RUNS = [*LOCAL_PATTERNS, "queue-worker[fifo=true]"]
 
 
 def _remove_statement(template, policy_id, index):
@@ -131,9 +138,10 @@ def _remove_managed_policy(template, role, name):
         del properties["ManagedPolicyArns"]
 
 
-@pytest.mark.parametrize("pattern_id", LOCAL_PATTERNS)
-def test_the_complete_stack_passes(pattern_id):
-    result = run_demo(pattern_id, out=None, assembly=synthesized(pattern_id))
+@pytest.mark.parametrize("run", LOCAL_RUNS)
+def test_the_complete_stack_passes(run):
+    pattern_id, assembly = run_variant(run)
+    result = run_demo(pattern_id, out=None, assembly=assembly)
     assert result.ok
     assert not result.access_denied
 
@@ -149,11 +157,11 @@ def test_every_role_the_stream_pattern_assumes_is_covered():
 
 
 @pytest.mark.parametrize(
-    ("pattern_id", "role", "kind", "target", "index", "actions"),
-    [param for pattern_id in LOCAL_PATTERNS for param in permissions(pattern_id)],
+    ("run", "role", "kind", "target", "index", "actions"),
+    [param for run in LOCAL_RUNS for param in permissions(run)],
 )
-def test_each_permission_is_necessary(pattern_id, role, kind, target, index, actions):
-    assembly = synthesized(pattern_id)
+def test_each_permission_is_necessary(run, role, kind, target, index, actions):
+    pattern_id, assembly = run_variant(run)
 
     def without_it(template):
         if kind == "statement":

@@ -22,7 +22,7 @@ exercises everywhere it is granted.
 import functools
 
 import pytest
-from assemblies import synthesized
+from assemblies import run_variant
 
 from refarch.catalog import PATTERNS
 from refarch.iam_unused import acknowledged_unexercised
@@ -33,6 +33,9 @@ from refarch.local.demos import SCENARIOS
 pytestmark = pytest.mark.slow
 
 LOCAL_PATTERNS = [p.id for p in PATTERNS if p.id in SCENARIOS]
+#: The patterns' runs and those of the context variants with their own scenario
+#: (``assemblies.run_variant``); a variant shares its pattern's lists below.
+LOCAL_RUNS = [*LOCAL_PATTERNS, "queue-worker[fifo=true]"]
 
 #: (pattern, role logical-id prefix) -> actions AWS calls that the local runner does not yet.
 RUNNER_GAPS: dict[tuple[str, str], dict[str, str]] = {}
@@ -114,9 +117,10 @@ FOR_REVIEW: dict[tuple[str, str], dict[str, str]] = {
 
 
 @functools.cache
-def _run(pattern_id: str) -> DemoResult:
+def _run(run: str) -> DemoResult:
     # One run per pattern for every test here: a demo takes seconds to a minute.
-    return run_demo(pattern_id, out=None, assembly=synthesized(pattern_id))
+    pattern_id, assembly = run_variant(run)
+    return run_demo(pattern_id, out=None, assembly=assembly)
 
 
 def _listed(table, pattern_id, role):
@@ -128,17 +132,18 @@ def _listed(table, pattern_id, role):
     }
 
 
-@pytest.mark.parametrize("pattern_id", LOCAL_PATTERNS)
-def test_the_report_covers_every_role_the_run_assumes(pattern_id):
-    result = _run(pattern_id)
+@pytest.mark.parametrize("run", LOCAL_RUNS)
+def test_the_report_covers_every_role_the_run_assumes(run):
+    result = _run(run)
     assert result.ok
-    assert [r.role for r in result.access] == assumed_roles(synthesized(pattern_id).template)
+    assert [r.role for r in result.access] == assumed_roles(run_variant(run)[1].template)
     assert all(report.requests for report in result.access)
 
 
-@pytest.mark.parametrize("pattern_id", LOCAL_PATTERNS)
-def test_every_granted_action_is_exercised_or_explained(pattern_id):
-    result = _run(pattern_id)
+@pytest.mark.parametrize("run", LOCAL_RUNS)
+def test_every_granted_action_is_exercised_or_explained(run):
+    result = _run(run)
+    pattern_id = run.partition("[")[0]
     for report in result.access:
         unexplained = {u.action.lower() for u in report.unacknowledged}
         listed = _listed(RUNNER_GAPS, pattern_id, report.role) | _listed(
@@ -150,10 +155,10 @@ def test_every_granted_action_is_exercised_or_explained(pattern_id):
         assert listed - unexplained == set(), report.role
 
 
-@pytest.mark.parametrize("pattern_id", LOCAL_PATTERNS)
-def test_no_acknowledgment_covers_an_exercised_action(pattern_id):
-    template = synthesized(pattern_id).template
-    for report in _run(pattern_id).access:
+@pytest.mark.parametrize("run", LOCAL_RUNS)
+def test_no_acknowledgment_covers_an_exercised_action(run):
+    template = run_variant(run)[1].template
+    for report in _run(run).access:
         unused = {u.action.lower() for u in report.unused}
         acknowledged = set(acknowledged_unexercised(template, report.role))
         assert acknowledged - unused == set(), report.role

@@ -63,3 +63,21 @@ def test_demo_without_java_runs_the_other_patterns_and_says_what_to_install(
     assert "SKIPPED: glue-partitioned-etl" in out
     assert "apt-get install openjdk-17-jre-headless" in out
     assert MISSING_JAVA.splitlines()[-1] in out
+
+
+def test_demo_passes_context_to_the_synthesis(monkeypatch: pytest.MonkeyPatch) -> None:
+    # `refarch demo queue-worker -c fifo=true` runs the variant, as `cdk synth -c` builds it.
+    calls: list[tuple[str, dict[str, str]]] = []
+
+    class _Passed:
+        ok = True
+
+    def fake_run_demo(pattern_id: str, context: dict[str, str]) -> _Passed:
+        calls.append((pattern_id, context))
+        return _Passed()
+
+    monkeypatch.setattr("refarch.local.run_demo", fake_run_demo)
+    assert cli.main(["demo", "queue-worker", "-c", "fifo=true"]) == 0
+    assert calls == [("queue-worker", {"fifo": "true"})]
+    with pytest.raises(SystemExit):
+        cli.main(["demo", "queue-worker", "-c", "fifo"])

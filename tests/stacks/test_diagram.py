@@ -5,7 +5,7 @@ import re
 import pytest
 
 from refarch.catalog import get
-from refarch.diagram import diagram_dot, readable_name
+from refarch.diagram import diagram_dot, diagram_edges, readable_name
 
 PATTERN = "s3-event-processing"
 
@@ -67,21 +67,37 @@ def test_function_fails_over_to_its_dead_letter_queue(stack, edges):
     assert "max age 6 h" in label
 
 
-def test_every_alarm_notifies_the_topic_and_watches_its_resource(stack, edges):
+def test_every_alarm_notifies_the_topic_and_watches_its_resource(stack):
+    # The derived edges: one per alarm to the topic, one to what it watches.
     topic = stack.id_of("AWS::SNS::Topic", "AlarmsTopic")
     watched = {
         "CsvValidatorErrorsAlarm": "CsvValidatorFunction",
         "CsvValidatorThrottlesAlarm": "CsvValidatorFunction",
         "CsvValidatorDeadLettersAlarm": "CsvValidatorDeadLetterQueue",
     }
+    derived = {(e.source, e.target): e.label for e in diagram_edges(stack.json)}
     alarms = stack.resources("AWS::CloudWatch::Alarm")
     assert len(alarms) == len(watched)
     for alarm in alarms:
-        assert "ALARM" in edges[alarm, topic]
+        assert "ALARM" in derived[alarm, topic]
         target_prefix = next(v for k, v in watched.items() if alarm.startswith(k))
-        targets = [t for (s, t), label in edges.items() if s == alarm and label == "watches"]
+        targets = [t for (s, t), label in derived.items() if s == alarm and label == "watches"]
         assert len(targets) == 1
         assert targets[0].startswith(target_prefix)
+
+
+def test_alarms_are_drawn_as_one_node_listing_each_alarm(stack, dot, edges):
+    # On the canvas: one "3 CloudWatch alarms" node, its table naming each alarm and what it
+    # watches, and one arrow to the topic instead of six.
+    topic = stack.id_of("AWS::SNS::Topic", "AlarmsTopic")
+    for alarm in stack.resources("AWS::CloudWatch::Alarm"):
+        assert f'"{alarm}"' not in dot
+    assert "<b>3 CloudWatch alarms</b>" in dot
+    for name in ("Csv Validator Errors", "Csv Validator Throttles", "Csv Validator Dead Letters"):
+        assert f"<b>{name}</b>" in dot
+    assert "Csv Validator Dead Letter Queue</font>" in dot  # the watches column
+    assert edges["alarms", topic] == "notifies on ALARM, OK"
+    assert [pair for pair in edges if "alarms" in pair] == [("alarms", topic)]
 
 
 def test_data_buckets_send_access_logs_to_the_log_bucket(stack, edges):

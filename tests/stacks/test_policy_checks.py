@@ -12,10 +12,23 @@ from refarch.iam_findings import GETATT_ARN, identity_policies, template_finding
 PATTERN_IDS = [pattern.id for pattern in PATTERNS]
 
 
+#: Context variants whose resources differ enough to need their own nag and cfn-lint run.
+LINTED_VARIANTS = [("queue-worker", {"fifo": "true"})]
+
+
 @pytest.mark.parametrize("pattern_id", PATTERN_IDS)
 def test_pattern_has_no_unacknowledged_nag_findings(synth, pattern_id):
     # build_app attaches AwsSolutionsChecks; a finding makes synthesis raise ValidationFailed.
     assert synth(pattern_id).json["Resources"]
+
+
+@pytest.mark.parametrize(("pattern_id", "context"), LINTED_VARIANTS)
+def test_variant_has_no_unacknowledged_nag_findings_and_is_cfn_lint_clean(
+    synth, pattern_id, context
+):
+    variant = synth(pattern_id, **context)
+    assert variant.json["Resources"]
+    assert lint_template(variant.path) == []
 
 
 @pytest.mark.parametrize("pattern_id", PATTERN_IDS)
@@ -54,6 +67,8 @@ IAM_VARIANTS = [
     ("approved-model-endpoint", {}),
     ("approved-model-endpoint", {"instance_count": "1"}),
     ("approved-model-endpoint", {"serverless_memory_mb": "2048"}),
+    ("queue-worker", {}),
+    ("queue-worker", {"fifo": "true"}),
 ]
 
 

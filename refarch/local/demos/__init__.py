@@ -7,6 +7,7 @@ from refarch.local.demos import (
     approved_model_endpoint,
     dynamodb_cdc,
     glue_partitioned_etl,
+    model_quality_monitor,
     queue_worker,
     s3_event_processing,
     stream_consumer,
@@ -19,6 +20,7 @@ SCENARIOS: Mapping[str, Scenario] = {
     "glue-partitioned-etl": glue_partitioned_etl.run,
     "approved-model-endpoint": approved_model_endpoint.run,
     "queue-worker": queue_worker.run,
+    "model-quality-monitor": model_quality_monitor.run,
     "stream-consumer": stream_consumer.run,
     "dynamodb-cdc": dynamodb_cdc.run,
 }

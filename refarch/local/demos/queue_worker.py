@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from refarch.local.demo import Check
+from refarch.local.demos import queue_worker_fifo
 from refarch.local.landed import messages, objects, report_landed
 from refarch.local.stack import LocalStack
 from refarch.local.trace import Trace, brief
@@ -84,9 +85,14 @@ def describe_response(result: Any) -> str:
 
 
 def run(stack: LocalStack, trace: Trace) -> list[Check]:
-    """Drive the scenario on a deployed ``QueueWorker`` stack; return its checks."""
+    """Drive the scenario on a deployed ``QueueWorker`` stack; return its checks.
+
+    The ordered variant (``-c fifo=true``, a FIFO work queue) has its own scenario.
+    """
     emu = stack.emulator
     emu.lambda_service.describe_result = describe_response
+    if stack.resource("WorkQueue").properties.get("FifoQueue"):
+        return queue_worker_fifo.run(stack, trace)
     source = stack.s3_source("InputBucket")
     queue_url = stack.physical_id("WorkQueue")
     sqs = emu.client("sqs")

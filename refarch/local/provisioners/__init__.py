@@ -18,6 +18,7 @@ from refarch.local.provisioners import (  # noqa: F401  (imported to register)
     logs,
     s3,
     sagemaker,
+    sagemaker_monitoring,
     sns,
     sqs,
     stepfunctions,

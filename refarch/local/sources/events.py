@@ -9,7 +9,10 @@ enabled rule's pattern and delivers a copy to each target of a matching rule, as
   AWS documents (``version``, ``id``, ``detail-type``, ``source``, ``account``, ``time``,
   ``region``, ``resources``, ``detail``);
 - an SNS topic or SQS queue target receives the event if its resource policy lets
-  ``events.amazonaws.com`` publish/send for this rule (``aws:SourceArn``), as in AWS; a Lambda
+  ``events.amazonaws.com`` publish/send for this rule (``aws:SourceArn``), as in AWS; a FIFO
+  queue target gets the target's static ``SqsParameters.MessageGroupId`` and needs content-based
+  deduplication, since EventBridge sends no deduplication id
+  (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_Target.html); a Lambda
   target is invoked asynchronously through the emulator's Lambda service if the function's
   permission allows it;
 - a delivery the target refuses goes to the target's dead-letter queue when it has one, else it
@@ -27,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import ClientError
 from moto.events.models import EventPattern
 
 from refarch.local.lambda_runtime.invocation import LostEvent
@@ -94,6 +98,25 @@ class EventBus:
         put = PutEvent(event=event)
         self.events.append(put)
         emu.trace.line(f"EventBridge: {source} '{detail_type}' {json.dumps(detail)[:160]}", 2)
+        self._match_and_deliver(put)
+        return put
+
+    def redeliver(self, put: PutEvent) -> PutEvent:
+        """Deliver the same event (same id, same bytes) to its rules' targets once more.
+
+        EventBridge delivers at least once and retries a delivery it could not confirm
+        (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html),
+        so a target may receive one event twice: a FIFO queue with content-based deduplication
+        drops the second copy within its 5-minute interval.
+        """
+        again = PutEvent(event=put.event)
+        self.events.append(again)
+        self._emulator.trace.line(f"EventBridge delivers event {put.event['id'][:8]} again", 2)
+        self._match_and_deliver(again)
+        return again
+
+    def _match_and_deliver(self, put: PutEvent) -> None:
+        emu, event = self._emulator, put.event
         client = emu.client("events")
         for rule in client.list_rules()["Rules"]:
             if rule.get("State") != "ENABLED" or "EventPattern" not in rule:
@@ -105,7 +128,6 @@ class EventBus:
                 put.deliveries.append(self._deliver(rule, target, event))
         if not put.deliveries:
             emu.trace.line("no rule matched", 3)
-        return put
 
     def _context(self, rule_arn: str) -> dict[str, str]:
         return {
@@ -137,9 +159,17 @@ class EventBus:
             else:
                 delivery.detail = f"the topic's policy does not let {EVENTS_PRINCIPAL} publish"
         elif service == "sqs":
-            delivery.delivered = self._send_to_queue(arn, body, rule["Arn"])
-            if not delivery.delivered:
-                delivery.detail = f"the queue's policy does not let {EVENTS_PRINCIPAL} send"
+            group = target.get("SqsParameters", {}).get("MessageGroupId")
+            try:
+                delivery.delivered = self._send_to_queue(arn, body, rule["Arn"], group)
+            except ClientError as exc:
+                # e.g. a FIFO queue without content-based deduplication refuses the send.
+                delivery.detail = f"SQS refused the message: {exc}"
+            else:
+                if not delivery.delivered:
+                    delivery.detail = f"the queue's policy does not let {EVENTS_PRINCIPAL} send"
+                elif group:
+                    delivery.detail = f"(message group {group})"
         elif service == "lambda":
             if emu.lambda_service.allows_invoke(
                 arn,
@@ -168,8 +198,15 @@ class EventBus:
                 )
         return delivery
 
-    def _send_to_queue(self, queue_arn: str, body: str, rule_arn: str) -> bool:
+    def _send_to_queue(
+        self, queue_arn: str, body: str, rule_arn: str, group: str | None = None
+    ) -> bool:
         """Send as EventBridge does: only if the queue's policy allows it for this rule."""
         return send_as_service(
-            self._emulator, queue_arn, body, principal=EVENTS_PRINCIPAL, source_arn=rule_arn
+            self._emulator,
+            queue_arn,
+            body,
+            principal=EVENTS_PRINCIPAL,
+            source_arn=rule_arn,
+            message_group_id=group,
         )

@@ -18,11 +18,19 @@ if TYPE_CHECKING:
 
 
 def send_as_service(
-    emulator: Emulator, queue_arn: str, body: str, *, principal: str, source_arn: str
+    emulator: Emulator,
+    queue_arn: str,
+    body: str,
+    *,
+    principal: str,
+    source_arn: str,
+    message_group_id: str | None = None,
 ) -> bool:
     """Send ``body`` to the queue if its policy allows ``principal`` for ``source_arn``.
 
     Returns False (nothing sent) when the queue has no policy or the policy does not allow it.
+    ``message_group_id`` is required by a FIFO queue (SQS refuses a send without one, which
+    raises here as it fails the delivery in AWS).
     """
     sqs = emulator.client("sqs")
     name = queue_arn.rsplit(":", 1)[-1]
@@ -38,5 +46,8 @@ def send_as_service(
         policy, action="sqs:SendMessage", principal=principal, context=context
     ):
         return False
-    sqs.send_message(QueueUrl=url, MessageBody=body)
+    send = {"QueueUrl": url, "MessageBody": body}
+    if message_group_id is not None:
+        send["MessageGroupId"] = message_group_id
+    sqs.send_message(**send)
     return True

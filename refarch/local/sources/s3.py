@@ -14,6 +14,14 @@ Queue configurations are delivered the same way, as ``s3.amazonaws.com``: the ev
 shape) is sent to the queue only if the queue's policy allows the bucket to send
 (``sources.queue_delivery``); moto's own queue delivery is off
 (``moto_s3_queue_notifications``). Topic configurations are left to moto.
+
+With EventBridge notifications on (``EventBridgeConfiguration``), S3 also sends every object event
+to the account's default bus, whatever the other configurations say
+(https://docs.aws.amazon.com/AmazonS3/latest/userguide/EventBridge.html): the source puts the
+``Object Created`` event S3 documents
+(https://docs.aws.amazon.com/AmazonS3/latest/userguide/ev-events.html) on the emulator's
+``EventBus``, which matches the rules and delivers to their targets. The key is URL-encoded as in
+the notification (AWS's Powertools decodes it the same way, ``S3EventBridgeNotificationObject``).
 """
 
 from __future__ import annotations
@@ -28,7 +36,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_plus
 
 from refarch.local.lambda_runtime.invocation import LostEvent
+from refarch.local.moto_s3_queue_notifications import event_bridge_enabled
 from refarch.local.sources.base import Delivery, EventSource
+from refarch.local.sources.events import PutEvent
 from refarch.local.sources.queue_delivery import send_as_service
 from refarch.local.trace import size
 
@@ -75,6 +85,12 @@ class Upload:
 
     queued: list[str] = field(default_factory=list)
     """Queue ARNs the event was sent to (once per delivery)."""
+
+    to_event_bridge: bool = False
+    """True when the bucket sends its events to EventBridge."""
+
+    bridged: list[PutEvent] = field(default_factory=list)
+    """The events put on the default bus for it (once per delivery), with their deliveries."""
 
 
 def filter_rules(configuration: dict[str, Any]) -> dict[str, str]:
@@ -261,7 +277,10 @@ class S3NotificationSource(EventSource):
                 configuration_id=config_id,
             )
             upload.events.append((config["LambdaFunctionArn"], event))
-        if not upload.events and not upload.queue_events:
+        upload.to_event_bridge = event_bridge_enabled(
+            self.emulator.account_id, self.emulator.partition, self.bucket
+        )
+        if not upload.events and not upload.queue_events and not upload.to_event_bridge:
             self.emulator.trace.line("no notification configuration matches: no invocation", 2)
 
     def deliver(self, upload: Upload) -> list[Delivery]:
@@ -274,8 +293,36 @@ class S3NotificationSource(EventSource):
         )
         return self._deliver(upload)
 
+    def _event_bridge_detail(self, created: ObjectCreated) -> dict[str, Any]:
+        s3_object: dict[str, Any] = {
+            "key": quote_plus(created.key, safe="/"),
+            "size": created.size,
+            "etag": created.etag,
+        }
+        if created.version_id:
+            s3_object["version-id"] = created.version_id
+        s3_object["sequencer"] = created.sequencer
+        return {
+            "version": "0",
+            "bucket": {"name": created.bucket},
+            "object": s3_object,
+            "request-id": created.request_id,
+            "requester": self.emulator.account_id,
+            "source-ip-address": "127.0.0.1",
+            "reason": "PutObject",
+        }
+
     def _deliver(self, upload: Upload) -> list[Delivery]:
         created = upload.created
+        if upload.to_event_bridge:
+            upload.bridged.append(
+                self.emulator.events.put(
+                    source="aws.s3",
+                    detail_type="Object Created",
+                    detail=self._event_bridge_detail(created),
+                    resources=[self.bucket_arn],
+                )
+            )
         for queue_arn, event in upload.queue_events:
             name = queue_arn.rsplit(":", 1)[-1]
             if send_as_service(

@@ -246,7 +246,7 @@ class SqsPoller:
         )
         describe = emu.lambda_service.describe_result
         if invocation.error:
-            emu.trace.line(f"✗ {invocation.error}", 3)
+            emu.trace.line(f"✗ {str(invocation.error).splitlines()[0]}", 3)
         else:
             emu.trace.line(f"← returned {describe(invocation.result)}", 3)
         for record in batch.records:
@@ -257,7 +257,8 @@ class SqsPoller:
             report.deleted.append(record["messageId"])
         if result.failed:
             emu.trace.line(
-                f"{len(result.failed)} of {len(ids)} left in the queue ({result.reason}); "
+                f"{len(result.failed)} of {len(ids)} left in the queue "
+                f"({result.reason.splitlines()[0]}); "
                 f"{len(ids) - len(result.failed)} deleted",
                 3,
             )

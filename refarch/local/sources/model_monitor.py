@@ -1,0 +1,370 @@
+"""SageMaker Model Monitor, played locally: baselining jobs and monitoring executions.
+
+What SageMaker does for a data-quality monitor, and how the runner does the same
+(``Emulator.model_monitor``); the container's computations are ``refarch.model_monitor``:
+
+=====================================================  ===========================================
+SageMaker                                              here (signed as the job's role, IAM enforced)
+=====================================================  ===========================================
+a baselining processing job (``CreateProcessingJob``   ``sts:AssumeRole`` after the trust check;
+with the Model Monitor image, ``dataset_format``,      ``ListObjectsV2`` + ``GetObject`` (streamed,
+``output_path``) reads the training data               twice: the bucket edges need the range)
+writes ``statistics.json`` and ``constraints.json``    ``PutObject`` SSE-KMS with the output key
+(https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-create-baseline.html)
+each hour, the schedule's execution reads the          the endpoint's ``DataCaptureConfig``
+endpoint's captured data of the hour before            (deployer's ``Describe*``), then as the
+(https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-scheduling.html)
+                                                       role: list and read the capture files of
+                                                       that hour, streamed line by line
+reads the baseline statistics and constraints          ``GetObject`` of both ``S3Uri``
+writes ``statistics.json`` and                         ``PutObject`` SSE-KMS under ``<output>/
+``constraint_violations.json``                         <endpoint>/<schedule>/yyyy/mm/dd/hh/``
+publishes per-feature metrics                          ``PutMetricData`` in the data-metric
+                                                       namespace (``publish_cloudwatch_metrics``)
+writes the processing job's logs                       ``CreateLogGroup``, ``DescribeLogStreams``,
+                                                       ``CreateLogStream``, ``PutLogEvents`` in
+                                                       ``/aws/sagemaker/ProcessingJobs``
+ends the execution: ``Completed`` (with                ``SageMaker Processing Job State Change``
+``CompletedWithViolations`` in ``ExitMessage``) or     on the default bus, with the schedule's
+``Failed`` (no captured data, an input it could not    ARN
+read)
+=====================================================  ===========================================
+
+Not emulated: the processing instances and their billing, the volume encryption, network
+isolation itself (nothing here reaches a network), Spark, KLL sketches (see
+``refarch.model_monitor.profile``), record preprocessor and post-analytics scripts.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from refarch.local.identities import assume_role_as_service
+from refarch.local.landed import split_s3_url
+from refarch.local.sources.log_groups import create_log_group
+from refarch.model_monitor.jobs import Analysis, Baseline, analyse_window, suggest_baseline
+from refarch.model_monitor.metrics import NAMESPACE, metric_data
+
+if TYPE_CHECKING:
+    import boto3
+
+    from refarch.local.emulator import Emulator
+
+SAGEMAKER_PRINCIPAL = "sagemaker.amazonaws.com"
+PROCESSING_LOG_GROUP = "/aws/sagemaker/ProcessingJobs"
+PROCESSING_JOB_STATE_CHANGE = "SageMaker Processing Job State Change"
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A monitoring schedule as CloudFormation created it."""
+
+    name: str
+    arn: str
+    endpoint_name: str
+    job_definition_name: str
+    schedule_expression: str
+
+
+@dataclass
+class JobRun:
+    """One baselining job or monitoring execution: what it read, wrote and concluded."""
+
+    name: str
+    kind: str
+    status: str = "InProgress"
+    """``Completed``, ``CompletedWithViolations`` or ``Failed`` (Model Monitor's statuses)."""
+
+    exit_message: str = ""
+    failure_reason: str = ""
+    inputs: list[str] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)
+    baseline: Baseline | None = None
+    analysis: Analysis | None = None
+    metrics: int = 0
+
+
+class ModelMonitorService:
+    """The account's Model Monitor: schedules, and the jobs the runner runs for them."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self._emulator = emulator
+        self.schedules: dict[str, Schedule] = {}
+        self.runs: list[JobRun] = []
+
+    @property
+    def _trace(self) -> Any:
+        return self._emulator.trace
+
+    def add_schedule(self, **schedule: str) -> Schedule:
+        """Keep a schedule CloudFormation created (moto has none)."""
+        created = Schedule(**schedule)
+        self.schedules[created.name] = created
+        return created
+
+    def _session(self, role_arn: str, job_name: str) -> boto3.Session:
+        return assume_role_as_service(
+            self._emulator.deployer,
+            role_arn,
+            service=SAGEMAKER_PRINCIPAL,
+            session_name=job_name[:64],
+            account_id=self._emulator.account_id,
+        )
+
+    # -- baselining ---------------------------------------------------------------------------
+
+    def baseline(
+        self,
+        *,
+        role_arn: str,
+        dataset_uri: str,
+        output_uri: str,
+        key_arn: str,
+        dataset_format: str = "json",
+    ) -> JobRun:
+        """Run a baselining job (``CreateProcessingJob`` with the Model Monitor image)."""
+        run = JobRun(name=f"baseline-{uuid.uuid4().hex[:12]}", kind="baseline")
+        self._trace.line(f"SageMaker starts baselining job {run.name} as {role_arn}")
+        session = self._session(role_arn, run.name)
+        s3 = session.client("s3")
+        try:
+            bucket, prefix = split_s3_url(dataset_uri)
+            keys = self._list(s3, bucket, prefix)
+            run.inputs = [f"s3://{bucket}/{k}" for k in keys]
+            run.baseline = suggest_baseline(lambda: self._lines(s3, bucket, keys), dataset_format)
+            out_bucket, out_prefix = split_s3_url(output_uri)
+            for name, document in (
+                ("statistics.json", run.baseline.statistics),
+                ("constraints.json", run.baseline.constraints),
+            ):
+                run.outputs.append(
+                    self._put(s3, out_bucket, f"{out_prefix.rstrip('/')}/{name}", document, key_arn)
+                )
+            run.status, run.exit_message = "Completed", "Completed: Job completed successfully"
+            report = run.baseline.report
+            self._trace.line(
+                f"profiled {report.records} rows of {len(keys)} objects "
+                f"({report.bad_lines} bad lines); wrote {', '.join(run.outputs)}",
+                2,
+            )
+        except (ClientError, ValueError) as exc:
+            run.status, run.failure_reason = "Failed", f"{type(exc).__name__}: {exc}"[:1024]
+            self._trace.line(f"✗ baselining failed: {run.failure_reason}", 2)
+        self._log(session, run)
+        self.runs.append(run)
+        return run
+
+    # -- monitoring executions ----------------------------------------------------------------
+
+    def run_schedule(self, name: str, scheduled_time: datetime) -> JobRun:
+        """Run the schedule's execution of ``scheduled_time``: the hour before it is analysed."""
+        schedule = self.schedules[name]
+        deployer = self._emulator.client("sagemaker")
+        definition = deployer.describe_data_quality_job_definition(
+            JobDefinitionName=schedule.job_definition_name
+        )
+        run = JobRun(
+            name=f"model-monitoring-{scheduled_time:%Y%m%d%H%M}-{uuid.uuid4().hex[:8]}",
+            kind="data-quality",
+        )
+        role_arn = definition["RoleArn"]
+        self._trace.line(
+            f"SageMaker starts {schedule.name}'s execution of {scheduled_time:%Y-%m-%d %H:%M} "
+            f"({run.name}) as {role_arn}"
+        )
+        session = self._session(role_arn, run.name)
+        try:
+            self._execute(session, schedule, definition, scheduled_time, run)
+        except (ClientError, ValueError, KeyError) as exc:
+            run.status, run.failure_reason = "Failed", f"{type(exc).__name__}: {exc}"[:1024]
+        if run.status == "Failed":
+            self._trace.line(f"✗ execution failed: {run.failure_reason}", 2)
+        self._log(session, run)
+        self._emit(schedule, run)
+        self.runs.append(run)
+        return run
+
+    def _capture_location(self, endpoint_name: str) -> tuple[str, str]:
+        """The endpoint's capture destination (``s3://...``) and the key it encrypts with."""
+        sagemaker = self._emulator.client("sagemaker")
+        try:
+            endpoint = sagemaker.describe_endpoint(EndpointName=endpoint_name)
+        except ClientError:
+            raise ValueError(f"Endpoint {endpoint_name} does not exist") from None
+        config = sagemaker.describe_endpoint_config(
+            EndpointConfigName=endpoint["EndpointConfigName"]
+        )
+        capture = config.get("DataCaptureConfig") or {}
+        if not capture.get("EnableCapture", True) or "DestinationS3Uri" not in capture:
+            raise ValueError(f"Endpoint {endpoint_name} does not capture data")
+        return capture["DestinationS3Uri"], capture.get("KmsKeyId", "")
+
+    def _execute(
+        self,
+        session: boto3.Session,
+        schedule: Schedule,
+        definition: dict[str, Any],
+        scheduled_time: datetime,
+        run: JobRun,
+    ) -> None:
+        s3 = session.client("s3")
+        endpoint = definition["DataQualityJobInput"]["EndpointInput"]["EndpointName"]
+        destination, _ = self._capture_location(endpoint)
+        bucket, prefix = split_s3_url(destination)
+        hour = (scheduled_time - timedelta(hours=1)).strftime("%Y/%m/%d/%H")
+        endpoint_prefix = f"{prefix.rstrip('/')}/{endpoint}/"
+        keys = [k for k in self._list(s3, bucket, endpoint_prefix) if f"/{hour}/" in k]
+        run.inputs = [f"s3://{bucket}/{k}" for k in keys]
+        self._trace.line(
+            f"read {len(keys)} capture files of hour {hour} under s3://{bucket}/{endpoint_prefix}",
+            2,
+        )
+        baseline = definition["DataQualityBaselineConfig"]
+        constraints = self._get_json(s3, baseline["ConstraintsResource"]["S3Uri"])
+        statistics = self._get_json(s3, baseline["StatisticsResource"]["S3Uri"])
+        run.inputs += [
+            baseline["ConstraintsResource"]["S3Uri"],
+            baseline["StatisticsResource"]["S3Uri"],
+        ]
+        analysis = analyse_window(self._lines(s3, bucket, keys), constraints, statistics)
+        run.analysis = analysis
+        report = analysis.report
+        self._trace.line(
+            f"analysed {report.records} records of {report.lines} lines; bad lines: "
+            + (json.dumps(dict(report.bad)) if report.bad_lines else "none"),
+            2,
+        )
+        if not report.records:
+            # An hour without captured data ends the execution as failed, with a reason.
+            run.status, run.failure_reason = (
+                "Failed",
+                (f"No captured data for {endpoint} in hour {hour}"),
+            )
+            return
+        output = definition["DataQualityJobOutputConfig"]
+        out_bucket, out_prefix = split_s3_url(output["MonitoringOutputs"][0]["S3Output"]["S3Uri"])
+        folder = f"{out_prefix.rstrip('/')}/{endpoint}/{schedule.name}/{hour}"
+        key_arn = output.get("KmsKeyId", "")
+        run.outputs = [
+            self._put(s3, out_bucket, f"{folder}/statistics.json", analysis.statistics, key_arn),
+            self._put(
+                s3,
+                out_bucket,
+                f"{folder}/constraint_violations.json",
+                analysis.violations_document,
+                key_arn,
+            ),
+        ]
+        environment = definition["DataQualityAppSpecification"].get("Environment", {})
+        if environment.get("publish_cloudwatch_metrics") == "Enabled":
+            data = metric_data(analysis, constraints, endpoint, schedule.name)
+            stamp = scheduled_time - timedelta(minutes=30)
+            for entry in data:
+                entry["Timestamp"] = stamp
+            cloudwatch = session.client("cloudwatch")
+            for start in range(0, len(data), 1000):
+                cloudwatch.put_metric_data(
+                    Namespace=NAMESPACE, MetricData=data[start : start + 1000]
+                )
+            run.metrics = len(data)
+            self._trace.line(f"published {len(data)} metrics to {NAMESPACE}", 2)
+        found = len(analysis.violations)
+        run.status = "CompletedWithViolations" if found else "Completed"
+        run.exit_message = (
+            f"CompletedWithViolations: Job completed successfully with {found} violations."
+            if found
+            else "Completed: Job completed successfully with no violations."
+        )
+        for violation in analysis.violations:
+            self._trace.line(
+                f"violation {violation['constraint_check_type']} on "
+                f"{violation['feature_name']}: {violation['description']}",
+                3,
+            )
+
+    # -- I/O as the job's role ----------------------------------------------------------------
+
+    @staticmethod
+    def _list(s3: Any, bucket: str, prefix: str) -> list[str]:
+        pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        return sorted(
+            o["Key"]
+            for page in pages
+            for o in page.get("Contents", [])
+            if not o["Key"].endswith("/")
+        )
+
+    @staticmethod
+    def _lines(s3: Any, bucket: str, keys: list[str]) -> Iterator[bytes]:
+        """Every line of the objects, streamed: one object's body at a time, never whole."""
+        for key in keys:
+            body = s3.get_object(Bucket=bucket, Key=key)["Body"]
+            yield from body.iter_lines()
+
+    @staticmethod
+    def _get_json(s3: Any, uri: str) -> dict[str, Any]:
+        bucket, key = split_s3_url(uri)
+        return json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+
+    @staticmethod
+    def _put(s3: Any, bucket: str, key: str, document: Any, key_arn: str) -> str:
+        put: dict[str, Any] = {
+            "Bucket": bucket,
+            "Key": key,
+            "Body": json.dumps(document, indent=2).encode(),
+            "ContentType": "application/json",
+        }
+        if key_arn:
+            put.update(ServerSideEncryption="aws:kms", SSEKMSKeyId=key_arn)
+        s3.put_object(**put)
+        return f"s3://{bucket}/{key}"
+
+    def _log(self, session: boto3.Session, run: JobRun) -> None:
+        """The job's log stream, ``<job name>/algo-1-<epoch>``, as the role."""
+        logs = session.client("logs")
+        now = datetime.now(UTC)
+        stream = f"{run.name}/algo-1-{int(now.timestamp())}"
+        message = json.dumps(
+            {"status": run.status, "exit": run.exit_message, "failure": run.failure_reason}
+        )
+        try:
+            create_log_group(logs, PROCESSING_LOG_GROUP)
+            logs.describe_log_streams(
+                logGroupName=PROCESSING_LOG_GROUP, logStreamNamePrefix=run.name
+            )
+            logs.create_log_stream(logGroupName=PROCESSING_LOG_GROUP, logStreamName=stream)
+            logs.put_log_events(
+                logGroupName=PROCESSING_LOG_GROUP,
+                logStreamName=stream,
+                logEvents=[{"timestamp": int(now.timestamp() * 1000), "message": message}],
+            )
+        except ClientError as exc:
+            self._trace.line(f"✗ job log not written: {exc}", 2)
+
+    def _emit(self, schedule: Schedule, run: JobRun) -> None:
+        """``SageMaker Processing Job State Change`` for the execution's end."""
+        emu = self._emulator
+        arn = (
+            f"arn:{emu.partition}:sagemaker:{emu.region}:{emu.account_id}:processing-job/{run.name}"
+        )
+        detail = {
+            "ProcessingJobName": run.name,
+            "ProcessingJobArn": arn,
+            "ProcessingJobStatus": "Failed" if run.status == "Failed" else "Completed",
+            "ExitMessage": run.exit_message,
+            "FailureReason": run.failure_reason,
+            "MonitoringScheduleArn": schedule.arn,
+        }
+        emu.events.put(
+            source="aws.sagemaker",
+            detail_type=PROCESSING_JOB_STATE_CHANGE,
+            detail={k: v for k, v in detail.items() if v},
+            resources=[arn],
+        )

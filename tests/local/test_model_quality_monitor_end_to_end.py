@@ -1,0 +1,55 @@
+"""model-quality-monitor end to end on the local runner: baseline, executions, alarms, hook."""
+
+import json
+
+import pytest
+from assemblies import synthesized
+
+from refarch.local import run_demo
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def assembly():
+    return synthesized("model-quality-monitor")
+
+
+@pytest.fixture(scope="module")
+def result(assembly):
+    return run_demo("model-quality-monitor", out=None, assembly=assembly)
+
+
+def test_the_demo_passes_with_nothing_lost_or_denied(result):
+    failed = [c for c in result.checks if not c.ok]
+    assert result.ok, (failed, result.lost, result.denials, result.error)
+
+
+def test_the_violations_name_the_drifted_and_the_missing_feature(result):
+    check = next(c for c in result.checks if c.name.startswith("drifted traffic"))
+    assert "monthly_charges" in check.detail and "discount" in check.detail
+
+
+def test_without_the_capture_key_the_execution_cannot_read_the_capture(assembly):
+    # Captured objects are SSE-KMS: reading them needs kms:Decrypt on the key, as in S3.
+    def without_decrypt(template):
+        for resource in template["Resources"].values():
+            if resource["Type"] != "AWS::IAM::Policy" or not any(
+                "MonitoringRole" in str(r) for r in resource["Properties"]["Roles"]
+            ):
+                continue
+            statements = resource["Properties"]["PolicyDocument"]["Statement"]
+            for statement in statements:
+                actions = statement["Action"]
+                actions = actions if isinstance(actions, list) else [actions]
+                statement["Action"] = [a for a in actions if a != "kms:Decrypt"] or [
+                    "kms:DescribeKey"
+                ]
+
+    denied = run_demo(
+        "model-quality-monitor", out=None, assembly=assembly, template_hook=without_decrypt
+    )
+    assert not denied.ok
+    assert any("kms:Decrypt" in str(d) for d in denied.denials), json.dumps(
+        [str(d) for d in denied.denials]
+    )

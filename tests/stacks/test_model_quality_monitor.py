@@ -1,0 +1,134 @@
+"""What a deployer of the model-quality monitor relies on, on the synthesized template."""
+
+import pytest
+from template_queries import as_list
+
+from refarch.constructs.model_monitoring import HOURLY, MODEL_MONITOR_REGISTRIES
+from refarch.model_monitor.metrics import NAMESPACE
+from refarch.stacks.model_quality_monitor_props import DEMO_FEATURES, ModelQualityMonitorProps
+
+PATTERN = "model-quality-monitor"
+
+
+@pytest.fixture(scope="module")
+def stack(synth):
+    return synth(PATTERN)
+
+
+def _definition(stack):
+    return stack.props("AWS::SageMaker::DataQualityJobDefinition")
+
+
+def test_the_job_uses_the_prebuilt_model_monitor_image_of_the_region(stack):
+    image = _definition(stack)["DataQualityAppSpecification"]["ImageUri"]
+    (registry,) = [
+        m for m in stack.json["Mappings"].values() if "account" in m.get("us-east-1", {})
+    ]
+    assert registry["us-east-1"]["account"] == MODEL_MONITOR_REGISTRIES["us-east-1"]
+    assert "sagemaker-model-monitor-analyzer" in str(image)
+    assert _definition(stack)["DataQualityAppSpecification"]["Environment"] == {
+        "publish_cloudwatch_metrics": "Enabled"
+    }
+
+
+def test_the_job_is_isolated_and_encrypted_with_the_stack_key(stack):
+    definition = _definition(stack)
+    key = {"Fn::GetAtt": [stack.id_of("AWS::KMS::Key", "MonitorKey"), "Arn"]}
+    assert definition["NetworkConfig"]["EnableNetworkIsolation"] is True
+    assert definition["NetworkConfig"]["EnableInterContainerTrafficEncryption"] is True
+    assert definition["JobResources"]["ClusterConfig"]["VolumeKmsKeyId"] == key
+    assert definition["DataQualityJobOutputConfig"]["KmsKeyId"] == key
+    assert definition["StoppingCondition"]["MaxRuntimeInSeconds"] < 3600
+
+
+def test_the_baseline_is_read_per_model_version(stack):
+    baseline = _definition(stack)["DataQualityBaselineConfig"]
+    assert "/baselines/1/constraints.json" in str(baseline["ConstraintsResource"]["S3Uri"])
+    assert "/baselines/1/statistics.json" in str(baseline["StatisticsResource"]["S3Uri"])
+
+
+def test_the_schedule_runs_hourly_on_the_endpoint(stack):
+    schedule = stack.props("AWS::SageMaker::MonitoringSchedule")
+    config = schedule["MonitoringScheduleConfig"]
+    assert config["ScheduleConfig"]["ScheduleExpression"] == HOURLY
+    assert config["MonitoringType"] == "DataQuality"
+    assert schedule["EndpointName"] == ModelQualityMonitorProps().endpoint_name
+    assert config["MonitoringJobDefinitionName"] == _definition(stack)["JobDefinitionName"]
+
+
+def test_each_feature_has_a_drift_and_a_completeness_alarm(stack):
+    alarms = stack.resources("AWS::CloudWatch::Alarm")
+    metrics = {
+        a["Properties"]["MetricName"]
+        for a in alarms.values()
+        if a["Properties"].get("Namespace") == NAMESPACE
+    }
+    assert metrics == {
+        f"feature_{kind}_{feature}"
+        for feature in DEMO_FEATURES
+        for kind in ("baseline_drift", "non_null")
+    }
+
+
+def _statements(stack, role_prefix):
+    role_id = stack.id_of("AWS::IAM::Role", role_prefix)
+    return [
+        s
+        for policy in stack.resources("AWS::IAM::Policy").values()
+        if {"Ref": role_id} in policy["Properties"]["Roles"]
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
+def test_the_monitoring_role_reads_only_this_endpoints_capture_and_its_baseline(stack):
+    statements = _statements(stack, "MonitoringRole")
+    reads = [s for s in statements if s["Action"] == "s3:GetObject"]
+    resources = str([r for s in reads for r in as_list(s["Resource"])])
+    assert "datacapture/approved-model-endpoint/*" in resources
+    assert "baselines/1/*" in resources
+    writes = [s for s in statements if s["Action"] == "s3:PutObject"]
+    assert "reports/*" in str(writes) and "baselines" not in str(writes)
+    (metrics,) = [s for s in statements if s["Action"] == "cloudwatch:PutMetricData"]
+    assert metrics["Condition"] == {"StringEquals": {"cloudwatch:namespace": NAMESPACE}}
+
+
+def test_only_sagemaker_of_this_account_assumes_the_job_roles(stack):
+    for prefix in ("MonitoringRole", "BaselineRole"):
+        trust = stack.props("AWS::IAM::Role", prefix)["AssumeRolePolicyDocument"]["Statement"]
+        (statement,) = trust
+        assert statement["Principal"] == {"Service": "sagemaker.amazonaws.com"}
+        assert "aws:SourceAccount" in statement["Condition"]["StringEquals"]
+
+
+def test_execution_events_reach_the_topic_and_the_drift_watcher(stack):
+    rules = stack.resources("AWS::Events::Rule")
+    patterns = {
+        tuple(r["Properties"]["EventPattern"]["detail"]["ProcessingJobStatus"]): r
+        for r in rules.values()
+    }
+    assert set(patterns) == {("Failed", "Stopped"), ("Completed",)}
+    for rule in patterns.values():
+        (target,) = rule["Properties"]["Targets"]
+        assert "DeadLetterConfig" in target
+
+
+def test_an_existing_capture_bucket_and_key_are_used_when_given(synth):
+    stack = synth(
+        PATTERN,
+        capture_bucket_name="approvedmodelendpoint-capture",
+        capture_key_arn="arn:aws:kms:us-east-1:111122223333:key/abc",
+    )
+    assert not [i for i in stack.resources("AWS::S3::Bucket") if i.startswith("Capture")]
+    statements = _statements(stack, "MonitoringRole")
+    assert any(
+        s["Action"] == "kms:Decrypt"
+        and s["Resource"] == "arn:aws:kms:us-east-1:111122223333:key/abc"
+        for s in statements
+    )
+
+
+def test_props_are_validated():
+    with pytest.raises(ValueError):
+        ModelQualityMonitorProps(drift_threshold=0)
+    with pytest.raises(ValueError):
+        ModelQualityMonitorProps(capture_key_arn="arn:aws:kms:us-east-1:1:key/k")
