@@ -4,11 +4,13 @@ import sys
 
 from bench import (
     csv_throughput,
+    dynamodb_cdc,
     firehose_transform,
     glue_incremental,
     header_width,
     model_monitor,
     queue_worker,
+    stream_consumer,
     streaming_memory,
     synth_ratio,
 )
@@ -22,6 +24,8 @@ if __name__ == "__main__":
         csv_throughput,
         firehose_transform,
         queue_worker,
+        stream_consumer,
+        dynamodb_cdc,
         glue_incremental,
         model_monitor,
     ):

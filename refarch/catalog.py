@@ -162,6 +162,43 @@ PATTERNS: tuple[Pattern, ...] = (
             "https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-byoc-constraints.html",
         ),
     ),
+    Pattern(
+        id="stream-consumer",
+        stack_name="StreamConsumer",
+        stack="refarch.stacks.stream_consumer:StreamConsumerStack",
+        title="Kinesis Data Streams → Lambda consumer (PII scrubbed into DynamoDB once per event)",
+        summary=(
+            "Lambda's event source mapping reads a KMS-encrypted stream shard by shard; the "
+            "consumer drops PII fields and writes each event id once with conditional puts; a "
+            "poison record is bisected out and its shard position kept in an on-failure queue; "
+            "a second mapping archives the raw stream; iterator-age alarms."
+        ),
+        references=(
+            "https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html",
+            "https://docs.aws.amazon.com/lambda/latest/dg/services-kinesis-batchfailurereporting.html",
+            "https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html",
+            "https://docs.aws.amazon.com/lambda/latest/dg/services-kinesis-parameters.html",
+            "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ConditionExpressions.html",
+        ),
+    ),
+    Pattern(
+        id="dynamodb-cdc",
+        stack_name="DynamoDbCdc",
+        stack="refarch.stacks.dynamodb_cdc:DynamoDbCdcStack",
+        title="DynamoDB Streams → Lambda change data capture (change log in S3, aggregate table)",
+        summary=(
+            "An orders table streams new and old images; Lambda's mapping filters them to inserts "
+            "and updates, a consumer appends each change to a daily JSON Lines change log in S3 "
+            "and applies it once to a per-customer aggregate (transactions guarded by sequence "
+            "number); bisection, bounded retries and an on-failure queue."
+        ),
+        references=(
+            "https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html",
+            "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Streams.html",
+            "https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html",
+            "https://docs.aws.amazon.com/lambda/latest/dg/services-dynamodb-errors.html",
+        ),
+    ),
 )
 
 

@@ -23,8 +23,10 @@ from dataclasses import dataclass
 
 #: Template variables whose values may contain ``:``. An S3 object key is any UTF-8 string (S3
 #: user guide, "Naming Amazon S3 objects":
-#: https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html).
-COLON_VARIABLES = frozenset({"ObjectName"})
+#: https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html). A DynamoDB stream
+#: label is a timestamp such as ``2015-05-11T21:21:33.291`` (DynamoDB Streams API reference,
+#: ``StreamArn`` example: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_DescribeStream.html).
+COLON_VARIABLES = frozenset({"ObjectName", "StreamLabel"})
 
 #: Resource types AWS also authorizes an action on when the reference lists only the first one.
 #: Hand-written: AWS behaviour the data does not carry.

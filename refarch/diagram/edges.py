@@ -200,6 +200,10 @@ def _event_source_edges(resources: Mapping[str, Any], shown: set[str]) -> Iterat
         if source in shown and function in shown:
             batch = f"batches of {props['BatchSize']}" if "BatchSize" in props else "polls"
             yield Edge(source, function, batch, "data")
+        failure = ((props.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+        target = _reference(failure, resources)
+        if function in shown and target in shown:
+            yield Edge(function, target, "discarded batches\n(their shard position)", "failure")
 
 
 def _firehose_edges(resources: Mapping[str, Any], shown: set[str]) -> Iterator[Edge]:

@@ -66,6 +66,12 @@ moto directly see moto as shipped.
     of the caller's permissions on the endpoint and CloudWatch, and creates no service-linked
     role; see ``moto_autoscaling``.
 16. CloudWatch Logs ``AssociateKmsKey`` is not implemented; see ``moto_logs``.
+17. DynamoDB authorization: moto checks every DynamoDB action against ``*``, so a grant on a
+    table never matches; the table's ARN is used (``moto_resources.dynamodb_resource``), and
+    for DynamoDB Streams the stream's (``dynamodb_streams_resource``); a transaction is
+    authorized as its item actions (``authorize_dynamodb``). And
+    sending to an SSE-KMS queue needs no key permission in moto; the caller's
+    ``kms:GenerateDataKey`` and ``kms:Decrypt`` are checked (``moto_resources.sqs_kms_check``).
 
 Every denial moto's IAM check raises is also recorded (principal, action, resource), so the trace
 can say which call was denied instead of S3's bare "Access Denied"; and every request it allows a
@@ -89,6 +95,8 @@ from moto.awslambda.models import LambdaBackend, LambdaFunction
 from moto.awslambda.responses import LambdaResponse
 from moto.awslambda.utils import get_backend as lambda_backend
 from moto.cloudwatch.responses import CloudWatchResponse
+from moto.dynamodb.responses import DynamoHandler
+from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 from moto.ecr.responses import ECRResponse
 from moto.events.responses import EventsHandler
 from moto.glue.responses import GlueResponse
@@ -106,6 +114,7 @@ from moto.s3 import notifications as s3_notifications
 from moto.s3.exceptions import S3ClientError
 from moto.s3.responses import S3Response
 from moto.sagemaker.responses import SageMakerResponse
+from moto.sqs.responses import SQSResponse
 from moto.utilities.utils import get_partition
 from moto.xray.responses import XRayResponse
 
@@ -373,7 +382,7 @@ def lambda_invoke_routed_to(service: LambdaService) -> Iterator[None]:
 
 
 def _moto_service_fixes() -> list[tuple[Any, str, Any, bool]]:
-    """Fixes 8, 11 and 13 to 15: (target, attribute, replacement, create)."""
+    """Fixes 8, 9, 11, 13 to 15 and 17: (target, attribute, replacement, create)."""
     kms_check = moto_resources.kinesis_kms_check
     return [
         (KinesisResponse, "_determine_resource", moto_resources.kinesis_resource, True),
@@ -463,6 +472,31 @@ def _moto_service_fixes() -> list[tuple[Any, str, Any, bool]]:
             S3Response,
             "_authenticate_and_authorize_s3_action",
             moto_resources.s3_kms_check(S3Response._authenticate_and_authorize_s3_action),
+            False,
+        ),
+        (DynamoHandler, "_determine_resource", moto_resources.dynamodb_resource, True),
+        (
+            DynamoHandler,
+            "_authenticate_and_authorize_normal_action",
+            moto_resources.authorize_dynamodb,
+            False,
+        ),
+        (
+            DynamoDBStreamsHandler,
+            "_determine_resource",
+            moto_resources.dynamodb_streams_resource,
+            True,
+        ),
+        (
+            SQSResponse,
+            "send_message",
+            moto_resources.sqs_kms_check(SQSResponse.send_message),
+            False,
+        ),
+        (
+            SQSResponse,
+            "send_message_batch",
+            moto_resources.sqs_kms_check(SQSResponse.send_message_batch),
             False,
         ),
     ]

@@ -29,3 +29,13 @@ def approved_model_endpoint() -> CloudAssembly:
 @pytest.fixture(scope="module")
 def queue_worker() -> CloudAssembly:
     return synthesized("queue-worker")
+
+
+@pytest.fixture(scope="module")
+def stream_consumer() -> CloudAssembly:
+    return synthesized("stream-consumer")
+
+
+@pytest.fixture(scope="module")
+def dynamodb_cdc() -> CloudAssembly:
+    return synthesized("dynamodb-cdc")

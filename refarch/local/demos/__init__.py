@@ -4,10 +4,12 @@ from collections.abc import Mapping
 
 from refarch.local.demos import (
     approved_model_endpoint,
+    dynamodb_cdc,
     glue_partitioned_etl,
     model_quality_monitor,
     queue_worker,
     s3_event_processing,
+    stream_consumer,
     stream_to_lake,
 )
 from refarch.local.scenario import Scenario
@@ -19,4 +21,6 @@ SCENARIOS: Mapping[str, Scenario] = {
     "approved-model-endpoint": approved_model_endpoint.run,
     "queue-worker": queue_worker.run,
     "model-quality-monitor": model_quality_monitor.run,
+    "stream-consumer": stream_consumer.run,
+    "dynamodb-cdc": dynamodb_cdc.run,
 }

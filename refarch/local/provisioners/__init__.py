@@ -6,6 +6,7 @@ from refarch.local.provisioners import (  # noqa: F401  (imported to register)
     cdk_metadata,
     cloudwatch,
     custom_resource,
+    dynamodb,
     ecr,
     event_source_mapping,
     events,

@@ -53,4 +53,10 @@ class FilterCriteria:
             except ValueError:
                 decoded = raw
             seen[data_key] = decoded if isinstance(decoded, dict) else raw
-        return any(EventPattern.load(p).matches_event(seen) for p in self.patterns)
+        return self.matches_view(seen)
+
+    def matches_view(self, view: dict[str, Any]) -> bool:
+        """Return True if a record's filter view (data already decoded) passes."""
+        if not self.patterns:
+            return True
+        return any(EventPattern.load(p).matches_event(view) for p in self.patterns)

@@ -1,0 +1,174 @@
+"""Change consumer throughput: the handler on 1,000 stream records vs a decode-and-write floor.
+
+One batch of 1,000 DynamoDB stream records (inserts and updates of orders, in the documented
+event shape, https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html). The floor, measured in
+the same run on the same records, does the least a consumer must: deserialize the new image,
+write one aggregate update per record and the records as one JSON Lines object, with no
+validation. The figure is the whole handler (parsing and validation, deltas from new and old
+images, the guarded transaction, the change-log lines). Both write to the same in-memory
+stand-ins for DynamoDB and S3, so the ratio is the handler's own processing cost; real round
+trips add the same latency to both. Median of ``--repeat`` runs. Target: ratio >= 0.7.
+
+    python -m bench.dynamodb_cdc [--repeat 5] [--records 1000]
+"""
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer
+
+from refarch import LAMBDA_ROOT
+
+TARGET_RATIO = 0.7
+_deserializer = TypeDeserializer()
+
+
+class _Context:
+    """The few LambdaContext attributes Powertools' logger reads."""
+
+    function_name = "dynamodb-cdc-bench"
+    function_version = "$LATEST"
+    memory_limit_in_mb = 256
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:dynamodb-cdc-bench"
+    aws_request_id = "bench"
+
+
+class MemoryAws:
+    """``TransactWriteItems``, ``UpdateItem`` and ``PutObject`` on dictionaries."""
+
+    def __init__(self) -> None:
+        self.updates = 0
+        self.objects: dict[str, bytes] = {}
+
+    def transact_write_items(self, *, TransactItems: list[dict[str, Any]]) -> None:
+        """Count the updates (no guard is ever refused: every record is new)."""
+        self.updates += len(TransactItems)
+
+    def update_item(self, **_: Any) -> None:
+        """Count the update."""
+        self.updates += 1
+
+    def put_object(self, *, Key: str, Body: bytes, **_: Any) -> None:
+        """Keep the object."""
+        self.objects[Key] = Body
+
+
+def batch(count: int) -> dict[str, Any]:
+    """``count`` stream records: inserts, then updates of the same orders."""
+    records = []
+    for n in range(count):
+        order_id = f"o-{n % (count // 2 or 1)}"
+        new = {
+            "order_id": {"S": order_id},
+            "customer_id": {"S": f"c-{n % 50}"},
+            "amount": {"N": f"{10 + n % 90}.{n % 100:02d}"},
+            "status": {"S": "PLACED"},
+            "items": {"L": [{"M": {"sku": {"S": f"sku-{n % 7}"}, "qty": {"N": "1"}}}]},
+        }
+        change: dict[str, Any] = {
+            "ApproximateCreationDateTime": 1767261600 + n,
+            "Keys": {"order_id": {"S": order_id}},
+            "NewImage": new,
+            "SequenceNumber": str(100000000000000000000 + n),
+            "SizeBytes": 200,
+            "StreamViewType": "NEW_AND_OLD_IMAGES",
+        }
+        updating = n >= count // 2
+        if updating:
+            change["OldImage"] = {**new, "amount": {"N": "10"}}
+        records.append(
+            {
+                "eventID": f"evt-{n}",
+                "eventName": "MODIFY" if updating else "INSERT",
+                "eventVersion": "1.1",
+                "eventSource": "aws:dynamodb",
+                "awsRegion": "us-east-1",
+                "dynamodb": change,
+                "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/o/stream/x",
+            }
+        )
+    return {"Records": records}
+
+
+def floor_consumer(aws: MemoryAws) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """Deserialize each new image, update its customer, write the lines: no validation."""
+
+    def work(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+        lines = []
+        for record in event["Records"]:
+            new = {
+                k: _deserializer.deserialize(v) for k, v in record["dynamodb"]["NewImage"].items()
+            }
+            aws.update_item(Key={"pk": {"S": new["customer_id"]}})
+            lines.append(json.dumps({"eventID": record["eventID"], "new": new}, default=str))
+        aws.put_object(Bucket="b", Key="changes/floor.jsonl", Body="\n".join(lines).encode())
+        return {"batchItemFailures": []}
+
+    return work
+
+
+def load_handler(aws: MemoryAws) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """Import the consumer from its asset directory, as Lambda does, with the stack's settings."""
+    os.environ.update(
+        {
+            "POWERTOOLS_SERVICE_NAME": "dynamodb-cdc",
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+            "TOTALS_TABLE": "bench-totals",
+            "CHANGE_LOG_BUCKET": "bench-log",
+        }
+    )
+    sys.path.insert(0, str(LAMBDA_ROOT / "dynamodb_cdc"))
+    import handler  # the asset directory's module, as Lambda imports it
+
+    handler.dynamodb_client = lambda: aws
+    handler.s3_client = lambda: aws
+    return handler.lambda_handler
+
+
+def seconds(function: Callable[..., Any], event: dict[str, Any]) -> float:
+    """Wall time of one call; its stdout (logs) goes to a buffer."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        started = time.perf_counter()
+        function(event, _Context())
+        return time.perf_counter() - started
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build the batch, check the handler applies and logs every record, time both."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--records", type=int, default=1000)
+    args = parser.parse_args(argv)
+    event = batch(args.records)
+    handler_aws, floor_aws = MemoryAws(), MemoryAws()
+    handler, floor = load_handler(handler_aws), floor_consumer(floor_aws)
+    with contextlib.redirect_stdout(io.StringIO()):
+        answer = handler(event, _Context())
+    lines = sum(body.count(b"\n") for body in handler_aws.objects.values())
+    if answer != {"batchItemFailures": []} or lines != args.records:
+        raise RuntimeError(f"the handler did not apply and log every record: {answer}, {lines}")
+    floors, figures = [], []
+    for _ in range(args.repeat):
+        floors.append(seconds(floor, event))
+        figures.append(seconds(handler, event))
+    floor_s, figure_s = statistics.median(floors), statistics.median(figures)
+    ratio = floor_s / figure_s
+    print(
+        f"{args.records} records: floor {args.records / floor_s:8.0f} rec/s "
+        f"({floor_s * 1e3:.0f} ms), handler {args.records / figure_s:8.0f} rec/s "
+        f"({figure_s * 1e3:.0f} ms), median of {args.repeat}"
+    )
+    print(f"throughput ratio handler / floor: {ratio:.2f} (target >= {TARGET_RATIO})")
+    return 0 if ratio >= TARGET_RATIO else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,139 @@
+"""The pure part of the change consumer: read a DynamoDB stream record, derive its effects.
+
+A record is poison (``PoisonChangeError``, with the reason) when applying it can never succeed:
+no new image, an order without a string ``customer_id`` or with an ``amount`` that is not a
+finite number. Each change becomes one change-log line and the deltas it makes to the customers'
+totals (an update's delta is new minus old, which is why the stream carries both images).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import Binary, TypeDeserializer
+
+_deserializer = TypeDeserializer()
+
+
+class PoisonChangeError(ValueError):
+    """A change that can never be applied; ``reason`` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Change:
+    """One stream record, decoded."""
+
+    event_id: str
+    event_name: str
+    sequence_number: str
+    created: int
+    order_id: str
+    old: dict[str, Any] | None
+    new: dict[str, Any]
+
+    @property
+    def day(self) -> str:
+        """The UTC day the change happened: the change log's partition."""
+        return datetime.fromtimestamp(self.created, tz=UTC).strftime("%Y-%m-%d")
+
+
+def _image(raw: Any) -> dict[str, Any] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise PoisonChangeError("an image is not a map")
+    try:
+        return {k: _deserializer.deserialize(v) for k, v in raw.items()}
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise PoisonChangeError(f"an image is not DynamoDB JSON ({exc})") from exc
+
+
+def _amount(image: dict[str, Any]) -> Decimal:
+    amount = image.get("amount")
+    if not isinstance(amount, Decimal) or not amount.is_finite():
+        raise PoisonChangeError("amount is missing or not a number")
+    return amount
+
+
+def _customer(image: dict[str, Any]) -> str:
+    customer = image.get("customer_id")
+    if not isinstance(customer, str) or not customer:
+        raise PoisonChangeError("customer_id is missing or not a string")
+    return customer
+
+
+def parse(record: dict[str, Any]) -> Change:
+    """Decode a stream record from the Lambda event (raises ``PoisonChangeError``)."""
+    stream = record.get("dynamodb")
+    if not isinstance(stream, dict):
+        raise PoisonChangeError("no dynamodb section")
+    new = _image(stream.get("NewImage"))
+    if new is None:
+        raise PoisonChangeError("no new image (only inserts and updates are consumed)")
+    keys = _image(stream.get("Keys")) or {}
+    order_id = keys.get("order_id")
+    if not isinstance(order_id, str):
+        raise PoisonChangeError("the key has no string order_id")
+    old = _image(stream.get("OldImage"))
+    _customer(new), _amount(new)
+    if old is not None:
+        _customer(old), _amount(old)
+    return Change(
+        event_id=str(record.get("eventID", "")),
+        event_name=str(record.get("eventName", "")),
+        sequence_number=str(stream.get("SequenceNumber", "")),
+        created=int(stream.get("ApproximateCreationDateTime", 0)),
+        order_id=order_id,
+        old=old,
+        new=new,
+    )
+
+
+def deltas(change: Change) -> list[tuple[str, int, Decimal]]:
+    """``(customer_id, order count delta, amount delta)`` for each customer the change touches."""
+    new_customer, new_amount = _customer(change.new), _amount(change.new)
+    if change.old is None:
+        return [(new_customer, 1, new_amount)]
+    old_customer, old_amount = _customer(change.old), _amount(change.old)
+    if old_customer == new_customer:
+        return [(new_customer, 0, new_amount - old_amount)]
+    return [(old_customer, -1, -old_amount), (new_customer, 1, new_amount)]
+
+
+def _plain(value: Any) -> Any:
+    """JSON for what DynamoDB JSON holds beyond JSON: numbers, sets, binary (base64)."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted((_plain(v) if not isinstance(v, str) else v for v in value), key=str)
+    if isinstance(value, Binary):
+        value = value.value
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(value).decode()
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+def log_line(change: Change) -> str:
+    """The change's line in the change log (JSON, one line)."""
+    return json.dumps(
+        {
+            "eventID": change.event_id,
+            "eventName": change.event_name,
+            "sequenceNumber": change.sequence_number,
+            "approximateCreationDateTime": change.created,
+            "order_id": change.order_id,
+            "old": change.old,
+            "new": change.new,
+        },
+        default=_plain,
+        ensure_ascii=False,
+    )

@@ -1,0 +1,155 @@
+"""Append order changes to a daily change log in S3 and apply each once to customer totals.
+
+Records are handled in stream order, as Lambda checkpoints them
+(https://docs.aws.amazon.com/lambda/latest/dg/services-ddb-batchfailurereporting.html): each
+change is applied to ``$TOTALS_TABLE`` in one transaction (the order's guard item, updated only
+if this change's sequence number is newer than the last applied one, and the customer's totals),
+then the applied changes are written to ``$CHANGE_LOG_BUCKET`` as
+``changes/day=YYYY-MM-DD/<first sequence>-<last sequence>.jsonl``. At the first record that
+fails (a poison change, or a transaction that failed for another reason than "already applied")
+the handler stops and reports it and every later record in ``batchItemFailures``: Lambda retries
+from the lowest reported record anyway, so nothing after it is applied or logged twice.
+
+Outcomes per record, logged with the sequence number: ``applied``, ``duplicate`` (already
+applied: the guard refused it), ``failed`` (poison with its reason at WARNING; anything else at
+ERROR), ``not reached`` (after a failure, retried by Lambda).
+
+Environment: ``CHANGE_LOG_BUCKET``, ``TOTALS_TABLE`` (required).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from change import Change, PoisonChangeError, deltas, log_line, parse
+
+logger = Logger()
+_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5})
+
+
+@functools.cache
+def dynamodb_client() -> Any:
+    """The DynamoDB client, created on first use."""
+    return boto3.client("dynamodb", config=_CONFIG)
+
+
+@functools.cache
+def s3_client() -> Any:
+    """The S3 client, created on first use."""
+    return boto3.client("s3", config=_CONFIG)
+
+
+def apply_once(change: Change, table: str) -> bool:
+    """Apply the change's deltas unless this or a later change of the order was applied.
+
+    Returns True if applied, False if the guard says it already was.
+    """
+    items: list[dict[str, Any]] = [
+        {
+            "Update": {
+                "TableName": table,
+                "Key": {"pk": {"S": f"order#{change.order_id}"}},
+                "UpdateExpression": "SET last_sequence = :seq",
+                "ConditionExpression": (
+                    "attribute_not_exists(last_sequence) OR last_sequence < :seq"
+                ),
+                "ExpressionAttributeValues": {":seq": {"N": change.sequence_number}},
+            }
+        }
+    ]
+    for customer, count, amount in deltas(change):
+        items.append(
+            {
+                "Update": {
+                    "TableName": table,
+                    "Key": {"pk": {"S": f"customer#{customer}"}},
+                    "UpdateExpression": "ADD order_count :count, total_amount :amount",
+                    "ExpressionAttributeValues": {
+                        ":count": {"N": str(count)},
+                        # Positional notation: DynamoDB reads both, some readers only this.
+                        ":amount": {"N": format(amount, "f")},
+                    },
+                }
+            }
+        )
+    try:
+        dynamodb_client().transact_write_items(TransactItems=items)
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        reasons = exc.response.get("CancellationReasons") or []
+        if (
+            error.get("Code") == "TransactionCanceledException"
+            and reasons[:1]
+            and reasons[0].get("Code") == "ConditionalCheckFailed"
+        ):
+            return False
+        raise
+    return True
+
+
+def write_log(changes: list[Change], bucket: str) -> list[str]:
+    """Write the changes, one object per day (in stream order); return the keys."""
+    keys = []
+    start = 0
+    while start < len(changes):
+        end = start
+        while end < len(changes) and changes[end].day == changes[start].day:
+            end += 1
+        group = changes[start:end]
+        key = (
+            f"changes/day={group[0].day}/"
+            f"{group[0].sequence_number}-{group[-1].sequence_number}.jsonl"
+        )
+        body = "".join(log_line(c) + "\n" for c in group).encode()
+        s3_client().put_object(
+            Bucket=bucket, Key=key, Body=body, ContentType="application/x-ndjson"
+        )
+        keys.append(key)
+        start = end
+    return keys
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Process a batch of stream records; return the partial batch response."""
+    records = event.get("Records", [])
+    table, bucket = os.environ["TOTALS_TABLE"], os.environ["CHANGE_LOG_BUCKET"]
+    applied: list[Change] = []
+    counts = {"applied": 0, "duplicate": 0}
+    failed_from = len(records)
+    for index, record in enumerate(records):
+        sequence = record.get("dynamodb", {}).get("SequenceNumber")
+        try:
+            change = parse(record)
+            if apply_once(change, table):
+                applied.append(change)
+                counts["applied"] += 1
+            else:
+                counts["duplicate"] += 1
+        except PoisonChangeError as exc:
+            logger.warning("poison", extra={"sequence_number": sequence, "reason": exc.reason})
+            failed_from = index
+            break
+        except Exception:
+            logger.exception("failed", extra={"sequence_number": sequence})
+            failed_from = index
+            break
+    # Logged after applying: a failed PUT fails the invocation, and the retry re-applies
+    # nothing (the guards) and writes the log then.
+    keys = write_log(applied, bucket)
+    failures = [
+        {"itemIdentifier": r.get("dynamodb", {}).get("SequenceNumber")}
+        for r in records[failed_from:]
+    ]
+    logger.info(
+        "batch",
+        extra={"records": len(records), **counts, "not_done": len(failures), "objects": keys},
+    )
+    return {"batchItemFailures": failures}

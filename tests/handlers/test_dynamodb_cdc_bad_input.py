@@ -1,0 +1,176 @@
+"""The change consumer against a hostile corpus, on moto: every record ends applied, a duplicate,
+or reported in ``batchItemFailures`` with everything after it; totals and log stay exact."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+
+import boto3
+import pytest
+from dynamodb_cdc_harness import (
+    CHANGE_LOG_BUCKET,
+    TOTALS_TABLE,
+    load_handler,
+    order,
+    stream_record,
+)
+from lambda_harness import FakeLambdaContext
+from moto import mock_aws
+
+#: (case, record, expected outcome of the record alone on fresh tables).
+CORPUS = [
+    ("insert", stream_record(1, order("o-1")), "applied"),
+    ("update of the amount", stream_record(2, order("o-1", amount="12"), order("o-1")), "applied"),
+    ("move to another customer", stream_record(3, order("o-1", "c-2"), order("o-1")), "applied"),
+    ("decimal amount", stream_record(4, order("o-2", amount="19.99")), "applied"),
+    ("negative amount (a refund)", stream_record(5, order("o-3", amount="-5")), "applied"),
+    ("huge amount", stream_record(6, order("o-4", amount="1E+30")), "applied"),
+    ("unicode customer", stream_record(7, order("o-5", "Müller-😀")), "applied"),
+    ("unicode order id", stream_record(8, order("o-6-日本")), "applied"),
+    (
+        "extra attributes kept",
+        stream_record(9, {**order("o-7"), "tags": {"SS": ["a", "b"]}}),
+        "applied",
+    ),
+    (
+        "binary attribute",
+        stream_record(10, {**order("o-8"), "blob": {"B": b"\x00\x01"}}),
+        "applied",
+    ),
+    (
+        "nested map",
+        stream_record(11, {**order("o-9"), "m": {"M": {"x": {"L": [{"N": "1"}]}}}}),
+        "applied",
+    ),
+    ("another day", stream_record(12, order("o-10"), created=1767261600 + 86400), "applied"),
+    (
+        "no new image (a delete)",
+        stream_record(13, None, order("o-11"), event_name="REMOVE"),
+        "failed",
+    ),
+    ("no customer", stream_record(14, order("o-12", customer=None)), "failed"),
+    ("numeric customer", stream_record(15, order("o-13", customer={"N": "7"})), "failed"),
+    ("empty customer", stream_record(16, order("o-14", customer="")), "failed"),
+    ("no amount", stream_record(17, order("o-15", amount=None)), "failed"),
+    ("amount as a string", stream_record(18, order("o-16", amount={"S": "10"})), "failed"),
+    ("amount not a number", stream_record(19, order("o-17", amount={"N": "ten"})), "failed"),
+    (
+        "old image without amount",
+        stream_record(20, order("o-18"), order("o-18", amount=None)),
+        "failed",
+    ),
+    (
+        "image not a map",
+        {**stream_record(21, order("o-19")), "dynamodb": {"NewImage": "x"}},
+        "failed",
+    ),
+    ("unknown type tag", stream_record(22, {**order("o-20"), "x": {"ZZ": "1"}}), "failed"),
+    ("no dynamodb section", {"eventID": "e", "eventName": "INSERT"}, "failed"),
+    (
+        "key without order_id",
+        {
+            **stream_record(23, order("o-21")),
+            "dynamodb": {
+                **stream_record(23, order("o-21"))["dynamodb"],
+                "Keys": {"id": {"S": "x"}},
+            },
+        },
+        "failed",
+    ),
+    ("numeric order id", stream_record(24, {**order("o-22"), "order_id": {"N": "1"}}), "failed"),
+]
+
+
+@pytest.fixture
+def handler(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """The consumer with its aggregate table and change-log bucket on moto."""
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "dynamodb-cdc")
+    monkeypatch.setenv("TOTALS_TABLE", TOTALS_TABLE)
+    monkeypatch.setenv("CHANGE_LOG_BUCKET", CHANGE_LOG_BUCKET)
+    with mock_aws():
+        boto3.client("dynamodb", region_name="us-east-1").create_table(
+            TableName=TOTALS_TABLE,
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=CHANGE_LOG_BUCKET)
+        module = load_handler()
+        module.dynamodb_client.cache_clear()
+        module.s3_client.cache_clear()
+        yield module
+        module.dynamodb_client.cache_clear()
+        module.s3_client.cache_clear()
+
+
+def _totals() -> dict[str, tuple[int, Decimal]]:
+    items = boto3.client("dynamodb", region_name="us-east-1").scan(TableName=TOTALS_TABLE)["Items"]
+    return {
+        i["pk"]["S"]: (int(i["order_count"]["N"]), Decimal(i["total_amount"]["N"]))
+        for i in items
+        if i["pk"]["S"].startswith("customer#")
+    }
+
+
+def _log_lines() -> list[dict]:
+    s3 = boto3.client("s3", region_name="us-east-1")
+    lines = []
+    for item in s3.list_objects_v2(Bucket=CHANGE_LOG_BUCKET).get("Contents", []):
+        body = s3.get_object(Bucket=CHANGE_LOG_BUCKET, Key=item["Key"])["Body"].read()
+        lines.extend(json.loads(line) for line in body.splitlines())
+    return lines
+
+
+def test_the_corpus_has_at_least_25_cases():
+    assert len(CORPUS) >= 25
+
+
+@pytest.mark.parametrize(("case", "record", "outcome"), CORPUS, ids=[c[0] for c in CORPUS])
+def test_each_record_alone_has_its_outcome(handler, case, record, outcome):
+    response = handler.lambda_handler({"Records": [record]}, FakeLambdaContext())
+    failed = response["batchItemFailures"]
+    lines = _log_lines()
+    if outcome == "failed":
+        assert failed == [{"itemIdentifier": record.get("dynamodb", {}).get("SequenceNumber")}]
+        assert not lines and not _totals()
+    else:
+        assert failed == []
+        assert [line["eventID"] for line in lines] == [record["eventID"]]
+        assert _totals()
+
+
+def test_a_poison_in_the_middle_stops_the_batch_there(handler):
+    records = [stream_record(1, order("o-1")), CORPUS[13][1], stream_record(30, order("o-2"))]
+    response = handler.lambda_handler({"Records": records}, FakeLambdaContext())
+    sequences = [r["dynamodb"]["SequenceNumber"] for r in records[1:]]
+    assert [f["itemIdentifier"] for f in response["batchItemFailures"]] == sequences
+    assert [line["eventID"] for line in _log_lines()] == ["evt-1"]
+
+
+def test_a_redelivered_batch_changes_neither_totals_nor_log(handler):
+    records = [r for _, r, o in CORPUS if o == "applied"]
+    handler.lambda_handler({"Records": records}, FakeLambdaContext())
+    totals, lines = _totals(), _log_lines()
+    again = handler.lambda_handler({"Records": records}, FakeLambdaContext())
+    assert again == {"batchItemFailures": []}
+    assert _totals() == totals and len(_log_lines()) == len(lines)
+
+
+def test_an_update_applies_new_minus_old_and_a_move_touches_both_customers(handler):
+    records = [
+        stream_record(1, order("o-1", "c-1", "10")),
+        stream_record(2, order("o-1", "c-1", "12"), order("o-1", "c-1", "10")),
+        stream_record(3, order("o-1", "c-2", "12"), order("o-1", "c-1", "12")),
+    ]
+    handler.lambda_handler({"Records": records}, FakeLambdaContext())
+    assert _totals() == {"customer#c-1": (0, Decimal(0)), "customer#c-2": (1, Decimal(12))}
+
+
+def test_an_older_change_of_an_order_arriving_late_is_refused(handler):
+    newer = stream_record(5, order("o-1", amount="20"))
+    older = stream_record(4, order("o-1", amount="10"))
+    handler.lambda_handler({"Records": [newer]}, FakeLambdaContext())
+    handler.lambda_handler({"Records": [older]}, FakeLambdaContext())
+    assert _totals() == {"customer#c-1": (1, Decimal(20))}
