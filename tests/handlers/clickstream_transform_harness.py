@@ -48,7 +48,9 @@ class ClickstreamTransform:
 
     def logs(self) -> list[dict[str, Any]]:
         """Return the structured log lines written so far."""
-        return [json.loads(line) for line in self.log_stream.getvalue().splitlines()]
+        # One JSON object per "\n": str.splitlines() would also split inside a logged value
+        # holding U+0085 or U+2028, which the logger writes unescaped.
+        return [json.loads(line) for line in self.log_stream.getvalue().split("\n") if line]
 
     def logs_for(self, record_id: str) -> list[dict[str, Any]]:
         """Return the log lines about one record."""
