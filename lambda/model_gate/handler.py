@@ -220,7 +220,7 @@ def _report(
 
 @metrics.log_metrics
 @logger.inject_lambda_context
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Test one version on staging; return the report's summary for the state machine."""
     try:
         request = GateRequest.parse(event)

@@ -55,7 +55,7 @@ class Gate:
         self.monkeypatch.setattr(self.module, "_client", client)
         self.monkeypatch.setattr(self.module.time, "perf_counter", endpoint.perf_counter)
         try:
-            return self.module.handler(EVENT if event is None else event, self.context)
+            return self.module.lambda_handler(EVENT if event is None else event, self.context)
         finally:
             self.monkeypatch.setattr(self.module, "_client", real)
 

@@ -275,7 +275,8 @@ def test_wait_states_move_the_virtual_clock_and_bound_a_poll() -> None:
             "Done": {"Type": "Succeed"},
         },
     }
-    # States.MathAdd is outside the supported subset: refused loudly, never guessed.
+    # States.MathRandom is outside the supported subset: refused loudly, never guessed.
+    definition["States"]["Count"]["Parameters"] = {"n.$": "States.MathRandom(1, 9)"}
     with pytest.raises(UnsupportedPathError):
         run(
             definition,
@@ -313,13 +314,14 @@ def test_intrinsic_format_and_json_round_trip() -> None:
                     "text.$": "States.Format('v{} of {}', $.v, $.g)",
                     "json.$": "States.JsonToString($.o)",
                     "back.$": "States.StringToJson($.s)",
+                    "sum.$": "States.MathAdd($.v, -1)",
                 },
                 "End": True,
             }
         },
     }
     _, execution, _ = run(definition, {"v": 3, "g": "grp", "o": {"a": 1}, "s": "[1]"})
-    assert execution.output == {"text": "v3 of grp", "json": '{"a":1}', "back": [1]}
+    assert execution.output == {"text": "v3 of grp", "json": '{"a":1}', "back": [1], "sum": 2}
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ ResultPath, then OutputPath
 (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-inputpath-params.html).
 Supported: the path forms the stacks use (``$``, ``$.a.b``, ``$.a[0]``, ``$['a']``, and
 ``$$.`` for the context object) and the intrinsic functions ``States.Format``,
-``States.JsonToString`` and ``States.StringToJson``
+``States.JsonToString``, ``States.StringToJson`` and ``States.MathAdd``
 (https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html). Anything else
 fails loudly as unsupported rather than evaluating differently from AWS.
 """
@@ -177,6 +177,14 @@ def _intrinsic(expression: str, data: Any, context: Any) -> Any:
             return json.loads(arguments[0])
         except (TypeError, json.JSONDecodeError) as exc:
             raise StatesError(INTRINSIC_FAILURE, f"{expression}: {exc}") from exc
+    if name == "States.MathAdd":
+        # Integers only (intrinsic-functions.html: "States.MathAdd ... two numbers" whose
+        # result is an integer; a non-integer argument is an error).
+        if len(arguments) != 2 or not all(
+            isinstance(a, int) and not isinstance(a, bool) for a in arguments
+        ):
+            raise StatesError(INTRINSIC_FAILURE, f"{expression}: takes two integers")
+        return arguments[0] + arguments[1]
     raise UnsupportedPathError(f"intrinsic {name} is not supported by the local interpreter")
 
 
