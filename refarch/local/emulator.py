@@ -23,6 +23,7 @@ from moto.core import DEFAULT_ACCOUNT_ID, enable_iam_authentication
 from refarch.local.access_record import AccessRecorder
 from refarch.local.errors import NotInEmulatorError
 from refarch.local.identities import bootstrap_deployer
+from refarch.local.inference_clock import InferenceClock
 from refarch.local.moto_patches import Denial, close_xray_sdk_socket, moto_gap_fixes
 from refarch.local.moto_s3_queue_notifications import s3_queue_notifications_left_to_runner
 from refarch.local.offline import network_blocked, offline_environment
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from refarch.local.sources.events import EventBus
     from refarch.local.sources.firehose import FirehoseService
     from refarch.local.sources.sagemaker import SageMakerService
+    from refarch.local.sources.step_functions import StepFunctionsService
     from refarch.local.stack import LocalStack
 
 #: The region every local run uses (the fake credentials are valid everywhere).
@@ -84,6 +86,12 @@ class Emulator:
     queue_clock: QueueClock = field(default_factory=QueueClock)
     """SQS's clock: visibility timeouts and batching windows pass without sleeping."""
 
+    inference_clock: InferenceClock = field(default_factory=InferenceClock)
+    """What a client timing InvokeEndpoint reads: models' latency passes without sleeping."""
+
+    stepfunctions: StepFunctionsService = field(init=False)
+    """Executions of the state machines, on a virtual clock, under their roles."""
+
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -92,7 +100,9 @@ class Emulator:
         from refarch.local.sources.events import EventBus
         from refarch.local.sources.firehose import FirehoseService
         from refarch.local.sources.sagemaker import SageMakerService
+        from refarch.local.sources.step_functions import StepFunctionsService
 
+        self.stepfunctions = StepFunctionsService(self)
         self.lambda_service = LambdaService(self)
         self.firehose = FirehoseService(self)
         self.events = EventBus(self)
@@ -159,6 +169,7 @@ def emulator(*, out: TextIO | None = None, region: str = DEFAULT_REGION) -> Iter
             access=access,
         )
         stack.enter_context(emu.queue_clock.installed())
+        stack.enter_context(emu.inference_clock.installed())
         _active.append(emu)
         try:
             yield emu

@@ -8,6 +8,7 @@ from refarch.local.demos import (
     glue_partitioned_etl,
     queue_worker,
     s3_event_processing,
+    staged_model_promotion,
     stream_to_lake,
 )
 
@@ -17,4 +18,5 @@ SCENARIOS: Mapping[str, Scenario] = {
     "glue-partitioned-etl": glue_partitioned_etl.run,
     "approved-model-endpoint": approved_model_endpoint.run,
     "queue-worker": queue_worker.run,
+    "staged-model-promotion": staged_model_promotion.run,
 }

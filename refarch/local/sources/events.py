@@ -27,8 +27,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import ClientError
 from moto.events.models import EventPattern
 
+from refarch.local.errors import DeployError
+from refarch.local.identities import assume_role_as_service
 from refarch.local.lambda_runtime.invocation import LostEvent
 from refarch.local.policy_conditions import resource_policy_allows
 from refarch.local.sources.queue_delivery import send_as_service
@@ -153,6 +156,8 @@ class EventBus:
                 delivery.delivered = True
             else:
                 delivery.detail = f"{EVENTS_PRINCIPAL} may not invoke {arn} for {rule['Arn']}"
+        elif service == "states":
+            delivery.delivered, delivery.detail = self._start_execution(rule, target, body)
         else:
             delivery.detail = f"targets of {service} are not emulated"
         mark = "→" if delivery.delivered else "✗"
@@ -167,6 +172,36 @@ class EventBus:
                     LostEvent(f"EventBridge rule {rule['Name']}", event, delivery.detail)
                 )
         return delivery
+
+    def _start_execution(
+        self, rule: dict[str, Any], target: dict[str, Any], body: str
+    ) -> tuple[bool, str]:
+        """StartExecution as EventBridge makes it: with the target's role, IAM enforced.
+
+        EventBridge assumes the role the target names (``RoleArn``) and starts an execution with
+        the event as its input (https://docs.aws.amazon.com/eventbridge/latest/userguide/
+        eb-use-resource-based.html); the runner's Step Functions then runs it.
+        """
+        emu = self._emulator
+        role = target.get("RoleArn")
+        if not role:
+            return False, "a state machine target needs a RoleArn"
+        try:
+            session = assume_role_as_service(
+                emu.deployer,
+                role,
+                service=EVENTS_PRINCIPAL,
+                session_name=rule["Name"],
+                account_id=emu.account_id,
+                context={"aws:SourceArn": rule["Arn"]},
+            )
+            started = session.client("stepfunctions").start_execution(
+                stateMachineArn=target["Arn"], input=body
+            )
+        except (ClientError, DeployError) as exc:
+            return False, f"StartExecution refused: {exc}"
+        emu.stepfunctions.start(target["Arn"], started["executionArn"], json.loads(body))
+        return True, ""
 
     def _send_to_queue(self, queue_arn: str, body: str, rule_arn: str) -> bool:
         """Send as EventBridge does: only if the queue's policy allows it for this rule."""
