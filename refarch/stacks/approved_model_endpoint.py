@@ -475,11 +475,13 @@ class ApprovedModelEndpointStack(Stack):
         endpoint_name: str | None = None,
         *,
         autoscaling: bool = True,
+        follows_registry: bool = True,
     ) -> None:
         """What the deployer may do: exactly what a reconcile of this group and endpoint needs.
 
         ``role`` and ``endpoint_name`` default to this stack's deployer and endpoint; a deployer
-        whose endpoint has no autoscaling (``autoscaling=False``) gets none of its grants.
+        whose endpoint has no autoscaling (``autoscaling=False``) gets none of its grants, and
+        one that deploys only requested versions (``follows_registry=False``) lists none.
 
         SageMaker ARNs spell names in lowercase (the endpoint name is kept lowercase for that),
         and the deployer names what it creates ``<endpoint>-v<version>-<suffix>``, so models
@@ -504,7 +506,11 @@ class ApprovedModelEndpointStack(Stack):
             # docs.aws.amazon.com/sagemaker/latest/dg/api-permissions-reference.html); the
             # reference's model-package resource type is optional for it. It reveals the
             # versions' metadata in this account, never their artifacts.
-            iam.PolicyStatement(actions=["sagemaker:ListModelPackages"], resources=["*"]),
+            *(
+                [iam.PolicyStatement(actions=["sagemaker:ListModelPackages"], resources=["*"])]
+                if follows_registry
+                else []
+            ),
             # Tagging on create (refarch:model-package-arn) needs AddTags on the new resource;
             # the deployer reads that tag back (ListTags) to tell which version is live.
             iam.PolicyStatement(
@@ -540,7 +546,7 @@ class ApprovedModelEndpointStack(Stack):
                     "sagemaker:DescribeEndpoint",
                     "sagemaker:AddTags",
                     "sagemaker:ListTags",
-                    "sagemaker:UpdateEndpointWeightsAndCapacities",
+                    *(["sagemaker:UpdateEndpointWeightsAndCapacities"] if autoscaling else []),
                 ],
                 resources=[endpoint],
             ),
@@ -629,12 +635,13 @@ class ApprovedModelEndpointStack(Stack):
         )
         # The two "*" grants above with resource types in the Service Authorization Reference,
         # for refarch check: why AWS gives them no narrower resource.
-        acknowledge_wildcard(
-            role,
-            ["sagemaker:ListModelPackages"],
-            "SageMaker List calls other than ListTags have no resource-level restrictions "
-            "(https://docs.aws.amazon.com/sagemaker/latest/dg/api-permissions-reference.html).",
-        )
+        if follows_registry:
+            acknowledge_wildcard(
+                role,
+                ["sagemaker:ListModelPackages"],
+                "SageMaker List calls other than ListTags have no resource-level restrictions "
+                "(https://docs.aws.amazon.com/sagemaker/latest/dg/api-permissions-reference.html).",
+            )
         if autoscaling:
             acknowledge_wildcard(
                 role,

@@ -34,6 +34,7 @@ from refarch.constructs import (
     acknowledge,
     stateful_removal,
 )
+from refarch.constructs.iam_unexercised import acknowledge_unexercised
 from refarch.stacks.approved_model_endpoint import (
     DEPLOYER_ASSET,
     RULE_MAX_EVENT_AGE,
@@ -53,6 +54,23 @@ from refarch.stacks.staged_model_promotion_workflow import (
 )
 
 GATE_ASSET = "model_gate"
+#: What aws-cdk-lib grants a state machine with logging and tracing on (StateMachine's role).
+_LOG_DELIVERY_ACTIONS = (
+    "logs:CreateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:DescribeLogGroups",
+    "logs:DescribeResourcePolicies",
+    "logs:GetLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:UpdateLogDelivery",
+)
+_XRAY_ACTIONS = (
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+    "xray:PutTelemetryRecords",
+    "xray:PutTraceSegments",
+)
 REPORTS_PREFIX = "reports/"
 TEST_SETS_PREFIX = "test-sets/"
 STAGING_SUFFIX = "-staging"
@@ -121,6 +139,13 @@ class StagedModelPromotionStack(ApprovedModelEndpointStack):
         self._grant_deployer(
             self.staging_deployer.role, self.staging_endpoint_name, autoscaling=False
         )
+        acknowledge_unexercised(
+            self.deployer.role,
+            ["sqs:SendMessage", "logs:CreateLogGroup"],
+            "The DLQ of the production deployer's asynchronous invocations (the in-service "
+            "rule's), which no scenario step fails; Lambda Insights creates /aws/lambda-insights "
+            "only when it is missing, and the staging deployer, invoked first, creates it",
+        )
         self.gate_data = SecureBucket(
             self,
             "GateData",
@@ -180,6 +205,19 @@ class StagedModelPromotionStack(ApprovedModelEndpointStack):
                     "ModelApprovalStatus": ["Approved"],
                 },
             ),
+        )
+
+    def _grant_deployer(
+        self,
+        role: iam.IRole | None = None,
+        endpoint_name: str | None = None,
+        *,
+        autoscaling: bool = True,
+        follows_registry: bool = False,
+    ) -> None:
+        """Both deployers deploy only requested versions: neither lists the registry."""
+        super()._grant_deployer(
+            role, endpoint_name, autoscaling=autoscaling, follows_registry=follows_registry
         )
 
     def _deployer_environment(self, props: ApprovedModelEndpointProps) -> dict[str, str]:
@@ -249,6 +287,12 @@ class StagedModelPromotionStack(ApprovedModelEndpointStack):
                 resources=[self._sagemaker_arn("endpoint", self.staging_endpoint_name)],
             )
         )
+        acknowledge_unexercised(
+            gate.role,
+            ["logs:CreateLogGroup"],
+            "Lambda Insights creates /aws/lambda-insights only when it is missing; the staging "
+            "deployer, invoked before the gate, creates it",
+        )
         acknowledge(
             gate.role.node.find_child("DefaultPolicy"),
             "AwsSolutions-IAM5",
@@ -293,6 +337,13 @@ class StagedModelPromotionStack(ApprovedModelEndpointStack):
             tracing_enabled=True,
         )
         grant_topic_keys(machine.role, self.approvals, self.alarms.topic)
+        acknowledge_unexercised(
+            machine.role,
+            [*_LOG_DELIVERY_ACTIONS, *_XRAY_ACTIONS],
+            "Log delivery and X-Ray: Step Functions uses them to deliver the execution's logs "
+            "and traces (https://docs.aws.amazon.com/step-functions/latest/dg/"
+            "cw-logs.html#cloudwatch-iam-policy); the local run emulates neither",
+        )
         acknowledge(
             machine.role.node.find_child("DefaultPolicy"),
             "AwsSolutions-IAM5",

@@ -111,6 +111,10 @@ FOR_REVIEW: dict[tuple[str, str], dict[str, str]] = {
         "s3:PutObjectVersionTagging": _PUT_EXTRAS,
     },
 }
+# The staged pattern's production endpoint is approved-model-endpoint's, execution role included.
+FOR_REVIEW[("staged-model-promotion", "ExecutionRole")] = FOR_REVIEW[
+    ("approved-model-endpoint", "ExecutionRole")
+]
 
 
 @functools.cache
