@@ -1,8 +1,9 @@
 """The labelled test set: one CSV row per example, ``label,feature1,feature2,...``.
 
 The features are sent to the endpoint exactly as the model serves them (``text/csv``, the
-format SageMaker's built-in algorithms take for inference: https://docs.aws.amazon.com/
-sagemaker/latest/dg/cdf-inference.html); the label (0 or 1) stays with the gate. A row that is
+format SageMaker's built-in algorithms take for inference:
+https://docs.aws.amazon.com/sagemaker/latest/dg/cdf-inference.html); the label (0 or 1) stays
+with the gate. A row that is
 not a label and numbers is rejected with its line number and reason, never sent: one bad row
 never fails the gate on its own (the gate fails when too few rows are left to judge by).
 Parsing is linear in the size of the file and keeps no more than one row in memory.

@@ -282,8 +282,8 @@ class PromotionWorkflow(Construct):
                 "SortOrder": "Descending",
                 "MaxResults": 1,
             },
-            # SageMaker List calls have no resource-level permissions (https://docs.aws.
-            # amazon.com/sagemaker/latest/dg/api-permissions-reference.html).
+            # SageMaker List calls have no resource-level permissions:
+            # https://docs.aws.amazon.com/sagemaker/latest/dg/api-permissions-reference.html
             iam_resources=["*"],
             result_selector={"summaries": sfn.JsonPath.list_at("$.ModelPackageSummaryList")},
             result_path="$.latest",
