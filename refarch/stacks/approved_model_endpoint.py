@@ -18,7 +18,7 @@ Scaling's scalable target is no resource here: it must name an endpoint variant 
 when it is registered, and at deploy time there is no endpoint.
 """
 
-from aws_cdk import Annotations, ArnFormat, Aws, CfnOutput, Duration, Fn, Stack
+from aws_cdk import Annotations, ArnFormat, Aws, Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_events as events
@@ -48,6 +48,7 @@ from refarch.constructs import (
 from refarch.constructs.iam_unexercised import acknowledge_unexercised
 from refarch.constructs.iam_wildcards import acknowledge_wildcard
 from refarch.constructs.nag import nag_finding_text
+from refarch.stacks.approved_model_endpoint_outputs import endpoint_outputs
 
 # The props live in their own module; importable from here as before.
 from refarch.stacks.approved_model_endpoint_props import (  # noqa: F401
@@ -784,44 +785,11 @@ class ApprovedModelEndpointStack(Stack):
         )
 
     def _outputs(self) -> None:
-        group = self.registry.group_name
-        CfnOutput(self, "ModelPackageGroupName", value=group)
-        CfnOutput(self, "EndpointName", value=self.endpoint_name)
-        CfnOutput(self, "ArtifactsBucketName", value=self.artifacts.bucket.bucket_name)
-        CfnOutput(
+        endpoint_outputs(
             self,
-            "ArtifactsLocation",
-            value=self.artifacts.bucket.s3_url_for_object(ARTIFACTS_PREFIX),
-            description="Upload model.tar.gz here; the endpoint can read nothing else",
+            artifacts_location=self.artifacts.bucket.s3_url_for_object(ARTIFACTS_PREFIX),
+            capture_location=self.capture.bucket.s3_url_for_object(CAPTURE_PREFIX),
         )
-        CfnOutput(
-            self,
-            "DataCaptureLocation",
-            value=self.capture.bucket.s3_url_for_object(CAPTURE_PREFIX),
-        )
-        CfnOutput(self, "ImageRepositoryUri", value=self.repository.repository_uri)
-        CfnOutput(self, "ExecutionRoleArn", value=self.execution_role.role_arn)
-        CfnOutput(
-            self,
-            "ApproveCommand",
-            value=Fn.join(
-                "",
-                [
-                    "aws sagemaker update-model-package --model-package-arn arn:",
-                    Aws.PARTITION,
-                    ":sagemaker:",
-                    Aws.REGION,
-                    ":",
-                    Aws.ACCOUNT_ID,
-                    ":model-package/",
-                    group,
-                    "/<version> --model-approval-status Approved",
-                ],
-            ),
-            description="Approve a registered version: the deployer rolls it out",
-        )
-        CfnOutput(self, "DeployerFunctionName", value=self.deployer.function.function_name)
-        CfnOutput(self, "AlarmTopicArn", value=self.alarms.topic.topic_arn)
 
     # -----------------------------------------------------------------------------------------
     # Names
