@@ -32,7 +32,13 @@ from refarch.local.landed import report_landed, split_s3_url
 from refarch.local.sources.sagemaker import SageMakerService
 from refarch.local.stack import LocalStack
 from refarch.local.trace import Trace
-from refarch.promotion_commands import REJECTED, promote_output, reject_cause, task_token
+from refarch.promotion_commands import (
+    REJECTED,
+    NoPendingPromotionError,
+    promote_output,
+    reject_cause,
+    task_token,
+)
 
 REPOSITORY = "ImageRepository"
 ROLLBACK_ALARMS = "RollbackAlarms"
@@ -120,18 +126,28 @@ class _Scenario:
         return promotion
 
     def token(self, promotion: Promotion) -> str:
-        assert promotion.execution is not None
-        return task_token(self.aws.stepfunctions.history(promotion.execution.arn))
+        """The pending request's token, from the history ('' if the execution never asked)."""
+        if promotion.execution is None:
+            return ""
+        try:
+            return task_token(self.aws.stepfunctions.history(promotion.execution.arn))
+        except NoPendingPromotionError:
+            self.trace.line(f"✗ v{promotion.version}: no promotion request to answer")
+            return ""
 
     def promote(self, promotion: Promotion) -> None:
-        self.trace.line(f"the approver runs: refarch promote {promotion.execution.arn}")
-        self.aws.stepfunctions.send_task_success(self.token(promotion), promote_output(APPROVER))
+        token = self.token(promotion)
+        if token:
+            self.trace.line(f"the approver runs: refarch promote {promotion.execution.arn}")
+            self.aws.stepfunctions.send_task_success(token, promote_output(APPROVER))
 
     def reject(self, promotion: Promotion, reason: str) -> None:
-        self.trace.line(f"the approver runs: refarch reject {promotion.execution.arn}")
-        self.aws.stepfunctions.send_task_failure(
-            self.token(promotion), REJECTED, reject_cause(APPROVER, reason)
-        )
+        token = self.token(promotion)
+        if token:
+            self.trace.line(f"the approver runs: refarch reject {promotion.execution.arn}")
+            self.aws.stepfunctions.send_task_failure(
+                token, REJECTED, reject_cause(APPROVER, reason)
+            )
 
     def refused(self, promotion: Promotion, token: str, what: str) -> None:
         """A decision Step Functions must refuse; the refusal's name is kept for the checks."""
@@ -178,7 +194,7 @@ def run(stack: LocalStack, trace: Trace) -> list[Check]:
     token = run_.token(v4)
     run_.reject(v4, "the retention team wants another week of shadow traffic")
     run_.refused(v4, token, "a second decision on the same request")
-    run_.refused(v4, "AAAA" + token[4:], "a token Step Functions never issued")
+    run_.refused(v4, "AAAA" + token[4:] if token else "forged", "a forged token")
     run_.note(v4)
 
     trace.section("Run: v5 (good) passes the gate; nobody decides within two days")
@@ -208,6 +224,17 @@ def run(stack: LocalStack, trace: Trace) -> list[Check]:
     return _checks(run_)
 
 
+def _production_tags(stack: LocalStack) -> dict[str, str]:
+    """The production endpoint's tags ({} if it was never created)."""
+    sagemaker = stack.emulator.client("sagemaker")
+    name = str(stack.output("EndpointName"))
+    found = sagemaker.list_endpoints(NameContains=name)["Endpoints"]
+    if not any(e["EndpointName"] == name for e in found):  # the staging one contains the name
+        return {}
+    arn = sagemaker.describe_endpoint(EndpointName=name)["EndpointArn"]
+    return {t["Key"]: t["Value"] for t in sagemaker.list_tags(ResourceArn=arn)["Tags"]}
+
+
 def _ended(promotion: Promotion, status: str, error: str = "") -> bool:
     execution = promotion.execution
     return execution is not None and execution.status == status and execution.error == error
@@ -216,13 +243,7 @@ def _ended(promotion: Promotion, status: str, error: str = "") -> bool:
 def _checks(run_: _Scenario) -> list[Check]:
     p = run_.promotions
     stack, aws = run_.stack, run_.aws
-    production = str(stack.output("EndpointName"))
-    sagemaker = aws.client("sagemaker")
-    endpoint = sagemaker.describe_endpoint(EndpointName=production)
-    tags = {
-        t["Key"]: t["Value"]
-        for t in sagemaker.list_tags(ResourceArn=endpoint["EndpointArn"])["Tags"]
-    }
+    tags = _production_tags(stack)
     bucket, _ = split_s3_url(str(stack.output("ReportsLocation")))
     keys = [o["Key"] for o in aws.client("s3").list_objects_v2(Bucket=bucket).get("Contents", [])]
     v1_gate, v2_gate, v3_gate = p[1].gate, p[2].gate, p[3].gate
