@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -139,15 +140,26 @@ class _Scenario:
         token = self.token(promotion)
         if token:
             self.trace.line(f"the approver runs: refarch promote {promotion.execution.arn}")
-            self.aws.stepfunctions.send_task_success(token, promote_output(APPROVER))
+            self._decide(
+                lambda: self.aws.stepfunctions.send_task_success(token, promote_output(APPROVER))
+            )
 
     def reject(self, promotion: Promotion, reason: str) -> None:
         token = self.token(promotion)
         if token:
             self.trace.line(f"the approver runs: refarch reject {promotion.execution.arn}")
-            self.aws.stepfunctions.send_task_failure(
-                token, REJECTED, reject_cause(APPROVER, reason)
+            self._decide(
+                lambda: self.aws.stepfunctions.send_task_failure(
+                    token, REJECTED, reject_cause(APPROVER, reason)
+                )
             )
+
+    def _decide(self, send: Callable[[], Any]) -> None:
+        """Send a decision; a request that is no longer waiting refuses it, as the CLI reports."""
+        try:
+            send()
+        except (InvalidToken, TaskTimedOut) as exc:
+            self.trace.line(f"✗ the promotion is no longer waiting ({type(exc).__name__})")
 
     def refused(self, promotion: Promotion, token: str, what: str) -> None:
         """A decision Step Functions must refuse; the refusal's name is kept for the checks."""
