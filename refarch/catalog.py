@@ -127,6 +127,23 @@ PATTERNS: tuple[Pattern, ...] = (
         ),
     ),
     Pattern(
+        id="staged-model-promotion",
+        stack_name="StagedModelPromotion",
+        stack="refarch.stacks.staged_model_promotion:StagedModelPromotionStack",
+        title="Model registry approval → staging → test gate → manual promotion → production",
+        summary=(
+            "An approved version is deployed to a staging endpoint, tested there against "
+            "error-rate, p99-latency and accuracy thresholds, promoted by a person through a "
+            "Step Functions task token, then rolled out blue/green with alarm rollback."
+        ),
+        references=(
+            "https://docs.aws.amazon.com/step-functions/latest/dg/connect-to-resource.html",
+            "https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html",
+            "https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-blue-green.html",
+            "https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-projects-templates-sm.html",
+        ),
+    ),
+    Pattern(
         id="queue-worker",
         stack_name="QueueWorker",
         stack="refarch.stacks.queue_worker:QueueWorkerStack",

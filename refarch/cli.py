@@ -5,6 +5,8 @@ refarch synth [ID ...|--all] templates to cdk.out/ (cdk-nag runs during synthesi
 refarch check [ID ...|--all] synthesize, then cfn-lint and check the IAM grants of every template
 refarch demo  [ID ...|--all] run patterns end to end on the local emulator (no AWS account)
 refarch diagram [ID ...|--all] architecture diagrams from the templates, to docs/patterns/img/
+refarch promote EXECUTION     promote the version a staged-model-promotion execution waits on
+refarch reject EXECUTION [--reason TEXT]   reject it (in your AWS account, with your credentials)
 """
 
 import argparse
@@ -125,6 +127,45 @@ def _context_pair(text: str) -> tuple[str, str]:
     return key, value
 
 
+def cmd_decide(args: argparse.Namespace) -> int:
+    """Answer a promotion waiting for a person (``refarch.promotion_commands``), in AWS.
+
+    The token comes from the execution's history; the decision is sent with the caller's
+    credentials, whose ARN is recorded as the approver (the AWS CLI equivalent is in the
+    pattern's guide).
+    """
+    import boto3
+
+    from refarch.promotion_commands import (
+        REJECTED,
+        NoPendingPromotionError,
+        promote_output,
+        reject_cause,
+        task_token,
+    )
+
+    states = boto3.client("stepfunctions")
+    approver = boto3.client("sts").get_caller_identity()["Arn"]
+    pages = states.get_paginator("get_execution_history").paginate(executionArn=args.execution)
+    try:
+        token = task_token(event for page in pages for event in page["events"])
+    except NoPendingPromotionError as error:
+        print(f"refarch: {error}", file=sys.stderr)
+        return 1
+    try:
+        if args.command == "promote":
+            states.send_task_success(taskToken=token, output=promote_output(approver))
+        else:
+            cause = reject_cause(approver, args.reason)
+            states.send_task_failure(taskToken=token, error=REJECTED, cause=cause)
+    except (states.exceptions.TaskTimedOut, states.exceptions.InvalidToken) as error:
+        # Answered already, expired, or not a token of this account: nothing changed.
+        print(f"refarch: the promotion is no longer waiting ({error})", file=sys.stderr)
+        return 1
+    print(f"{args.command}d {args.execution} as {approver}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(prog="refarch", description=__doc__.split("\n\n")[0])
@@ -160,6 +201,15 @@ def build_parser() -> argparse.ArgumentParser:
     diagram.add_argument("--all", action="store_true", help="every pattern in the catalog")
     diagram.add_argument("--imgdir", default=str(DIAGRAM_DIR), help="where .dot and .svg go")
     diagram.set_defaults(func=cmd_diagram)
+    for name, summary in (
+        ("promote", "promote the version a staged-model-promotion execution waits on"),
+        ("reject", "reject the version a staged-model-promotion execution waits on"),
+    ):
+        decide = commands.add_parser(name, help=summary)
+        decide.add_argument("execution", help="the execution's ARN (in the approval message)")
+        if name == "reject":
+            decide.add_argument("--reason", default="", help="recorded in the cause")
+        decide.set_defaults(func=cmd_decide)
     return parser
 
 

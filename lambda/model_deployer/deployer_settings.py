@@ -5,8 +5,9 @@ Required: ``MODEL_PACKAGE_GROUP_NAME``, ``ENDPOINT_NAME``, ``EXECUTION_ROLE_ARN`
 when both are set, make the variant serverless). Optional, with defaults: ``VARIANT_NAME``
 (``AllTraffic``), ``INITIAL_INSTANCE_COUNT`` (1), ``KMS_KEY_ARN``, ``DATA_CAPTURE_S3_URI`` and
 ``DATA_CAPTURE_SAMPLING_PERCENT`` (100), ``ROLLOUT`` (``canary``), ``TRAFFIC_STEP_PERCENT`` (10),
-``WAIT_INTERVAL_SECONDS`` (600), ``ROLLBACK_ALARM_NAMES`` (comma-separated), and the three
-``AUTOSCALING_*`` variables (all or none).
+``WAIT_INTERVAL_SECONDS`` (600), ``ROLLBACK_ALARM_NAMES`` (comma-separated), the three
+``AUTOSCALING_*`` variables (all or none), and ``DEPLOY_TARGET`` (``latest-approved``: follow
+the registry; ``requested``: deploy only the versions a promotion state machine requests).
 
 The module is named for the function it configures because every handler's modules share one
 import path in the tests.
@@ -77,6 +78,10 @@ class Settings:
     autoscaling: Autoscaling | None = None
     """Target tracking bounds, or None (no autoscaling)."""
 
+    deploy_target: str = "latest-approved"
+    """``latest-approved`` (follow the registry) or ``requested`` (only what a state machine
+    asks for: see ``deploy_request``)."""
+
     @property
     def serverless(self) -> bool:
         """True when the variant is serverless."""
@@ -127,7 +132,18 @@ class Settings:
                 ),
             ),
             autoscaling=_autoscaling(environ),
+            deploy_target=_deploy_target(environ),
         )
+
+
+DEPLOY_TARGETS = ("latest-approved", "requested")
+
+
+def _deploy_target(environ: Mapping[str, str]) -> str:
+    value = _optional(environ, "DEPLOY_TARGET") or DEPLOY_TARGETS[0]
+    if value not in DEPLOY_TARGETS:
+        raise SettingsError(f"DEPLOY_TARGET must be one of {', '.join(DEPLOY_TARGETS)}: {value!r}")
+    return value
 
 
 def _optional(environ: Mapping[str, str], name: str) -> str | None:

@@ -35,6 +35,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from deploy_request import DeployRequest, is_deploy_request, parse_deploy_request
 from deployer_settings import Settings
 from endpoint_state import IN_SERVICE, is_not_found
 from reconcile import (
@@ -112,8 +113,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         botocore.exceptions.ClientError: SageMaker or Application Auto Scaling refused a call.
     """
     try:
-        trigger = parse_event(event)
-    except MalformedEventError as exc:
+        trigger = parse_deploy_request(event) if is_deploy_request(event) else parse_event(event)
+    except (MalformedEventError, ValueError) as exc:
         metrics.add_metric(name="EventsMalformed", unit=MetricUnit.Count, value=1)
         logger.error("malformed event", extra={"reason": str(exc)})
         raise
@@ -130,10 +131,24 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     return _finish(outcome, trigger)
 
 
-def handle(
-    trigger: ModelPackageStateChange | EndpointStateChange | OtherEvent, settings: Settings
-) -> Outcome:
-    """Route a parsed event: reconcile for this group's packages and this endpoint's service."""
+Trigger = ModelPackageStateChange | EndpointStateChange | OtherEvent | DeployRequest
+
+
+def handle(trigger: Trigger, settings: Settings) -> Outcome:
+    """Route a parsed event: reconcile for this group's packages and this endpoint's service.
+
+    With ``DEPLOY_TARGET=requested`` only a state machine's request deploys; registry events
+    are ignored and a return to service only registers autoscaling.
+    """
+    requested_only = settings.deploy_target == "requested"
+    if isinstance(trigger, DeployRequest):
+        if not requested_only:
+            return _ignored(settings, "this deployer follows the registry, not requests")
+        if trigger.group_name != settings.group_name:
+            raise DeployRequestRefusedError(
+                f"model package group {trigger.group_name!r} is not {settings.group_name!r}"
+            )
+        return reconcile(settings, sagemaker_client(), requested=trigger.target)
     if isinstance(trigger, OtherEvent):
         return _ignored(settings, f"not a model package or endpoint event: {trigger.detail_type!r}")
     if isinstance(trigger, ModelPackageStateChange):
@@ -141,6 +156,8 @@ def handle(
             # The stack's rule already matches the group; checked again so that a broader rule
             # (or a replayed event) can never deploy another team's model.
             return _ignored(settings, f"model package group {trigger.group_name!r} is not ours")
+        if requested_only:
+            return _ignored(settings, "this deployer deploys only requested versions")
         if trigger.approval_status == _PENDING:
             return _ignored(settings, "a version awaiting approval changes no approved version")
         # Approved, Rejected, or a status the event does not carry: the registry decides.
@@ -152,6 +169,14 @@ def handle(
         # service has something for the deployer to do.
         return _ignored(settings, f"endpoint status {trigger.event_status} needs nothing")
     autoscaling = _ensure_autoscaling(settings)
+    if requested_only:
+        # The state machine that requested the deployment waits for it and asks again.
+        return Outcome(
+            IGNORED,
+            "back in service",
+            endpoint_name=settings.endpoint_name,
+            autoscaling=autoscaling,
+        )
     outcome = reconcile(settings, sagemaker_client())
     return dataclasses.replace(outcome, autoscaling=autoscaling)
 
@@ -181,12 +206,18 @@ def _ensure_autoscaling(settings: Settings) -> str:
     )
 
 
+class DeployRequestRefusedError(ValueError):
+    """A request for another group's version: never deployed."""
+
+
 def _ignored(settings: Settings, reason: str) -> Outcome:
     return Outcome(IGNORED, reason, endpoint_name=settings.endpoint_name)
 
 
-def _trigger_name(trigger: ModelPackageStateChange | EndpointStateChange | OtherEvent) -> str:
+def _trigger_name(trigger: Trigger) -> str:
     """The detail-type of the event that triggered the invocation, for the logs."""
+    if isinstance(trigger, DeployRequest):
+        return "deploy request"
     if isinstance(trigger, ModelPackageStateChange):
         return MODEL_PACKAGE_STATE_CHANGE
     if isinstance(trigger, EndpointStateChange):
@@ -194,9 +225,7 @@ def _trigger_name(trigger: ModelPackageStateChange | EndpointStateChange | Other
     return trigger.detail_type
 
 
-def _finish(
-    outcome: Outcome, trigger: ModelPackageStateChange | EndpointStateChange | OtherEvent
-) -> dict[str, Any]:
+def _finish(outcome: Outcome, trigger: Trigger) -> dict[str, Any]:
     """Log the outcome, count it, and return it as the invocation's answer."""
     result = {**outcome.as_dict(), "trigger": _trigger_name(trigger)}
     if outcome.action in _ERROR_OUTCOMES:

@@ -166,8 +166,13 @@ def decide(live: LiveEndpoint | None, target: PackageVersion | None) -> Step:
     return Step.UPDATE
 
 
-def reconcile(settings: Settings, sagemaker: Any) -> Outcome:
+def reconcile(
+    settings: Settings, sagemaker: Any, requested: PackageVersion | None = None
+) -> Outcome:
     """Run one reconciliation: read the endpoint and the registry, then act on ``decide``.
+
+    ``requested``: the version a promotion state machine asks for, in place of the registry's
+    latest approved (still checked to be approved before anything is created).
 
     Raises:
         EndpointFailedError: The endpoint is ``Failed``.
@@ -183,7 +188,7 @@ def reconcile(settings: Settings, sagemaker: Any) -> Outcome:
     live = read_live_endpoint(sagemaker, settings.endpoint_name, settings.variant_name)
     target = None
     if live is None or live.status not in TRANSITIONAL_STATUSES | UNAVAILABLE_STATUSES | {FAILED}:
-        target = read_latest_approved(sagemaker, settings.group_name)
+        target = requested or read_latest_approved(sagemaker, settings.group_name)
     step = decide(live, target)
     base = {
         "endpoint_name": settings.endpoint_name,

@@ -119,6 +119,24 @@ def _runs_locally(resource: Mapping[str, Any]) -> bool:
     )
 
 
+def _started_state_machines(resources: Mapping[str, Any]) -> list[Any]:
+    """State machines an event rule starts (their role) and the rule's target role.
+
+    The runner executes those (``sources.step_functions``); a state machine nothing starts,
+    such as aws-cdk-lib's provider-framework waiter, is not executed.
+    """
+    found: list[Any] = []
+    for resource in resources.values():
+        if resource["Type"] != "AWS::Events::Rule":
+            continue
+        for target in resource["Properties"].get("Targets", []):
+            ref = target.get("Arn", {}).get("Ref") if isinstance(target.get("Arn"), dict) else None
+            machine = resources.get(ref) if ref else None
+            if machine and machine["Type"] == "AWS::StepFunctions::StateMachine":
+                found += [machine["Properties"], target]
+    return found
+
+
 def _roles_named_in(value: Any, roles: set[str]) -> Iterator[str]:
     """Yield the roles a property value names through ``Fn::GetAtt [<role>, Arn]``."""
     if isinstance(value, dict):
@@ -135,14 +153,16 @@ def _roles_named_in(value: Any, roles: set[str]) -> Iterator[str]:
 def assumed_roles(template: Mapping[str, Any]) -> list[str]:
     """Logical ids of the roles a local run assumes.
 
-    Python functions' execution roles, delivery streams', Glue jobs' and crawlers' roles, and the
-    roles the stack outputs (a producer's role, the SageMaker execution role the local SageMaker
-    hosts a model with). aws-cdk-lib's Node.js custom-resource providers are not executed
-    locally, so their roles are not among them.
+    Python functions' execution roles, delivery streams', Glue jobs' and crawlers' roles, state
+    machines an event rule starts and that rule's target role, and the roles the stack outputs
+    (a producer's role, the SageMaker execution role the local SageMaker hosts a model with).
+    aws-cdk-lib's Node.js custom-resource providers are not executed locally, so their roles
+    are not among them.
     """
     resources = template["Resources"]
     roles = {i for i, r in resources.items() if r["Type"] == "AWS::IAM::Role"}
     assumers = [r["Properties"] for r in resources.values() if _runs_locally(r)]
+    assumers += _started_state_machines(resources)
     outputs = [output["Value"] for output in template.get("Outputs", {}).values()]
     return sorted(
         {role for value in [*assumers, *outputs] for role in _roles_named_in(value, roles)}

@@ -24,6 +24,7 @@ from refarch.local.account import LocalAccount
 from refarch.local.botocore_models import shared_data_loader
 from refarch.local.errors import NotInEmulatorError
 from refarch.local.identities import bootstrap_deployer
+from refarch.local.inference_clock import InferenceClock
 from refarch.local.lambda_runtime.service import LambdaService
 from refarch.local.moto_patches import (
     Denial,
@@ -31,6 +32,7 @@ from refarch.local.moto_patches import (
     lambda_invoke_routed_to,
     moto_gap_fixes,
 )
+from refarch.local.moto_runtime_and_states import endpoint_invocations_routed_to
 from refarch.local.moto_s3_queue_notifications import s3_queue_notifications_left_to_runner
 from refarch.local.moto_sqs_fifo import sqs_fifo_as_in_aws
 from refarch.local.offline import network_blocked, offline_environment
@@ -39,6 +41,7 @@ from refarch.local.sources.events import EventBus
 from refarch.local.sources.firehose import FirehoseService
 from refarch.local.sources.model_monitor import ModelMonitorService
 from refarch.local.sources.sagemaker import SageMakerService
+from refarch.local.sources.step_functions import StepFunctionsService
 from refarch.local.trace import Trace
 
 #: The region every local run uses (the fake credentials are valid everywhere).
@@ -82,15 +85,25 @@ class Emulator(LocalAccount):
     event_source_mappings: EventSourceMappings = field(init=False)
     """Lambda's pollers, one per event source mapping (``drain()`` moves the messages)."""
 
+    inference_clock: InferenceClock = field(default_factory=InferenceClock)
+    """What a client timing InvokeEndpoint reads: models' latency passes without sleeping."""
+
+    stepfunctions: StepFunctionsService = field(init=False)
+    """Executions of the state machines, on a virtual clock, under their roles."""
+
     def __post_init__(self) -> None:
         self._start_services()
 
     def _start_services(self) -> None:
         """Build each service with the account and its collaborators, callees first."""
         self.lambda_service = LambdaService(self)
+        self.stepfunctions = StepFunctionsService(self)
         self.firehose = FirehoseService(self, lambda_service=self.lambda_service)
-        self.events = EventBus(self, lambda_service=self.lambda_service)
+        self.events = EventBus(
+            self, lambda_service=self.lambda_service, step_functions=self.stepfunctions
+        )
         self.sagemaker = SageMakerService(self, events=self.events)
+        self.stepfunctions.when_time_passes(self.sagemaker.complete_deployments)
         self.model_monitor = ModelMonitorService(self, events=self.events)
         self.event_source_mappings = EventSourceMappings(self, lambda_service=self.lambda_service)
 
@@ -159,6 +172,8 @@ def emulator(
         )
         stack.enter_context(emu.queue_clock.installed())
         stack.enter_context(lambda_invoke_routed_to(emu.lambda_service))
+        stack.enter_context(emu.inference_clock.installed())
+        stack.enter_context(endpoint_invocations_routed_to(emu, emu.sagemaker))
         _active.append(emu)
         try:
             yield emu

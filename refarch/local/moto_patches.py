@@ -72,6 +72,10 @@ moto directly see moto as shipped.
     authorized as its item actions (``authorize_dynamodb``). And
     sending to an SSE-KMS queue needs no key permission in moto; the caller's
     ``kms:GenerateDataKey`` and ``kms:Decrypt`` are checked (``moto_resources.sqs_kms_check``).
+18. SageMaker Runtime ``InvokeEndpoint`` answers canned results on ``*`` (answered here by the
+    emulator's SageMaker, passed in with ``endpoint_invocations_routed_to``); Step Functions and
+    SNS requests are authorized on ``*`` and an encrypted topic's key is not checked; see
+    ``moto_runtime_and_states``.
 
 Every denial moto's IAM check raises is also recorded (principal, action, resource), so the trace
 can say which call was denied instead of S3's bare "Access Denied"; and every request it allows a
@@ -114,12 +118,22 @@ from moto.s3 import notifications as s3_notifications
 from moto.s3.exceptions import S3ClientError
 from moto.s3.responses import S3Response
 from moto.sagemaker.responses import SageMakerResponse
+from moto.sagemakerruntime.responses import SageMakerRuntimeResponse
+from moto.sns.responses import SNSResponse
 from moto.sqs.responses import SQSResponse
+from moto.stepfunctions.responses import StepFunctionResponse
 from moto.utilities.utils import get_partition
 from moto.xray.responses import XRayResponse
 
 from refarch.iam_reference import pattern_applies
-from refarch.local import moto_autoscaling, moto_ecr, moto_glue, moto_logs, moto_resources
+from refarch.local import (
+    moto_autoscaling,
+    moto_ecr,
+    moto_glue,
+    moto_logs,
+    moto_resources,
+    moto_runtime_and_states,
+)
 from refarch.local.access_record import AccessRecorder
 from refarch.local.errors import RunHalted
 from refarch.local.lambda_runtime.layers import identify_layer
@@ -382,9 +396,23 @@ def lambda_invoke_routed_to(service: LambdaService) -> Iterator[None]:
 
 
 def _moto_service_fixes() -> list[tuple[Any, str, Any, bool]]:
-    """Fixes 8, 9, 11, 13 to 15 and 17: (target, attribute, replacement, create)."""
+    """Fixes 8, 9, 11, 13 to 15, 17 and 18: (target, attribute, replacement, create)."""
     kms_check = moto_resources.kinesis_kms_check
+    runtime = moto_runtime_and_states
     return [
+        (SageMakerRuntimeResponse, "_determine_resource", runtime.runtime_endpoint, True),
+        (StepFunctionResponse, "_determine_resource", runtime.states_resource, True),
+        (SNSResponse, "_determine_resource", runtime.sns_resource, True),
+        (SNSResponse, "publish", runtime.sns_publish_kms_check(SNSResponse.publish), False),
+        *(
+            (
+                response,
+                "_authenticate_and_authorize_normal_action",
+                moto_resources.authorize_json,
+                False,
+            )
+            for response in (SageMakerRuntimeResponse, StepFunctionResponse)
+        ),
         (KinesisResponse, "_determine_resource", moto_resources.kinesis_resource, True),
         (
             KinesisResponse,

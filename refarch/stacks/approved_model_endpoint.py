@@ -18,7 +18,7 @@ Scaling's scalable target is no resource here: it must name an endpoint variant 
 when it is registered, and at deploy time there is no endpoint.
 """
 
-from aws_cdk import Annotations, ArnFormat, Aws, CfnOutput, Duration, Fn, Stack
+from aws_cdk import Annotations, ArnFormat, Aws, Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_events as events
@@ -49,6 +49,7 @@ from refarch.constructs.iam_unexercised import acknowledge_unexercised
 from refarch.constructs.iam_wildcards import acknowledge_wildcard
 from refarch.constructs.nag import nag_finding_text
 from refarch.constructs.s3_object_grants import grant_object_actions
+from refarch.stacks.approved_model_endpoint_outputs import endpoint_outputs
 
 # The props live in their own module; importable from here as before.
 from refarch.stacks.approved_model_endpoint_props import (  # noqa: F401
@@ -238,15 +239,7 @@ class ApprovedModelEndpointStack(Stack):
             "The endpoint failed, or failed to roll back an update",
             ENDPOINT_FAILED,
         )
-        for rule in (self.approval_rule, self.in_service_rule):
-            rule.add_target(
-                targets.LambdaFunction(
-                    self.deployer.function,
-                    dead_letter_queue=self.undelivered,
-                    retry_attempts=RULE_RETRY_ATTEMPTS,
-                    max_event_age=RULE_MAX_EVENT_AGE,
-                )
-            )
+        self._route_events()
         self.alarms.publish_events(self.failed_rule, dead_letter_queue=self.undelivered)
         self._alarms()
         self._protect_alarms()
@@ -256,6 +249,20 @@ class ApprovedModelEndpointStack(Stack):
             Annotations.of(self).add_warning_v2(
                 "refarch:rollout-all-at-once", props.small_fleet_fallback
             )
+
+    def _route_events(self) -> None:
+        """Approvals and returns to service → the deployer (a subclass may route elsewhere)."""
+        for rule in (self.approval_rule, self.in_service_rule):
+            rule.add_target(self._deployer_target())
+
+    def _deployer_target(self) -> targets.LambdaFunction:
+        """The deployer as a rule target: retried, then the dead-letter queue."""
+        return targets.LambdaFunction(
+            self.deployer.function,
+            dead_letter_queue=self.undelivered,
+            retry_attempts=RULE_RETRY_ATTEMPTS,
+            max_event_age=RULE_MAX_EVENT_AGE,
+        )
 
     # -----------------------------------------------------------------------------------------
     # Resources
@@ -286,14 +293,19 @@ class ApprovedModelEndpointStack(Stack):
             empty_on_delete=removal.auto_delete_objects,
         )
 
-    def _endpoint_log_group(self, props: ApprovedModelEndpointProps) -> logs.LogGroup:
+    def _endpoint_log_group(
+        self,
+        props: ApprovedModelEndpointProps,
+        construct_id: str = "EndpointLogs",
+        endpoint_name: str | None = None,
+    ) -> logs.LogGroup:
         """The log group SageMaker writes the endpoint's container logs to, with retention.
 
         SageMaker names it after the endpoint (``/aws/sagemaker/Endpoints/<endpoint>``: AWS
         docs) and would create it without retention; created here, it has one, and is
         encrypted with the endpoint key, since containers may log request payloads.
         """
-        name = self._endpoint_log_group_name
+        name = self._log_group_name(endpoint_name or self.endpoint_name)
         allow_logs_to_encrypt(
             self.key,
             [
@@ -308,7 +320,7 @@ class ApprovedModelEndpointStack(Stack):
         )
         return logs.LogGroup(
             self,
-            "EndpointLogs",
+            construct_id,
             log_group_name=name,
             encryption_key=self.key,
             retention=props.log_retention,
@@ -318,7 +330,11 @@ class ApprovedModelEndpointStack(Stack):
     @property
     def _endpoint_log_group_name(self) -> str:
         """Where SageMaker writes the endpoint's container logs (AWS docs), a literal name."""
-        return f"/aws/sagemaker/Endpoints/{self.endpoint_name}"
+        return self._log_group_name(self.endpoint_name)
+
+    @staticmethod
+    def _log_group_name(endpoint_name: str) -> str:
+        return f"/aws/sagemaker/Endpoints/{endpoint_name}"
 
     def _execution_role(self) -> iam.Role:
         """The role SageMaker assumes to host the model: its artifacts, its image, its output.
@@ -403,7 +419,7 @@ class ApprovedModelEndpointStack(Stack):
         )
         return role
 
-    def _grant_endpoint_logs(self, role: iam.Role) -> None:
+    def _grant_endpoint_logs(self, role: iam.Role, endpoint_name: str | None = None) -> None:
         """The log calls SageMaker hosting makes with the execution role, on the ARNs IAM checks.
 
         AWS's execution role policy for hosting (CreateModel API: Execution Role Permissions,
@@ -419,7 +435,7 @@ class ApprovedModelEndpointStack(Stack):
         group = self.format_arn(
             service="logs",
             resource="log-group",
-            resource_name=self._endpoint_log_group_name,
+            resource_name=self._log_group_name(endpoint_name or self.endpoint_name),
             arn_format=ArnFormat.COLON_RESOURCE_NAME,
         )
         role.add_to_principal_policy(
@@ -461,17 +477,29 @@ class ApprovedModelEndpointStack(Stack):
             environment["SERVERLESS_MAX_CONCURRENCY"] = str(props.serverless_max_concurrency)
         return environment
 
-    def _grant_deployer(self) -> None:
+    def _grant_deployer(
+        self,
+        role: iam.IRole | None = None,
+        endpoint_name: str | None = None,
+        *,
+        autoscaling: bool = True,
+        follows_registry: bool = True,
+    ) -> None:
         """What the deployer may do: exactly what a reconcile of this group and endpoint needs.
+
+        ``role`` and ``endpoint_name`` default to this stack's deployer and endpoint; a deployer
+        whose endpoint has no autoscaling (``autoscaling=False``) gets none of its grants, and
+        one that deploys only requested versions (``follows_registry=False``) lists none.
 
         SageMaker ARNs spell names in lowercase (the endpoint name is kept lowercase for that),
         and the deployer names what it creates ``<endpoint>-v<version>-<suffix>``, so models
         and configs of other endpoints stay out of reach.
         """
-        role = self.deployer.role
-        endpoint = self._sagemaker_arn("endpoint", self.endpoint_name)
-        configs = self._sagemaker_arn("endpoint-config", f"{self.endpoint_name}-v*")
-        models = self._sagemaker_arn("model", f"{self.endpoint_name}-v*")
+        role = role or self.deployer.role
+        endpoint_name = endpoint_name or self.endpoint_name
+        endpoint = self._sagemaker_arn("endpoint", endpoint_name)
+        configs = self._sagemaker_arn("endpoint-config", f"{endpoint_name}-v*")
+        models = self._sagemaker_arn("model", f"{endpoint_name}-v*")
         statements = [
             # The registry, read: DescribeModelPackage authorizes on the version (Service
             # Authorization Reference: resource type model-package), so on this group's
@@ -486,7 +514,11 @@ class ApprovedModelEndpointStack(Stack):
             # docs.aws.amazon.com/sagemaker/latest/dg/api-permissions-reference.html); the
             # reference's model-package resource type is optional for it. It reveals the
             # versions' metadata in this account, never their artifacts.
-            iam.PolicyStatement(actions=["sagemaker:ListModelPackages"], resources=["*"]),
+            *(
+                [iam.PolicyStatement(actions=["sagemaker:ListModelPackages"], resources=["*"])]
+                if follows_registry
+                else []
+            ),
             # Tagging on create (refarch:model-package-arn) needs AddTags on the new resource;
             # the deployer reads that tag back (ListTags) to tell which version is live.
             iam.PolicyStatement(
@@ -522,7 +554,7 @@ class ApprovedModelEndpointStack(Stack):
                     "sagemaker:DescribeEndpoint",
                     "sagemaker:AddTags",
                     "sagemaker:ListTags",
-                    "sagemaker:UpdateEndpointWeightsAndCapacities",
+                    *(["sagemaker:UpdateEndpointWeightsAndCapacities"] if autoscaling else []),
                 ],
                 resources=[endpoint],
             ),
@@ -542,6 +574,8 @@ class ApprovedModelEndpointStack(Stack):
                 conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
             ),
             iam.PolicyStatement(actions=["kms:DescribeKey"], resources=[self.key.key_arn]),
+        ]
+        autoscaling_statements = [
             # Autoscaling. Register and PutScalingPolicy authorize on the scalable target,
             # whose ARN ends with an id Application Auto Scaling generates at registration
             # (AWS docs), so the tightest name is any target of this account and region.
@@ -596,6 +630,8 @@ class ApprovedModelEndpointStack(Stack):
                 conditions={"StringLike": {"iam:AWSServiceName": AUTOSCALING_SERVICE}},
             ),
         ]
+        if autoscaling:
+            statements += autoscaling_statements
         for statement in statements:
             role.add_to_principal_policy(statement)
         acknowledge_unexercised(
@@ -607,19 +643,25 @@ class ApprovedModelEndpointStack(Stack):
         )
         # The two "*" grants above with resource types in the Service Authorization Reference,
         # for refarch check: why AWS gives them no narrower resource.
-        acknowledge_wildcard(
-            role,
-            ["sagemaker:ListModelPackages"],
-            "SageMaker List calls other than ListTags have no resource-level restrictions "
-            "(https://docs.aws.amazon.com/sagemaker/latest/dg/api-permissions-reference.html).",
-        )
-        acknowledge_wildcard(
-            role,
-            ["cloudwatch:PutMetricAlarm", "cloudwatch:DescribeAlarms", "cloudwatch:DeleteAlarms"],
-            "Application Auto Scaling validates the caller with alarm calls that name no alarm "
-            "(https://docs.aws.amazon.com/autoscaling/application/userguide/"
-            "security_iam_permission_validation.html); this stack's own alarms are denied.",
-        )
+        if follows_registry:
+            acknowledge_wildcard(
+                role,
+                ["sagemaker:ListModelPackages"],
+                "SageMaker List calls other than ListTags have no resource-level restrictions "
+                "(https://docs.aws.amazon.com/sagemaker/latest/dg/api-permissions-reference.html).",
+            )
+        if autoscaling:
+            acknowledge_wildcard(
+                role,
+                [
+                    "cloudwatch:PutMetricAlarm",
+                    "cloudwatch:DescribeAlarms",
+                    "cloudwatch:DeleteAlarms",
+                ],
+                "Application Auto Scaling validates the caller with alarm calls that name no "
+                "alarm (https://docs.aws.amazon.com/autoscaling/application/userguide/"
+                "security_iam_permission_validation.html); this stack's own alarms are denied.",
+            )
         policy = role.node.find_child("DefaultPolicy")
         acknowledge(
             policy,
@@ -635,11 +677,17 @@ class ApprovedModelEndpointStack(Stack):
                 f"Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:"
                 f"model-package/{self._finding_name(self.registry.group_name)}/*",
                 f"Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:"
-                f"model/{self.endpoint_name}-v*",
+                f"model/{endpoint_name}-v*",
                 f"Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:"
-                f"endpoint-config/{self.endpoint_name}-v*",
-                "Resource::arn:<AWS::Partition>:application-autoscaling:<AWS::Region>:"
-                "<AWS::AccountId>:scalable-target/*",
+                f"endpoint-config/{endpoint_name}-v*",
+                *(
+                    [
+                        "Resource::arn:<AWS::Partition>:application-autoscaling:<AWS::Region>:"
+                        "<AWS::AccountId>:scalable-target/*"
+                    ]
+                    if autoscaling
+                    else []
+                ),
                 "Resource::*",
             ],
         )
@@ -744,44 +792,11 @@ class ApprovedModelEndpointStack(Stack):
         )
 
     def _outputs(self) -> None:
-        group = self.registry.group_name
-        CfnOutput(self, "ModelPackageGroupName", value=group)
-        CfnOutput(self, "EndpointName", value=self.endpoint_name)
-        CfnOutput(self, "ArtifactsBucketName", value=self.artifacts.bucket.bucket_name)
-        CfnOutput(
+        endpoint_outputs(
             self,
-            "ArtifactsLocation",
-            value=self.artifacts.bucket.s3_url_for_object(ARTIFACTS_PREFIX),
-            description="Upload model.tar.gz here; the endpoint can read nothing else",
+            artifacts_location=self.artifacts.bucket.s3_url_for_object(ARTIFACTS_PREFIX),
+            capture_location=self.capture.bucket.s3_url_for_object(CAPTURE_PREFIX),
         )
-        CfnOutput(
-            self,
-            "DataCaptureLocation",
-            value=self.capture.bucket.s3_url_for_object(CAPTURE_PREFIX),
-        )
-        CfnOutput(self, "ImageRepositoryUri", value=self.repository.repository_uri)
-        CfnOutput(self, "ExecutionRoleArn", value=self.execution_role.role_arn)
-        CfnOutput(
-            self,
-            "ApproveCommand",
-            value=Fn.join(
-                "",
-                [
-                    "aws sagemaker update-model-package --model-package-arn arn:",
-                    Aws.PARTITION,
-                    ":sagemaker:",
-                    Aws.REGION,
-                    ":",
-                    Aws.ACCOUNT_ID,
-                    ":model-package/",
-                    group,
-                    "/<version> --model-approval-status Approved",
-                ],
-            ),
-            description="Approve a registered version: the deployer rolls it out",
-        )
-        CfnOutput(self, "DeployerFunctionName", value=self.deployer.function.function_name)
-        CfnOutput(self, "AlarmTopicArn", value=self.alarms.topic.topic_arn)
 
     # -----------------------------------------------------------------------------------------
     # Names

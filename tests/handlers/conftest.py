@@ -20,6 +20,7 @@ from model_deployer_harness import OTHER_GROUP as MODEL_DEPLOYER_OTHER_GROUP
 from model_deployer_harness import SERVICE_NAME as MODEL_DEPLOYER_SERVICE_NAME
 from model_deployer_harness import ModelDeployer
 from model_deployer_harness import load_handler as load_model_deployer
+from model_gate_harness import FUNCTION_DIR as MODEL_GATE_DIR  # noqa: F401 - its modules on the path
 from moto import mock_aws
 
 from refarch.local.moto_sagemaker import sagemaker_gap_fixes

@@ -71,6 +71,14 @@ NOT_EXERCISED = {
         "a Deny: it keeps the deployer off the stack's own alarms and never makes the run pass; "
         "test_the_deployer_can_neither_delete_nor_rewrite_its_rollback_alarms shows it refuses"
     ),
+    ("staged-model-promotion", "DeployerRole", "cloudwatch:DeleteAlarms"): (
+        "the same Deny as approved-model-endpoint's deployer (the production deployer is that "
+        "stack's): it never makes the run pass"
+    ),
+    ("staged-model-promotion", "DeployerRole", "sqs:SendMessage"): (
+        "the DLQ of the production deployer's asynchronous invocations (the in-service rule's): "
+        "no scenario step fails one; approved-model-endpoint's scenario proves the send"
+    ),
 }
 
 

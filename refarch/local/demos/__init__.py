@@ -9,6 +9,7 @@ from refarch.local.demos import (
     model_quality_monitor,
     queue_worker,
     s3_event_processing,
+    staged_model_promotion,
     stream_consumer,
     stream_to_lake,
 )
@@ -23,4 +24,5 @@ SCENARIOS: Mapping[str, Scenario] = {
     "model-quality-monitor": model_quality_monitor.run,
     "stream-consumer": stream_consumer.run,
     "dynamodb-cdc": dynamodb_cdc.run,
+    "staged-model-promotion": staged_model_promotion.run,
 }

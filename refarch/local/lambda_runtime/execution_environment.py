@@ -44,6 +44,10 @@ import boto3
 
 from refarch.local.lambda_runtime.invocation import ErrorInfo
 
+#: The real counter: the emulator makes ``time.perf_counter`` a virtual inference clock
+#: (``inference_clock``), which must not time a cold start.
+_perf_counter = time.perf_counter
+
 #: Host variables hidden from the function (Lambda sets its own AWS_* values).
 _HIDDEN_PREFIXES = ("AWS_", "POWERTOOLS_", "_X_AMZN_", "_HANDLER", "LAMBDA_")
 
@@ -138,7 +142,7 @@ class ExecutionEnvironment:
             InitError: The module or the function cannot be loaded.
         """
         module_name, _, function_name = self.handler_name.rpartition(".")
-        started = time.perf_counter()
+        started = _perf_counter()
         with self._activated({}):
             try:
                 module = importlib.import_module(module_name.replace("/", "."))
@@ -149,7 +153,7 @@ class ExecutionEnvironment:
                     ErrorInfo("Runtime.ImportModuleError", str(error), error.stack_trace)
                 ) from exc
         self._handler = handler
-        self.init_duration_ms = (time.perf_counter() - started) * 1000
+        self.init_duration_ms = (_perf_counter() - started) * 1000
 
     def run(
         self, event: Any, context: Any, extra_variables: Mapping[str, str]

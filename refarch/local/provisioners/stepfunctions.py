@@ -1,4 +1,4 @@
-"""Step Functions state machines (here: the custom-resource provider framework's waiter)."""
+"""Step Functions state machines: the provider framework's waiter, and promotion workflows."""
 
 from __future__ import annotations
 
@@ -9,14 +9,23 @@ from refarch.local.provisioners.registry import Provisioned, ProvisionRequest, p
 
 @provisioner("AWS::StepFunctions::StateMachine")
 def state_machine(request: ProvisionRequest) -> Provisioned:
-    """Create the state machine; the runner never starts it.
+    """Create the state machine in moto; executions run in ``sources.step_functions``.
 
-    The one in the templates is aws-cdk-lib's provider-framework waiter, which polls a custom
-    resource's ``isComplete`` during a deploy; the runner's custom-resource provisioner does
-    that polling itself.
+    aws-cdk-lib's provider-framework waiter (which polls a custom resource's ``isComplete``
+    during a deploy) is never started: the runner's custom-resource provisioner polls itself.
+    Logging and tracing are recorded as configured; the log delivery and traces themselves are
+    not emulated.
     """
     request.only(
-        ["DefinitionString", "RoleArn", "StateMachineName", "StateMachineType", "Tags"],
+        [
+            "DefinitionString",
+            "LoggingConfiguration",
+            "RoleArn",
+            "StateMachineName",
+            "StateMachineType",
+            "Tags",
+            "TracingConfiguration",
+        ],
     )
     props = request.properties
     name = request.name("StateMachineName", max_length=80)
@@ -25,6 +34,24 @@ def state_machine(request: ProvisionRequest) -> Provisioned:
         "definition": props["DefinitionString"],
         "roleArn": props["RoleArn"],
     }
+    if "LoggingConfiguration" in props:
+        logging = props["LoggingConfiguration"]
+        create["loggingConfiguration"] = {
+            "level": logging.get("Level", "OFF"),
+            "includeExecutionData": logging.get("IncludeExecutionData", False),
+            "destinations": [
+                {
+                    "cloudWatchLogsLogGroup": {
+                        "logGroupArn": d["CloudWatchLogsLogGroup"]["LogGroupArn"]
+                    }
+                }
+                for d in logging.get("Destinations", [])
+            ],
+        }
+    if "TracingConfiguration" in props:
+        create["tracingConfiguration"] = {
+            "enabled": bool(props["TracingConfiguration"].get("Enabled"))
+        }
     if "StateMachineType" in props:
         create["type"] = props["StateMachineType"]
     if request.tags():

@@ -33,6 +33,8 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 from moto.events.models import EventPattern
 
+from refarch.local.errors import DeployError
+from refarch.local.identities import assume_role_as_service
 from refarch.local.lambda_runtime.invocation import LostEvent
 from refarch.local.policy_conditions import resource_policy_allows
 from refarch.local.sources.queue_delivery import send_as_service
@@ -40,6 +42,7 @@ from refarch.local.sources.queue_delivery import send_as_service
 if TYPE_CHECKING:
     from refarch.local.account import LocalAccount
     from refarch.local.lambda_runtime.service import LambdaService
+    from refarch.local.sources.step_functions import StepFunctionsService
 
 EVENTS_PRINCIPAL = "events.amazonaws.com"
 
@@ -71,9 +74,16 @@ class PutEvent:
 class EventBus:
     """The account's default event bus in the emulator."""
 
-    def __init__(self, emulator: LocalAccount, *, lambda_service: LambdaService) -> None:
+    def __init__(
+        self,
+        emulator: LocalAccount,
+        *,
+        lambda_service: LambdaService,
+        step_functions: StepFunctionsService,
+    ) -> None:
         self._emulator = emulator
         self._lambda = lambda_service
+        self._step_functions = step_functions
         self.events: list[PutEvent] = []
 
     def put(
@@ -183,6 +193,8 @@ class EventBus:
                 delivery.delivered = True
             else:
                 delivery.detail = f"{EVENTS_PRINCIPAL} may not invoke {arn} for {rule['Arn']}"
+        elif service == "states":
+            delivery.delivered, delivery.detail = self._start_execution(rule, target, body)
         else:
             delivery.detail = f"targets of {service} are not emulated"
         mark = "→" if delivery.delivered else "✗"
@@ -197,6 +209,36 @@ class EventBus:
                     LostEvent(f"EventBridge rule {rule['Name']}", event, delivery.detail)
                 )
         return delivery
+
+    def _start_execution(
+        self, rule: dict[str, Any], target: dict[str, Any], body: str
+    ) -> tuple[bool, str]:
+        """StartExecution as EventBridge makes it: with the target's role, IAM enforced.
+
+        EventBridge assumes the role the target names (``RoleArn``) and starts an execution with
+        the event as its input (https://docs.aws.amazon.com/eventbridge/latest/userguide/
+        eb-use-resource-based.html); the runner's Step Functions then runs it.
+        """
+        emu = self._emulator
+        role = target.get("RoleArn")
+        if not role:
+            return False, "a state machine target needs a RoleArn"
+        try:
+            session = assume_role_as_service(
+                emu.deployer,
+                role,
+                service=EVENTS_PRINCIPAL,
+                session_name=rule["Name"],
+                account_id=emu.account_id,
+                context={"aws:SourceArn": rule["Arn"]},
+            )
+            started = session.client("stepfunctions").start_execution(
+                stateMachineArn=target["Arn"], input=body
+            )
+        except (ClientError, DeployError) as exc:
+            return False, f"StartExecution refused: {exc}"
+        self._step_functions.start(target["Arn"], started["executionArn"], json.loads(body))
+        return True, ""
 
     def _send_to_queue(
         self, queue_arn: str, body: str, rule_arn: str, group: str | None = None

@@ -665,6 +665,9 @@ class SageMakerService:
         variant, loaded = next(iter(fleets.items()))
         features = [float(value) for value in body.split(",")]
         answer = f"{loaded.predict(features):.4f}"
+        # How long a real container would take: a client timing the call reads it on the
+        # emulator's inference clock (model.json's latency_ms; no sleeping).
+        self._emulator.inference_clock.advance(float(loaded.model.get("latency_ms", 0)) / 1000)
         captured, capture_error = None, ""
         try:
             captured = self._capture(endpoint, config_name, variant, body, content_type, answer)
