@@ -72,6 +72,8 @@ moto directly see moto as shipped.
     authorized as its item actions (``authorize_dynamodb``). And
     sending to an SSE-KMS queue needs no key permission in moto; the caller's
     ``kms:GenerateDataKey`` and ``kms:Decrypt`` are checked (``moto_resources.sqs_kms_check``).
+18. S3 answers a ``GetObject``/``HeadObject`` of a missing key with 404 to everyone; AWS answers
+    403 AccessDenied to a caller not allowed ``s3:ListBucket`` on the bucket. See ``moto_s3``.
 
 Every denial moto's IAM check raises is also recorded (principal, action, resource), so the trace
 can say which call was denied instead of S3's bare "Access Denied"; and every request it allows a
@@ -119,7 +121,14 @@ from moto.utilities.utils import get_partition
 from moto.xray.responses import XRayResponse
 
 from refarch.iam_reference import pattern_applies
-from refarch.local import moto_autoscaling, moto_ecr, moto_glue, moto_logs, moto_resources
+from refarch.local import (
+    moto_autoscaling,
+    moto_ecr,
+    moto_glue,
+    moto_logs,
+    moto_resources,
+    moto_s3,
+)
 from refarch.local.access_record import AccessRecorder
 from refarch.local.errors import RunHalted
 from refarch.local.lambda_runtime.layers import identify_layer
@@ -499,6 +508,8 @@ def _moto_service_fixes() -> list[tuple[Any, str, Any, bool]]:
             moto_resources.sqs_kms_check(SQSResponse.send_message_batch),
             False,
         ),
+        (S3Response, "get_object", moto_s3.get_object(S3Response.get_object), False),
+        (S3Response, "head_object", moto_s3.head_object(S3Response.head_object), False),
     ]
 
 
