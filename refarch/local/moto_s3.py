@@ -9,18 +9,21 @@ returns an HTTP status code 404 Not Found error. If you don't have the s3:ListBu
 permission, Amazon S3 returns an HTTP status code 403 Access Denied error" (``Forbidden`` for
 HEAD, which carries no body). moto 5.2.5 answers 404 ``NoSuchKey`` to everyone.
 
-Here, when a ``GetObject`` or ``HeadObject`` without ``versionId`` finds no current object (none
-stored, or a delete marker, which S3 treats as deleted), the caller's ``s3:ListBucket`` on the
-bucket's ARN is evaluated with the same IAM evaluation as every other request (the patched
-statement check of ``moto_patches``): the caller's identity policies together with the bucket
-policy's statements that name the caller (same account: an Allow in either suffices, a Deny in
-either wins; https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
+Here, when a ``GetObject`` or ``HeadObject`` finds no object (none stored, a delete marker,
+which S3 treats as deleted, or no version of the ``versionId`` requested), the caller's
+``s3:ListBucket`` on the bucket's ARN is evaluated with the same IAM evaluation as every other
+request (the patched statement check of ``moto_patches``): the caller's identity policies
+together with the bucket policy's statements that name the caller (same account: an Allow in
+either suffices, a Deny in either wins;
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
 Denied, the request fails with S3's ``AccessDenied`` and the denial is recorded like any other
 (``s3:ListBucket`` on the bucket), so the trace names the missing grant; allowed, it is recorded
 as a use of the statement that allowed it, and the 404 stands.
 
-A ``versionId`` that names no version is left to moto (``NoSuchVersion``): the API reference
-states the rule for an object that does not exist, and says nothing of a missing version of one.
+A request with ``versionId`` is under the same rule: the "Permissions" section states it for
+every request of the operation, right after the paragraph on requests that name a version (which
+need ``s3:GetObjectVersion`` instead of ``s3:GetObject``), so a version that does not exist is
+answered 404 ``NoSuchVersion`` to a caller allowed to list, 403 otherwise.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from urllib.parse import urlparse
 
 from moto.core.responses import BaseResponse
 from moto.iam.access_control import S3IAMRequest
-from moto.s3.exceptions import MissingKey
+from moto.s3.exceptions import MissingKey, MissingVersion
 from moto.s3.models import s3_backends
 from moto.utilities.utils import get_partition
 
@@ -127,19 +130,14 @@ def authorize_list_bucket(self: BaseResponse, bucket_name: str) -> None:
     request.check_action_permitted(bucket_arn)
 
 
-def _unversioned(query: dict[str, Any]) -> bool:
-    return not (query.get("versionId") or [None])[0]
-
-
 def get_object(original: Callable[..., Any]) -> Callable[..., Any]:
     """Wrap ``S3Response.get_object``: a missing key is 404 only to a caller allowed to list."""
 
     def get(self: BaseResponse) -> Any:
         try:
             return original(self)
-        except MissingKey:
-            if _unversioned(self.querystring):
-                authorize_list_bucket(self, self.bucket_name)
+        except (MissingKey, MissingVersion):
+            authorize_list_bucket(self, self.bucket_name)
             raise
 
     return get
@@ -156,7 +154,7 @@ def head_object(original: Callable[..., Any]) -> Callable[..., Any]:
         headers: dict[str, Any],
     ) -> Any:
         response = original(self, bucket_name, query, key_name, headers=headers)
-        if response[0] == 404 and _unversioned(query):
+        if response[0] == 404:
             authorize_list_bucket(self, bucket_name)
         return response
 

@@ -121,17 +121,23 @@ def test_the_bucket_policy_counts_its_allow_and_its_deny_for_the_principals_it_n
     ]
 
 
-def test_a_missing_version_is_left_as_moto_answers_it():
-    # The API reference states the ListBucket rule for an object that does not exist, not for a
-    # missing version of an existing one: that stays NoSuchVersion.
+def test_a_missing_version_is_answered_by_the_same_rule():
+    # The rule is stated for every GetObject request, next to the one on requests naming a
+    # version: a version that does not exist is 404 NoSuchVersion only to a caller who may list.
     with emulator() as aws:
         _bucket(aws)
-        aws.client("s3").put_bucket_versioning(
-            Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"}
-        )
+        s3 = aws.client("s3")
+        s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+        gone = s3.put_object(Bucket=BUCKET, Key="withdrawn", Body=b"x")["VersionId"]
+        s3.delete_object(Bucket=BUCKET, Key="withdrawn", VersionId=gone)
         versioned = {**READ, "Action": ["s3:GetObject", "s3:GetObjectVersion"]}
         reader, _ = _role_session(aws, "reader", [versioned])
-        missing = "3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY+MTRCxf3vjVBH40Nr8X8gdRQBpUMLUo"
-        status, code = _status(reader.get_object, Key="present", VersionId=missing)
-        assert (status, code) == (404, "NoSuchVersion")
-        assert _denials(aws) == []
+        lister, _ = _role_session(aws, "lister", [versioned, LIST])
+        assert _status(lister.get_object, Key="withdrawn", VersionId=gone) == (
+            404,
+            "NoSuchVersion",
+        )
+        assert _status(reader.get_object, Key="withdrawn", VersionId=gone) == (403, "AccessDenied")
+        assert _status(reader.head_object, Key="withdrawn", VersionId=gone)[0] == 403
+        denials = _denials(aws)
+    assert denials == [("s3:ListBucket", BUCKET_ARN, "reader")] * 2
