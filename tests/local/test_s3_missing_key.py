@@ -141,3 +141,21 @@ def test_a_missing_version_is_answered_by_the_same_rule():
         assert _status(reader.head_object, Key="withdrawn", VersionId=gone)[0] == 403
         denials = _denials(aws)
     assert denials == [("s3:ListBucket", BUCKET_ARN, "reader")] * 2
+
+
+def test_a_key_whose_current_version_is_a_delete_marker_counts_as_missing():
+    # S3 treats an object whose current version is a delete marker as deleted.
+    with emulator() as aws:
+        _bucket(aws)
+        s3 = aws.client("s3")
+        s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+        s3.put_object(Bucket=BUCKET, Key="deleted", Body=b"x")
+        s3.delete_object(Bucket=BUCKET, Key="deleted")
+        reader, _ = _role_session(aws, "reader", [READ])
+        lister, _ = _role_session(aws, "lister", [READ, LIST])
+        assert _status(lister.get_object, Key="deleted") == (404, "NoSuchKey")
+        assert _status(lister.head_object, Key="deleted")[0] == 404
+        assert _status(reader.get_object, Key="deleted") == (403, "AccessDenied")
+        assert _status(reader.head_object, Key="deleted")[0] == 403
+        denials = _denials(aws)
+    assert denials == [("s3:ListBucket", BUCKET_ARN, "reader")] * 2
