@@ -76,6 +76,8 @@ moto directly see moto as shipped.
     emulator's SageMaker, passed in with ``endpoint_invocations_routed_to``); Step Functions and
     SNS requests are authorized on ``*`` and an encrypted topic's key is not checked; see
     ``moto_runtime_and_states``.
+19. S3 answers a ``GetObject``/``HeadObject`` of a missing key with 404 to everyone; AWS answers
+    403 AccessDenied to a caller not allowed ``s3:ListBucket`` on the bucket. See ``moto_s3``.
 
 Every denial moto's IAM check raises is also recorded (principal, action, resource), so the trace
 can say which call was denied instead of S3's bare "Access Denied"; and every request it allows a
@@ -133,6 +135,7 @@ from refarch.local import (
     moto_logs,
     moto_resources,
     moto_runtime_and_states,
+    moto_s3,
 )
 from refarch.local.access_record import AccessRecorder
 from refarch.local.errors import RunHalted
@@ -527,6 +530,8 @@ def _moto_service_fixes() -> list[tuple[Any, str, Any, bool]]:
             moto_resources.sqs_kms_check(SQSResponse.send_message_batch),
             False,
         ),
+        (S3Response, "get_object", moto_s3.get_object(S3Response.get_object), False),
+        (S3Response, "head_object", moto_s3.head_object(S3Response.head_object), False),
     ]
 
 

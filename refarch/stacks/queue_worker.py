@@ -33,7 +33,6 @@ from refarch.constructs import (
     acknowledge_notifications_handler,
     stateful_removal,
 )
-from refarch.constructs.iam_unexercised import acknowledge_unexercised
 from refarch.constructs.s3_object_grants import grant_list_bucket, grant_object_actions
 from refarch.stacks.queue_worker_fifo import PrefixGroupRules, check_message_groups
 
@@ -245,6 +244,10 @@ class QueueWorkerStack(Stack):
         grant_object_actions(
             self.input.bucket, function, f"{props.input_prefix}*", ["s3:GetObjectVersion"]
         )
+        # A version deleted before its message is read must come back 404 NoSuchVersion (the
+        # worker dead-letters it as gone), which S3 answers only to a caller allowed
+        # s3:ListBucket, 403 AccessDenied otherwise
+        # (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html).
         grant_list_bucket(self.input.bucket, function)
         grant_object_actions(
             self.output.bucket, function, f"{props.manifest_prefix}*", ["s3:PutObject"]
@@ -255,15 +258,6 @@ class QueueWorkerStack(Stack):
             grantee=function,
             actions=["sqs:SendMessage"],
             resource_arns=[self.dead_letter_queue.queue_arn],
-        )
-        acknowledge_unexercised(
-            self.worker.role,
-            ["s3:ListBucket"],
-            "S3 answers a read of a missing object with 404 only to a caller allowed "
-            "s3:ListBucket, otherwise with 403 AccessDenied "
-            "(https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html), and the "
-            "handler takes 404 for 'the object is gone'; the local S3 answers 404 without checking "
-            "it, so the run makes no List request",
         )
         acknowledge(
             self.worker.role,

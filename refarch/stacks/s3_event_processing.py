@@ -163,17 +163,11 @@ class S3EventProcessingStack(Stack):
                     "s3:DeleteObject",
                 ],
             )
+        # "No output yet" and "the source is gone" are 404s, which S3 answers only to a caller
+        # allowed s3:ListBucket, 403 AccessDenied otherwise
+        # (https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html).
         for bucket in (self.input.bucket, self.output.bucket):
             grant_list_bucket(bucket, function)
-        acknowledge_unexercised(
-            self.processor.role,
-            ["s3:ListBucket"],
-            "S3 answers a read of a missing object with 404 only to a caller allowed "
-            "s3:ListBucket, otherwise with 403 AccessDenied "
-            "(https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html), and the "
-            "handler takes 404 for 'no output yet' or 'the source is gone'; the local S3 answers "
-            "404 without checking it, so the run makes no List request",
-        )
         acknowledge_unexercised(
             self.processor.role,
             ["s3:DeleteObject"],

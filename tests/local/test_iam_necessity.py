@@ -56,17 +56,6 @@ NOT_EXERCISED = {
         "Lambda's asynchronous dead-letter queue: written only after the watcher fails three "
         "times (an S3 or EventBridge outage), which the scenario's watcher never does"
     ),
-    ("s3-event-processing", "CsvValidatorRole", "s3:ListBucket"): (
-        "S3 answers a read of a missing key with 404 only to a caller allowed s3:ListBucket, "
-        "with 403 otherwise (https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html), "
-        "and the handler takes 404 for 'no output yet'; the local S3 answers 404 without checking "
-        "it, so without the statement the run still passes"
-    ),
-    ("queue-worker", "WorkerRole", "s3:ListBucket"): (
-        "as for s3-event-processing: the handler takes a 404 for 'the object is gone' "
-        "(https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html), which the local "
-        "S3 answers without checking s3:ListBucket"
-    ),
     ("approved-model-endpoint", "DeployerRole", "cloudwatch:DeleteAlarms"): (
         "a Deny: it keeps the deployer off the stack's own alarms and never makes the run pass; "
         "test_the_deployer_can_neither_delete_nor_rewrite_its_rollback_alarms shows it refuses"

@@ -6,7 +6,11 @@ What it does, in the order a reader meets it in the trace:
    empty file, a key with spaces and non-ASCII characters): S3 sends each event to the work
    queue, as ``s3.amazonaws.com``, if the queue's policy allows the bucket. A file outside the
    prefix is not queued.
-2. S3 delivers one event twice, and two versions of one key are queued newest first.
+2. S3 delivers one event twice, and two versions of one key are queued newest first. One
+   upload's version is deleted before its event arrives: the worker's read of it finds no
+   such version, which S3 tells only a caller allowed ``s3:ListBucket`` (403 AccessDenied
+   otherwise: https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html), and the
+   worker sends the message to the DLQ with its reason.
 3. A producer puts two poison messages on the queue: a body that is not JSON and an event
    forged for another bucket.
 4. Lambda's poller drains the queue with the mapping's batch size and batching window, under
@@ -57,6 +61,7 @@ OUTSIDE = Upload("elsewhere/orders.csv", b"order_id\n1\n", "")
 LATE_KEY = "landing/orders/late.csv"
 LATE_OLD = b"order_id\nA-1\n"
 LATE_NEW = b"order_id,amount\nA-1,2\n"
+WITHDRAWN_KEY = "landing/orders/withdrawn.csv"
 POISON_BODIES = (
     "this is not an S3 event",
     json.dumps(
@@ -115,6 +120,12 @@ def run(stack: LocalStack, trace: Trace) -> list[Check]:
     new = source.put_object(LATE_KEY, LATE_NEW, deliver=False)
     source.deliver(new)
     source.deliver(old)
+    withdrawn = source.put_object(WITHDRAWN_KEY, b"order_id\nA-9\n", deliver=False)
+    emu.client("s3").delete_object(
+        Bucket=source.bucket, Key=WITHDRAWN_KEY, VersionId=withdrawn.created.version_id
+    )
+    trace.line(f"→ DELETE s3://{source.bucket}/{WITHDRAWN_KEY} (that version, permanently)")
+    source.deliver(withdrawn)
 
     trace.section("Run: a producer puts poison messages on the queue")
     poison_ids = []
@@ -178,6 +189,16 @@ def run(stack: LocalStack, trace: Trace) -> list[Check]:
             "; ".join(m.attributes.get("FailureReason", "") for m in dead),
         )
     )
+    withdrawn_dead = [m for m in dead if m.body and WITHDRAWN_KEY.rsplit("/", 1)[-1] in m.body]
+    checks.append(
+        Check(
+            "a version deleted before its event arrives: in the DLQ with the reason",
+            len(withdrawn_dead) == 1
+            and "no longer exists" in withdrawn_dead[0].attributes.get("FailureReason", "")
+            and WITHDRAWN_KEY not in by_key,
+            "; ".join(m.attributes.get("FailureReason", "") for m in withdrawn_dead),
+        )
+    )
     batch_of_poison = [b for b in report.batches if set(poison_ids) & set(b.message_ids)]
     invoked = [i for b in report.batches for i in b.message_ids]
     checks.append(
@@ -191,13 +212,17 @@ def run(stack: LocalStack, trace: Trace) -> list[Check]:
             f"batch with the poison, {len(report.batches)} invocation(s)",
         )
     )
-    sent = sum(len(u.queued) for u in [*uploads.values(), old, new]) + 1 + len(POISON_BODIES)
+    sent = (
+        sum(len(u.queued) for u in [*uploads.values(), old, new, withdrawn])
+        + 1
+        + len(POISON_BODIES)
+    )
     checks.append(
         Check(
             f"every message accounted for: {sent} sent = {len(report.deleted)} deleted after "
             f"processing, {len(dead)} of them kept in the DLQ; queue empty",
             len(report.deleted) == sent
-            and len(dead) == len(POISON_BODIES)
+            and len(dead) == len(POISON_BODIES) + 1
             and report.left_in_queue == 0
             and not report.error,
             report.error,

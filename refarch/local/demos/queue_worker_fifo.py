@@ -21,6 +21,10 @@ What it does, in the order a reader meets it in the trace:
    and the ``orders`` group resumes, in order, in the same invocation.
 5. After the 5-minute interval EventBridge delivers the first event once more: now SQS accepts
    it, and the worker rewrites the same manifest (a manifest depends only on the version).
+6. One upload's version is deleted before its event arrives: the worker's read of it finds no
+   such version, which S3 tells only a caller allowed ``s3:ListBucket`` (403 AccessDenied
+   otherwise: https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html), and the
+   worker sends the message to the DLQ with its reason.
 
 Then it checks: per group, messages handled in upload order; the failing message held back
 only its own group; the duplicate dropped inside the interval and accepted after it; every
@@ -51,6 +55,7 @@ LATER_UPLOADS = (
     (ORDERS + "04.csv", False),
 )
 OUTSIDE_GROUPS = "landing/other/x.csv"
+WITHDRAWN_KEY = ORDERS + "withdrawn.csv"
 POISON = json.dumps(
     {
         "version": "0",
@@ -159,6 +164,15 @@ def run(stack: LocalStack, trace: Trace) -> list[Check]:
     trace.section("Run: EventBridge delivers the first event again, after 5 minutes")
     emu.events.redeliver(first[1].bridged[0])
     late = _drain(stack)
+
+    trace.section("Run: an upload's version is deleted before its event arrives")
+    withdrawn = source.put_object(WITHDRAWN_KEY, CSV, deliver=False)
+    emu.client("s3").delete_object(
+        Bucket=source.bucket, Key=WITHDRAWN_KEY, VersionId=withdrawn.created.version_id
+    )
+    trace.line(f"→ DELETE s3://{source.bucket}/{WITHDRAWN_KEY} (that version, permanently)")
+    source.deliver(withdrawn)
+    gone = _drain(stack)
     report_landed(stack, trace)
     manifests = objects(stack, "OutputBucket", MANIFEST_PREFIX)
     clicks_first = next(
@@ -177,23 +191,33 @@ def run(stack: LocalStack, trace: Trace) -> list[Check]:
     dead = messages(stack, "DeadLetterQueue")
     reasons = [m.attributes.get("FailureReason", "") for m in dead]
     archived_body = later[0].bridged[0].event
+    withdrawn_body = withdrawn.bridged[0].event
     checks.append(
         Check(
-            "the DLQ holds the poison message and the archived file's message, each with its "
-            "original body and reason",
-            sorted(m.body for m in dead) == sorted([json.dumps(archived_body), POISON])
+            "the DLQ holds the poison message, the archived file's message and the deleted "
+            "version's, each with its original body and reason",
+            sorted(m.body for m in dead)
+            == sorted([json.dumps(archived_body), POISON, json.dumps(withdrawn_body)])
             and all(reasons)
             and not objects(stack, "OutputBucket", MANIFEST_PREFIX + LATER_UPLOADS[0][0]),
             "; ".join(r for r in reasons if r),
         )
     )
-    sent = 2 + 1 + sum(1 for u in later for d in u.bridged[0].deliveries if d.delivered) + 1
-    handled = len(early.deleted) + len(report.deleted) + len(late.deleted)
+    sent = (
+        2
+        + 1
+        + sum(1 for u in [*later, withdrawn] for d in u.bridged[0].deliveries if d.delivered)
+        + 1
+    )
+    handled = len(early.deleted) + len(report.deleted) + len(late.deleted) + len(gone.deleted)
     checks.append(
         Check(
             f"every message accounted for: {sent} accepted = {handled} deleted after "
             f"processing, {len(dead)} of them kept in the DLQ; queue empty",
-            handled == sent and len(dead) == 2 and late.left_in_queue == 0 and not report.error,
+            handled == sent
+            and len(dead) == 3
+            and gone.left_in_queue == 0
+            and not (report.error or gone.error),
             report.error,
         )
     )
