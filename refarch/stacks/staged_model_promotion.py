@@ -35,6 +35,7 @@ from refarch.constructs import (
     stateful_removal,
 )
 from refarch.constructs.iam_unexercised import acknowledge_unexercised
+from refarch.constructs.iam_wildcards import acknowledge_wildcard
 from refarch.stacks.approved_model_endpoint import (
     DEPLOYER_ASSET,
     RULE_MAX_EVENT_AGE,
@@ -337,6 +338,12 @@ class StagedModelPromotionStack(ApprovedModelEndpointStack):
             tracing_enabled=True,
         )
         grant_topic_keys(machine.role, self.approvals, self.alarms.topic)
+        acknowledge_wildcard(
+            machine.role,
+            ["sagemaker:ListModelPackages"],
+            "SageMaker List calls other than ListTags have no resource-level restrictions "
+            "(https://docs.aws.amazon.com/sagemaker/latest/dg/api-permissions-reference.html).",
+        )
         acknowledge_unexercised(
             machine.role,
             [*_LOG_DELIVERY_ACTIONS, *_XRAY_ACTIONS],

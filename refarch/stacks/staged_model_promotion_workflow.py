@@ -285,6 +285,9 @@ class PromotionWorkflow(Construct):
             # SageMaker List calls have no resource-level permissions:
             # https://docs.aws.amazon.com/sagemaker/latest/dg/api-permissions-reference.html
             iam_resources=["*"],
+            # The IAM action as the Service Authorization Reference spells it (the SDK
+            # integration's action name is camelCase; IAM matches either, reviewers read this).
+            iam_action="sagemaker:ListModelPackages",
             result_selector={"summaries": sfn.JsonPath.list_at("$.ModelPackageSummaryList")},
             result_path="$.latest",
         )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
@@ -271,29 +272,47 @@ class StreamConsumerStack(Stack):
     ) -> None:
         """Map the stream to ``function`` with bounded retries, bisection and the failure queue.
 
-        ``grant_read`` on the stream and ``grant_send_messages`` on the queue (its key included)
-        are what the mapping adds to the role: Lambda's poller reads the shards and sends the
-        on-failure record with the function's execution role
-        (https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html).
+        Lambda's poller reads the shards and sends the on-failure record with the function's
+        execution role (https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html), so the
+        role gets the stream's read actions, its key's Decrypt, and (through the on-failure
+        destination) SendMessage on the queue with its key.
         """
-        function.add_event_source(
-            event_sources.KinesisEventSource(
-                self.stream,
-                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
-                batch_size=props.batch_size,
-                max_batching_window=props.max_batching_window,
-                parallelization_factor=props.parallelization_factor,
-                # Split a failing batch in two before retrying: a poison record ends alone
-                # (https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html).
-                bisect_batch_on_error=True,
-                retry_attempts=props.retry_attempts,
-                max_record_age=props.max_record_age,
-                on_failure=event_sources.SqsDlq(self.failure_queue),
-                # Only the failed record and what follows it in the shard are retried
-                # (https://docs.aws.amazon.com/lambda/latest/dg/services-kinesis-batchfailurereporting.html).
-                report_batch_item_failures=report_failures,
-            )
+        function.add_event_source_mapping(
+            "StreamMapping",
+            event_source_arn=self.stream.stream_arn,
+            starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+            batch_size=props.batch_size,
+            max_batching_window=props.max_batching_window,
+            parallelization_factor=props.parallelization_factor,
+            # Split a failing batch in two before retrying: a poison record ends alone
+            # (https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html).
+            bisect_batch_on_error=True,
+            retry_attempts=props.retry_attempts,
+            max_record_age=props.max_record_age,
+            on_failure=event_sources.SqsDlq(self.failure_queue),
+            # Only the failed record and what follows it in the shard are retried
+            # (https://docs.aws.amazon.com/lambda/latest/dg/services-kinesis-batchfailurereporting.html).
+            report_batch_item_failures=report_failures,
         )
+        # The read actions of AWS's Lambda Kinesis execution policy that take a stream
+        # (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSLambdaKinesisExecutionRole.html),
+        # on this stream only. Not KinesisEventSource's grant_read: it also names ListStreams (no
+        # resource type) and the enhanced fan-out actions (authorized on a stream consumer) on
+        # the stream's ARN, where IAM never matches them (Service Authorization Reference,
+        # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonkinesis.html).
+        iam.Grant.add_to_principal(
+            grantee=function,
+            actions=[
+                "kinesis:DescribeStream",
+                "kinesis:DescribeStreamSummary",
+                "kinesis:GetRecords",
+                "kinesis:GetShardIterator",
+                "kinesis:ListShards",
+            ],
+            resource_arns=[self.stream.stream_arn],
+        )
+        if self.stream.encryption_key is not None:
+            self.stream.encryption_key.grant_decrypt(function)
         acknowledge(
             function.role,
             "AwsSolutions-IAM5",
@@ -303,17 +322,10 @@ class StreamConsumerStack(Stack):
         )
         acknowledge_unexercised(
             function.role,
-            ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:ListStreams"],
-            "the describe and list calls of Lambda's documented Kinesis execution-role "
-            "permissions (https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html): AWS "
-            "does not say when its poller makes each, and the runner finds the shards with "
-            "ListShards",
-        )
-        acknowledge_unexercised(
-            function.role,
-            ["kinesis:SubscribeToShard", "kinesis:DescribeStreamConsumer"],
-            "enhanced fan-out only (grant_read adds them): this mapping reads the stream itself, "
-            "with shared throughput",
+            ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary"],
+            "the describe calls of Lambda's documented Kinesis execution-role permissions "
+            "(https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html): AWS does not say "
+            "when its poller makes each, and the runner finds the shards with ListShards",
         )
         acknowledge_unexercised(
             function.role,
