@@ -99,8 +99,8 @@ def floor_consumer(aws: MemoryAws) -> Callable[[dict[str, Any], Any], dict[str, 
     """Decode both images, write each change's transaction and the lines: no validation.
 
     The same writes the handler must make (one transaction per change: the order's guard and the
-    customer's delta; one change-log object), decoded with the handler's own decoder, but with
-    none of its checks, outcomes or logging.
+    customer's delta; one change-log object with the same fields per line), decoded with the
+    handler's own decoder, but with none of its checks, outcomes or logging.
     """
     sys.path.insert(0, str(LAMBDA_ROOT / "dynamodb_cdc"))
     from attribute_values import deserialize_map  # the handler's decoder, as Lambda imports it
@@ -123,9 +123,16 @@ def floor_consumer(aws: MemoryAws) -> Callable[[dict[str, Any], Any], dict[str, 
                     },
                 ]
             )
-            lines.append(
-                json.dumps({"eventID": record["eventID"], "old": old, "new": new}, default=str)
-            )
+            line = {
+                "eventID": record["eventID"],
+                "eventName": record["eventName"],
+                "sequenceNumber": stream["SequenceNumber"],
+                "approximateCreationDateTime": stream["ApproximateCreationDateTime"],
+                "order_id": stream["Keys"]["order_id"]["S"],
+                "old": old,
+                "new": new,
+            }
+            lines.append(json.dumps(line, default=str))
         aws.put_object(Bucket="b", Key="changes/floor.jsonl", Body="\n".join(lines).encode())
         return {"batchItemFailures": []}
 

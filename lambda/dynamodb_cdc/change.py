@@ -43,7 +43,13 @@ class Change:
     @functools.cached_property
     def day(self) -> str:
         """The UTC day the change happened: the change log's partition (computed once)."""
-        return datetime.fromtimestamp(self.created, tz=UTC).strftime("%Y-%m-%d")
+        return _utc_day(self.created // 86400)
+
+
+@functools.lru_cache(maxsize=64)
+def _utc_day(day_number: int) -> str:
+    # A batch spans a day or two: format each day once (POSIX time has 86,400 s a day).
+    return datetime.fromtimestamp(day_number * 86400, tz=UTC).strftime("%Y-%m-%d")
 
 
 def _image(raw: Any) -> dict[str, Any] | None:
