@@ -116,6 +116,12 @@ def write_log(changes: list[Change], bucket: str) -> list[str]:
     return keys
 
 
+def _sequence(record: Any) -> Any:
+    """The record's sequence number (its batch item identifier), looked up only when reported."""
+    stream = record.get("dynamodb") if isinstance(record, dict) else None
+    return stream.get("SequenceNumber") if isinstance(stream, dict) else None
+
+
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Process a batch of stream records; return the partial batch response."""
@@ -125,7 +131,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     counts = {"applied": 0, "duplicate": 0}
     failed_from = len(records)
     for index, record in enumerate(records):
-        sequence = record.get("dynamodb", {}).get("SequenceNumber")
         try:
             change = parse(record)
             if apply_once(change, table):
@@ -134,20 +139,19 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             else:
                 counts["duplicate"] += 1
         except PoisonChangeError as exc:
-            logger.warning("poison", extra={"sequence_number": sequence, "reason": exc.reason})
+            logger.warning(
+                "poison", extra={"sequence_number": _sequence(record), "reason": exc.reason}
+            )
             failed_from = index
             break
         except Exception:
-            logger.exception("failed", extra={"sequence_number": sequence})
+            logger.exception("failed", extra={"sequence_number": _sequence(record)})
             failed_from = index
             break
     # Logged after applying: a failed PUT fails the invocation, and the retry re-applies
     # nothing (the guards) and writes the log then.
     keys = write_log(applied, bucket)
-    failures = [
-        {"itemIdentifier": r.get("dynamodb", {}).get("SequenceNumber")}
-        for r in records[failed_from:]
-    ]
+    failures = [{"itemIdentifier": _sequence(r)} for r in records[failed_from:]]
     logger.info(
         "batch",
         extra={"records": len(records), **counts, "not_done": len(failures), "objects": keys},
