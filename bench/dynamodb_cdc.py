@@ -23,12 +23,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer
-
 from refarch import LAMBDA_ROOT
 
 TARGET_RATIO = 0.7
-_deserializer = TypeDeserializer()
 
 
 class _Context:
@@ -99,16 +96,43 @@ def batch(count: int) -> dict[str, Any]:
 
 
 def floor_consumer(aws: MemoryAws) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
-    """Deserialize each new image, update its customer, write the lines: no validation."""
+    """Decode both images, write each change's transaction and the lines: no validation.
+
+    The same writes the handler must make (one transaction per change: the order's guard and the
+    customer's delta; one change-log object with the same fields per line), decoded with the
+    handler's own decoder, but with none of its checks, outcomes or logging.
+    """
+    sys.path.insert(0, str(LAMBDA_ROOT / "dynamodb_cdc"))
+    from attribute_values import deserialize_map  # the handler's decoder, as Lambda imports it
 
     def work(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         lines = []
         for record in event["Records"]:
-            new = {
-                k: _deserializer.deserialize(v) for k, v in record["dynamodb"]["NewImage"].items()
+            stream = record["dynamodb"]
+            new = deserialize_map(stream["NewImage"])
+            old = deserialize_map(stream["OldImage"]) if "OldImage" in stream else None
+            delta = new["amount"] - old["amount"] if old else new["amount"]
+            aws.transact_write_items(
+                TransactItems=[
+                    {"Update": {"Key": {"pk": {"S": f"order#{stream['Keys']['order_id']['S']}"}}}},
+                    {
+                        "Update": {
+                            "Key": {"pk": {"S": f"customer#{new['customer_id']}"}},
+                            "ExpressionAttributeValues": {":amount": {"N": str(delta)}},
+                        }
+                    },
+                ]
+            )
+            line = {
+                "eventID": record["eventID"],
+                "eventName": record["eventName"],
+                "sequenceNumber": stream["SequenceNumber"],
+                "approximateCreationDateTime": stream["ApproximateCreationDateTime"],
+                "order_id": stream["Keys"]["order_id"]["S"],
+                "old": old,
+                "new": new,
             }
-            aws.update_item(Key={"pk": {"S": new["customer_id"]}})
-            lines.append(json.dumps({"eventID": record["eventID"], "new": new}, default=str))
+            lines.append(json.dumps(line, default=str))
         aws.put_object(Bucket="b", Key="changes/floor.jsonl", Body="\n".join(lines).encode())
         return {"batchItemFailures": []}
 

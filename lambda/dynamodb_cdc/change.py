@@ -9,15 +9,15 @@ totals (an update's delta is new minus old, which is why the stream carries both
 from __future__ import annotations
 
 import base64
+import functools
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.types import Binary, TypeDeserializer
-
-_deserializer = TypeDeserializer()
+from attribute_values import deserialize_map
+from boto3.dynamodb.types import Binary
 
 
 class PoisonChangeError(ValueError):
@@ -40,10 +40,16 @@ class Change:
     old: dict[str, Any] | None
     new: dict[str, Any]
 
-    @property
+    @functools.cached_property
     def day(self) -> str:
-        """The UTC day the change happened: the change log's partition."""
-        return datetime.fromtimestamp(self.created, tz=UTC).strftime("%Y-%m-%d")
+        """The UTC day the change happened: the change log's partition (computed once)."""
+        return _utc_day(self.created // 86400)
+
+
+@functools.lru_cache(maxsize=64)
+def _utc_day(day_number: int) -> str:
+    # A batch spans a day or two: format each day once (POSIX time has 86,400 s a day).
+    return datetime.fromtimestamp(day_number * 86400, tz=UTC).strftime("%Y-%m-%d")
 
 
 def _image(raw: Any) -> dict[str, Any] | None:
@@ -52,7 +58,7 @@ def _image(raw: Any) -> dict[str, Any] | None:
     if not isinstance(raw, dict):
         raise PoisonChangeError("an image is not a map")
     try:
-        return {k: _deserializer.deserialize(v) for k, v in raw.items()}
+        return deserialize_map(raw)
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         raise PoisonChangeError(f"an image is not DynamoDB JSON ({exc})") from exc
 
@@ -122,9 +128,13 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"not JSON serializable: {type(value).__name__}")
 
 
+# One encoder for every line: ``json.dumps`` with options builds a new one per call.
+_ENCODER = json.JSONEncoder(default=_plain, ensure_ascii=False)
+
+
 def log_line(change: Change) -> str:
     """The change's line in the change log (JSON, one line)."""
-    return json.dumps(
+    return _ENCODER.encode(
         {
             "eventID": change.event_id,
             "eventName": change.event_name,
@@ -133,7 +143,5 @@ def log_line(change: Change) -> str:
             "order_id": change.order_id,
             "old": change.old,
             "new": change.new,
-        },
-        default=_plain,
-        ensure_ascii=False,
+        }
     )

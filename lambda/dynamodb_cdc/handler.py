@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import functools
 import os
-from typing import Any
+from typing import Any, NamedTuple
 
 import boto3
 from aws_lambda_powertools import Logger
@@ -94,20 +94,33 @@ def apply_once(change: Change, table: str) -> bool:
     return True
 
 
-def write_log(changes: list[Change], bucket: str) -> list[str]:
-    """Write the changes, one object per day (in stream order); return the keys."""
+class Logged(NamedTuple):
+    """An applied change as the change log needs it: its day, sequence number and line."""
+
+    day: str
+    sequence_number: str
+    line: str
+
+
+def logged(change: Change) -> Logged:
+    """The change's log entry, encoded now."""
+    return Logged(change.day, change.sequence_number, log_line(change))
+
+
+def write_log(entries: list[Logged], bucket: str) -> list[str]:
+    """Write the entries, one object per day (in stream order); return the keys."""
     keys = []
     start = 0
-    while start < len(changes):
+    while start < len(entries):
         end = start
-        while end < len(changes) and changes[end].day == changes[start].day:
+        while end < len(entries) and entries[end].day == entries[start].day:
             end += 1
-        group = changes[start:end]
+        group = entries[start:end]
         key = (
             f"changes/day={group[0].day}/"
             f"{group[0].sequence_number}-{group[-1].sequence_number}.jsonl"
         )
-        body = "".join(log_line(c) + "\n" for c in group).encode()
+        body = "".join(e.line + "\n" for e in group).encode()
         s3_client().put_object(
             Bucket=bucket, Key=key, Body=body, ContentType="application/x-ndjson"
         )
@@ -116,38 +129,45 @@ def write_log(changes: list[Change], bucket: str) -> list[str]:
     return keys
 
 
+def _sequence(record: Any) -> Any:
+    """The record's sequence number (its batch item identifier), looked up only when reported."""
+    stream = record.get("dynamodb") if isinstance(record, dict) else None
+    return stream.get("SequenceNumber") if isinstance(stream, dict) else None
+
+
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Process a batch of stream records; return the partial batch response."""
     records = event.get("Records", [])
     table, bucket = os.environ["TOTALS_TABLE"], os.environ["CHANGE_LOG_BUCKET"]
-    applied: list[Change] = []
+    applied: list[Logged] = []
     counts = {"applied": 0, "duplicate": 0}
     failed_from = len(records)
     for index, record in enumerate(records):
-        sequence = record.get("dynamodb", {}).get("SequenceNumber")
         try:
             change = parse(record)
-            if apply_once(change, table):
-                applied.append(change)
-                counts["applied"] += 1
-            else:
-                counts["duplicate"] += 1
+            newly_applied = apply_once(change, table)
         except PoisonChangeError as exc:
-            logger.warning("poison", extra={"sequence_number": sequence, "reason": exc.reason})
+            logger.warning(
+                "poison", extra={"sequence_number": _sequence(record), "reason": exc.reason}
+            )
             failed_from = index
             break
         except Exception:
-            logger.exception("failed", extra={"sequence_number": sequence})
+            logger.exception("failed", extra={"sequence_number": _sequence(record)})
             failed_from = index
             break
+        if newly_applied:
+            # Kept as its encoded line, not as the decoded images: a batch of decoded images
+            # held to the end made the garbage collector walk them over and over.
+            applied.append(logged(change))
+            counts["applied"] += 1
+        else:
+            counts["duplicate"] += 1
     # Logged after applying: a failed PUT fails the invocation, and the retry re-applies
     # nothing (the guards) and writes the log then.
     keys = write_log(applied, bucket)
-    failures = [
-        {"itemIdentifier": r.get("dynamodb", {}).get("SequenceNumber")}
-        for r in records[failed_from:]
-    ]
+    failures = [{"itemIdentifier": _sequence(r)} for r in records[failed_from:]]
     logger.info(
         "batch",
         extra={"records": len(records), **counts, "not_done": len(failures), "objects": keys},

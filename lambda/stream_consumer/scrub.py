@@ -75,13 +75,8 @@ def scrub(event: dict[str, Any], pii_fields: Iterable[str]) -> ScrubbedEvent:
     if not isinstance(event_type, str):
         raise PoisonRecordError("event_type is not a string")
     pii = pii_fields if isinstance(pii_fields, frozenset) else pii_set(pii_fields)
-    kept: dict[str, Any] = {}
-    dropped: list[str] = []
-    for key, value in event.items():
-        if key.lower() in pii:
-            dropped.append(key)
-        else:
-            kept[key] = value
+    kept = {key: value for key, value in event.items() if key.lower() not in pii}
+    dropped = [key for key in event if key not in kept] if len(kept) < len(event) else []
     # ASCII escapes keep the body valid UTF-8 whatever the input (lone surrogates included).
     body = json.dumps(kept)
     if len(body) > MAX_BODY_BYTES:

@@ -1,0 +1,89 @@
+"""The change consumer's attribute-value decoder equals boto3's ``TypeDeserializer``, any input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lambda_harness import LAMBDA_ROOT, put_on_path
+
+put_on_path(LAMBDA_ROOT / "dynamodb_cdc")
+
+from attribute_values import deserialize  # noqa: E402  (as in Lambda)
+
+_reference = TypeDeserializer()
+
+# Numbers DynamoDB accepts and ones it does not (too precise, out of range, not a number).
+numbers = st.one_of(
+    st.integers().map(str),
+    st.decimals(allow_nan=True, allow_infinity=True).map(str),
+    st.sampled_from(["1e126", "1e-131", "1" * 39, "0.1e-140", "abc", "", " 1"]),
+)
+junk = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.text(max_size=3), st.binary(max_size=3)
+)
+kinds = st.sampled_from(
+    ["S", "N", "B", "BOOL", "NULL", "SS", "NS", "BS", "L", "M", "s", "n", "m", "X", ""]
+)
+
+
+def _values(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    well_formed = st.one_of(
+        st.builds(lambda v: {"S": v}, st.text(max_size=5)),
+        st.builds(lambda v: {"N": v}, numbers),
+        st.builds(lambda v: {"B": v}, st.binary(max_size=4)),
+        st.builds(lambda v: {"BOOL": v}, st.booleans()),
+        st.just({"NULL": True}),
+        st.builds(lambda v: {"SS": v}, st.lists(st.text(max_size=3), max_size=3)),
+        st.builds(lambda v: {"NS": v}, st.lists(numbers, max_size=3)),
+        st.builds(lambda v: {"BS": v}, st.lists(st.binary(max_size=3), max_size=3)),
+        st.builds(lambda v: {"L": v}, st.lists(children, max_size=3)),
+        st.builds(lambda v: {"M": v}, st.dictionaries(st.text(max_size=3), children, max_size=3)),
+    )
+    malformed = st.one_of(
+        junk,
+        st.just({}),
+        st.dictionaries(kinds, st.one_of(junk, children, st.lists(junk, max_size=2)), max_size=3),
+    )
+    return st.one_of(well_formed, well_formed, malformed)
+
+
+attribute_values = st.recursive(st.builds(lambda v: {"S": v}, st.text(max_size=3)), _values)
+
+
+def _canonical(value: Any) -> str:
+    """``repr`` with sets sorted: a NaN's hash is its identity, so set order can differ."""
+    if isinstance(value, set):
+        return "{" + ", ".join(sorted(_canonical(v) for v in value)) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_canonical(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {_canonical(v)}" for k, v in value.items()) + "}"
+    return f"{type(value).__name__}:{value!r}"
+
+
+def _outcome(decode: Any, value: Any) -> tuple[str, str]:
+    try:
+        return ("value", _canonical(decode(value)))
+    except Exception as exc:  # the property compares the failures too
+        return ("error", f"{type(exc).__name__}: {exc}")
+
+
+@settings(max_examples=400)
+@given(attribute_values)
+def test_same_value_or_same_error_as_type_deserializer(value: Any) -> None:
+    assert _outcome(deserialize, value) == _outcome(_reference.deserialize, value)
+
+
+def test_the_documented_shapes() -> None:
+    item = {
+        "S": {"S": "a"},
+        "N": {"N": "1.50"},
+        "L": {"L": [{"NULL": True}, {"BOOL": False}, {"SS": ["x"]}]},
+        "M": {"M": {"ns": {"NS": ["1", "2"]}, "bs": {"BS": [b"z"]}, "b": {"B": b"y"}}},
+    }
+    assert {k: deserialize(v) for k, v in item.items()} == {
+        k: _reference.deserialize(v) for k, v in item.items()
+    }
