@@ -4,8 +4,12 @@ Records are handled in stream order, as Lambda checkpoints them
 (https://docs.aws.amazon.com/lambda/latest/dg/services-ddb-batchfailurereporting.html): each
 change is applied to ``$TOTALS_TABLE`` in one transaction (the order's guard item, updated only
 if this change's sequence number is newer than the last applied one, and the customer's totals),
-then the applied changes are written to ``$CHANGE_LOG_BUCKET`` as
-``changes/day=YYYY-MM-DD/<first sequence>-<last sequence>.jsonl``. At the first record that
+then the changes applied now or before (duplicates included: an invocation that applied them
+may have failed to write the log) are written to ``$CHANGE_LOG_BUCKET`` as
+``changes/day=YYYY-MM-DD/<first sequence>-<last sequence>.jsonl``, so a redelivered batch writes
+the same object again. The log is at least once: a line appears twice only if an invocation fails
+after its write and Lambda retries a batch with other bounds; each line carries its sequence
+number to deduplicate on. At the first record that
 fails (a poison change, or a transaction that failed for another reason than "already applied")
 the handler stops and reports it and every later record in ``batchItemFailures``: Lambda retries
 from the lowest reported record anyway, so nothing after it is applied or logged twice.
@@ -157,15 +161,15 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             logger.exception("failed", extra={"sequence_number": _sequence(record)})
             failed_from = index
             break
-        if newly_applied:
-            # Kept as its encoded line, not as the decoded images: a batch of decoded images
-            # held to the end made the garbage collector walk them over and over.
-            applied.append(logged(change))
-            counts["applied"] += 1
-        else:
-            counts["duplicate"] += 1
+        # Every change that is applied now or was applied before is logged: if an earlier
+        # invocation applied it and then failed to write the log, this retry is the only one
+        # left to log it. Kept as its encoded line, not as the decoded images: a batch of
+        # decoded images held to the end made the garbage collector walk them over and over.
+        applied.append(logged(change))
+        counts["applied" if newly_applied else "duplicate"] += 1
     # Logged after applying: a failed PUT fails the invocation, and the retry re-applies
-    # nothing (the guards) and writes the log then.
+    # nothing (the guards) and writes the log then. A redelivered batch writes the same key
+    # (its first and last sequence numbers) again, with the same lines.
     keys = write_log(applied, bucket)
     failures = [{"itemIdentifier": _sequence(r)} for r in records[failed_from:]]
     logger.info(

@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from decimal import Decimal
+from unittest import mock
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from dynamodb_cdc_harness import (
     CHANGE_LOG_BUCKET,
     TOTALS_TABLE,
@@ -156,6 +158,29 @@ def test_a_redelivered_batch_changes_neither_totals_nor_log(handler):
     again = handler.lambda_handler({"Records": records}, FakeLambdaContext())
     assert again == {"batchItemFailures": []}
     assert _totals() == totals and len(_log_lines()) == len(lines)
+
+
+def test_a_log_write_that_fails_is_made_by_the_retry_and_no_change_is_lost(handler):
+    # The changes are applied, then the PUT fails (an S3 outage): the invocation fails and
+    # Lambda retries the batch, whose changes are all duplicates by then.
+    records = [r for _, r, o in CORPUS if o == "applied"]
+    real = handler.s3_client()
+
+    class FailingS3:
+        def put_object(self, **kwargs):
+            raise ClientError({"Error": {"Code": "InternalError", "Message": "S3 down"}}, "Put")
+
+    handler.s3_client.cache_clear()
+    with (
+        mock.patch.object(handler, "s3_client", lambda: FailingS3()),
+        pytest.raises(ClientError),
+    ):
+        handler.lambda_handler({"Records": records}, FakeLambdaContext())
+    assert _totals() and not _log_lines()
+    with mock.patch.object(handler, "s3_client", lambda: real):
+        again = handler.lambda_handler({"Records": records}, FakeLambdaContext())
+    assert again == {"batchItemFailures": []}
+    assert sorted(line["eventID"] for line in _log_lines()) == sorted(r["eventID"] for r in records)
 
 
 def test_an_update_applies_new_minus_old_and_a_move_touches_both_customers(handler):
