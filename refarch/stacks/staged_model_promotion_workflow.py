@@ -112,6 +112,9 @@ class PromotionWorkflow(Construct):
         limit); an older execution past it is still superseded by ``StillLatest?``.
         https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListExecutions.html
         https://docs.aws.amazon.com/step-functions/latest/apireference/API_StopExecution.html
+        ListExecutions authorizes on the state machine, DescribeExecution and StopExecution on
+        the execution (https://docs.aws.amazon.com/service-authorization/latest/reference/
+        list_awsstepfunctions.html), hence the two ARNs.
         """
         listed = tasks.CallAwsService(
             self,

@@ -17,8 +17,12 @@ resource                                        call, and its errors as Step Fun
                                                 latest/dg/connect-lambda.html)
 ``arn:aws:states:::sns:publish[.waitFor...]``   ``Publish`` (a JSON ``Message`` object is sent
                                                 as its text); ``SNS.<Code>``
-``arn:aws:states:::aws-sdk:<service>:<action>`` the SDK call; ``<Service>.<Code>`` with the
-                                                ``Exception`` suffix (supported-services-awssdk)
+``arn:aws:states:::aws-sdk:<service>:<action>`` the SDK call, parameters and response
+                                                members in PascalCase; ``<Service>.<Code>``
+                                                with the ``Exception`` suffix
+                                                (supported-services-awssdk); ``sfn``
+                                                ``stopExecution`` also ends the interpreter's
+                                                run ABORTED and closes its task token
 ==============================================  ===========================================
 
 Time is the interpreter's virtual clock; when it moves (a Wait, a back-off) SageMaker finishes
