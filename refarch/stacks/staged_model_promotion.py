@@ -14,7 +14,7 @@ the approval rule starts the state machine instead of the deployer, and a stagin
 its own deployer (same code, all-at-once, one instance) is added.
 """
 
-from aws_cdk import CfnOutput, Duration
+from aws_cdk import ArnFormat, CfnOutput, Duration
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -173,6 +173,8 @@ class StagedModelPromotionStack(ApprovedModelEndpointStack):
                 approval_timeout=staged.approval_timeout,
                 poll_interval=staged.endpoint_poll_interval,
                 max_polls=staged.max_endpoint_polls,
+                state_machine_arn=self._states_arn("stateMachine"),
+                executions_arn=self._states_arn("execution", ":*"),
             ),
         )
         self.state_machine = self._state_machine(staged)
@@ -329,6 +331,7 @@ class StagedModelPromotionStack(ApprovedModelEndpointStack):
         machine = sfn.StateMachine(
             self,
             "Promotion",
+            state_machine_name=self.state_machine_name,
             definition_body=sfn.DefinitionBody.from_chainable(self.workflow.definition),
             comment="Staging, test gate, manual promotion, production",
             # Standard: a promotion waits up to days for a person; Express runs 5 minutes at
@@ -358,11 +361,16 @@ class StagedModelPromotionStack(ApprovedModelEndpointStack):
             "permissions) and ListModelPackages (SageMaker List calls have none); the Lambda "
             "wildcards are the versions of the three functions the state machine invokes; "
             "promotions/* is the prefix of the promotion records; kms:GenerateDataKey* is the "
-            "SNS publisher's key use on the two topics' keys.",
+            "SNS publisher's key use on the two topics' keys; execution:<this machine>:* are "
+            "this state machine's own executions (DescribeExecution and StopExecution "
+            "authorize on the execution, whose name is generated per run), to stop an older "
+            "version's promotion.",
             findings=[
                 "Resource::*",
                 "Action::kms:GenerateDataKey*",
                 f"Resource::<{self._logical_id(self.gate_data.bucket)}.Arn>/{PROMOTIONS_PREFIX}*",
+                "Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:"
+                f"execution:{self.state_machine_name}:*",
                 *(
                     f"Resource::<{self._logical_id(function.function)}.Arn>:*"
                     for function in (self.deployer, self.staging_deployer, self.gate)
@@ -370,6 +378,23 @@ class StagedModelPromotionStack(ApprovedModelEndpointStack):
             ],
         )
         return machine
+
+    @property
+    def state_machine_name(self) -> str:
+        """Named, so its own role can name it (a reference from its own policy is a cycle).
+
+        Unique per stack and region; at most 80 characters
+        (https://docs.aws.amazon.com/step-functions/latest/apireference/API_CreateStateMachine.html).
+        """
+        return f"{self.stack_name[:70]}-promotion"
+
+    def _states_arn(self, resource: str, suffix: str = "") -> str:
+        return self.format_arn(
+            service="states",
+            resource=resource,
+            resource_name=self.state_machine_name + suffix,
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
 
     def _staged_outputs(self) -> None:
         CfnOutput(self, "StateMachineArn", value=self.state_machine.state_machine_arn)

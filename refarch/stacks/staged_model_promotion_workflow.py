@@ -3,6 +3,10 @@
 One execution per approved version (the approval event is its input). Each step is a Step
 Functions state, so the execution's history shows where a promotion stopped and why:
 
+0. ``ListRunningPromotions`` … ``StopOlderPromotion``: a newer approval supersedes: the
+   executions of older versions still running (typically waiting for a decision) are stopped
+   (``StopExecution``: ABORTED, with a cause naming this version; their task tokens are no
+   longer accepted).
 1. ``DeployToStaging`` asks the staging deployer (``DEPLOY_TARGET=requested``) for this
    version; the endpoint is polled (``Wait`` + ``DescribeEndpoint``, bounded by
    ``max_polls``) until it is in service, then asked again: ``noop`` means it serves the version.
@@ -11,7 +15,8 @@ Functions state, so the execution's history shows where a promotion stopped and 
    (``.waitForTaskToken``) until ``SendTaskSuccess`` (promote) or ``SendTaskFailure``
    (reject), or its timeout (expired)
    (https://docs.aws.amazon.com/step-functions/latest/dg/connect-to-resource.html#connect-wait-token).
-4. ``StillLatest?``: a newer approval, or a rejection since, supersedes this version.
+4. ``StillLatest?``: a newer approval, or a rejection since, supersedes this version (defence
+   in depth: the newer execution stops this one, unless its event came first).
 5. ``DeployToProduction``: the production deployer's blue/green rollout with auto-rollback,
    polled the same way; ``held`` afterwards means SageMaker rolled it back.
 6. ``RecordPromotion`` tags the endpoint and writes the promotion record next to the report.
@@ -61,6 +66,10 @@ class PromotionWorkflowProps:
     approval_timeout: Duration
     poll_interval: Duration
     max_polls: int
+    #: The state machine's own ARN, and the pattern of its executions' ARNs (built from its
+    #: name: a reference to the machine from its own role's policy would be a cycle).
+    state_machine_arn: str
+    executions_arn: str
 
 
 class PromotionWorkflow(Construct):
@@ -90,7 +99,138 @@ class PromotionWorkflow(Construct):
                 "polls": {"value": 0},
             },
         )
-        self.definition = version.next(staging)
+        self.definition = version.next(self._supersede_older(staging, failure))
+
+    # -- a newer approval stops the older promotions still running ------------------------
+
+    def _supersede_older(self, then: sfn.IChainable, failure: sfn.IChainable) -> sfn.IChainable:
+        """Stop this state machine's running executions of older versions (same group).
+
+        The machine serves one model package group (its rule matches only that group), so its
+        running executions are this group's promotions. ListExecutions returns the newest first,
+        one page of 100 at most (kept whole in the state's data, under the 256 KiB payload
+        limit); an older execution past it is still superseded by ``StillLatest?``.
+        https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListExecutions.html
+        https://docs.aws.amazon.com/step-functions/latest/apireference/API_StopExecution.html
+        ListExecutions authorizes on the state machine, DescribeExecution and StopExecution on
+        the execution (https://docs.aws.amazon.com/service-authorization/latest/reference/
+        list_awsstepfunctions.html), hence the two ARNs.
+        """
+        listed = tasks.CallAwsService(
+            self,
+            "ListRunningPromotions",
+            service="sfn",
+            action="listExecutions",
+            comment="The promotions still running: older versions' are stopped",
+            parameters={
+                "StateMachineArn": sfn.JsonPath.string_at("$$.StateMachine.Id"),
+                "StatusFilter": "RUNNING",
+                "MaxResults": 100,
+            },
+            iam_action="states:ListExecutions",
+            iam_resources=[self.props.state_machine_arn],
+            result_selector={
+                "running": sfn.JsonPath.list_at("$.Executions"),
+                "count": sfn.JsonPath.array_length(sfn.JsonPath.list_at("$.Executions")),
+                "index": 0,
+            },
+            result_path="$.supersede",
+        )
+        listed.add_catch(failure, result_path="$.error")
+        pick = sfn.Pass(
+            self,
+            "PickRunning",
+            parameters={
+                "summary": sfn.JsonPath.array_get_item(
+                    sfn.JsonPath.list_at("$.supersede.running"),
+                    sfn.JsonPath.number_at("$.supersede.index"),
+                )
+            },
+            result_path="$.supersede.pick",
+        )
+        describe = tasks.CallAwsService(
+            self,
+            "DescribeRunningPromotion",
+            service="sfn",
+            action="describeExecution",
+            parameters={
+                "ExecutionArn": sfn.JsonPath.string_at("$.supersede.pick.summary.ExecutionArn")
+            },
+            iam_action="states:DescribeExecution",
+            iam_resources=[self.props.executions_arn],
+            result_selector={
+                "input": sfn.JsonPath.string_to_json(sfn.JsonPath.string_at("$.Input"))
+            },
+            result_path="$.supersede.other",
+        )
+        describe.add_catch(failure, result_path="$.error")
+        stop = tasks.CallAwsService(
+            self,
+            "StopOlderPromotion",
+            service="sfn",
+            action="stopExecution",
+            comment="Aborted: its pending task token is no longer accepted",
+            parameters={
+                "ExecutionArn": sfn.JsonPath.string_at("$.supersede.pick.summary.ExecutionArn"),
+                "Error": "Superseded",
+                "Cause": sfn.JsonPath.format(
+                    "superseded by version {} of {} ({})",
+                    sfn.JsonPath.string_at("$.version"),
+                    self.props.group_name,
+                    sfn.JsonPath.string_at("$$.Execution.Id"),
+                ),
+            },
+            iam_action="states:StopExecution",
+            iam_resources=[self.props.executions_arn],
+            result_path=sfn.JsonPath.DISCARD,
+        )
+        stop.add_catch(failure, result_path="$.error")
+        advance = sfn.Pass(
+            self,
+            "NextRunning",
+            parameters={
+                "running": sfn.JsonPath.list_at("$.supersede.running"),
+                "count": sfn.JsonPath.number_at("$.supersede.count"),
+                "index": sfn.JsonPath.math_add(sfn.JsonPath.number_at("$.supersede.index"), 1),
+            },
+            result_path="$.supersede",
+        )
+        done = sfn.Pass(
+            self,
+            "OlderPromotionsStopped",
+            parameters={"checked": sfn.JsonPath.number_at("$.supersede.count")},
+            result_path="$.supersede",
+        )
+        more = sfn.Choice(self, "MoreRunning?")
+        more.when(
+            sfn.Condition.number_less_than_json_path("$.supersede.index", "$.supersede.count"),
+            pick,
+        )
+        more.otherwise(done)
+        this_one = sfn.Choice(self, "ThisExecution?")
+        this_one.when(
+            sfn.Condition.string_equals_json_path(
+                "$.supersede.pick.summary.ExecutionArn", "$$.Execution.Id"
+            ),
+            advance,
+        )
+        this_one.otherwise(describe)
+        other_version = "$.supersede.other.input.detail.ModelPackageVersion"
+        older = sfn.Choice(self, "OlderVersion?")
+        older.when(
+            sfn.Condition.and_(
+                sfn.Condition.is_numeric(other_version),
+                sfn.Condition.number_less_than_json_path(other_version, "$.version"),
+            ),
+            stop,
+        )
+        older.otherwise(advance)
+        pick.next(this_one)
+        describe.next(older)
+        stop.next(advance)
+        advance.next(more)
+        done.next(then)
+        return listed.next(more)
 
     # -- deploy, then poll until in service --------------------------------------------------
 

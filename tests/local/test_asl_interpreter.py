@@ -361,3 +361,43 @@ def test_retry_attempts_and_delays_follow_the_retrier(interval, attempts, backof
     assert len(calls.calls) == attempts + 1
     assert calls.elapsed == expected
     assert (execution.status, execution.error) == ("FAILED", "Boom")
+
+
+def test_a_stopped_execution_ends_aborted_and_its_token_is_refused() -> None:
+    interpreter, execution, calls = run(approval())
+    token = token_of(calls)
+    interpreter.stop(execution, "Superseded", "superseded by version 8")
+    assert (execution.status, execution.error, execution.cause) == (
+        "ABORTED",
+        "Superseded",
+        "superseded by version 8",
+    )
+    assert execution.history[-1].type == "ExecutionAborted"
+    with pytest.raises(TaskTimedOut):
+        interpreter.send_task_success(token, "{}")
+    interpreter.advance(7200)  # its timeout passes: nothing runs on an aborted execution
+    assert execution.status == "ABORTED" and execution.history[-1].type == "ExecutionAborted"
+    interpreter.stop(execution, "Again", "no effect")  # stopping an ended execution
+    assert execution.error == "Superseded"
+
+
+def test_intrinsic_array_length_and_get_item() -> None:
+    definition = {
+        "StartAt": "P",
+        "States": {
+            "P": {
+                "Type": "Pass",
+                "Parameters": {
+                    "n.$": "States.ArrayLength($.a)",
+                    "second.$": "States.ArrayGetItem($.a, 1)",
+                    "at.$": "States.ArrayGetItem($.a, $.i)",
+                },
+                "End": True,
+            }
+        },
+    }
+    _, execution, _ = run(definition, {"a": [{"x": 1}, {"x": 2}], "i": 0})
+    assert execution.output == {"n": 2, "second": {"x": 2}, "at": {"x": 1}}
+    definition["States"]["P"]["Parameters"] = {"at.$": "States.ArrayGetItem($.a, 2)"}
+    _, execution, _ = run(definition, {"a": [1, 2]})
+    assert (execution.status, execution.error) == ("FAILED", "States.IntrinsicFailure")

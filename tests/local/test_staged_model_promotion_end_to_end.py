@@ -20,13 +20,13 @@ def demo():
     return result, out.getvalue()
 
 
-def test_the_six_scenarios_pass_with_no_denial_and_nothing_lost(demo):
+def test_the_seven_scenarios_pass_with_no_denial_and_nothing_lost(demo):
     result, trace = demo
     assert result.ok, trace
     assert result.denials == []
     assert result.lost == []
-    assert len(result.checks) == 7
-    assert "OK: staged-model-promotion: 7/7 checks" in trace
+    assert len(result.checks) == 8
+    assert "OK: staged-model-promotion: 8/8 checks" in trace
 
 
 def test_the_gate_figures_are_the_models(demo):
@@ -39,6 +39,8 @@ def test_the_gate_figures_are_the_models(demo):
         ("4", "PASSED", "every threshold met"),
         ("5", "PASSED", "every threshold met"),
         ("6", "PASSED", "every threshold met"),
+        ("7", "PASSED", "every threshold met"),
+        ("8", "PASSED", "every threshold met"),
     ]
 
 
@@ -47,6 +49,7 @@ def test_the_trace_follows_the_promoted_version_through_every_state(demo):
     v1 = trace.split("== Run: v2")[0]
     states = re.findall(r"Step Functions: (\w+) → ", v1)
     order = [
+        "ListRunningPromotions",
         "DeployToStaging",
         "DescribeStagingEndpoint",
         "TestOnStaging",
@@ -65,7 +68,9 @@ def test_the_trace_follows_the_promoted_version_through_every_state(demo):
 
 def test_every_failed_execution_names_where_and_why(demo):
     _, trace = demo
-    endings = re.findall(r"execution (SUCCEEDED|FAILED)(?:: (\w+))?; production is (\w+)", trace)
+    endings = re.findall(
+        r"execution (SUCCEEDED|FAILED|ABORTED)(?:: (\w+))?; production is (\w+)", trace
+    )
     assert endings == [
         ("SUCCEEDED", "", "InService"),
         ("FAILED", "GateFailed", "InService"),
@@ -73,4 +78,17 @@ def test_every_failed_execution_names_where_and_why(demo):
         ("FAILED", "Rejected", "InService"),
         ("FAILED", "PromotionExpired", "InService"),
         ("FAILED", "RolledBack", "InService"),
+        ("ABORTED", "Superseded", "InService"),
+        ("SUCCEEDED", "", "InService"),
     ]
+
+
+def test_a_newer_approval_stops_the_older_waiting_execution(demo):
+    _, trace = demo
+    run = trace.split("== Run: v7")[1]
+    states = re.findall(r"Step Functions: (\w+) → ", run)
+    v8 = states[states.index("AskForPromotion") + 1 :]
+    assert v8[:3] == ["ListRunningPromotions", "DescribeRunningPromotion", "StopOlderPromotion"]
+    assert re.search(r"ABORTED: superseded by version 8 of \S+ \(arn:aws:states:", run)
+    assert "a late promote of the superseded v7: refused (TaskTimedOut)" in run
+    assert "production is InService, serving version 8" in run

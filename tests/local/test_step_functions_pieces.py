@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 
+import botocore.session
 import pytest
 from botocore.exceptions import ClientError
 
 from refarch.local.inference_clock import InferenceClock
-from refarch.local.sources.step_functions import _plain, _sdk_error, _snake
+from refarch.local.sources.step_functions import _plain, _sdk_error, _snake, _to_api, _to_pascal
 
 
 def error(code: str) -> ClientError:
@@ -22,6 +23,7 @@ def error(code: str) -> ClientError:
         ("sagemaker", "ResourceNotFound", "SageMaker.ResourceNotFoundException"),
         ("s3", "NoSuchBucket", "S3.NoSuchBucketException"),
         ("sagemaker", "ValidationException", "SageMaker.ValidationException"),
+        ("sfn", "ExecutionDoesNotExist", "Sfn.ExecutionDoesNotExistException"),
     ],
 )
 def test_sdk_integration_errors_are_named_as_step_functions_names_them(service, code, name):
@@ -46,3 +48,25 @@ def test_the_inference_clock_moves_only_by_model_latency():
         with pytest.raises(ValueError):
             clock.advance(-1)
     assert time.perf_counter is real
+
+
+def test_sfn_parameters_and_responses_are_pascal_case_in_the_integration():
+    """supported-services-awssdk.html: PascalCase even where the API (Step Functions) is camel."""
+    model = botocore.session.get_session().get_service_model("stepfunctions")
+    listed = model.operation_model("ListExecutions")
+    assert _to_api(
+        {"StateMachineArn": "arn", "StatusFilter": "RUNNING", "MaxResults": 100},
+        listed.input_shape,
+    ) == {"stateMachineArn": "arn", "statusFilter": "RUNNING", "maxResults": 100}
+    response = {"executions": [{"executionArn": "e", "status": "RUNNING"}], "nextToken": "t"}
+    assert _to_pascal(response, listed.output_shape) == {
+        "Executions": [{"ExecutionArn": "e", "Status": "RUNNING"}],
+        "NextToken": "t",
+    }
+    # SageMaker's members are PascalCase already: unchanged both ways.
+    sagemaker = botocore.session.get_session().get_service_model("sagemaker")
+    describe = sagemaker.operation_model("DescribeEndpoint")
+    assert _to_api({"EndpointName": "e"}, describe.input_shape) == {"EndpointName": "e"}
+    assert _to_pascal({"EndpointStatus": "InService"}, describe.output_shape) == {
+        "EndpointStatus": "InService"
+    }

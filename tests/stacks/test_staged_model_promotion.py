@@ -202,3 +202,63 @@ def test_every_failure_notifies_and_ends_failed(definition) -> None:
 def test_props_out_of_range_fail_at_synthesis(change, message) -> None:
     with pytest.raises(StagedModelPromotionPropsError, match=message):
         StagedModelPromotionProps(**change)
+
+
+def machine_statements(template: dict[str, Any]) -> list[dict[str, Any]]:
+    (machine,) = resources(template, "AWS::StepFunctions::StateMachine").values()
+    role = machine["Properties"]["RoleArn"]["Fn::GetAtt"][0]
+    return [
+        statement
+        for policy in resources(template, "AWS::IAM::Policy").values()
+        if {"Ref": role} in policy["Properties"]["Roles"]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
+def test_a_newer_approval_stops_older_executions_first(definition) -> None:
+    states = definition["States"]
+    assert states["Version"]["Next"] == "ListRunningPromotions"
+    listed = states["ListRunningPromotions"]
+    assert listed["Resource"].endswith(":states:::aws-sdk:sfn:listExecutions")
+    assert listed["Parameters"] == {
+        "StateMachineArn.$": "$$.StateMachine.Id",
+        "StatusFilter": "RUNNING",
+        "MaxResults": 100,
+    }
+    stop = states["StopOlderPromotion"]
+    assert stop["Resource"].endswith(":states:::aws-sdk:sfn:stopExecution")
+    assert stop["Parameters"]["Error"] == "Superseded"
+    assert "superseded by version" in stop["Parameters"]["Cause.$"]
+    # Only an older version is stopped, never this execution; staging comes after the loop.
+    (older,) = states["OlderVersion?"]["Choices"]
+    other = "$.supersede.other.input.detail.ModelPackageVersion"
+    assert older["Next"] == "StopOlderPromotion"
+    assert older["And"] == [
+        {"Variable": other, "IsNumeric": True},
+        {"Variable": other, "NumericLessThanPath": "$.version"},
+    ]
+    this = states["ThisExecution?"]["Choices"][0]
+    assert (this["StringEqualsPath"], this["Next"]) == ("$$.Execution.Id", "NextRunning")
+    assert not reachable_avoiding(definition, "DeployToStaging", "OlderPromotionsStopped")
+    assert not reachable_avoiding(definition, "StopOlderPromotion", "OlderVersion?")
+
+
+def test_the_machine_may_list_its_executions_and_stop_only_its_own(template) -> None:
+    name = f"{STACK}-promotion"
+    (machine,) = resources(template, "AWS::StepFunctions::StateMachine").values()
+    assert machine["Properties"]["StateMachineName"] == name
+    by_action = {
+        action: [
+            joined(r)
+            for r in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])
+        ]
+        for s in machine_statements(template)
+        for action in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
+        if action.startswith("states:")
+    }
+    prefix = "arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:"
+    assert by_action == {
+        "states:ListExecutions": [f"{prefix}stateMachine:{name}"],
+        "states:DescribeExecution": [f"{prefix}execution:{name}:*"],
+        "states:StopExecution": [f"{prefix}execution:{name}:*"],
+    }

@@ -212,6 +212,20 @@ class Interpreter:
         self._run(execution)
         return execution
 
+    def stop(self, execution: Execution, error: str = "", cause: str = "") -> Execution:
+        """``StopExecution``: a running execution ends ABORTED; its task token closes with it.
+
+        A stopped execution's pending callback is closed, so ``SendTask*`` with its token is
+        refused (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StopExecution.html).
+        Stopping an execution that has already ended changes nothing.
+        """
+        if execution.status != "RUNNING":
+            return execution
+        if execution.waiting is not None:
+            self._close(execution.waiting)
+        self._end(execution, "ABORTED", error=error, cause=cause)
+        return execution
+
     def advance(self, seconds: float) -> None:
         """Let ``seconds`` pass: callbacks past their TimeoutSeconds fail with States.Timeout."""
         self.integrations.elapse(seconds)
@@ -373,7 +387,11 @@ class Interpreter:
         execution.status = status
         for key, value in fields.items():
             setattr(execution, key, value)
-        kind = {"SUCCEEDED": "ExecutionSucceeded", "FAILED": "ExecutionFailed"}[status]
+        kind = {
+            "SUCCEEDED": "ExecutionSucceeded",
+            "FAILED": "ExecutionFailed",
+            "ABORTED": "ExecutionAborted",
+        }[status]
         self._event(execution, kind, detail=fields)
 
     def _open(self, token: str) -> Callback:

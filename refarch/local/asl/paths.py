@@ -5,7 +5,8 @@ ResultPath, then OutputPath
 (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-inputpath-params.html).
 Supported: the path forms the stacks use (``$``, ``$.a.b``, ``$.a[0]``, ``$['a']``, and
 ``$$.`` for the context object) and the intrinsic functions ``States.Format``,
-``States.JsonToString``, ``States.StringToJson`` and ``States.MathAdd``
+``States.JsonToString``, ``States.StringToJson``, ``States.MathAdd``, ``States.ArrayLength``
+and ``States.ArrayGetItem``
 (https://docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html). Anything else
 fails loudly as unsupported rather than evaluating differently from AWS.
 """
@@ -185,6 +186,22 @@ def _intrinsic(expression: str, data: Any, context: Any) -> Any:
         ):
             raise StatesError(INTRINSIC_FAILURE, f"{expression}: takes two integers")
         return arguments[0] + arguments[1]
+    if name == "States.ArrayLength":
+        if len(arguments) != 1 or not isinstance(arguments[0], list):
+            raise StatesError(INTRINSIC_FAILURE, f"{expression}: takes one array")
+        return len(arguments[0])
+    if name == "States.ArrayGetItem":
+        # An index outside the array is an error (intrinsic-functions.html#asl-intrsc-func-arrays).
+        array, index = [*arguments, None, None][:2]
+        if (
+            len(arguments) != 2
+            or not isinstance(array, list)
+            or not isinstance(index, int)
+            or isinstance(index, bool)
+            or not 0 <= index < len(array)
+        ):
+            raise StatesError(INTRINSIC_FAILURE, f"{expression}: takes an array and an index in it")
+        return array[index]
     raise UnsupportedPathError(f"intrinsic {name} is not supported by the local interpreter")
 
 

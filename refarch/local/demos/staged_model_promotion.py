@@ -1,4 +1,4 @@
-"""The local scenario of ``staged-model-promotion``: six versions, one promoted.
+"""The local scenario of ``staged-model-promotion``: eight versions, two promoted.
 
 Each version is pushed, uploaded and registered by a data scientist, then approved by a
 reviewer: the approval rule starts an execution of the promotion state machine (its synthesized
@@ -16,6 +16,9 @@ test set in the gate bucket.
    refused; production still v1.
 6. v6 (good): promoted, but a rollback alarm is in ALARM during the canary: SageMaker rolls
    back, the execution fails ``RolledBack``; production still v1.
+7. v7 (good) waits for a decision when v8 (good) is approved: v8's execution stops v7's
+   (ABORTED, the cause naming v8); v8 is promoted and production serves v8; a late promote of
+   v7 is refused.
 """
 
 from __future__ import annotations
@@ -61,6 +64,8 @@ MODELS: dict[int, dict[str, Any]] = {
     4: {**GOOD, "version": "v4"},
     5: {**GOOD, "version": "v5"},
     6: {**GOOD, "version": "v6"},
+    7: {**GOOD, "version": "v7"},
+    8: {**GOOD, "version": "v8"},
 }
 TEST_ROWS = 60
 EXPIRY_SECONDS = 2 * 24 * 3600
@@ -84,6 +89,7 @@ class Promotion:
     version: int
     execution: Execution | None = None
     served_after: tuple[str, int] | None = None
+    tags_after: dict[str, str] = field(default_factory=dict)
     refusals: list[str] = field(default_factory=list)
 
     @property
@@ -172,6 +178,7 @@ class _Scenario:
 
     def note(self, promotion: Promotion) -> None:
         promotion.served_after = serving(self.stack)
+        promotion.tags_after = _production_tags(self.stack)
         status, version = promotion.served_after or ("no endpoint", 0)
         execution = promotion.execution
         self.trace.line(
@@ -233,6 +240,15 @@ def run(stack: LocalStack, trace: Trace) -> list[Check]:
     )
     run_.note(v6)
 
+    trace.section("Run: v7 waits for a decision when v8 is approved: v8 supersedes it")
+    v7 = run_.approve(7)
+    token = run_.token(v7)
+    v8 = run_.approve(8)
+    run_.note(v7)
+    run_.promote(v8)
+    run_.refused(v7, token, "a late promote of the superseded v7")
+    run_.note(v8)
+
     report_landed(stack, trace)
     return _checks(run_)
 
@@ -256,7 +272,6 @@ def _ended(promotion: Promotion, status: str, error: str = "") -> bool:
 def _checks(run_: _Scenario) -> list[Check]:
     p = run_.promotions
     stack, aws = run_.stack, run_.aws
-    tags = _production_tags(stack)
     bucket, _ = split_s3_url(str(stack.output("ReportsLocation")))
     keys = [o["Key"] for o in aws.client("s3").list_objects_v2(Bucket=bucket).get("Contents", [])]
     v1_gate, v2_gate, v3_gate = p[1].gate, p[2].gate, p[3].gate
@@ -267,8 +282,8 @@ def _checks(run_: _Scenario) -> list[Check]:
             _ended(p[1], "SUCCEEDED")
             and v1_gate.get("passed") is True
             and p[1].served_after == ("InService", 1)
-            and tags.get("refarch:promoted-version") == "1"
-            and tags.get("refarch:promoted-by") == APPROVER
+            and p[1].tags_after.get("refarch:promoted-version") == "1"
+            and p[1].tags_after.get("refarch:promoted-by") == APPROVER
             and any(k.startswith("promotions/v1/") for k in keys)
             and any(k.startswith("reports/v1/") for k in keys),
             json.dumps(v1_gate.get("metrics")),
@@ -314,8 +329,23 @@ def _checks(run_: _Scenario) -> list[Check]:
             "execution ends RolledBack; production serves v1",
             _ended(p[6], "FAILED", "RolledBack")
             and p[6].served_after == ("InService", 1)
-            and tags.get("refarch:promoted-version") == "1",
+            and p[6].tags_after.get("refarch:promoted-version") == "1",
             p[6].execution.cause if p[6].execution else "no execution",
+        ),
+        Check(
+            "v7 waiting for a decision when v8 is approved: v8's execution stops v7's (ABORTED, "
+            "the cause naming v8) and a late promote of v7 is refused (TaskTimedOut); v8 "
+            "promoted → production serves v8",
+            _ended(p[7], "ABORTED", "Superseded")
+            and "superseded by version 8" in p[7].execution.cause
+            and p[8].execution is not None
+            and p[8].execution.arn in p[7].execution.cause
+            and p[7].served_after == ("InService", 1)
+            and p[7].refusals == ["TaskTimedOut"]
+            and _ended(p[8], "SUCCEEDED")
+            and p[8].served_after == ("InService", 8)
+            and p[8].tags_after.get("refarch:promoted-version") == "8",
+            p[7].execution.cause if p[7].execution else "no execution",
         ),
         Check(
             "every approval started one execution and every execution ended (none left "

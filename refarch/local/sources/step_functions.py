@@ -17,8 +17,12 @@ resource                                        call, and its errors as Step Fun
                                                 latest/dg/connect-lambda.html)
 ``arn:aws:states:::sns:publish[.waitFor...]``   ``Publish`` (a JSON ``Message`` object is sent
                                                 as its text); ``SNS.<Code>``
-``arn:aws:states:::aws-sdk:<service>:<action>`` the SDK call; ``<Service>.<Code>`` with the
-                                                ``Exception`` suffix (supported-services-awssdk)
+``arn:aws:states:::aws-sdk:<service>:<action>`` the SDK call, parameters and response
+                                                members in PascalCase; ``<Service>.<Code>``
+                                                with the ``Exception`` suffix
+                                                (supported-services-awssdk); ``sfn``
+                                                ``stopExecution`` also ends the interpreter's
+                                                run ABORTED and closes its task token
 ==============================================  ===========================================
 
 Time is the interpreter's virtual clock; when it moves (a Wait, a back-off) SageMaker finishes
@@ -49,7 +53,13 @@ if TYPE_CHECKING:
 STATES_PRINCIPAL = "states.amazonaws.com"
 _SDK = re.compile(r"^arn:aws[a-z-]*:states:::aws-sdk:(?P<service>[a-z0-9]+):(?P<action>\w+)$")
 #: How Step Functions spells a service in an AWS SDK integration's error names.
-_SERVICE_NAMES = {"sagemaker": "SageMaker", "s3": "S3", "sns": "Sns", "lambda": "Lambda"}
+_SERVICE_NAMES = {
+    "sagemaker": "SageMaker",
+    "s3": "S3",
+    "sns": "Sns",
+    "lambda": "Lambda",
+    "sfn": "Sfn",
+}
 #: boto3's name for a service where it differs from the integration's.
 _CLIENT_NAMES = {"sfn": "stepfunctions"}
 
@@ -100,6 +110,7 @@ class StepFunctionsService:
         trace.line(f"Step Functions: execution {execution.name} of {described['name']}", 3)
         self.interpreter.start(execution)
         self._trace_status(execution)
+        self._settle()
         return execution
 
     def history(self, execution_arn: str) -> list[dict[str, Any]]:
@@ -121,23 +132,43 @@ class StepFunctionsService:
         """``SendTaskSuccess`` (errors: ``InvalidToken``, ``TaskTimedOut``, ``InvalidOutput``)."""
         execution = self.interpreter.send_task_success(token, output)
         self._trace_status(execution)
+        self._settle()
         return execution
 
     def send_task_failure(self, token: str, error: str, cause: str) -> Execution:
         """``SendTaskFailure``: the waiting task fails with ``error``."""
         execution = self.interpreter.send_task_failure(token, error, cause)
         self._trace_status(execution)
+        self._settle()
         return execution
 
     def advance(self, seconds: float) -> None:
         """Let time pass: waits end, callbacks time out."""
         self.interpreter.advance(seconds)
+        self._settle()
+
+    def _settle(self) -> None:
+        """Give moto's records the interpreter's outcome: ListExecutions filters on status."""
+        from moto.core.utils import utcnow
+        from moto.stepfunctions.models import stepfunctions_backends
+
+        account, region = self._emulator.account_id, self._emulator.region
+        backend = stepfunctions_backends[account][region]
+        for arn, execution in self.executions.items():
+            if execution.status == "RUNNING":
+                continue
+            recorded = backend.describe_execution(arn)
+            if recorded.status != execution.status:
+                recorded.status = execution.status
+                recorded.stop_date = recorded.stop_date or utcnow()
 
     def _trace_status(self, execution: Execution) -> None:
         trace = self._emulator.trace
         if execution.status == "RUNNING":
             waiting = execution.waiting.state if execution.waiting else "?"
             trace.line(f"Step Functions: {execution.name} waits at {waiting} for a task token", 3)
+        elif execution.status == "ABORTED":
+            trace.line(f"Step Functions: {execution.name} ABORTED: {execution.cause[:300]}", 3)
         elif execution.status == "SUCCEEDED":
             trace.line(f"Step Functions: {execution.name} SUCCEEDED", 3)
         else:
@@ -229,10 +260,57 @@ class StepFunctionsService:
 
     def _sdk(self, session: Any, service: str, action: str, parameters: Any) -> Any:
         client = session.client(_CLIENT_NAMES.get(service, service))
+        operation = client.meta.service_model.operation_model(action[0].upper() + action[1:])
         try:
-            return _plain(getattr(client, _snake(action))(**parameters))
+            raw = getattr(client, _snake(action))(**_to_api(parameters, operation.input_shape))
         except ClientError as exc:
             raise StatesError(_sdk_error(service, exc), str(exc)) from exc
+        response = _to_pascal(_plain(raw), operation.output_shape)
+        if service == "sfn" and action == "stopExecution":
+            # moto records ABORTED; the interpreter ends the run and closes its task token.
+            self._stop(parameters["ExecutionArn"], parameters.get("Error", ""), parameters)
+        return response
+
+    def _stop(self, execution_arn: str, error: str, parameters: dict[str, Any]) -> None:
+        execution = self.executions.get(execution_arn)
+        if execution is None or execution.status != "RUNNING":
+            return
+        self.interpreter.stop(execution, error, parameters.get("Cause", ""))
+        self._trace_status(execution)
+
+
+def _to_api(value: Any, shape: Any) -> Any:
+    """Parameters in PascalCase, as Step Functions takes them, renamed to the API's members.
+
+    "Parameters in Step Functions are expressed in PascalCase, even if the native service API
+    is in camelCase" (https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html).
+    """
+    if shape is None:
+        return value
+    if shape.type_name == "structure" and isinstance(value, dict):
+        members = {name[:1].upper() + name[1:]: name for name in shape.members}
+        renamed = {}
+        for key, item in value.items():
+            name = members.get(key, key)
+            renamed[name] = _to_api(item, shape.members.get(name))
+        return renamed
+    if shape.type_name == "list" and isinstance(value, list):
+        return [_to_api(item, shape.member) for item in value]
+    return value
+
+
+def _to_pascal(value: Any, shape: Any) -> Any:
+    """A response's structure members in PascalCase, as the integration returns them."""
+    if shape is None:
+        return value
+    if shape.type_name == "structure" and isinstance(value, dict):
+        return {
+            key[:1].upper() + key[1:]: _to_pascal(item, shape.members.get(key))
+            for key, item in value.items()
+        }
+    if shape.type_name == "list" and isinstance(value, list):
+        return [_to_pascal(item, shape.member) for item in value]
+    return value
 
 
 def _sdk_error(service: str, exc: ClientError) -> str:
