@@ -49,6 +49,7 @@ from refarch.constructs.iam_unexercised import acknowledge_unexercised
 from refarch.constructs.iam_wildcards import acknowledge_wildcard
 from refarch.constructs.nag import nag_finding_text
 from refarch.constructs.s3_object_grants import grant_object_actions
+from refarch.stacks.approved_model_endpoint_deployer_grants import DeployerTarget, grant_deployer
 from refarch.stacks.approved_model_endpoint_outputs import endpoint_outputs
 
 # The props live in their own module; importable from here as before.
@@ -114,11 +115,6 @@ ENDPOINT_FAILED = ("FAILED", "UPDATE_ROLLBACK_FAILED")
 #: event), so keep trying for as long as Lambda keeps the deployer's own async events.
 RULE_RETRY_ATTEMPTS = 10
 RULE_MAX_EVENT_AGE = Duration.hours(6)
-
-#: The service-linked role Application Auto Scaling creates for SageMaker endpoints the first
-#: time a variant is registered, and the principal it is linked to (AWS docs).
-AUTOSCALING_SERVICE = "sagemaker.application-autoscaling.amazonaws.com"
-AUTOSCALING_ROLE = "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint"
 
 #: Where SageMaker publishes endpoint instance metrics (CPU, memory, disk) with the execution
 #: role; invocation metrics (``AWS/SageMaker``) it publishes itself (AWS docs: SageMaker
@@ -485,211 +481,22 @@ class ApprovedModelEndpointStack(Stack):
         autoscaling: bool = True,
         follows_registry: bool = True,
     ) -> None:
-        """What the deployer may do: exactly what a reconcile of this group and endpoint needs.
+        """Grant a deployer of this stack's group (``approved_model_endpoint_deployer_grants``).
 
-        ``role`` and ``endpoint_name`` default to this stack's deployer and endpoint; a deployer
-        whose endpoint has no autoscaling (``autoscaling=False``) gets none of its grants, and
-        one that deploys only requested versions (``follows_registry=False``) lists none.
-
-        SageMaker ARNs spell names in lowercase (the endpoint name is kept lowercase for that),
-        and the deployer names what it creates ``<endpoint>-v<version>-<suffix>``, so models
-        and configs of other endpoints stay out of reach.
+        ``role`` and ``endpoint_name`` default to this stack's deployer and endpoint.
         """
-        role = role or self.deployer.role
-        endpoint_name = endpoint_name or self.endpoint_name
-        endpoint = self._sagemaker_arn("endpoint", endpoint_name)
-        configs = self._sagemaker_arn("endpoint-config", f"{endpoint_name}-v*")
-        models = self._sagemaker_arn("model", f"{endpoint_name}-v*")
-        statements = [
-            # The registry, read: DescribeModelPackage authorizes on the version (Service
-            # Authorization Reference: resource type model-package), so on this group's
-            # versions. CreateModel too: a model whose container names the package is
-            # authorized on it (AWS's cross-account model group policy grants it there).
-            iam.PolicyStatement(
-                actions=["sagemaker:DescribeModelPackage", "sagemaker:CreateModel"],
-                resources=[self.registry.versions_arn],
+        grant_deployer(
+            self,
+            DeployerTarget(
+                role=role or self.deployer.role,
+                endpoint_name=endpoint_name or self.endpoint_name,
+                versions_arn=self.registry.versions_arn,
+                group_finding_name=self._finding_name(self.registry.group_name),
+                execution_role_arn=self.execution_role.role_arn,
+                key_arn=self.key.key_arn,
+                autoscaling=autoscaling,
+                follows_registry=follows_registry,
             ),
-            # Listing a group's versions is authorized on "*": "Except for the ListTags API,
-            # resource-level restrictions are not available on List- calls" (https://
-            # docs.aws.amazon.com/sagemaker/latest/dg/api-permissions-reference.html); the
-            # reference's model-package resource type is optional for it. It reveals the
-            # versions' metadata in this account, never their artifacts.
-            *(
-                [iam.PolicyStatement(actions=["sagemaker:ListModelPackages"], resources=["*"])]
-                if follows_registry
-                else []
-            ),
-            # Tagging on create (refarch:model-package-arn) needs AddTags on the new resource;
-            # the deployer reads that tag back (ListTags) to tell which version is live.
-            iam.PolicyStatement(
-                actions=[
-                    "sagemaker:CreateModel",
-                    "sagemaker:DescribeModel",
-                    "sagemaker:AddTags",
-                    "sagemaker:ListTags",
-                ],
-                resources=[models],
-            ),
-            iam.PolicyStatement(
-                actions=[
-                    "sagemaker:CreateEndpointConfig",
-                    "sagemaker:DescribeEndpointConfig",
-                    "sagemaker:AddTags",
-                ],
-                resources=[configs],
-            ),
-            # CreateEndpoint and UpdateEndpoint authorize on the endpoint and on the config
-            # it is given (Service Authorization Reference).
-            iam.PolicyStatement(
-                actions=["sagemaker:CreateEndpoint", "sagemaker:UpdateEndpoint"],
-                resources=[endpoint, configs],
-            ),
-            # The endpoint records the version of the last rollout in a tag (set on create,
-            # AddTags on update, read with ListTags): back in service on another version, the
-            # rollout was rolled back, and is not retried. UpdateEndpointWeightsAndCapacities:
-            # Application Auto Scaling checks that whoever registers a variant could change its
-            # capacity (AWS docs: SageMaker auto scaling permissions; permissions validation).
-            iam.PolicyStatement(
-                actions=[
-                    "sagemaker:DescribeEndpoint",
-                    "sagemaker:AddTags",
-                    "sagemaker:ListTags",
-                    *(["sagemaker:UpdateEndpointWeightsAndCapacities"] if autoscaling else []),
-                ],
-                resources=[endpoint],
-            ),
-            # Pass the execution role to SageMaker (CreateModel), and to nothing else.
-            iam.PolicyStatement(
-                actions=["iam:PassRole"],
-                resources=[self.execution_role.role_arn],
-                conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
-            ),
-            # The storage-volume key: "The KMS key policy must grant permission to the IAM
-            # role that you specify in your CreateEndpoint, UpdateEndpoint requests" (AWS API
-            # reference, CreateEndpointConfig KmsKeyId): SageMaker creates grants on the
-            # caller's behalf, for AWS resources only.
-            iam.PolicyStatement(
-                actions=["kms:CreateGrant"],
-                resources=[self.key.key_arn],
-                conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
-            ),
-            iam.PolicyStatement(actions=["kms:DescribeKey"], resources=[self.key.key_arn]),
-        ]
-        autoscaling_statements = [
-            # Autoscaling. Register and PutScalingPolicy authorize on the scalable target,
-            # whose ARN ends with an id Application Auto Scaling generates at registration
-            # (AWS docs), so the tightest name is any target of this account and region.
-            iam.PolicyStatement(
-                actions=[
-                    "application-autoscaling:RegisterScalableTarget",
-                    "application-autoscaling:PutScalingPolicy",
-                ],
-                resources=[
-                    self.format_arn(
-                        service="application-autoscaling",
-                        resource="scalable-target",
-                        resource_name="*",
-                    )
-                ],
-            ),
-            # The Describe calls have no resource-level permissions (Service Authorization
-            # Reference). Target tracking creates and deletes its CloudWatch alarms through the
-            # service-linked role, not the caller; but Application Auto Scaling first validates
-            # the caller's CloudWatch permissions by calling "the PutMetricAlarm API without any
-            # parameters", "DescribeAlarms ... with the maximum number of records value set to
-            # 1" and DeleteAlarms with "no parameters" (https://docs.aws.amazon.com/autoscaling/
-            # application/userguide/security_iam_permission_validation.html): requests that
-            # name no alarm, which no alarm ARN matches, so "*", as AWS's policy for SageMaker
-            # endpoints grants them (https://docs.aws.amazon.com/autoscaling/application/
-            # userguide/security_iam_id-based-policy-examples.html). The deployer never calls
-            # them itself, and the stack's own alarms are denied to it (_protect_alarms).
-            iam.PolicyStatement(
-                actions=[
-                    "application-autoscaling:DescribeScalableTargets",
-                    "application-autoscaling:DescribeScalingPolicies",
-                    "cloudwatch:PutMetricAlarm",
-                    "cloudwatch:DescribeAlarms",
-                    "cloudwatch:DeleteAlarms",
-                ],
-                resources=["*"],
-            ),
-            # The first registration in an account creates Application Auto Scaling's role for
-            # SageMaker endpoints (AWS docs): that role only.
-            iam.PolicyStatement(
-                actions=["iam:CreateServiceLinkedRole"],
-                resources=[
-                    self.format_arn(
-                        service="iam",
-                        region="",
-                        resource="role",
-                        resource_name=(
-                            f"aws-service-role/{AUTOSCALING_SERVICE}/{AUTOSCALING_ROLE}"
-                        ),
-                    )
-                ],
-                conditions={"StringLike": {"iam:AWSServiceName": AUTOSCALING_SERVICE}},
-            ),
-        ]
-        if autoscaling:
-            statements += autoscaling_statements
-        for statement in statements:
-            role.add_to_principal_policy(statement)
-        acknowledge_unexercised(
-            role,
-            ["sagemaker:AddTags"],
-            "On the models and endpoint configs it is the tag-on-create of CreateModel and "
-            "CreateEndpointConfig (the statements' comment); the local SageMaker does not "
-            "authorize the Tags of a create request, so only the endpoint's AddTags call is made",
-        )
-        # The two "*" grants above with resource types in the Service Authorization Reference,
-        # for refarch check: why AWS gives them no narrower resource.
-        if follows_registry:
-            acknowledge_wildcard(
-                role,
-                ["sagemaker:ListModelPackages"],
-                "SageMaker List calls other than ListTags have no resource-level restrictions "
-                "(https://docs.aws.amazon.com/sagemaker/latest/dg/api-permissions-reference.html).",
-            )
-        if autoscaling:
-            acknowledge_wildcard(
-                role,
-                [
-                    "cloudwatch:PutMetricAlarm",
-                    "cloudwatch:DescribeAlarms",
-                    "cloudwatch:DeleteAlarms",
-                ],
-                "Application Auto Scaling validates the caller with alarm calls that name no "
-                "alarm (https://docs.aws.amazon.com/autoscaling/application/userguide/"
-                "security_iam_permission_validation.html); this stack's own alarms are denied.",
-            )
-        policy = role.node.find_child("DefaultPolicy")
-        acknowledge(
-            policy,
-            "AwsSolutions-IAM5",
-            "Each wildcard is the narrowest SageMaker and Application Auto Scaling allow: this "
-            "group's versions (model-package/<group>/*); models and endpoint configs the "
-            "deployer names <endpoint>-v<version>-<suffix>; scalable targets, whose ids the "
-            "service generates. Resource::* is X-Ray tracing, ListModelPackages (SageMaker "
-            "List calls have no resource-level permissions), the Application Auto Scaling "
-            "Describe calls and the CloudWatch alarm actions its permission validation makes "
-            "without naming an alarm (AWS docs); this stack's own alarms are denied.",
-            findings=[
-                f"Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:"
-                f"model-package/{self._finding_name(self.registry.group_name)}/*",
-                f"Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:"
-                f"model/{endpoint_name}-v*",
-                f"Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:"
-                f"endpoint-config/{endpoint_name}-v*",
-                *(
-                    [
-                        "Resource::arn:<AWS::Partition>:application-autoscaling:<AWS::Region>:"
-                        "<AWS::AccountId>:scalable-target/*"
-                    ]
-                    if autoscaling
-                    else []
-                ),
-                "Resource::*",
-            ],
         )
 
     def _approval_rule(self) -> events.Rule:
