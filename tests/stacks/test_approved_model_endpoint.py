@@ -6,20 +6,35 @@ switch sets (the group name, the baking period), so this module synthesizes it i
 `build_app` does: cdk.json's context, the stack, and cdk-nag as a validation plugin.
 """
 
+# The fixtures imported from approved_model_endpoint_support are found by name as parameters.
+# ruff: noqa: F811
+
 import json
-from pathlib import Path
 from typing import Any
 
-import aws_cdk as cdk
 import pytest
-from aws_cdk import Duration
+from approved_model_endpoint_support import (  # noqa: F401 (fixtures, found by name)
+    ENDPOINT,
+    LOG_GROUP,
+    ROLLBACK_ALARMS,
+    STACK_NAME,
+    VARIANT,
+    allow,
+    arn,
+    custom,
+    custom_ids,
+    destroyable,
+    environment,
+    group_name,
+    ids,
+    normalized,
+    stack,
+)
 from aws_cdk.assertions import Match
-from cdk_nag import AwsSolutionsChecks
 from template_queries import (
     ALL_PUBLIC_ACCESS_BLOCKED,
     SSE_S3,
     Synthesized,
-    actions_on,
     as_list,
     getatt,
     objects_under,
@@ -28,151 +43,7 @@ from template_queries import (
     topic_statements_for_eventbridge,
 )
 
-from refarch.cdk_app import repo_context
 from refarch.cfn_lint import lint_template
-from refarch.stacks.approved_model_endpoint import (
-    ApprovedModelEndpointProps,
-    ApprovedModelEndpointStack,
-)
-
-STACK_NAME = "ApprovedModelEndpoint"
-ENDPOINT = "approved-model-endpoint"
-VARIANT = "AllTraffic"
-ALARM = "AWS::CloudWatch::Alarm"
-LOG_GROUP = f"log-group:/aws/sagemaker/Endpoints/{ENDPOINT}"
-ROLLBACK_ALARMS = (
-    f"{ENDPOINT}-invocation-5xx-errors",
-    f"{ENDPOINT}-model-latency-p99",
-)
-
-#: The customised variant: given names, an existing repository, serverless, linear rollout.
-CUSTOM = ApprovedModelEndpointProps(
-    endpoint_name="churn",
-    model_package_group_name="churn-models",
-    image_repository_name="churn-images",
-    serverless_memory_mb=2048,
-    serverless_max_concurrency=10,
-    rollout="linear",
-    traffic_step_percent=20,
-    wait_interval=Duration.minutes(10),
-    capture_sampling_percent=100,
-)
-
-
-PATTERN_ID = "approved-model-endpoint"
-
-
-def synthesize(outdir: Path, props: ApprovedModelEndpointProps) -> Synthesized:
-    """Synthesize the stack with props, as `build_app` would (cdk-nag attached: a finding raises).
-
-    Context-only variants come from the session's `synth` cache instead.
-    """
-    app = cdk.App(context=repo_context(), outdir=str(outdir))
-    ApprovedModelEndpointStack(app, STACK_NAME, props=props)
-    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
-    app.synth()
-    path = outdir / f"{STACK_NAME}.template.json"
-    return Synthesized(path=path, json=json.loads(path.read_text()))
-
-
-@pytest.fixture(scope="module")
-def stack(synth):
-    return synth(PATTERN_ID)
-
-
-@pytest.fixture(scope="module")
-def custom(tmp_path_factory):
-    return synthesize(tmp_path_factory.mktemp("endpoint-custom"), CUSTOM)
-
-
-@pytest.fixture(scope="module")
-def destroyable(synth):
-    return synth(PATTERN_ID, destroy="true")
-
-
-def resource_ids(synthesized: Synthesized) -> dict[str, str]:
-    """Logical ids of the resources the assertions talk about."""
-    return {
-        "artifacts": synthesized.id_of("AWS::S3::Bucket", "ArtifactsBucket"),
-        "capture": synthesized.id_of("AWS::S3::Bucket", "CaptureBucket"),
-        "access_logs": synthesized.id_of("AWS::S3::Bucket", "AccessLogsBucket"),
-        "key": synthesized.id_of("AWS::KMS::Key", "EndpointKey"),
-        "group": synthesized.id_of("AWS::SageMaker::ModelPackageGroup"),
-        "endpoint_logs": synthesized.id_of("AWS::Logs::LogGroup", "EndpointLogs"),
-        "execution_role": synthesized.id_of("AWS::IAM::Role", "ExecutionRole"),
-        "deployer_role": synthesized.id_of("AWS::IAM::Role", "DeployerRole"),
-        "function": synthesized.id_of("AWS::Lambda::Function", "DeployerFunction"),
-        "undelivered": synthesized.id_of("AWS::SQS::Queue", "UndeliveredEvents"),
-        "deployer_dlq": synthesized.id_of("AWS::SQS::Queue", "DeployerDeadLetterQueue"),
-        "topic": synthesized.id_of("AWS::SNS::Topic"),
-        "errors_alarm": synthesized.id_of(ALARM, "RollbackAlarmsInvocation5XXErrors"),
-        "latency_alarm": synthesized.id_of(ALARM, "RollbackAlarmsModelLatencyP99"),
-        "approval_rule": synthesized.id_of("AWS::Events::Rule", "ApprovalChanged"),
-        "in_service_rule": synthesized.id_of("AWS::Events::Rule", "EndpointInService"),
-        "failed_rule": synthesized.id_of("AWS::Events::Rule", "EndpointFailed"),
-    }
-
-
-@pytest.fixture(scope="module")
-def ids(stack):
-    return {
-        **resource_ids(stack),
-        "repository": stack.id_of("AWS::ECR::Repository"),
-    }
-
-
-@pytest.fixture(scope="module")
-def custom_ids(custom):
-    return resource_ids(custom)
-
-
-def group_name(synthesized: Synthesized) -> Any:
-    """The group's name as the template spells it (a literal, or the join that builds it)."""
-    return synthesized.props("AWS::SageMaker::ModelPackageGroup")["ModelPackageGroupName"]
-
-
-def arn(service: str, resource: Any, *, region: bool = True) -> dict[str, Any]:
-    """The ARN `Stack.format_arn` renders: ``arn:<partition>:<service>:<region>:<account>:...``."""
-    if region:
-        parts = ["arn:", ref("AWS::Partition"), f":{service}:", ref("AWS::Region"), ":"]
-    else:
-        parts = ["arn:", ref("AWS::Partition"), f":{service}::"]
-    parts.append(ref("AWS::AccountId"))
-    if isinstance(resource, str):
-        return {"Fn::Join": ["", [*parts, f":{resource}"]]}
-    return {"Fn::Join": ["", [*parts, *resource]]}
-
-
-def versions_arn(synthesized: Synthesized) -> dict[str, Any]:
-    return arn("sagemaker", [":model-package/", group_name(synthesized), "/*"])
-
-
-def environment(synthesized: Synthesized, ids: dict[str, str]) -> dict[str, Any]:
-    function = synthesized.resources("AWS::Lambda::Function")[ids["function"]]
-    return function["Properties"]["Environment"]["Variables"]
-
-
-def normalized(statements: list[dict[str, Any]]) -> list[str]:
-    """Statements as sorted JSON with sorted actions and resources, to compare as sets."""
-    return sorted(
-        json.dumps(
-            {
-                **statement,
-                "Action": sorted(as_list(statement["Action"])),
-                "Resource": sorted(json.dumps(r) for r in as_list(statement["Resource"])),
-            },
-            sort_keys=True,
-        )
-        for statement in statements
-    )
-
-
-def allow(actions: list[str], resources: list[Any], condition: dict | None = None) -> dict:
-    statement: dict[str, Any] = {"Action": actions, "Effect": "Allow", "Resource": resources}
-    if condition is not None:
-        statement["Condition"] = condition
-    return statement
-
 
 # ---------------------------------------------------------------------------------------------
 # Policy checks: cdk-nag (the fixtures would raise on a finding) and cfn-lint
@@ -489,172 +360,6 @@ def test_execution_role_pulls_from_a_given_repository_only(custom, custom_ids):
     (pull,) = (s for s in statements if "ecr:BatchGetImage" in as_list(s["Action"]))
     assert pull["Resource"] == arn("ecr", "repository/churn-images")
     assert not custom.resources("AWS::ECR::Repository")
-
-
-# ---------------------------------------------------------------------------------------------
-# Deployer permissions
-
-
-def test_deployer_may_pass_the_execution_role_to_sagemaker_only(stack, ids):
-    statements = statements_of(stack, ids["deployer_role"])
-    passes = [s for s in statements if "iam:PassRole" in as_list(s["Action"])]
-    assert passes == [
-        {
-            "Action": "iam:PassRole",
-            "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
-            "Effect": "Allow",
-            "Resource": getatt(ids["execution_role"]),
-        }
-    ]
-
-
-def test_deployer_reads_only_this_groups_versions_and_creates_models_from_them(stack, ids):
-    statements = statements_of(stack, ids["deployer_role"])
-    assert actions_on(statements, versions_arn(stack)) == {
-        "sagemaker:DescribeModelPackage",
-        "sagemaker:CreateModel",
-    }
-    # List calls have no resource-level permissions in SageMaker (API permissions reference):
-    # a grant on the group's versions would never match.
-    assert "sagemaker:ListModelPackages" in actions_on(statements, "*")
-
-
-def test_deployer_may_neither_change_nor_delete_the_stacks_alarms(stack, ids):
-    # Its CloudWatch alarm permissions are on "*" for Application Auto Scaling's validation
-    # probes, which name no alarm; an explicit deny keeps its own alarms out of reach.
-    statements = statements_of(stack, ids["deployer_role"])
-    (deny,) = [s for s in statements if s["Effect"] == "Deny"]
-    assert sorted(as_list(deny["Action"])) == [
-        "cloudwatch:DeleteAlarms",
-        "cloudwatch:PutMetricAlarm",
-    ]
-    alarms = {i for i in stack.resources("AWS::CloudWatch::Alarm")}
-    denied = {r["Fn::GetAtt"][0] for r in as_list(deny["Resource"])}
-    assert {ids["errors_alarm"], ids["latency_alarm"]} <= denied <= alarms
-    assert len(denied) == 5
-
-
-def test_deployer_manages_only_this_endpoint_and_the_models_and_configs_it_names(stack, ids):
-    statements = statements_of(stack, ids["deployer_role"])
-    assert actions_on(statements, arn("sagemaker", f"model/{ENDPOINT}-v*")) == {
-        "sagemaker:CreateModel",
-        "sagemaker:DescribeModel",
-        "sagemaker:AddTags",
-        "sagemaker:ListTags",
-    }
-    assert actions_on(statements, arn("sagemaker", f"endpoint-config/{ENDPOINT}-v*")) == {
-        "sagemaker:CreateEndpointConfig",
-        "sagemaker:DescribeEndpointConfig",
-        "sagemaker:AddTags",
-        "sagemaker:CreateEndpoint",
-        "sagemaker:UpdateEndpoint",
-    }
-    assert actions_on(statements, arn("sagemaker", f"endpoint/{ENDPOINT}")) == {
-        "sagemaker:CreateEndpoint",
-        "sagemaker:UpdateEndpoint",
-        "sagemaker:DescribeEndpoint",
-        "sagemaker:AddTags",
-        "sagemaker:ListTags",
-        "sagemaker:UpdateEndpointWeightsAndCapacities",
-    }
-    sagemaker_resources = {
-        json.dumps(r)
-        for s in statements
-        if as_list(s["Action"])[0].startswith("sagemaker:")
-        for r in as_list(s["Resource"])
-    }
-    assert sagemaker_resources == {
-        json.dumps(r)
-        for r in (
-            versions_arn(stack),
-            arn("sagemaker", f"model/{ENDPOINT}-v*"),
-            arn("sagemaker", f"endpoint-config/{ENDPOINT}-v*"),
-            arn("sagemaker", f"endpoint/{ENDPOINT}"),
-        )
-    }
-    every_action = {a for s in statements for a in as_list(s["Action"])}
-    assert not any(a.startswith("sagemaker:Delete") for a in every_action)
-
-
-def test_deployer_permissions_follow_a_given_endpoint_and_group(custom, custom_ids):
-    statements = statements_of(custom, custom_ids["deployer_role"])
-    assert "sagemaker:DescribeModelPackage" in actions_on(
-        statements, arn("sagemaker", "model-package/churn-models/*")
-    )
-    assert "sagemaker:UpdateEndpoint" in actions_on(statements, arn("sagemaker", "endpoint/churn"))
-    assert "sagemaker:CreateModel" in actions_on(statements, arn("sagemaker", "model/churn-v*"))
-
-
-def test_deployer_may_let_sagemaker_use_the_endpoint_key_for_aws_resources_only(stack, ids):
-    statements = statements_of(stack, ids["deployer_role"])
-    on_key = [s for s in statements if getatt(ids["key"]) in as_list(s["Resource"])]
-    assert normalized(on_key) == normalized(
-        [
-            allow(
-                ["kms:CreateGrant"],
-                [getatt(ids["key"])],
-                {"Bool": {"kms:GrantIsForAWSResource": "true"}},
-            ),
-            allow(["kms:DescribeKey"], [getatt(ids["key"])]),
-        ]
-    )
-
-
-def test_deployer_registers_autoscaling_and_may_create_only_its_service_linked_role(stack, ids):
-    statements = statements_of(stack, ids["deployer_role"])
-    assert actions_on(statements, arn("application-autoscaling", "scalable-target/*")) == {
-        "application-autoscaling:RegisterScalableTarget",
-        "application-autoscaling:PutScalingPolicy",
-    }
-    (linked_role,) = (
-        s for s in statements if "iam:CreateServiceLinkedRole" in as_list(s["Action"])
-    )
-    assert linked_role == {
-        "Action": "iam:CreateServiceLinkedRole",
-        "Condition": {
-            "StringLike": {"iam:AWSServiceName": "sagemaker.application-autoscaling.amazonaws.com"}
-        },
-        "Effect": "Allow",
-        "Resource": arn(
-            "iam",
-            "role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/"
-            "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint",
-            region=False,
-        ),
-    }
-
-
-def test_only_actions_without_resource_level_permissions_are_granted_on_every_resource(stack):
-    unscoped = sorted(
-        (action, json.dumps(statement.get("Condition")))
-        for policy in stack.resources("AWS::IAM::Policy").values()
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
-        if "*" in as_list(statement["Resource"])
-        for action in as_list(statement["Action"])
-    )
-    unconditioned = [
-        # X-Ray tracing of the deployer.
-        "xray:PutTelemetryRecords",
-        "xray:PutTraceSegments",
-        # SageMaker List calls have no resource-level permissions (AWS docs).
-        "sagemaker:ListModelPackages",
-        # Application Auto Scaling: Describe calls, and its validation of the caller's
-        # CloudWatch alarm permissions, with requests that name no alarm (AWS docs).
-        "application-autoscaling:DescribeScalableTargets",
-        "application-autoscaling:DescribeScalingPolicies",
-        "cloudwatch:DeleteAlarms",
-        "cloudwatch:DescribeAlarms",
-        "cloudwatch:PutMetricAlarm",
-        # The execution role's ECR token.
-        "ecr:GetAuthorizationToken",
-    ]
-    instance_metrics = {"StringEquals": {"cloudwatch:namespace": "/aws/sagemaker/Endpoints"}}
-    assert unscoped == sorted(
-        [
-            *((action, json.dumps(None)) for action in unconditioned),
-            ("cloudwatch:PutMetricData", json.dumps(instance_metrics)),
-        ]
-    )
 
 
 # ---------------------------------------------------------------------------------------------
