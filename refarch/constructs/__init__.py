@@ -17,6 +17,8 @@ _MODULES = {
     "acknowledge_notifications_handler": "bucket_notifications",
     "AlarmTopic": "alarm_topic",
     "AlarmTopicProps": "alarm_topic",
+    "alarm_on_failure_queue": "stream_failures",
+    "alarm_on_iterator_age": "stream_failures",
     "allow_logs_to_encrypt": "log_encryption",
     "deployment_unique_name": "removal",
     "EndpointRollbackAlarms": "endpoint_alarms",
@@ -29,6 +31,8 @@ _MODULES = {
     "ModelPackageGroupProps": "model_package_group",
     "ObservedFunction": "observed_function",
     "ObservedFunctionProps": "observed_function",
+    "on_failure_queue": "stream_failures",
+    "OnFailureQueue": "stream_failures",
     "QueryWorkgroup": "athena_workgroup",
     "QueryWorkgroupProps": "athena_workgroup",
     "S3ToCatalogCrawler": "s3_crawler",
@@ -58,6 +62,7 @@ __all__ = [
     "ModelPackageGroupProps",
     "ObservedFunction",
     "ObservedFunctionProps",
+    "OnFailureQueue",
     "QueryWorkgroup",
     "QueryWorkgroupProps",
     "S3ToCatalogCrawler",
@@ -71,8 +76,11 @@ __all__ = [
     "StreamToS3DeliveryProps",
     "acknowledge",
     "acknowledge_notifications_handler",
+    "alarm_on_failure_queue",
+    "alarm_on_iterator_age",
     "allow_logs_to_encrypt",
     "deployment_unique_name",
+    "on_failure_queue",
     "stateful_removal",
     "undelivered_events_queue",
 ]
@@ -111,4 +119,10 @@ if TYPE_CHECKING:
     from refarch.constructs.secure_bucket import AccessLogBucket, SecureBucket, SecureBucketProps
     from refarch.constructs.secure_stream import SecureStream, SecureStreamProps
     from refarch.constructs.stream_alarms import FirehoseToS3Alarms, KinesisStreamAlarms
+    from refarch.constructs.stream_failures import (
+        OnFailureQueue,
+        alarm_on_failure_queue,
+        alarm_on_iterator_age,
+        on_failure_queue,
+    )
     from refarch.constructs.stream_to_s3_delivery import StreamToS3Delivery, StreamToS3DeliveryProps

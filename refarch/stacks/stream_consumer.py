@@ -12,13 +12,10 @@ the same raw stream for another function (an archiver of raw batches), with its 
 from dataclasses import dataclass
 
 from aws_cdk import CfnOutput, Duration, Stack
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from refarch.constructs import (
@@ -33,13 +30,13 @@ from refarch.constructs import (
     SecureStream,
     SecureStreamProps,
     acknowledge,
+    alarm_on_failure_queue,
+    alarm_on_iterator_age,
+    on_failure_queue,
     stateful_removal,
 )
 from refarch.constructs.iam_unexercised import acknowledge_unexercised
 
-#: The longest an SQS queue keeps a message
-#: (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html).
-MAX_QUEUE_RETENTION = Duration.days(14)
 #: The PII fields the scrubber drops before writing (top-level keys of each event).
 DEFAULT_PII_FIELDS = ("email", "phone", "name", "address", "ip_address", "date_of_birth")
 
@@ -137,28 +134,9 @@ class StreamConsumerStack(Stack):
         )
 
         # The on-failure queue holds only shard positions, but they point at PII: a key of its own.
-        self.failure_key = kms.Key(
-            self,
-            "FailureQueueKey",
-            description="Encrypts the stream consumer's on-failure queue",
-            enable_key_rotation=True,
-            removal_policy=removal.policy,
-        )
-        self.failure_queue = sqs.Queue(
-            self,
-            "OnFailureQueue",
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=self.failure_key,
-            enforce_ssl=True,
-            retention_period=MAX_QUEUE_RETENTION,
-            removal_policy=removal.policy,
-        )
-        acknowledge(
-            self.failure_queue,
-            "AwsSolutions-SQS3",
-            "This queue is the event source mapping's on-failure destination: it is the "
-            "dead-letter store itself.",
-        )
+        failures = on_failure_queue(self, used_by="stream consumer")
+        self.failure_key = failures.key
+        self.failure_queue = failures.queue
 
         self.scrubber = ObservedFunction(
             self,
@@ -240,24 +218,21 @@ class StreamConsumerStack(Stack):
             alarms=alarms,
             iterator_age_threshold=props.iterator_age_alarm,
         )
-        self.on_failure_alarm = alarms.alarm_on_any(
+        self.on_failure_alarm = alarm_on_failure_queue(
             self,
-            "OnFailureAlarm",
-            self.failure_queue.metric_approximate_number_of_messages_visible(
-                period=Duration.minutes(5), statistic="Maximum"
-            ),
+            alarms,
+            self.failure_queue,
             "Stream records exhausted their retries or their age: their shard positions wait in "
             "the on-failure queue",
         )
         # Lambda's own view of the lag, per function (the stream metric mixes all consumers).
-        self.function_iterator_age_alarm = alarms.alarm_on_threshold(
+        self.function_iterator_age_alarm = alarm_on_iterator_age(
             self,
             "ScrubberIteratorAgeAlarm",
-            scrubber.metric("IteratorAge", period=Duration.minutes(5), statistic="Maximum"),
+            alarms,
+            scrubber,
             "The scrubber lags the stream",
-            threshold=props.iterator_age_alarm.to_milliseconds(),
-            comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            evaluation_periods=3,
+            threshold=props.iterator_age_alarm,
         )
 
         CfnOutput(self, "StreamName", value=self.stream.stream_name)
