@@ -25,6 +25,7 @@ _MODULES = {
     "EndpointRollbackAlarmsProps": "endpoint_alarms",
     "FirehoseToS3Alarms": "stream_alarms",
     "GlueEncryption": "glue_encryption",
+    "grant_sagemaker_logs": "sagemaker_logs",
     "GlueFailureAlarms": "glue_alarms",
     "KinesisStreamAlarms": "stream_alarms",
     "ModelPackageGroup": "model_package_group",
@@ -80,6 +81,7 @@ __all__ = [
     "alarm_on_iterator_age",
     "allow_logs_to_encrypt",
     "deployment_unique_name",
+    "grant_sagemaker_logs",
     "on_failure_queue",
     "stateful_removal",
     "undelivered_events_queue",
@@ -116,6 +118,7 @@ if TYPE_CHECKING:
     from refarch.constructs.observed_function import ObservedFunction, ObservedFunctionProps
     from refarch.constructs.removal import StatefulRemoval, deployment_unique_name, stateful_removal
     from refarch.constructs.s3_crawler import S3ToCatalogCrawler, S3ToCatalogCrawlerProps
+    from refarch.constructs.sagemaker_logs import grant_sagemaker_logs
     from refarch.constructs.secure_bucket import AccessLogBucket, SecureBucket, SecureBucketProps
     from refarch.constructs.secure_stream import SecureStream, SecureStreamProps
     from refarch.constructs.stream_alarms import FirehoseToS3Alarms, KinesisStreamAlarms
