@@ -25,6 +25,7 @@ _MODULES = {
     "EndpointRollbackAlarmsProps": "endpoint_alarms",
     "FirehoseToS3Alarms": "stream_alarms",
     "GlueEncryption": "glue_encryption",
+    "grant_shard_reads": "secure_stream",
     "grant_sagemaker_logs": "sagemaker_logs",
     "GlueFailureAlarms": "glue_alarms",
     "KinesisStreamAlarms": "stream_alarms",
@@ -82,6 +83,7 @@ __all__ = [
     "allow_logs_to_encrypt",
     "deployment_unique_name",
     "grant_sagemaker_logs",
+    "grant_shard_reads",
     "on_failure_queue",
     "stateful_removal",
     "undelivered_events_queue",
@@ -120,7 +122,11 @@ if TYPE_CHECKING:
     from refarch.constructs.s3_crawler import S3ToCatalogCrawler, S3ToCatalogCrawlerProps
     from refarch.constructs.sagemaker_logs import grant_sagemaker_logs
     from refarch.constructs.secure_bucket import AccessLogBucket, SecureBucket, SecureBucketProps
-    from refarch.constructs.secure_stream import SecureStream, SecureStreamProps
+    from refarch.constructs.secure_stream import (
+        SecureStream,
+        SecureStreamProps,
+        grant_shard_reads,
+    )
     from refarch.constructs.stream_alarms import FirehoseToS3Alarms, KinesisStreamAlarms
     from refarch.constructs.stream_failures import (
         OnFailureQueue,

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_dynamodb as dynamodb
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
 from constructs import Construct
@@ -32,6 +31,7 @@ from refarch.constructs import (
     acknowledge,
     alarm_on_failure_queue,
     alarm_on_iterator_age,
+    grant_shard_reads,
     on_failure_queue,
     stateful_removal,
 )
@@ -271,23 +271,8 @@ class StreamConsumerStack(Stack):
         )
         # The read actions of AWS's Lambda Kinesis execution policy that take a stream
         # (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSLambdaKinesisExecutionRole.html),
-        # on this stream only. Not KinesisEventSource's grant_read: it also names ListStreams (no
-        # resource type) and the enhanced fan-out actions (authorized on a stream consumer) on
-        # the stream's ARN, where IAM never matches them (Service Authorization Reference,
-        # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonkinesis.html).
-        iam.Grant.add_to_principal(
-            grantee=function,
-            actions=[
-                "kinesis:DescribeStream",
-                "kinesis:DescribeStreamSummary",
-                "kinesis:GetRecords",
-                "kinesis:GetShardIterator",
-                "kinesis:ListShards",
-            ],
-            resource_arns=[self.stream.stream_arn],
-        )
-        if self.stream.encryption_key is not None:
-            self.stream.encryption_key.grant_decrypt(function)
+        # on this stream only (not KinesisEventSource's grant_read: see grant_shard_reads).
+        grant_shard_reads(function, self.stream)
         acknowledge(
             function.role,
             "AwsSolutions-IAM5",
