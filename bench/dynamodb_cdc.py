@@ -17,25 +17,17 @@ import contextlib
 import io
 import json
 import os
-import statistics
 import sys
-import time
 from collections.abc import Callable
 from typing import Any
 
+from bench.handler_ratio import LambdaContext, compare, report
 from refarch import LAMBDA_ROOT
 
 TARGET_RATIO = 0.7
 
 
-class _Context:
-    """The few LambdaContext attributes Powertools' logger reads."""
-
-    function_name = "dynamodb-cdc-bench"
-    function_version = "$LATEST"
-    memory_limit_in_mb = 256
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:dynamodb-cdc-bench"
-    aws_request_id = "bench"
+CONTEXT = LambdaContext("dynamodb-cdc-bench", 256)
 
 
 class MemoryAws:
@@ -157,14 +149,6 @@ def load_handler(aws: MemoryAws) -> Callable[[dict[str, Any], Any], dict[str, An
     return handler.lambda_handler
 
 
-def seconds(function: Callable[..., Any], event: dict[str, Any]) -> float:
-    """Wall time of one call; its stdout (logs) goes to a buffer."""
-    with contextlib.redirect_stdout(io.StringIO()):
-        started = time.perf_counter()
-        function(event, _Context())
-        return time.perf_counter() - started
-
-
 def main(argv: list[str] | None = None) -> int:
     """Build the batch, check the handler applies and logs every record, time both."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -175,23 +159,19 @@ def main(argv: list[str] | None = None) -> int:
     handler_aws, floor_aws = MemoryAws(), MemoryAws()
     handler, floor = load_handler(handler_aws), floor_consumer(floor_aws)
     with contextlib.redirect_stdout(io.StringIO()):
-        answer = handler(event, _Context())
+        answer = handler(event, CONTEXT)
     lines = sum(body.count(b"\n") for body in handler_aws.objects.values())
     if answer != {"batchItemFailures": []} or lines != args.records:
         raise RuntimeError(f"the handler did not apply and log every record: {answer}, {lines}")
-    floors, figures = [], []
-    for _ in range(args.repeat):
-        floors.append(seconds(floor, event))
-        figures.append(seconds(handler, event))
-    floor_s, figure_s = statistics.median(floors), statistics.median(figures)
-    ratio = floor_s / figure_s
-    print(
-        f"{args.records} records: floor {args.records / floor_s:8.0f} rec/s "
-        f"({floor_s * 1e3:.0f} ms), handler {args.records / figure_s:8.0f} rec/s "
-        f"({figure_s * 1e3:.0f} ms), median of {args.repeat}"
+    comparison = compare(floor, handler, event, CONTEXT, args.repeat)
+    return report(
+        comparison,
+        label=f"{args.records} records",
+        count=args.records,
+        unit="rec",
+        repeat=args.repeat,
+        target=TARGET_RATIO,
     )
-    print(f"throughput ratio handler / floor: {ratio:.2f} (target >= {TARGET_RATIO})")
-    return 0 if ratio >= TARGET_RATIO else 1
 
 
 if __name__ == "__main__":

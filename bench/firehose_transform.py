@@ -18,12 +18,11 @@ import contextlib
 import io
 import json
 import os
-import statistics
 import sys
-import time
 from collections.abc import Callable
 from typing import Any
 
+from bench.handler_ratio import LambdaContext, compare
 from refarch import LAMBDA_ROOT
 
 TARGET_RATIO = 0.8
@@ -37,16 +36,7 @@ USER_AGENT = (
 )
 
 
-class _Context:
-    """The few LambdaContext attributes Powertools' logger reads."""
-
-    function_name = "clickstream-transform-bench"
-    function_version = "$LATEST"
-    memory_limit_in_mb = 1024
-    invoked_function_arn = (
-        "arn:aws:lambda:us-east-1:123456789012:function:clickstream-transform-bench"
-    )
-    aws_request_id = "bench"
+CONTEXT = LambdaContext("clickstream-transform-bench", 1024)
 
 
 def click_event(n: int, *, full: bool) -> dict[str, Any]:
@@ -144,24 +134,6 @@ def load_handler() -> Callable[[dict[str, Any], Any], dict[str, Any]]:
     return handler.lambda_handler
 
 
-def seconds(function: Callable[..., Any], event: dict[str, Any]) -> float:
-    """Wall time of one call; its stdout (the logs and metrics) goes to a buffer."""
-    with contextlib.redirect_stdout(io.StringIO()):
-        started = time.perf_counter()
-        function(event, _Context())
-        return time.perf_counter() - started
-
-
-def compare(handler: Callable[..., Any], event: dict[str, Any], repeat: int) -> tuple[float, ...]:
-    """Median seconds of the floor and the handler, run alternately; and the ratio."""
-    floors, figures = [], []
-    for _ in range(repeat):
-        floors.append(seconds(floor_transform, event))
-        figures.append(seconds(handler, event))
-    floor, figure = statistics.median(floors), statistics.median(figures)
-    return floor, figure, floor / figure
-
-
 def main(argv: list[str] | None = None) -> int:
     """Build the batches, check the handler answers every record Ok, time both; print the ratio."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -174,13 +146,14 @@ def main(argv: list[str] | None = None) -> int:
     for name, full in (("producer records", True), ("allow-listed only", False)):
         event = firehose_batch(batch_bytes, full=full)
         with contextlib.redirect_stdout(io.StringIO()):
-            answer = handler(event, _Context())
+            answer = handler(event, CONTEXT)
         outcomes = {entry["result"] for entry in answer["records"]}
         if outcomes != {"Ok"} or len(answer["records"]) != len(event["records"]):
             raise RuntimeError(f"{name}: the handler did not answer every record Ok: {outcomes}")
         size_mb = len(json.dumps(event)) / 1e6
-        floor, figure, ratio = compare(handler, event, args.repeat)
-        results[name] = ratio
+        comparison = compare(floor_transform, handler, event, CONTEXT, args.repeat)
+        floor, figure = comparison.floor, comparison.handler
+        results[name] = comparison.ratio
         count = len(event["records"])
         print(
             f"{name:<18} {count} records, {size_mb:.2f} MB event: "

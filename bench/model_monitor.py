@@ -17,7 +17,6 @@ it: the analysis holds one batch of column values, never the window.
 """
 
 import argparse
-import base64
 import itertools
 import json
 import random
@@ -29,6 +28,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from refarch.model_monitor.capture import capture_line as capture_records_line
 from refarch.model_monitor.jobs import analyse_window, suggest_baseline
 
 TARGET_RATIO = 0.5
@@ -49,28 +49,11 @@ def features(rng: random.Random) -> dict[str, Any]:
 
 def capture_line(request: dict[str, Any]) -> bytes:
     """A data-capture line as SageMaker writes it."""
-
-    def side(content_type: str, mode: str, data: str) -> dict[str, str]:
-        encoded = base64.b64encode(data.encode()).decode()
-        return {
-            "observedContentType": content_type,
-            "mode": mode,
-            "data": encoded,
-            "encoding": "BASE64",
-        }
-
-    return json.dumps(
-        {
-            "captureData": {
-                "endpointInput": side("application/json", "INPUT", json.dumps(request)),
-                "endpointOutput": side("text/csv", "OUTPUT", "0.42"),
-            },
-            "eventMetadata": {
-                "eventId": "9f1c5a1e-7c53-4d7e-9d51-2f0a8d2b6c11",
-                "inferenceTime": "2026-06-01T09:15:02.123Z",
-            },
-            "eventVersion": "0",
-        }
+    return capture_records_line(
+        request,
+        answer="0.42",
+        event_id="9f1c5a1e-7c53-4d7e-9d51-2f0a8d2b6c11",
+        inference_time="2026-06-01T09:15:02.123Z",
     ).encode()
 
 

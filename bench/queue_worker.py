@@ -26,13 +26,12 @@ import contextlib
 import io
 import json
 import os
-import statistics
 import sys
-import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote_plus, unquote_plus
 
+from bench.handler_ratio import LambdaContext, compare, report
 from refarch import LAMBDA_ROOT
 
 TARGET_RATIO = 0.7
@@ -41,14 +40,7 @@ OUTPUT_BUCKET = "bench-output"
 QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:bench-work"
 
 
-class _Context:
-    """The few LambdaContext attributes Powertools' logger reads."""
-
-    function_name = "queue-worker-bench"
-    function_version = "$LATEST"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:queue-worker-bench"
-    aws_request_id = "bench"
+CONTEXT = LambdaContext("queue-worker-bench", 512)
 
 
 class _Body(io.BytesIO):
@@ -184,14 +176,6 @@ def load_handler(s3: MemoryS3) -> Callable[[dict[str, Any], Any], dict[str, Any]
     return handler.lambda_handler
 
 
-def seconds(function: Callable[..., Any], event: dict[str, Any]) -> float:
-    """Wall time of one call; its stdout (logs and metrics) goes to a buffer."""
-    with contextlib.redirect_stdout(io.StringIO()):
-        started = time.perf_counter()
-        function(event, _Context())
-        return time.perf_counter() - started
-
-
 def main(argv: list[str] | None = None) -> int:
     """Build the batch, check both write one record per message, time both; print the ratio."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -202,23 +186,19 @@ def main(argv: list[str] | None = None) -> int:
     handler_s3, floor_s3 = MemoryS3(objects), MemoryS3(objects)
     handler, floor = load_handler(handler_s3), floor_worker(floor_s3)
     with contextlib.redirect_stdout(io.StringIO()):
-        answer = handler(event, _Context())
+        answer = handler(event, CONTEXT)
     accepted = sum(b'"status": "accepted"' in body for body in handler_s3.written.values())
     if answer != {"batchItemFailures": []} or accepted != args.messages:
         raise RuntimeError(f"the handler did not accept every message: {answer}, {accepted}")
-    floors, figures = [], []
-    for _ in range(args.repeat):
-        floors.append(seconds(floor, event))
-        figures.append(seconds(handler, event))
-    floor_s, figure_s = statistics.median(floors), statistics.median(figures)
-    ratio = floor_s / figure_s
-    print(
-        f"{args.messages} messages: floor {args.messages / floor_s:8.0f} msg/s "
-        f"({floor_s * 1e3:.0f} ms), handler {args.messages / figure_s:8.0f} msg/s "
-        f"({figure_s * 1e3:.0f} ms), median of {args.repeat}"
+    comparison = compare(floor, handler, event, CONTEXT, args.repeat)
+    return report(
+        comparison,
+        label=f"{args.messages} messages",
+        count=args.messages,
+        unit="msg",
+        repeat=args.repeat,
+        target=TARGET_RATIO,
     )
-    print(f"throughput ratio handler / floor: {ratio:.2f} (target >= {TARGET_RATIO})")
-    return 0 if ratio >= TARGET_RATIO else 1
 
 
 if __name__ == "__main__":

@@ -20,14 +20,13 @@ import contextlib
 import io
 import json
 import os
-import statistics
 import sys
-import time
 from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from bench.handler_ratio import LambdaContext, compare, report
 from refarch import LAMBDA_ROOT
 from refarch.local.sources.event_source_mappings.batching import Batch
 
@@ -36,14 +35,7 @@ PII_FIELDS = "email,phone,name,address,ip_address,date_of_birth"
 STREAM_ARN = "arn:aws:kinesis:us-east-1:123456789012:stream/bench"
 
 
-class _Context:
-    """The few LambdaContext attributes Powertools' logger reads."""
-
-    function_name = "stream-consumer-bench"
-    function_version = "$LATEST"
-    memory_limit_in_mb = 256
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:stream-consumer-bench"
-    aws_request_id = "bench"
+CONTEXT = LambdaContext("stream-consumer-bench", 256)
 
 
 class MemoryTable:
@@ -143,14 +135,6 @@ def load_handler(table: MemoryTable) -> Callable[[dict[str, Any], Any], dict[str
     return handler.lambda_handler
 
 
-def seconds(function: Callable[..., Any], event: dict[str, Any]) -> float:
-    """Wall time of one call; its stdout (logs and metrics) goes to a buffer."""
-    with contextlib.redirect_stdout(io.StringIO()):
-        started = time.perf_counter()
-        function(event, _Context())
-        return time.perf_counter() - started
-
-
 def main(argv: list[str] | None = None) -> int:
     """Build the batch, check both write every event once, time both; print the ratio."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -162,25 +146,25 @@ def main(argv: list[str] | None = None) -> int:
     handler_table, floor_table = MemoryTable(), MemoryTable()
     handler, floor = load_handler(handler_table), floor_consumer(floor_table)
     with contextlib.redirect_stdout(io.StringIO()):
-        answer = handler(event, _Context())
+        answer = handler(event, CONTEXT)
     leaked = [i for i in handler_table.items.values() if '"email"' in i["body"]]
     if answer != {"batchItemFailures": []} or len(handler_table.items) != count or leaked:
         raise RuntimeError(f"the handler did not write every event once, scrubbed: {answer}")
-    floors, figures = [], []
-    for _ in range(args.repeat):
+
+    def empty_tables() -> None:
+        """Every repeat writes: none meets an earlier repeat's items as duplicates."""
         floor_table.items.clear()
-        floors.append(seconds(floor, event))
-        handler_table.items.clear()  # every repeat writes, none is a duplicate
-        figures.append(seconds(handler, event))
-    floor_s, figure_s = statistics.median(floors), statistics.median(figures)
-    ratio = floor_s / figure_s
-    print(
-        f"{count} records ({size_mb:.2f} MB): floor {count / floor_s:8.0f} rec/s "
-        f"({floor_s * 1e3:.0f} ms), handler {count / figure_s:8.0f} rec/s "
-        f"({figure_s * 1e3:.0f} ms), median of {args.repeat}"
+        handler_table.items.clear()
+
+    comparison = compare(floor, handler, event, CONTEXT, args.repeat, reset=empty_tables)
+    return report(
+        comparison,
+        label=f"{count} records ({size_mb:.2f} MB)",
+        count=count,
+        unit="rec",
+        repeat=args.repeat,
+        target=TARGET_RATIO,
     )
-    print(f"throughput ratio handler / floor: {ratio:.2f} (target >= {TARGET_RATIO})")
-    return 0 if ratio >= TARGET_RATIO else 1
 
 
 if __name__ == "__main__":

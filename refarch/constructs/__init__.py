@@ -17,18 +17,24 @@ _MODULES = {
     "acknowledge_notifications_handler": "bucket_notifications",
     "AlarmTopic": "alarm_topic",
     "AlarmTopicProps": "alarm_topic",
+    "alarm_on_failure_queue": "stream_failures",
+    "alarm_on_iterator_age": "stream_failures",
     "allow_logs_to_encrypt": "log_encryption",
     "deployment_unique_name": "removal",
     "EndpointRollbackAlarms": "endpoint_alarms",
     "EndpointRollbackAlarmsProps": "endpoint_alarms",
     "FirehoseToS3Alarms": "stream_alarms",
     "GlueEncryption": "glue_encryption",
+    "grant_shard_reads": "secure_stream",
+    "grant_sagemaker_logs": "sagemaker_logs",
     "GlueFailureAlarms": "glue_alarms",
     "KinesisStreamAlarms": "stream_alarms",
     "ModelPackageGroup": "model_package_group",
     "ModelPackageGroupProps": "model_package_group",
     "ObservedFunction": "observed_function",
     "ObservedFunctionProps": "observed_function",
+    "on_failure_queue": "stream_failures",
+    "OnFailureQueue": "stream_failures",
     "QueryWorkgroup": "athena_workgroup",
     "QueryWorkgroupProps": "athena_workgroup",
     "S3ToCatalogCrawler": "s3_crawler",
@@ -58,6 +64,7 @@ __all__ = [
     "ModelPackageGroupProps",
     "ObservedFunction",
     "ObservedFunctionProps",
+    "OnFailureQueue",
     "QueryWorkgroup",
     "QueryWorkgroupProps",
     "S3ToCatalogCrawler",
@@ -71,8 +78,13 @@ __all__ = [
     "StreamToS3DeliveryProps",
     "acknowledge",
     "acknowledge_notifications_handler",
+    "alarm_on_failure_queue",
+    "alarm_on_iterator_age",
     "allow_logs_to_encrypt",
     "deployment_unique_name",
+    "grant_sagemaker_logs",
+    "grant_shard_reads",
+    "on_failure_queue",
     "stateful_removal",
     "undelivered_events_queue",
 ]
@@ -108,7 +120,18 @@ if TYPE_CHECKING:
     from refarch.constructs.observed_function import ObservedFunction, ObservedFunctionProps
     from refarch.constructs.removal import StatefulRemoval, deployment_unique_name, stateful_removal
     from refarch.constructs.s3_crawler import S3ToCatalogCrawler, S3ToCatalogCrawlerProps
+    from refarch.constructs.sagemaker_logs import grant_sagemaker_logs
     from refarch.constructs.secure_bucket import AccessLogBucket, SecureBucket, SecureBucketProps
-    from refarch.constructs.secure_stream import SecureStream, SecureStreamProps
+    from refarch.constructs.secure_stream import (
+        SecureStream,
+        SecureStreamProps,
+        grant_shard_reads,
+    )
     from refarch.constructs.stream_alarms import FirehoseToS3Alarms, KinesisStreamAlarms
+    from refarch.constructs.stream_failures import (
+        OnFailureQueue,
+        alarm_on_failure_queue,
+        alarm_on_iterator_age,
+        on_failure_queue,
+    )
     from refarch.constructs.stream_to_s3_delivery import StreamToS3Delivery, StreamToS3DeliveryProps

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from aws_cdk import Duration
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_kms as kms
 from constructs import Construct
@@ -105,3 +106,28 @@ class SecureStream(Construct):
             "plaintext to the principals granted in this stack, and it costs ~$1/month plus "
             "few requests because Kinesis caches data keys.",
         )
+
+
+#: What a shard reader (Lambda's poller, Firehose's Kinesis source) calls on the stream itself.
+SHARD_READ_ACTIONS = (
+    "kinesis:DescribeStream",
+    "kinesis:DescribeStreamSummary",
+    "kinesis:GetRecords",
+    "kinesis:GetShardIterator",
+    "kinesis:ListShards",
+)
+
+
+def grant_shard_reads(grantee: iam.IGrantable, stream: kinesis.IStream) -> None:
+    """Let ``grantee`` read ``stream``'s shards: the stream's read actions, its key's Decrypt.
+
+    Not ``stream.grant_read``: it also names ``ListStreams`` (no resource type) and the
+    enhanced fan-out actions (authorized on a stream consumer) on the stream's ARN, where IAM
+    never matches them (Service Authorization Reference,
+    https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonkinesis.html).
+    """
+    iam.Grant.add_to_principal(
+        grantee=grantee, actions=list(SHARD_READ_ACTIONS), resource_arns=[stream.stream_arn]
+    )
+    if stream.encryption_key is not None:
+        stream.encryption_key.grant_decrypt(grantee)

@@ -15,6 +15,7 @@ from constructs import Construct
 from refarch.constructs.iam_unexercised import acknowledge_unexercised
 from refarch.constructs.nag import acknowledge
 from refarch.constructs.removal import stateful_removal
+from refarch.constructs.secure_stream import grant_shard_reads
 
 #: How Firehose reads the transform's timestamps when converting to Parquet (JodaTime
 #: patterns; `ZZ` reads both `Z` and `+00:00`; `S` reads 1 to 9 fraction digits): ISO 8601
@@ -248,27 +249,8 @@ class StreamToS3Delivery(Construct):
         )
 
     def _grant_source(self, stream: kinesis.IStream) -> None:
-        """What Firehose's Kinesis source reads with, on the stream and its key.
-
-        grant_read's stream actions, less ``DescribeStreamConsumer`` and ``SubscribeToShard``
-        (authorized on a stream consumer) and ``ListStreams`` (no resource type): the Service
-        Authorization Reference's Kinesis resource types, which a grant on the stream's ARN
-        does not name
-        (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonkinesis.html).
-        """
-        iam.Grant.add_to_principal(
-            grantee=self.source_role,
-            actions=[
-                "kinesis:DescribeStream",
-                "kinesis:DescribeStreamSummary",
-                "kinesis:GetRecords",
-                "kinesis:GetShardIterator",
-                "kinesis:ListShards",
-            ],
-            resource_arns=[stream.stream_arn],
-        )
-        if stream.encryption_key is not None:
-            stream.encryption_key.grant_decrypt(self.source_role)
+        """What Firehose's Kinesis source reads with: the stream's shards and its key."""
+        grant_shard_reads(self.source_role, stream)
         acknowledge_unexercised(
             self.source_role,
             ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary"],

@@ -65,6 +65,34 @@ class BadLine(ValueError):
     """A line that yields no record; the message is the reason."""
 
 
+def capture_side(content_type: str, mode: str, data: str) -> dict[str, str]:
+    """One side of a captured exchange as data capture writes it: base64-encoded.
+
+    Without ``CaptureContentTypeHeader`` SageMaker base64-encodes what it captures
+    (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DataCaptureConfig.html).
+    """
+    return {
+        "observedContentType": content_type,
+        "mode": mode,
+        "data": base64.b64encode(data.encode()).decode("ascii"),
+        "encoding": "BASE64",
+    }
+
+
+def capture_line(request: Record, *, answer: str, event_id: str, inference_time: str) -> str:
+    """The data-capture line of one JSON request and its CSV answer (no trailing newline)."""
+    return json.dumps(
+        {
+            "captureData": {
+                "endpointInput": capture_side("application/json", "INPUT", json.dumps(request)),
+                "endpointOutput": capture_side("text/csv", "OUTPUT", answer),
+            },
+            "eventMetadata": {"eventId": event_id, "inferenceTime": inference_time},
+            "eventVersion": "0",
+        }
+    )
+
+
 def csv_row(row: str) -> Record:
     """A headerless CSV row as ``{"_c0": ..., "_c1": ...}``; empty fields are missing values."""
     fields = row.split(",")

@@ -42,6 +42,7 @@ from refarch.constructs import (
     SecureBucketProps,
     acknowledge,
     allow_logs_to_encrypt,
+    grant_sagemaker_logs,
     stateful_removal,
     undelivered_events_queue,
 )
@@ -419,32 +420,11 @@ class ApprovedModelEndpointStack(Stack):
         """The log calls SageMaker hosting makes with the execution role, on the ARNs IAM checks.
 
         AWS's execution role policy for hosting (CreateModel API: Execution Role Permissions,
-        https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html#sagemaker-roles-createmodel-perms)
-        lists logs:CreateLogGroup, logs:DescribeLogStreams, logs:CreateLogStream and
-        logs:PutLogEvents. The Service Authorization Reference authorizes the first two on the
-        ``log-group`` resource, ``arn:…:log-group:${LogGroupName}`` (no ``:*``, which is what
-        ``LogGroup.Arn`` ends with and never matches it), the last two on ``log-stream``,
-        ``arn:…:log-group:${LogGroupName}:log-stream:${LogStreamName}``
-        (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html).
-        CreateLogGroup of this existing group only answers that it exists.
+        https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html#sagemaker-roles-createmodel-perms);
+        see ``grant_sagemaker_logs`` for the resources. CreateLogGroup of this existing group
+        only answers that it exists.
         """
-        group = self.format_arn(
-            service="logs",
-            resource="log-group",
-            resource_name=self._log_group_name(endpoint_name or self.endpoint_name),
-            arn_format=ArnFormat.COLON_RESOURCE_NAME,
-        )
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["logs:CreateLogGroup", "logs:DescribeLogStreams"], resources=[group]
-            )
-        )
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                resources=[f"{group}:log-stream:*"],
-            )
-        )
+        grant_sagemaker_logs(role, self._log_group_name(endpoint_name or self.endpoint_name))
 
     def _deployer_environment(self, props: ApprovedModelEndpointProps) -> dict[str, str]:
         """The deployer's configuration: the contract between this stack and its handler."""

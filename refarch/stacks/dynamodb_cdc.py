@@ -12,12 +12,9 @@ on-failure queue.
 from dataclasses import dataclass
 
 from aws_cdk import CfnOutput, Duration, Stack
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from refarch.constructs import (
@@ -29,13 +26,13 @@ from refarch.constructs import (
     SecureBucket,
     SecureBucketProps,
     acknowledge,
+    alarm_on_failure_queue,
+    alarm_on_iterator_age,
+    on_failure_queue,
     stateful_removal,
 )
 from refarch.constructs.iam_unexercised import acknowledge_unexercised
 
-#: The longest an SQS queue keeps a message
-#: (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html).
-MAX_QUEUE_RETENTION = Duration.days(14)
 #: The change types the consumer reads (``eventName`` of a stream record).
 CONSUMED_CHANGES = ("INSERT", "MODIFY")
 
@@ -119,28 +116,9 @@ class DynamoDbCdcStack(Stack):
             self, "ChangeLog", access_logs=access_logs, props=SecureBucketProps("change-log/")
         )
 
-        self.failure_key = kms.Key(
-            self,
-            "FailureQueueKey",
-            description="Encrypts the change consumer's on-failure queue",
-            enable_key_rotation=True,
-            removal_policy=removal.policy,
-        )
-        self.failure_queue = sqs.Queue(
-            self,
-            "OnFailureQueue",
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=self.failure_key,
-            enforce_ssl=True,
-            retention_period=MAX_QUEUE_RETENTION,
-            removal_policy=removal.policy,
-        )
-        acknowledge(
-            self.failure_queue,
-            "AwsSolutions-SQS3",
-            "This queue is the event source mapping's on-failure destination: it is the "
-            "dead-letter store itself.",
-        )
+        failures = on_failure_queue(self, used_by="change consumer")
+        self.failure_key = failures.key
+        self.failure_queue = failures.queue
 
         self.consumer = ObservedFunction(
             self,
@@ -186,23 +164,20 @@ class DynamoDbCdcStack(Stack):
         )
         self._acknowledge_grants()
 
-        self.on_failure_alarm = alarms.alarm_on_any(
+        self.on_failure_alarm = alarm_on_failure_queue(
             self,
-            "OnFailureAlarm",
-            self.failure_queue.metric_approximate_number_of_messages_visible(
-                period=Duration.minutes(5), statistic="Maximum"
-            ),
+            alarms,
+            self.failure_queue,
             "Order changes exhausted their retries or their age: their stream positions wait "
             "in the on-failure queue",
         )
-        self.iterator_age_alarm = alarms.alarm_on_threshold(
+        self.iterator_age_alarm = alarm_on_iterator_age(
             self,
             "IteratorAgeAlarm",
-            function.metric("IteratorAge", period=Duration.minutes(5), statistic="Maximum"),
+            alarms,
+            function,
             "The change consumer lags the table's stream (records expire after 24 hours)",
-            threshold=Duration.hours(1).to_milliseconds(),
-            comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            evaluation_periods=3,
+            threshold=Duration.hours(1),
         )
 
         CfnOutput(self, "OrdersTableName", value=self.orders.table_name)

@@ -14,7 +14,7 @@ How Model Monitor works: https://docs.aws.amazon.com/sagemaker/latest/dg/model-m
 
 from __future__ import annotations
 
-from aws_cdk import ArnFormat, Aws, CfnOutput, Duration, Stack
+from aws_cdk import Aws, CfnOutput, Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -32,6 +32,7 @@ from refarch.constructs import (
     SecureBucket,
     SecureBucketProps,
     acknowledge,
+    grant_sagemaker_logs,
     stateful_removal,
     undelivered_events_queue,
 )
@@ -189,26 +190,8 @@ class ModelQualityMonitorStack(Stack):
             ),
             description=description,
         )
-        # The four log actions of a processing job's role (sagemaker-roles page above), on the
-        # ARNs IAM checks: the group for the first two, its streams for the last two
-        # (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html).
-        group = self.format_arn(
-            service="logs",
-            resource="log-group",
-            resource_name=PROCESSING_LOG_GROUP,
-            arn_format=ArnFormat.COLON_RESOURCE_NAME,
-        )
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["logs:CreateLogGroup", "logs:DescribeLogStreams"], resources=[group]
-            )
-        )
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                resources=[f"{group}:log-stream:*"],
-            )
-        )
+        # The four log actions of a processing job's role, on the ARNs IAM checks.
+        grant_sagemaker_logs(role, PROCESSING_LOG_GROUP)
         return role
 
     def _baseline_role(self) -> iam.Role:

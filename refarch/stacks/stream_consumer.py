@@ -12,13 +12,9 @@ the same raw stream for another function (an archiver of raw batches), with its 
 from dataclasses import dataclass
 
 from aws_cdk import CfnOutput, Duration, Stack
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
-from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as event_sources
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from refarch.constructs import (
@@ -33,13 +29,14 @@ from refarch.constructs import (
     SecureStream,
     SecureStreamProps,
     acknowledge,
+    alarm_on_failure_queue,
+    alarm_on_iterator_age,
+    grant_shard_reads,
+    on_failure_queue,
     stateful_removal,
 )
 from refarch.constructs.iam_unexercised import acknowledge_unexercised
 
-#: The longest an SQS queue keeps a message
-#: (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html).
-MAX_QUEUE_RETENTION = Duration.days(14)
 #: The PII fields the scrubber drops before writing (top-level keys of each event).
 DEFAULT_PII_FIELDS = ("email", "phone", "name", "address", "ip_address", "date_of_birth")
 
@@ -137,28 +134,9 @@ class StreamConsumerStack(Stack):
         )
 
         # The on-failure queue holds only shard positions, but they point at PII: a key of its own.
-        self.failure_key = kms.Key(
-            self,
-            "FailureQueueKey",
-            description="Encrypts the stream consumer's on-failure queue",
-            enable_key_rotation=True,
-            removal_policy=removal.policy,
-        )
-        self.failure_queue = sqs.Queue(
-            self,
-            "OnFailureQueue",
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=self.failure_key,
-            enforce_ssl=True,
-            retention_period=MAX_QUEUE_RETENTION,
-            removal_policy=removal.policy,
-        )
-        acknowledge(
-            self.failure_queue,
-            "AwsSolutions-SQS3",
-            "This queue is the event source mapping's on-failure destination: it is the "
-            "dead-letter store itself.",
-        )
+        failures = on_failure_queue(self, used_by="stream consumer")
+        self.failure_key = failures.key
+        self.failure_queue = failures.queue
 
         self.scrubber = ObservedFunction(
             self,
@@ -240,24 +218,21 @@ class StreamConsumerStack(Stack):
             alarms=alarms,
             iterator_age_threshold=props.iterator_age_alarm,
         )
-        self.on_failure_alarm = alarms.alarm_on_any(
+        self.on_failure_alarm = alarm_on_failure_queue(
             self,
-            "OnFailureAlarm",
-            self.failure_queue.metric_approximate_number_of_messages_visible(
-                period=Duration.minutes(5), statistic="Maximum"
-            ),
+            alarms,
+            self.failure_queue,
             "Stream records exhausted their retries or their age: their shard positions wait in "
             "the on-failure queue",
         )
         # Lambda's own view of the lag, per function (the stream metric mixes all consumers).
-        self.function_iterator_age_alarm = alarms.alarm_on_threshold(
+        self.function_iterator_age_alarm = alarm_on_iterator_age(
             self,
             "ScrubberIteratorAgeAlarm",
-            scrubber.metric("IteratorAge", period=Duration.minutes(5), statistic="Maximum"),
+            alarms,
+            scrubber,
             "The scrubber lags the stream",
-            threshold=props.iterator_age_alarm.to_milliseconds(),
-            comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            evaluation_periods=3,
+            threshold=props.iterator_age_alarm,
         )
 
         CfnOutput(self, "StreamName", value=self.stream.stream_name)
@@ -296,23 +271,8 @@ class StreamConsumerStack(Stack):
         )
         # The read actions of AWS's Lambda Kinesis execution policy that take a stream
         # (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSLambdaKinesisExecutionRole.html),
-        # on this stream only. Not KinesisEventSource's grant_read: it also names ListStreams (no
-        # resource type) and the enhanced fan-out actions (authorized on a stream consumer) on
-        # the stream's ARN, where IAM never matches them (Service Authorization Reference,
-        # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonkinesis.html).
-        iam.Grant.add_to_principal(
-            grantee=function,
-            actions=[
-                "kinesis:DescribeStream",
-                "kinesis:DescribeStreamSummary",
-                "kinesis:GetRecords",
-                "kinesis:GetShardIterator",
-                "kinesis:ListShards",
-            ],
-            resource_arns=[self.stream.stream_arn],
-        )
-        if self.stream.encryption_key is not None:
-            self.stream.encryption_key.grant_decrypt(function)
+        # on this stream only (not KinesisEventSource's grant_read: see grant_shard_reads).
+        grant_shard_reads(function, self.stream)
         acknowledge(
             function.role,
             "AwsSolutions-IAM5",

@@ -33,6 +33,7 @@ from refarch.local.scenario import Check
 from refarch.local.sources.alarms import alarm_states, evaluate_alarms
 from refarch.local.stack import LocalStack
 from refarch.local.trace import Trace
+from refarch.model_monitor.capture import capture_line as capture_records_line
 from refarch.model_monitor.metrics import NAMESPACE
 from refarch.stacks.model_quality_monitor_props import ModelQualityMonitorProps
 
@@ -61,28 +62,11 @@ def rows(count: int, state: int, *, drifted: bool = False) -> list[dict[str, Any
 
 def capture_line(features: dict[str, Any], at: datetime) -> str:
     """One captured exchange, as SageMaker's data capture writes it (base64-encoded)."""
-
-    def side(content_type: str, mode: str, data: str) -> dict[str, str]:
-        encoded = base64.b64encode(data.encode()).decode()
-        return {
-            "observedContentType": content_type,
-            "mode": mode,
-            "data": encoded,
-            "encoding": "BASE64",
-        }
-
-    return json.dumps(
-        {
-            "captureData": {
-                "endpointInput": side("application/json", "INPUT", json.dumps(features)),
-                "endpointOutput": side("text/csv", "OUTPUT", "0.42"),
-            },
-            "eventMetadata": {
-                "eventId": str(uuid.uuid4()),
-                "inferenceTime": at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
-            },
-            "eventVersion": "0",
-        }
+    return capture_records_line(
+        features,
+        answer="0.42",
+        event_id=str(uuid.uuid4()),
+        inference_time=at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
     )
 
 

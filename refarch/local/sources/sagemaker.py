@@ -54,7 +54,6 @@ request is captured when ``n * percent / 100`` reaches a new whole number).
 
 from __future__ import annotations
 
-import base64
 import json
 import math
 import re
@@ -80,6 +79,7 @@ from refarch.local.sources.sagemaker_artifacts import (
     read_model_artifact,
     upload_blob,
 )
+from refarch.model_monitor.capture import capture_side
 
 if TYPE_CHECKING:
     import boto3
@@ -722,12 +722,11 @@ class SageMakerService:
         role = sagemaker.describe_model(ModelName=model_name)["ExecutionRoleArn"]
         now = datetime.now(UTC)
         record: dict[str, Any] = {"captureData": {}, "eventVersion": "0"}
-        # Without CaptureContentTypeHeader, SageMaker base64-encodes what it captures (API
-        # reference, DataCaptureConfig).
+        # Without CaptureContentTypeHeader, SageMaker base64-encodes what it captures.
         if "Input" in modes or "InputAndOutput" in modes:
-            record["captureData"]["endpointInput"] = _captured(content_type, "INPUT", body)
+            record["captureData"]["endpointInput"] = capture_side(content_type, "INPUT", body)
         if "Output" in modes or "InputAndOutput" in modes:
-            record["captureData"]["endpointOutput"] = _captured("text/csv", "OUTPUT", answer)
+            record["captureData"]["endpointOutput"] = capture_side("text/csv", "OUTPUT", answer)
         record["eventMetadata"] = {
             "eventId": str(uuid.uuid4()),
             "inferenceTime": now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z",
@@ -753,13 +752,3 @@ class SageMakerService:
             put.update(ServerSideEncryption="aws:kms", SSEKMSKeyId=summary["KmsKeyId"])
         session.client("s3").put_object(**put)
         return f"s3://{bucket}/{key}"
-
-
-def _captured(content_type: str, mode: str, data: str) -> dict[str, str]:
-    """One side of a captured exchange, base64-encoded."""
-    return {
-        "observedContentType": content_type,
-        "mode": mode,
-        "data": base64.b64encode(data.encode()).decode("ascii"),
-        "encoding": "BASE64",
-    }

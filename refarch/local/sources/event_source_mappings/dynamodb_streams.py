@@ -18,7 +18,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from refarch.local.sources.event_source_mappings.on_failure import iso
+from refarch.local.sources.event_source_mappings.on_failure import shard_batch_info
 from refarch.local.sources.event_source_mappings.stream_records import StreamRecord
 
 #: GetRecords returns at most this many records per call.
@@ -96,13 +96,4 @@ class DynamoDBStreamShards:
 
     def batch_info(self, records: list[StreamRecord]) -> dict[str, Any]:
         """The ``DDBStreamBatchInfo`` of a discarded batch: where it is, not what it holds."""
-        first, last = records[0], records[-1]
-        return {
-            "shardId": first.shard_id,
-            "startSequenceNumber": first.sequence_number,
-            "endSequenceNumber": last.sequence_number,
-            "approximateArrivalOfFirstRecord": iso(first.arrival),
-            "approximateArrivalOfLastRecord": iso(last.arrival),
-            "batchSize": len(records),
-            "streamArn": self.stream_arn,
-        }
+        return shard_batch_info(records, self.stream_arn)

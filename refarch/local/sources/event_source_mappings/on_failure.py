@@ -15,6 +15,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from refarch.local.sources.event_source_mappings.stream_records import StreamRecord
+
 RETRIES_EXHAUSTED = "RetryAttemptsExhausted"
 RECORD_AGE_EXCEEDED = "RecordAgeExceeded"
 
@@ -23,6 +25,23 @@ def iso(timestamp: float) -> str:
     """``2019-11-14T00:38:04.835Z``, as the record writes times."""
     moment = datetime.fromtimestamp(timestamp, tz=UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def shard_batch_info(records: list[StreamRecord], stream_arn: str) -> dict[str, Any]:
+    """Where a discarded batch is in its shard, not what it holds.
+
+    ``KinesisBatchInfo`` and ``DDBStreamBatchInfo`` carry the same fields (the pages above).
+    """
+    first, last = records[0], records[-1]
+    return {
+        "shardId": first.shard_id,
+        "startSequenceNumber": first.sequence_number,
+        "endSequenceNumber": last.sequence_number,
+        "approximateArrivalOfFirstRecord": iso(first.arrival),
+        "approximateArrivalOfLastRecord": iso(last.arrival),
+        "batchSize": len(records),
+        "streamArn": stream_arn,
+    }
 
 
 def on_failure_record(
