@@ -45,6 +45,7 @@ from refarch.constructs.model_monitoring import (
     model_monitor_image_uri,
 )
 from refarch.model_monitor.metrics import NAMESPACE, completeness_metric, drift_metric
+from refarch.stacks.model_quality_monitor_baseline import add_baseline_starter
 from refarch.stacks.model_quality_monitor_props import ModelQualityMonitorProps
 
 TRAINING_PREFIX = "training/"
@@ -65,6 +66,9 @@ EXECUTION_ENDED = ("Completed", "Failed", "Stopped")
 
 class ModelQualityMonitorStack(Stack):
     """Baseline, hourly data-quality checks, drift alarms and a retraining hook for an endpoint."""
+
+    training_prefix = TRAINING_PREFIX
+    baselines_prefix = BASELINES_PREFIX
 
     def __init__(
         self,
@@ -152,6 +156,8 @@ class ModelQualityMonitorStack(Stack):
         self.drift_watcher = None
         if props.consecutive_runs_for_retraining:
             self.drift_watcher = self._drift_watcher(props)
+        self.approval_rule: events.Rule | None = None
+        self.baseline_starter = add_baseline_starter(self) if props.baseline_on_approval else None
 
         CfnOutput(self, "MonitoringBucketName", value=self.monitoring.bucket.bucket_name)
         CfnOutput(self, "CaptureBucketName", value=self.capture_bucket.bucket_name)
@@ -441,6 +447,14 @@ class ModelQualityMonitorStack(Stack):
             "Lambda's asynchronous dead-letter queue, written only after the watcher failed "
             "three times (an S3 or EventBridge outage); the scenario's watcher never fails",
         )
+        if props.baseline_on_approval:
+            acknowledge_unexercised(
+                watcher.role,
+                ["logs:CreateLogGroup"],
+                "Lambda Insights' managed policy: the account's /aws/lambda-insights log group "
+                "is created by the first function that reports to it, and in the scenario the "
+                "baseline starter runs first",
+            )
         rule = self._execution_rule(
             "ExecutionCompleted",
             "A monitoring execution completed: check for persistent drift",
