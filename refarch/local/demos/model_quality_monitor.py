@@ -9,7 +9,8 @@ What it does, in the order a reader meets it in the trace:
    hands the state change to the baseline starter (its own role, IAM enforced), which calls
    ``CreateProcessingJob``; SageMaker runs the baselining job as the baseline role:
    ``statistics.json`` and ``constraints.json`` land under ``baselines/1/``. SageMaker sends the
-   approval again: the job name is in use, no second job.
+   approval again: the job name is in use, no second job. Another team's approval (its own
+   group) starts nothing.
 3. Hour 1: the endpoint captures traffic like the training data (plus two hostile lines: not
    JSON, and an image payload); the schedule's execution finds no violation, the bad lines are
    counted, the metrics are published and every feature alarm is OK.
@@ -172,6 +173,7 @@ def _violations(run: Any) -> set[tuple[str, str]]:
 #: A group named as ``approved-model-endpoint`` names its registry by default (the stack's rule
 #: matches that prefix).
 GROUP = "approved-model-endpoint-models-0a1b2c3d"
+OTHER_GROUP = "fraud-models"
 
 
 def approve_version(emu: Any, group: str) -> PutEvent:
@@ -222,6 +224,14 @@ def run(stack: LocalStack, trace: Trace) -> list[Check]:
             "repeated event starts none",
             any(d.delivered for d in approval.deliveries) and len(runs) == 1 and not repeats,
             ", ".join(f"{d.rule} → {d.target}" for d in approval.deliveries),
+        )
+    )
+    trace.section(f"Run: another team approves a version in its own group ({OTHER_GROUP})")
+    elsewhere = approve_version(emu, OTHER_GROUP)
+    checks.append(
+        Check(
+            "another group's approval matches no rule and starts no baselining job",
+            not elsewhere.matched_rules and not monitor.run_processing_jobs(),
         )
     )
     baseline = runs[0] if runs else JobRun(name="none", kind="baseline", status="Failed")
