@@ -1,13 +1,14 @@
 """SageMaker Model Monitor data quality over an endpoint's captured traffic, with alarms.
 
-A baselining job (the prebuilt Model Monitor container, run on demand for each model version)
-profiles the training data under ``training/`` into ``baselines/<version>/statistics.json``
-and ``constraints.json``. A monitoring schedule runs the same container every hour over the
-endpoint's captured requests: it writes ``statistics.json`` and ``constraint_violations.json``
-under ``reports/`` and publishes per-feature drift and completeness metrics, which alarm to
-the alarm topic. Each execution's completion or failure is an EventBridge event: failures go
-to the topic, and a small function announces persistent drift (violations in N executions in
-a row) as a retraining event for the training pipeline.
+A baselining job (the prebuilt Model Monitor container, started by the baseline starter when a
+version of the model is approved in the registry, or on demand) profiles the training data
+under ``training/`` into ``baselines/<version>/statistics.json`` and ``constraints.json``. A
+monitoring schedule runs the same container every hour over the endpoint's captured requests:
+it writes ``statistics.json`` and ``constraint_violations.json`` under ``reports/`` and
+publishes per-feature drift and completeness metrics, which alarm to the alarm topic. Each
+execution's completion or failure is an EventBridge event: failures go to the topic, and a
+small function announces persistent drift (violations in N executions in a row) as a
+retraining event for the training pipeline.
 
 How Model Monitor works: https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor.html.
 """
