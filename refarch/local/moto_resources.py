@@ -467,6 +467,29 @@ def _endpoint_config_key(self: BaseResponse) -> str | None:
     )
 
 
+def _sagemaker_request_keys(self: BaseResponse, action: str) -> dict[str, str]:
+    """The ``sagemaker:`` condition keys a request sets (only those it gives a value for).
+
+    ``CreateProcessingJob``: ``sagemaker:NetworkIsolation``, ``sagemaker:VolumeKmsKeyArn``,
+    ``sagemaker:OutputKmsKeyArn`` (Service Authorization Reference, SageMaker:
+    https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsagemakerai.html).
+    A key the request does not set is absent, so a condition on it does not hold (as in IAM).
+    """
+    if action != "CreateProcessingJob":
+        return {}
+    keys: dict[str, str] = {}
+    network = self._get_param("NetworkConfig") or {}
+    if "EnableNetworkIsolation" in network:
+        keys["sagemaker:NetworkIsolation"] = str(bool(network["EnableNetworkIsolation"])).lower()
+    cluster = (self._get_param("ProcessingResources") or {}).get("ClusterConfig") or {}
+    if cluster.get("VolumeKmsKeyId"):
+        keys["sagemaker:VolumeKmsKeyArn"] = str(cluster["VolumeKmsKeyId"])
+    output = (self._get_param("ProcessingOutputConfig") or {}).get("KmsKeyId")
+    if output:
+        keys["sagemaker:OutputKmsKeyArn"] = str(output)
+    return keys
+
+
 def authorize_sagemaker(self: BaseResponse, resource: str = "*") -> None:
     """SageMaker's authorization hook: every resource of the action, then its caller checks.
 
@@ -474,14 +497,16 @@ def authorize_sagemaker(self: BaseResponse, resource: str = "*") -> None:
     """
     action = self._get_action()
     extras = [each for each in _sagemaker_extra_resources(self, action) if each != resource]
-    for each in [resource, *extras]:
-        authorize_json(self, each)
+    with service_context(_sagemaker_request_keys(self, action)):
+        for each in [resource, *extras]:
+            authorize_json(self, each)
     try:
-        if action == "CreateModel" and self._get_param("ExecutionRoleArn"):
+        role_param = {"CreateModel": "ExecutionRoleArn", "CreateProcessingJob": "RoleArn"}
+        if action in role_param and self._get_param(role_param[action]):
             authorize_caller(
                 self,
                 "iam:PassRole",
-                str(self._get_param("ExecutionRoleArn")),
+                str(self._get_param(role_param[action])),
                 {"iam:PassedToService": SAGEMAKER_SERVICE},
             )
         if action in ("CreateEndpoint", "UpdateEndpoint"):

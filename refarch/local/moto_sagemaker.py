@@ -52,6 +52,12 @@ directly see moto as shipped. Each fix is checked against the SageMaker API refe
    and ``CreateEndpoint`` are authorized on the endpoint here; AWS also checks the endpoint
    configuration (the stack must grant both), which moto's single-resource check cannot express:
    the local runner's emulator checks both (``moto_resources.authorize_sagemaker``).
+9. ``CreateProcessingJob`` overwrites a job of the same name, where AWS keeps names unique in
+   the account and Region and answers ``ResourceInUse`` (API reference, ``CreateProcessingJob``
+   errors: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateProcessingJob.html);
+   and it drops ``Environment`` and ``ProcessingResources``. Fixed: a repeated name is refused,
+   and every accepted request is kept whole (``processing_job_requests``) for the runner, which
+   runs the jobs it knows (``sources.model_monitor``).
 
 Checked and not gaps (the deployer relies on them): ``ListModelPackages`` filters by group,
 approval status and creation time and sorts by ``CreationTime``; ``ModelPackageVersion`` counts
@@ -64,6 +70,7 @@ variant that does not exist (AWS validates it); the emulator fixes that (``moto_
 from __future__ import annotations
 
 import copy
+import json
 import math
 import os
 from collections.abc import Iterator
@@ -76,7 +83,7 @@ import botocore.session
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
-from moto.sagemaker.exceptions import ValidationError
+from moto.sagemaker.exceptions import ResourceInUseException, ValidationError
 from moto.sagemaker.models import (
     FakeEndpoint,
     FakeEndpointConfig,
@@ -115,6 +122,7 @@ _NAMED_RESOURCES = (
     ("EndpointName", "endpoint"),
     ("EndpointConfigName", "endpoint-config"),
     ("ModelName", "model"),
+    ("ProcessingJobName", "processing-job"),
 )
 
 
@@ -134,6 +142,7 @@ class _GapState:
     instant_transitions: bool
     update_requests: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     pending: dict[str, _PendingUpdate] = field(default_factory=dict)
+    processing_requests: list[dict[str, Any]] = field(default_factory=list)
 
 
 _state: _GapState | None = None
@@ -493,6 +502,23 @@ def _update_model_package(
     return str(package.arn)
 
 
+def _create_processing_job_response(self: SageMakerResponse) -> ActionResult:
+    """Fix 9: a name in use is refused; the whole request is kept for the runner."""
+    name = self._get_param("ProcessingJobName")
+    if name in self.sagemaker_backend.processing_jobs:
+        raise ResourceInUseException(message=f"Processing job {name} already exists")
+    result = _original_create_processing_job(self)
+    request = json.loads(self.body) if self.body else {}
+    _current_state().processing_requests.append(request)
+    return result
+
+
+def processing_job_requests() -> list[dict[str, Any]]:
+    """Every ``CreateProcessingJob`` request accepted inside ``sagemaker_gap_fixes()``."""
+    return _current_state().processing_requests
+
+
+_original_create_processing_job = SageMakerResponse.create_processing_job
 _original_resource_from_arn = SageMakerModelBackend._get_resource_from_arn
 
 
@@ -607,6 +633,12 @@ def sagemaker_gap_fixes(*, instant_transitions: bool = True) -> Iterator[None]:
                 (SageMakerModelBackend, "_get_resource_from_arn", _resource_from_arn, False),
                 (SageMakerModelBackend, "add_tags", _add_tags, False),
                 (SageMakerResponse, "_determine_resource", _sagemaker_resource, True),
+                (
+                    SageMakerResponse,
+                    "create_processing_job",
+                    _create_processing_job_response,
+                    False,
+                ),
             ):
                 stack.enter_context(mock.patch.object(target, name, replacement, create=create))
             yield

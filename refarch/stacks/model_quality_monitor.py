@@ -1,13 +1,14 @@
 """SageMaker Model Monitor data quality over an endpoint's captured traffic, with alarms.
 
-A baselining job (the prebuilt Model Monitor container, run on demand for each model version)
-profiles the training data under ``training/`` into ``baselines/<version>/statistics.json``
-and ``constraints.json``. A monitoring schedule runs the same container every hour over the
-endpoint's captured requests: it writes ``statistics.json`` and ``constraint_violations.json``
-under ``reports/`` and publishes per-feature drift and completeness metrics, which alarm to
-the alarm topic. Each execution's completion or failure is an EventBridge event: failures go
-to the topic, and a small function announces persistent drift (violations in N executions in
-a row) as a retraining event for the training pipeline.
+A baselining job (the prebuilt Model Monitor container, started by the baseline starter when a
+version of the model is approved in the registry, or on demand) profiles the training data
+under ``training/`` into ``baselines/<version>/statistics.json`` and ``constraints.json``. A
+monitoring schedule runs the same container every hour over the endpoint's captured requests:
+it writes ``statistics.json`` and ``constraint_violations.json`` under ``reports/`` and
+publishes per-feature drift and completeness metrics, which alarm to the alarm topic. Each
+execution's completion or failure is an EventBridge event: failures go to the topic, and a
+small function announces persistent drift (violations in N executions in a row) as a
+retraining event for the training pipeline.
 
 How Model Monitor works: https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor.html.
 """
@@ -46,6 +47,7 @@ from refarch.constructs.model_monitoring import (
     model_monitor_image_uri,
 )
 from refarch.model_monitor.metrics import NAMESPACE, completeness_metric, drift_metric
+from refarch.stacks.model_quality_monitor_baseline import add_baseline_starter
 from refarch.stacks.model_quality_monitor_props import ModelQualityMonitorProps
 
 TRAINING_PREFIX = "training/"
@@ -66,6 +68,9 @@ EXECUTION_ENDED = ("Completed", "Failed", "Stopped")
 
 class ModelQualityMonitorStack(Stack):
     """Baseline, hourly data-quality checks, drift alarms and a retraining hook for an endpoint."""
+
+    training_prefix = TRAINING_PREFIX
+    baselines_prefix = BASELINES_PREFIX
 
     def __init__(
         self,
@@ -153,6 +158,8 @@ class ModelQualityMonitorStack(Stack):
         self.drift_watcher = None
         if props.consecutive_runs_for_retraining:
             self.drift_watcher = self._drift_watcher(props)
+        self.approval_rule: events.Rule | None = None
+        self.baseline_starter = add_baseline_starter(self) if props.baseline_on_approval else None
 
         CfnOutput(self, "MonitoringBucketName", value=self.monitoring.bucket.bucket_name)
         CfnOutput(self, "CaptureBucketName", value=self.capture_bucket.bucket_name)
@@ -424,6 +431,14 @@ class ModelQualityMonitorStack(Stack):
             "Lambda's asynchronous dead-letter queue, written only after the watcher failed "
             "three times (an S3 or EventBridge outage); the scenario's watcher never fails",
         )
+        if props.baseline_on_approval:
+            acknowledge_unexercised(
+                watcher.role,
+                ["logs:CreateLogGroup"],
+                "Lambda Insights' managed policy: the account's /aws/lambda-insights log group "
+                "is created by the first function that reports to it, and in the scenario the "
+                "baseline starter runs first",
+            )
         rule = self._execution_rule(
             "ExecutionCompleted",
             "A monitoring execution completed: check for persistent drift",

@@ -8,16 +8,24 @@ from aws_cdk import Duration
 from constructs import Construct
 
 from refarch.constructs.model_monitoring import HOURLY, MonitoringJobResources
+from refarch.constructs.model_package_group import check_sagemaker_name
 
 #: Context switches: ``cdk deploy -c endpoint_name=churn -c model_version=7``.
 CONTEXT_ENDPOINT_NAME = "endpoint_name"
 CONTEXT_CAPTURE_BUCKET = "capture_bucket_name"
 CONTEXT_CAPTURE_KEY = "capture_key_arn"
 CONTEXT_MODEL_VERSION = "model_version"
+CONTEXT_MODEL_PACKAGE_GROUP = "model_package_group_name"
+#: ``-c baseline_on_approval=false``: no approval rule, baselines on demand only.
+CONTEXT_BASELINE_ON_APPROVAL = "baseline_on_approval"
 
 #: The name ``approved-model-endpoint`` gives its endpoint by default, so the two stacks
 #: deployed side by side need no switch.
 DEFAULT_ENDPOINT_NAME = "approved-model-endpoint"
+#: The start of the model package group name ``approved-model-endpoint`` gives its registry by
+#: default (``<stack-in-kebab-case>-models-<8 hex digits>``): matched by prefix when no group
+#: name is given.
+DEFAULT_MODEL_PACKAGE_GROUP_PREFIX = "approved-model-endpoint-models-"
 #: The features of the demo model (``refarch demo model-quality-monitor``).
 DEMO_FEATURES = ("tenure_months", "monthly_charges", "support_calls", "plan", "discount")
 
@@ -44,6 +52,14 @@ class ModelQualityMonitorProps:
     model_version: str = "1"
     """The model version the schedule checks against: its baseline is read from
     ``baselines/<version>/``. Baseline a new version, then redeploy with it."""
+
+    model_package_group_name: str | None = None
+    """The Model Registry group whose approved versions are baselined (a baselining job
+    starts on each approval). None: any group named like ``approved-model-endpoint``'s default
+    (``approved-model-endpoint-models-*``)."""
+
+    baseline_on_approval: bool = True
+    """Start a baselining job when a version of the group is approved (False: on demand only)."""
 
     features: tuple[str, ...] = DEMO_FEATURES
     """The features alarmed on (one drift and one completeness alarm each)."""
@@ -73,6 +89,8 @@ class ModelQualityMonitorProps:
             raise ValueError("drift_threshold and min_completeness are shares in (0, 1]")
         if self.consecutive_runs_for_retraining < 0:
             raise ValueError("consecutive_runs_for_retraining must be 0 (off) or more")
+        if self.model_package_group_name is not None:
+            check_sagemaker_name(self.model_package_group_name, "model_package_group_name")
         if self.capture_key_arn and not self.capture_bucket_name:
             raise ValueError("capture_key_arn goes with capture_bucket_name")
 
@@ -90,4 +108,6 @@ class ModelQualityMonitorProps:
             capture_bucket_name=get(CONTEXT_CAPTURE_BUCKET),
             capture_key_arn=get(CONTEXT_CAPTURE_KEY),
             model_version=get(CONTEXT_MODEL_VERSION) or "1",
+            model_package_group_name=get(CONTEXT_MODEL_PACKAGE_GROUP),
+            baseline_on_approval=(get(CONTEXT_BASELINE_ON_APPROVAL) or "true").lower() != "false",
         )

@@ -56,6 +56,10 @@ NOT_EXERCISED = {
         "Lambda's asynchronous dead-letter queue: written only after the watcher fails three "
         "times (an S3 or EventBridge outage), which the scenario's watcher never does"
     ),
+    ("model-quality-monitor", "BaselineStarterRole", "sqs:SendMessage"): (
+        "Lambda's asynchronous dead-letter queue: written only after the starter fails three "
+        "times (a SageMaker outage or limit), which the scenario's starter never does"
+    ),
     ("approved-model-endpoint", "DeployerRole", "cloudwatch:DeleteAlarms"): (
         "a Deny: it keeps the deployer off the stack's own alarms and never makes the run pass; "
         "test_the_deployer_can_neither_delete_nor_rewrite_its_rollback_alarms shows it refuses"

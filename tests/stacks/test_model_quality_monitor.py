@@ -105,6 +105,7 @@ def test_execution_events_reach_the_topic_and_the_drift_watcher(stack):
     patterns = {
         tuple(r["Properties"]["EventPattern"]["detail"]["ProcessingJobStatus"]): r
         for r in rules.values()
+        if "ProcessingJobStatus" in r["Properties"]["EventPattern"]["detail"]
     }
     assert set(patterns) == {("Failed", "Stopped"), ("Completed",)}
     for rule in patterns.values():
@@ -132,3 +133,69 @@ def test_props_are_validated():
         ModelQualityMonitorProps(drift_threshold=0)
     with pytest.raises(ValueError):
         ModelQualityMonitorProps(capture_key_arn="arn:aws:kms:us-east-1:1:key/k")
+
+
+def _function_env(stack, prefix):
+    return stack.props("AWS::Lambda::Function", prefix)["Environment"]["Variables"]
+
+
+def test_an_approved_version_of_the_group_starts_the_baseline_starter(stack):
+    (rule,) = [
+        r
+        for r in stack.resources("AWS::Events::Rule").values()
+        if r["Properties"]["EventPattern"]["detail-type"]
+        == ["SageMaker Model Package State Change"]
+    ]
+    detail = rule["Properties"]["EventPattern"]["detail"]
+    assert detail["ModelApprovalStatus"] == ["Approved"]
+    # Beside approved-model-endpoint with its default (generated) group name: by prefix.
+    assert detail["ModelPackageGroupName"] == [{"prefix": "approved-model-endpoint-models-"}]
+    (target,) = rule["Properties"]["Targets"]
+    assert "DeadLetterConfig" in target
+    assert target["Arn"]["Fn::GetAtt"][0] == stack.id_of("AWS::Lambda::Function", "BaselineStarter")
+
+
+def test_a_named_group_is_matched_exactly(synth):
+    stack = synth(PATTERN, model_package_group_name="churn-models")
+    env = _function_env(stack, "BaselineStarter")
+    assert env["MODEL_PACKAGE_GROUP_NAME"] == "churn-models"
+    assert "MODEL_PACKAGE_GROUP_PREFIX" not in env
+    patterns = [
+        r["Properties"]["EventPattern"]["detail"].get("ModelPackageGroupName")
+        for r in stack.resources("AWS::Events::Rule").values()
+    ]
+    assert ["churn-models"] in patterns
+
+
+def test_no_starter_when_baselining_is_on_demand(synth):
+    stack = synth(PATTERN, baseline_on_approval=False)
+    assert not [i for i in stack.resources("AWS::Lambda::Function") if "BaselineStarter" in i]
+
+
+def test_the_starter_runs_the_baseline_role_with_the_image_and_the_key(stack):
+    env = _function_env(stack, "BaselineStarter")
+    role = {"Fn::GetAtt": [stack.id_of("AWS::IAM::Role", "BaselineRole"), "Arn"]}
+    key = {"Fn::GetAtt": [stack.id_of("AWS::KMS::Key", "MonitorKey"), "Arn"]}
+    assert env["ROLE_ARN"] == role
+    assert env["KMS_KEY_ARN"] == key
+    assert env["IMAGE_URI"] == _definition(stack)["DataQualityAppSpecification"]["ImageUri"]
+    assert "training/" in str(env["DATASET_URI"]) and "baselines/" in str(env["OUTPUT_URI"])
+
+
+def test_the_starter_may_create_only_its_isolated_encrypted_jobs_and_pass_only_the_role(stack):
+    statements = _statements(stack, "BaselineStarter")
+    (create,) = [s for s in statements if s["Action"] == "sagemaker:CreateProcessingJob"]
+    assert "processing-job/modelqualitymonitor-baseline-*" in str(create["Resource"])
+    assert create["Condition"]["Bool"] == {"sagemaker:NetworkIsolation": "true"}
+    key = {"Fn::GetAtt": [stack.id_of("AWS::KMS::Key", "MonitorKey"), "Arn"]}
+    assert create["Condition"]["ArnEquals"] == {
+        "sagemaker:VolumeKmsKeyArn": key,
+        "sagemaker:OutputKmsKeyArn": key,
+    }
+    (passing,) = [s for s in statements if s["Action"] == "iam:PassRole"]
+    assert passing["Resource"] == {
+        "Fn::GetAtt": [stack.id_of("AWS::IAM::Role", "BaselineRole"), "Arn"]
+    }
+    assert passing["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}
+    }

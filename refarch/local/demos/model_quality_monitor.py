@@ -5,8 +5,12 @@ What it does, in the order a reader meets it in the trace:
 1. The monitored endpoint exists with data capture to the stack's capture bucket (created by
    the deployer, as a separately deployed endpoint would be); a data scientist uploads the
    training data (JSON Lines) under ``training/``.
-2. A baselining job runs as the baseline role: ``statistics.json`` and ``constraints.json``
-   land under ``baselines/1/``.
+2. Version 1 of the model is registered and approved in the Model Registry: the approval rule
+   hands the state change to the baseline starter (its own role, IAM enforced), which calls
+   ``CreateProcessingJob``; SageMaker runs the baselining job as the baseline role:
+   ``statistics.json`` and ``constraints.json`` land under ``baselines/1/``. SageMaker sends the
+   approval again: the job name is in use, no second job. Another team's approval (its own
+   group) starts nothing.
 3. Hour 1: the endpoint captures traffic like the training data (plus two hostile lines: not
    JSON, and an image payload); the schedule's execution finds no violation, the bad lines are
    counted, the metrics are published and every feature alarm is OK.
@@ -31,6 +35,8 @@ from typing import Any
 from refarch.local.landed import objects, report_landed
 from refarch.local.scenario import Check
 from refarch.local.sources.alarms import alarm_states, evaluate_alarms
+from refarch.local.sources.events import PutEvent
+from refarch.local.sources.model_monitor import JobRun
 from refarch.local.stack import LocalStack
 from refarch.local.trace import Trace
 from refarch.model_monitor.capture import capture_line as capture_records_line
@@ -148,6 +154,29 @@ def _violations(run: Any) -> set[tuple[str, str]]:
     return {(v["feature_name"], v["constraint_check_type"]) for v in run.analysis.violations}
 
 
+#: A group named as ``approved-model-endpoint`` names its registry by default (the stack's rule
+#: matches that prefix).
+GROUP = "approved-model-endpoint-models-0a1b2c3d"
+OTHER_GROUP = "fraud-models"
+
+
+def approve_version(emu: Any, group: str) -> PutEvent:
+    """Register version 1 in ``group`` and approve it: SageMaker emits the state change."""
+    sm = emu.sagemaker
+    sm.create_group(group, "Churn model versions")
+    arn = emu.client("sagemaker").create_model_package(
+        ModelPackageGroupName=group,
+        ModelPackageDescription="churn model v1",
+        ModelApprovalStatus="PendingManualApproval",
+        InferenceSpecification={
+            "Containers": [{"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/churn:1.0.0"}],
+            "SupportedContentTypes": ["application/json"],
+            "SupportedResponseMIMETypes": ["application/json"],
+        },
+    )["ModelPackageArn"]
+    return sm.review(arn, "Approved", "offline metrics reviewed")
+
+
 def run(stack: LocalStack, trace: Trace) -> list[Check]:
     """Drive the scenario on a deployed ``ModelQualityMonitor`` stack; return its checks."""
     emu = stack.emulator
@@ -155,7 +184,6 @@ def run(stack: LocalStack, trace: Trace) -> list[Check]:
     monitor = emu.model_monitor
     bucket = stack.output("MonitoringBucketName")
     schedule = stack.output("MonitoringScheduleName")
-    key_arn = stack.resource("MonitorKey").attributes["Arn"]
     checks: list[Check] = []
 
     trace.section("Run: the endpoint captures to this stack; the training data is uploaded")
@@ -167,13 +195,30 @@ def run(stack: LocalStack, trace: Trace) -> list[Check]:
         Body="\n".join(json.dumps(r) for r in training).encode(),
     )
 
-    trace.section("Run: a baselining job profiles the training data")
-    baseline = monitor.baseline(
-        role_arn=stack.output("BaselineRoleArn"),
-        dataset_uri=f"s3://{bucket}/training/",
-        output_uri=f"s3://{bucket}/baselines/{props.model_version}/",
-        key_arn=key_arn,
+    trace.section("Run: version 1 is approved in the registry; the baseline starter starts it")
+    approval = approve_version(emu, GROUP)
+    trace.section("Run: SageMaker runs the baselining job the starter created")
+    runs = monitor.run_processing_jobs()
+    trace.section("Run: SageMaker sends the approval again; the job name is in use: no new job")
+    emu.sagemaker.resend(approval)
+    repeats = monitor.run_processing_jobs()
+    checks.append(
+        Check(
+            "the approval reaches the baseline starter, which starts one baselining job; a "
+            "repeated event starts none",
+            any(d.delivered for d in approval.deliveries) and len(runs) == 1 and not repeats,
+            ", ".join(f"{d.rule} → {d.target}" for d in approval.deliveries),
+        )
     )
+    trace.section(f"Run: another team approves a version in its own group ({OTHER_GROUP})")
+    elsewhere = approve_version(emu, OTHER_GROUP)
+    checks.append(
+        Check(
+            "another group's approval matches no rule and starts no baselining job",
+            not elsewhere.matched_rules and not monitor.run_processing_jobs(),
+        )
+    )
+    baseline = runs[0] if runs else JobRun(name="none", kind="baseline", status="Failed")
     stored = objects(stack, "MonitoringBucket", f"baselines/{props.model_version}/")
     constraints = baseline.baseline.constraints if baseline.baseline else {}
     checks.append(

@@ -46,7 +46,9 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from refarch.constructs.model_monitoring import MODEL_MONITOR_REPOSITORY
 from refarch.local.identities import assume_role_as_service
+from refarch.local.moto_sagemaker import processing_job_requests
 from refarch.local.s3_url import split_s3_url
 from refarch.local.sources.log_groups import create_log_group
 from refarch.model_monitor.jobs import Analysis, Baseline, analyse_window, suggest_baseline
@@ -100,6 +102,7 @@ class ModelMonitorService:
         self._events = events
         self.schedules: dict[str, Schedule] = {}
         self.runs: list[JobRun] = []
+        self._processing_seen = 0
 
     @property
     def _trace(self) -> Any:
@@ -130,9 +133,10 @@ class ModelMonitorService:
         output_uri: str,
         key_arn: str,
         dataset_format: str = "json",
+        name: str = "",
     ) -> JobRun:
         """Run a baselining job (``CreateProcessingJob`` with the Model Monitor image)."""
-        run = JobRun(name=f"baseline-{uuid.uuid4().hex[:12]}", kind="baseline")
+        run = JobRun(name=name or f"baseline-{uuid.uuid4().hex[:12]}", kind="baseline")
         self._trace.line(f"SageMaker starts baselining job {run.name} as {role_arn}")
         session = self._session(role_arn, run.name)
         s3 = session.client("s3")
@@ -156,12 +160,47 @@ class ModelMonitorService:
                 f"({report.bad_lines} bad lines); wrote {', '.join(run.outputs)}",
                 2,
             )
-        except (ClientError, ValueError) as exc:
+        except (ClientError, ValueError, KeyError) as exc:
+            # KeyError: a dataset_format the container does not read.
             run.status, run.failure_reason = "Failed", f"{type(exc).__name__}: {exc}"[:1024]
             self._trace.line(f"✗ baselining failed: {run.failure_reason}", 2)
         self._log(session, run)
         self.runs.append(run)
         return run
+
+    def run_processing_jobs(self) -> list[JobRun]:
+        """Run the baselining jobs created with ``CreateProcessingJob`` since the last call.
+
+        A request with the Model Monitor image and its ``dataset_source`` and ``output_path``
+        environment is a baselining job, as the SageMaker Python SDK's ``suggest_baseline``
+        creates it (https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-create-baseline.html);
+        the runner runs no other processing container (traced and left alone).
+        """
+        runs = []
+        requests = processing_job_requests()
+        for request in requests[self._processing_seen :]:
+            name = request["ProcessingJobName"]
+            image = request.get("AppSpecification", {}).get("ImageUri", "")
+            environment = request.get("Environment") or {}
+            if not image.endswith(f"/{MODEL_MONITOR_REPOSITORY}") or not {
+                "dataset_source",
+                "output_path",
+            } <= set(environment):
+                self._trace.line(f"processing job {name} is not a baselining job: not run")
+                continue
+            dataset_format = next(iter(json.loads(environment.get("dataset_format", "{}"))), "")
+            runs.append(
+                self.baseline(
+                    role_arn=request["RoleArn"],
+                    dataset_uri=request["ProcessingInputs"][0]["S3Input"]["S3Uri"],
+                    output_uri=request["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"],
+                    key_arn=request["ProcessingOutputConfig"].get("KmsKeyId", ""),
+                    dataset_format=dataset_format or "json",
+                    name=name,
+                )
+            )
+        self._processing_seen = len(requests)
+        return runs
 
     # -- monitoring executions ----------------------------------------------------------------
 
