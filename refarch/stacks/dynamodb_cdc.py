@@ -32,6 +32,7 @@ from refarch.constructs import (
     stateful_removal,
 )
 from refarch.constructs.iam_unexercised import acknowledge_unexercised
+from refarch.constructs.s3_object_grants import grant_object_actions
 
 #: The change types the consumer reads (``eventName`` of a stream record).
 CONSUMED_CHANGES = ("INSERT", "MODIFY")
@@ -137,7 +138,9 @@ class DynamoDbCdcStack(Stack):
             ),
         )
         function = self.consumer.function
-        self.change_log.bucket.grant_put(function, "changes/*")
+        # One PutObject per object: not grant_put, whose group adds multipart aborts, legal
+        # holds, retention and tagging that the writer never calls.
+        grant_object_actions(self.change_log.bucket, function, "changes/*", ["s3:PutObject"])
         # The transaction's two updates: the order's guard and the customer's totals.
         self.totals.grant(function, "dynamodb:UpdateItem")
         function.add_event_source(
@@ -191,29 +194,16 @@ class DynamoDbCdcStack(Stack):
         acknowledge(
             role,
             "AwsSolutions-IAM5",
-            "The wildcards are grant_put's action group on object ARNs under changes/ only, "
+            "The wildcards are PutObject on object ARNs under changes/ only, "
             "the KMS action groups of grant_send_messages on the on-failure queue's own key, "
             "and dynamodb:ListStreams, which names no stream.",
             findings=[
-                "Action::s3:Abort*",
                 "Action::kms:GenerateDataKey*",
                 "Action::kms:ReEncrypt*",
                 "Resource::*",
                 f"Resource::<{self.get_logical_id(self.change_log.bucket.node.default_child)}"
                 ".Arn>/changes/*",
             ],
-        )
-        acknowledge_unexercised(
-            role,
-            [
-                "s3:Abort*",
-                "s3:PutObjectLegalHold",
-                "s3:PutObjectRetention",
-                "s3:PutObjectTagging",
-                "s3:PutObjectVersionTagging",
-            ],
-            "grant_put's group beyond PutObject: the consumer writes each object with one "
-            "PutObject, sets no legal hold, retention or tags, and the bucket has no Object Lock",
         )
         acknowledge_unexercised(
             role,

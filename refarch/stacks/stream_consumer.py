@@ -36,6 +36,7 @@ from refarch.constructs import (
     stateful_removal,
 )
 from refarch.constructs.iam_unexercised import acknowledge_unexercised
+from refarch.constructs.s3_object_grants import grant_object_actions
 
 #: The PII fields the scrubber drops before writing (top-level keys of each event).
 DEFAULT_PII_FIELDS = ("email", "phone", "name", "address", "ip_address", "date_of_birth")
@@ -179,28 +180,17 @@ class StreamConsumerStack(Stack):
             ),
         )
         archiver = self.archiver.function
-        self.raw_archive.bucket.grant_put(archiver, "raw/*")
+        # One PutObject per object: not grant_put, whose group adds multipart aborts, legal
+        # holds, retention and tagging that the writer never calls.
+        grant_object_actions(self.raw_archive.bucket, archiver, "raw/*", ["s3:PutObject"])
         acknowledge(
             self.archiver.role,
             "AwsSolutions-IAM5",
-            "The wildcards are grant_put's action group on object ARNs under raw/ only.",
+            "The wildcard is PutObject on object ARNs under raw/ only.",
             findings=[
-                "Action::s3:Abort*",
                 f"Resource::<{self.get_logical_id(self.raw_archive.bucket.node.default_child)}"
                 ".Arn>/raw/*",
             ],
-        )
-        acknowledge_unexercised(
-            self.archiver.role,
-            [
-                "s3:Abort*",
-                "s3:PutObjectLegalHold",
-                "s3:PutObjectRetention",
-                "s3:PutObjectTagging",
-                "s3:PutObjectVersionTagging",
-            ],
-            "grant_put's group beyond PutObject: the archiver writes each batch with one "
-            "PutObject, sets no legal hold, retention or tags, and the bucket has no Object Lock",
         )
         acknowledge_unexercised(
             self.archiver.role,
