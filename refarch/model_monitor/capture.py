@@ -17,7 +17,7 @@ import base64
 import binascii
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -225,30 +225,34 @@ def _slow_line(line: bytes | str, report: ReadReport) -> Iterator[Record]:
 
 def read_json_lines(lines: Iterable[bytes | str], report: ReadReport) -> Iterator[Record]:
     """Yield the records of a JSON Lines dataset (``dataset_format: {"json": {"lines": true}}``)."""
-    for line in lines:
-        report.lines += 1
-        if not line.strip():
-            report.reject("empty line")
-            continue
-        try:
-            record = json_object(line)
-        except BadLine as exc:
-            report.reject(str(exc))
-            continue
-        report.records += 1
-        yield record
+    return _read_dataset(lines, report, json_object)
 
 
 def read_csv(lines: Iterable[bytes | str], report: ReadReport) -> Iterator[Record]:
     """Yield the records of a headerless CSV dataset (``{"csv": {"header": false}}``)."""
-    for line in lines:
+    return _read_dataset(lines, report, csv_row, text=_decoded)
+
+
+def _decoded(line: bytes | str) -> str:
+    return line.decode("utf-8", "replace") if isinstance(line, bytes) else line
+
+
+def _read_dataset(
+    lines: Iterable[bytes | str],
+    report: ReadReport,
+    parse: Callable[[Any], Record],
+    *,
+    text: Callable[[bytes | str], bytes | str] = lambda line: line,
+) -> Iterator[Record]:
+    """Yield each line's record; count a blank or unreadable line in ``report`` with its reason."""
+    for raw in lines:
         report.lines += 1
-        text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
-        if not text.strip():
+        line = text(raw)
+        if not line.strip():
             report.reject("empty line")
             continue
         try:
-            record = csv_row(text)
+            record = parse(line)
         except BadLine as exc:
             report.reject(str(exc))
             continue
