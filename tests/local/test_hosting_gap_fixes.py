@@ -9,9 +9,9 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError
+from scoped_roles import role_session
 
 from refarch.local import emulator
-from refarch.local.identities import session_from
 from refarch.local.moto_autoscaling import LINKED_ROLE, linked_role_arn
 from refarch.local.sources.sagemaker_artifacts import upload_blob
 
@@ -22,31 +22,15 @@ VARIANT = "AllTraffic"
 RESOURCE_ID = f"endpoint/{ENDPOINT}/variant/{VARIANT}"
 DIMENSION = "sagemaker:variant:DesiredInstanceCount"
 ENDPOINT_ARN = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:endpoint/{ENDPOINT}"
+
+
 TARGETS = f"arn:aws:application-autoscaling:{REGION}:{ACCOUNT}:scalable-target/*"
 LINKED_SERVICE = "sagemaker.application-autoscaling.amazonaws.com"
 
 
-def _role_session(aws, name, statements):
-    """A session of a new role of this account with exactly ``statements``."""
-    iam = aws.client("iam")
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
-    iam.put_role_policy(
-        RoleName=name,
-        PolicyName="scoped",
-        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statements}),
-    )
-    credentials = aws.client("sts").assume_role(RoleArn=arn, RoleSessionName=name)["Credentials"]
-    return session_from(credentials, REGION)
+def _session(aws, name, statements):
+    """A session of a new role with exactly ``statements``."""
+    return role_session(aws, name, statements)[0]
 
 
 def _allow(actions, resources, condition=None):
@@ -86,7 +70,7 @@ def test_ecr_pulls_are_authorized_on_the_repository():
         ecr.create_repository(repositoryName="theirs")
         for repository in ("mine", "theirs"):
             _push(aws, repository)
-        puller = _role_session(
+        puller = _session(
             aws,
             "puller",
             [
@@ -179,11 +163,11 @@ def test_create_model_needs_pass_role_to_sagemaker(sagemaker_account):
         [role],
         {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
     )
-    wrong = _role_session(aws, "wrong", [models, to_glue]).client("sagemaker")
+    wrong = _session(aws, "wrong", [models, to_glue]).client("sagemaker")
     with pytest.raises(ClientError, match="iam:PassRole") as raised:
         wrong.create_model(ModelName="a", ExecutionRoleArn=role, PrimaryContainer={"Image": image})
     assert _code(raised) == "AccessDeniedException"
-    right = _role_session(aws, "right", [models, to_sagemaker]).client("sagemaker")
+    right = _session(aws, "right", [models, to_sagemaker]).client("sagemaker")
     right.create_model(ModelName="b", ExecutionRoleArn=role, PrimaryContainer={"Image": image})
     assert [(d.action, d.resource) for d in aws.denials] == [("iam:PassRole", role)]
 
@@ -206,7 +190,7 @@ def test_create_endpoint_is_authorized_on_its_configuration_and_grants_on_its_ke
     ]
     outcomes = {}
     for name, statements in attempts:
-        client = _role_session(aws, name, statements).client("sagemaker")
+        client = _session(aws, name, statements).client("sagemaker")
         try:
             client.create_endpoint(EndpointName=ENDPOINT, EndpointConfigName=f"{ENDPOINT}-v1")
             outcomes[name] = "created"
@@ -265,7 +249,7 @@ def test_registering_a_variant_that_does_not_exist_fails(endpoint_in_service):
 
 def test_registration_validates_the_callers_permissions_on_the_endpoint(endpoint_in_service):
     aws = endpoint_in_service
-    without = _role_session(aws, "without", [SCALING, LINKED]).client("application-autoscaling")
+    without = _session(aws, "without", [SCALING, LINKED]).client("application-autoscaling")
     with pytest.raises(ClientError, match="UpdateEndpointWeightsAndCapacities") as raised:
         _register(without)
     assert _code(raised) == "ValidationException"
@@ -279,10 +263,10 @@ def test_the_first_registration_creates_the_service_linked_role_as_the_caller(
     endpoint_in_service,
 ):
     aws = endpoint_in_service
-    unlinked = _role_session(aws, "unlinked", [SCALING, ENDPOINT_CHECKS])
+    unlinked = _session(aws, "unlinked", [SCALING, ENDPOINT_CHECKS])
     with pytest.raises(ClientError, match="iam:CreateServiceLinkedRole"):
         _register(unlinked.client("application-autoscaling"))
-    linked = _role_session(aws, "linked", [SCALING, ENDPOINT_CHECKS, LINKED])
+    linked = _session(aws, "linked", [SCALING, ENDPOINT_CHECKS, LINKED])
     _register(linked.client("application-autoscaling"))
     # Created once: a second registration needs no iam:CreateServiceLinkedRole.
     _register(unlinked.client("application-autoscaling"))
@@ -320,10 +304,10 @@ def test_scaling_policies_are_authorized_on_the_target_and_validate_alarm_permis
         ["cloudwatch:PutMetricAlarm", "cloudwatch:DescribeAlarms", "cloudwatch:DeleteAlarms"],
         ["*"],
     )
-    no_alarms = _role_session(aws, "no-alarms", [put]).client("application-autoscaling")
+    no_alarms = _session(aws, "no-alarms", [put]).client("application-autoscaling")
     with pytest.raises(ClientError, match="cloudwatch:PutMetricAlarm"):
         no_alarms.put_scaling_policy(**policy)
-    allowed = _role_session(aws, "allowed", [put, alarms]).client("application-autoscaling")
+    allowed = _session(aws, "allowed", [put, alarms]).client("application-autoscaling")
     allowed.put_scaling_policy(**policy)
     assert {d.resource for d in aws.denials} == {"*"}
 
@@ -338,8 +322,8 @@ def test_writing_an_sse_kms_object_needs_generate_data_key_on_the_key():
         s3 = aws.client("s3")
         s3.create_bucket(Bucket="capture-bucket")
         objects = "arn:aws:s3:::capture-bucket/*"
-        without = _role_session(aws, "without", [_allow(["s3:PutObject"], [objects])])
-        with_key = _role_session(
+        without = _session(aws, "without", [_allow(["s3:PutObject"], [objects])])
+        with_key = _session(
             aws,
             "with-key",
             [_allow(["s3:PutObject"], [objects]), _allow(["kms:GenerateDataKey"], [key])],
@@ -372,9 +356,7 @@ def test_a_bucket_default_kms_key_is_checked_like_an_explicit_one():
                 ]
             },
         )
-        writer = _role_session(
-            aws, "writer", [_allow(["s3:PutObject"], ["arn:aws:s3:::kms-default/*"])]
-        )
+        writer = _session(aws, "writer", [_allow(["s3:PutObject"], ["arn:aws:s3:::kms-default/*"])])
         with pytest.raises(ClientError):
             writer.client("s3").put_object(Bucket="kms-default", Key="a", Body=b"x")
         denials = [(d.action, d.resource) for d in aws.denials]
@@ -405,7 +387,7 @@ def test_alarm_actions_are_authorized_on_each_alarm_they_name():
                 Threshold=1,
                 ComparisonOperator="GreaterThanOrEqualToThreshold",
             )
-        scoped = _role_session(
+        scoped = _session(
             aws,
             "alarms",
             [

@@ -11,9 +11,9 @@ caller's identity policies and the bucket policy, and records the denial.
 import json
 
 from botocore.exceptions import ClientError
+from scoped_roles import role_session
 
 from refarch.local import emulator
-from refarch.local.identities import session_from
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -23,27 +23,10 @@ READ = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"{BUCKET_ARN}/
 LIST = {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": BUCKET_ARN}
 
 
-def _role_session(aws, name, statements):
-    """A session of a new role of this account with exactly ``statements``; and the role ARN."""
-    iam = aws.client("iam")
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
-    iam.put_role_policy(
-        RoleName=name,
-        PolicyName="scoped",
-        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statements}),
-    )
-    credentials = aws.client("sts").assume_role(RoleArn=arn, RoleSessionName=name)["Credentials"]
-    return session_from(credentials, REGION).client("s3"), arn
+def _s3_role(aws, name, statements):
+    """An S3 client of a new role with exactly ``statements``; and the role ARN."""
+    session, arn = role_session(aws, name, statements)
+    return session.client("s3"), arn
 
 
 def _bucket(aws, policy_statements=()):
@@ -72,7 +55,7 @@ def _denials(aws):
 def test_a_reader_without_list_bucket_gets_403_for_a_missing_key_and_the_denial_is_recorded():
     with emulator() as aws:
         _bucket(aws)
-        reader, _ = _role_session(aws, "reader", [READ])
+        reader, _ = _s3_role(aws, "reader", [READ])
         assert _status(reader.get_object, Key="present") == (200, None)
         assert _status(reader.get_object, Key="missing") == (403, "AccessDenied")
         assert _status(reader.head_object, Key="missing")[0] == 403
@@ -83,7 +66,7 @@ def test_a_reader_without_list_bucket_gets_403_for_a_missing_key_and_the_denial_
 def test_a_reader_with_list_bucket_gets_404_and_nothing_is_denied():
     with emulator() as aws:
         _bucket(aws)
-        lister, _ = _role_session(aws, "lister", [READ, LIST])
+        lister, _ = _s3_role(aws, "lister", [READ, LIST])
         assert _status(lister.get_object, Key="missing") == (404, "NoSuchKey")
         assert _status(lister.head_object, Key="missing")[0] == 404
         assert _denials(aws) == []
@@ -95,15 +78,15 @@ def test_list_bucket_on_the_objects_arn_is_not_list_bucket_on_the_bucket():
     with emulator() as aws:
         _bucket(aws)
         wrong = {**LIST, "Resource": f"{BUCKET_ARN}/*"}
-        reader, _ = _role_session(aws, "wrong-arn", [READ, wrong])
+        reader, _ = _s3_role(aws, "wrong-arn", [READ, wrong])
         assert _status(reader.get_object, Key="missing") == (403, "AccessDenied")
 
 
 def test_the_bucket_policy_counts_its_allow_and_its_deny_for_the_principals_it_names():
     with emulator() as aws:
-        granted, granted_arn = _role_session(aws, "granted", [READ])
-        other, _ = _role_session(aws, "other", [READ])
-        denied, denied_arn = _role_session(aws, "denied", [READ, LIST])
+        granted, granted_arn = _s3_role(aws, "granted", [READ])
+        other, _ = _s3_role(aws, "other", [READ])
+        denied, denied_arn = _s3_role(aws, "denied", [READ, LIST])
         _bucket(
             aws,
             [
@@ -131,8 +114,8 @@ def test_a_missing_version_is_answered_by_the_same_rule():
         gone = s3.put_object(Bucket=BUCKET, Key="withdrawn", Body=b"x")["VersionId"]
         s3.delete_object(Bucket=BUCKET, Key="withdrawn", VersionId=gone)
         versioned = {**READ, "Action": ["s3:GetObject", "s3:GetObjectVersion"]}
-        reader, _ = _role_session(aws, "reader", [versioned])
-        lister, _ = _role_session(aws, "lister", [versioned, LIST])
+        reader, _ = _s3_role(aws, "reader", [versioned])
+        lister, _ = _s3_role(aws, "lister", [versioned, LIST])
         assert _status(lister.get_object, Key="withdrawn", VersionId=gone) == (
             404,
             "NoSuchVersion",
@@ -151,8 +134,8 @@ def test_a_key_whose_current_version_is_a_delete_marker_counts_as_missing():
         s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
         s3.put_object(Bucket=BUCKET, Key="deleted", Body=b"x")
         s3.delete_object(Bucket=BUCKET, Key="deleted")
-        reader, _ = _role_session(aws, "reader", [READ])
-        lister, _ = _role_session(aws, "lister", [READ, LIST])
+        reader, _ = _s3_role(aws, "reader", [READ])
+        lister, _ = _s3_role(aws, "lister", [READ, LIST])
         assert _status(lister.get_object, Key="deleted") == (404, "NoSuchKey")
         assert _status(lister.head_object, Key="deleted")[0] == 404
         assert _status(reader.get_object, Key="deleted") == (403, "AccessDenied")
