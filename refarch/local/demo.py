@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from refarch.iam_unused import RoleReport, render
+from refarch.iam_unused import Access, RoleReport, render
 from refarch.local.access_record import role_reports
 from refarch.local.assembly import CloudAssembly
 from refarch.local.demos import SCENARIOS
@@ -44,6 +44,10 @@ class DemoResult:
     drains: list[DrainReport] = field(default_factory=list)
     """What each Firehose drain read and where every record went (in = delivered + dropped +
     failed)."""
+
+    allowed: list[Access] = field(default_factory=list)
+    """Every distinct request IAM allowed a role the run assumed, in the order first made, with
+    the statements that allowed it (``access_record``)."""
 
     access: list[RoleReport] = field(default_factory=list)
     """Per role the run assumes: granted actions never exercised, resources broader than used
@@ -134,6 +138,7 @@ def run_demo(
         service = aws.lambda_service
         result.lost = [*service.lost, *aws.firehose.lost]
         result.denials = list(aws.denials)
+        result.allowed = list(aws.access.accesses)
         result.invocations = len(service.invocations)
         result.drains = aws.firehose.reports
         result.platform_failures = [

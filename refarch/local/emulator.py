@@ -26,6 +26,7 @@ from refarch.local.errors import NotInEmulatorError
 from refarch.local.identities import bootstrap_deployer
 from refarch.local.inference_clock import InferenceClock
 from refarch.local.lambda_runtime.service import LambdaService
+from refarch.local.moto_kms_keys import symmetric_keys_share_one_key_pair
 from refarch.local.moto_patches import (
     Denial,
     close_xray_sdk_socket,
@@ -158,6 +159,7 @@ def emulator(
         stack.enter_context(moto_gap_fixes(denials, access, halt_on_denial=halt_on_denial))
         stack.enter_context(s3_queue_notifications_left_to_runner())
         stack.enter_context(sqs_fifo_as_in_aws())
+        stack.enter_context(symmetric_keys_share_one_key_pair())
         stack.enter_context(network_blocked())
         deployer = bootstrap_deployer(region)
         stack.enter_context(enable_iam_authentication())

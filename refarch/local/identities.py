@@ -52,11 +52,29 @@ def bootstrap_deployer(region: str) -> boto3.Session:
         iam.create_user(UserName=DEPLOYER_USER)
         iam.attach_user_policy(UserName=DEPLOYER_USER, PolicyArn=ADMINISTRATOR_ACCESS)
         key = iam.create_access_key(UserName=DEPLOYER_USER)["AccessKey"]
-    return boto3.Session(
+    return ClientCachingSession(
         aws_access_key_id=key["AccessKeyId"],
         aws_secret_access_key=key["SecretAccessKey"],
         region_name=region,
     )
+
+
+class ClientCachingSession(boto3.Session):
+    """A session that makes one default client per service and hands it out again.
+
+    The runner acts as a service many times per run (each delivery, capture write or poll
+    assumes a role and calls one API); a botocore client costs milliseconds to build, the call
+    itself far less. Clients asked for with options (``endpoint_url``, ``config``…) are built
+    each time, as with any session.
+    """
+
+    def client(self, service_name: str, *args: Any, **kwargs: Any) -> Any:  # noqa: D102
+        if args or kwargs:
+            return super().client(service_name, *args, **kwargs)
+        clients: dict[str, Any] = self.__dict__.setdefault("_refarch_clients", {})
+        if service_name not in clients:
+            clients[service_name] = super().client(service_name)
+        return clients[service_name]
 
 
 def trusts_service(trust_policy: Any, service: str, context: dict[str, str]) -> bool:
@@ -102,7 +120,7 @@ def assume_role_as_service(
 
 def session_from(credentials: dict[str, Any], region: str) -> boto3.Session:
     """A boto3 session signing with the ``Credentials`` an ``sts:AssumeRole`` call returned."""
-    return boto3.Session(
+    return ClientCachingSession(
         aws_access_key_id=credentials["AccessKeyId"],
         aws_secret_access_key=credentials["SecretAccessKey"],
         aws_session_token=credentials["SessionToken"],

@@ -10,6 +10,7 @@ the six ARN components one by one. An operator it does not know raises, never pa
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import re
@@ -27,10 +28,17 @@ class UnsupportedConditionError(LocalRunnerError):
 
 def glob_match(pattern: str, value: str, *, ignore_case: bool = False) -> bool:
     """Match an IAM wildcard pattern (``*`` any run of characters, ``?`` one character)."""
+    return _glob_regex(pattern, ignore_case).fullmatch(value) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def _glob_regex(pattern: str, ignore_case: bool) -> re.Pattern[str]:
+    # Every request is checked against every statement of its caller's policies: the same few
+    # hundred patterns, translated once each.
     regex = "".join(
         ".*" if char == "*" else "." if char == "?" else re.escape(char) for char in pattern
     )
-    return re.fullmatch(regex, value, re.IGNORECASE if ignore_case else 0) is not None
+    return re.compile(regex, re.DOTALL | (re.IGNORECASE if ignore_case else 0))
 
 
 def _arn_like(pattern: str, value: str) -> bool:

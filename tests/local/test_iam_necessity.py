@@ -10,6 +10,12 @@ Their statements are read from the synthesized template (inline policies and man
 ARNs), not listed by hand, so a grant added to a stack is covered here automatically, and one
 the local run cannot exercise fails this test, for every pattern with a local scenario.
 
+Two proofs of the same fact. ``test_each_permission_is_necessary`` reads the complete run's
+record (``DemoResult.allowed``: each request a role was allowed, with every statement that
+allowed it) and finds a request that only the grant allowed. The ``exhaustive`` test makes the
+run without the grant and checks it is denied, first, that very request (one run per grant:
+minutes for the catalog, so ``make test-exhaustive`` runs it, in CI).
+
 A statement the local runner cannot exercise is listed in ``NOT_EXERCISED`` with the reason; its
 test is a strict xfail, so it fails (XPASS) the day the runner starts to need the statement.
 """
@@ -19,7 +25,7 @@ import re
 
 import pytest
 from assemblies import run_variant, synthesized
-from complete_runs import complete_run
+from complete_runs import complete_run, on_one_worker
 from moto.iam.aws_managed_policies import aws_managed_policies_data
 
 from refarch.catalog import PATTERNS
@@ -96,7 +102,7 @@ def _param(run, role, kind, target, index, actions):
         None,
     )
     marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-    return pytest.param(run, role, kind, target, index, actions, id=test_id, marks=marks)
+    return on_one_worker(run, role, kind, target, index, actions, id=test_id, marks=marks)
 
 
 def permissions(run):
@@ -151,7 +157,7 @@ def _remove_managed_policy(template, role, name):
         del properties["ManagedPolicyArns"]
 
 
-@pytest.mark.parametrize("run", LOCAL_RUNS)
+@pytest.mark.parametrize("run", [on_one_worker(run) for run in LOCAL_RUNS])
 def test_the_complete_stack_passes(run):
     result = complete_run(run)  # the same run test_iam_unused_access reads
     assert result.ok
@@ -168,11 +174,43 @@ def test_every_role_the_stream_pattern_assumes_is_covered():
     ]
 
 
-@pytest.mark.parametrize(
-    ("run", "role", "kind", "target", "index", "actions"),
-    [param for run in LOCAL_RUNS for param in permissions(run)],
-)
+PERMISSIONS = [param for run in LOCAL_RUNS for param in permissions(run)]
+
+
+def _removed(template, kind, target, index):
+    """The statements (policy name, index or None for all) that removing the grant removes."""
+    if kind == "managed":
+        return target, None
+    return template["Resources"][target]["Properties"]["PolicyName"], index
+
+
+@pytest.mark.parametrize(("run", "role", "kind", "target", "index", "actions"), PERMISSIONS)
 def test_each_permission_is_necessary(run, role, kind, target, index, actions):
+    # The complete run recorded every request each role was allowed, with every Allow statement
+    # that matched it. A request that only this grant allowed is denied without it (IAM denies
+    # what no statement allows), and the run up to that request is the same with or without it
+    # (nothing before it depended on the grant): so a run without the grant stops there, which
+    # the exhaustive test below shows by making that run.
+    _, assembly = run_variant(run)
+    result = complete_run(run)
+    policy, statement = _removed(assembly.template, kind, target, index)
+    role_name = physical_name(assembly.stack_name, role)
+    only_this_grant = [
+        access
+        for access in result.allowed
+        if access.role == role_name
+        and all(
+            ref.policy == policy and statement in (None, ref.index) for ref in access.statements
+        )
+    ]
+    assert only_this_grant, f"no request of {role_name} needed only {policy}[{statement}]"
+    first = only_this_grant[0]
+    assert any(glob_match(a, first.action, ignore_case=True) for a in actions), first
+
+
+@pytest.mark.exhaustive
+@pytest.mark.parametrize(("run", "role", "kind", "target", "index", "actions"), PERMISSIONS)
+def test_each_permission_is_necessary_in_a_run_without_it(run, role, kind, target, index, actions):
     pattern_id, assembly = run_variant(run)
 
     def without_it(template):
@@ -193,6 +231,18 @@ def test_each_permission_is_necessary(run, role, kind, target, index, actions):
     # The denied caller is a session of the role that lost the permission.
     role_name = physical_name(assembly.stack_name, role)
     assert any(f"assumed-role/{role_name}/" in d.principal for d in result.denials)
+    # And it is the request the complete run's record names (test_each_permission_is_necessary).
+    policy, statement = _removed(assembly.template, kind, target, index)
+    needed = next(
+        access
+        for access in complete_run(run).allowed
+        if access.role == role_name
+        and all(
+            ref.policy == policy and statement in (None, ref.index) for ref in access.statements
+        )
+    )
+    # (Resources may differ between runs: a stream's label and a log stream's name are dated.)
+    assert result.denials[0].action.lower() == needed.action.lower()
 
 
 def test_the_glue_pattern_covers_its_job_and_crawler_roles():
