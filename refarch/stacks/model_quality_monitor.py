@@ -164,6 +164,7 @@ class ModelQualityMonitorStack(Stack):
         self.approval_rule: events.Rule | None = None
         self.baseline_starter = add_baseline_starter(self) if props.baseline_on_approval else None
         self.completion_rule: events.Rule | None = None
+        self.baseline_refused_alarm: cloudwatch.Alarm | None = None
         self.baseline_promoter = add_baseline_promoter(self)
 
         CfnOutput(self, "MonitoringBucketName", value=self.monitoring.bucket.bucket_name)

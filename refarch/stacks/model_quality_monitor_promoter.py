@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -139,4 +140,21 @@ def add_baseline_promoter(stack: ModelQualityMonitorStack) -> ObservedFunction:
         )
     )
     stack.completion_rule = rule
+    # A refused completion (its files missing or written elsewhere) leaves the schedule on the
+    # previous baseline: someone must look. The promoter counts it (Powertools metric).
+    stack.baseline_refused_alarm = stack.alarms.alarm_on_threshold(
+        stack,
+        "BaselineRefused",
+        cloudwatch.Metric(
+            namespace=f"refarch/{stack.stack_name}",
+            metric_name="BaselinesRefused",
+            dimensions_map={"service": "baseline-promoter"},
+            statistic="Sum",
+            period=Duration.minutes(5),
+        ),
+        "A completed baselining job could not be made current (see the baseline promoter's "
+        "log): the schedule still checks against the previous baseline",
+        threshold=1,
+        comparison=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    )
     return promoter

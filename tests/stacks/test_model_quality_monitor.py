@@ -272,3 +272,15 @@ def test_the_promoter_runs_when_baselines_are_made_on_demand(synth):
     stack = synth(PATTERN, baseline_on_approval=False)
     assert [i for i in stack.resources("AWS::Lambda::Function") if "BaselinePromoter" in i]
     assert "BaselineJobNamePrefix" in stack.json["Outputs"]
+
+
+def test_a_refused_completion_alarms(stack):
+    alarms = stack.resources("AWS::CloudWatch::Alarm")
+    (refused,) = [
+        a["Properties"]
+        for a in alarms.values()
+        if a["Properties"].get("MetricName") == "BaselinesRefused"
+    ]
+    assert refused["Dimensions"] == [{"Name": "service", "Value": "baseline-promoter"}]
+    assert refused["Threshold"] == 1
+    assert refused["AlarmActions"]
