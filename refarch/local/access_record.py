@@ -116,6 +116,8 @@ def _runs_locally(resource: Mapping[str, Any]) -> bool:
         "AWS::KinesisFirehose::DeliveryStream",
         "AWS::Glue::Job",
         "AWS::Glue::Crawler",
+        # The runner runs the schedule's executions as the definition's role (model_monitor).
+        "AWS::SageMaker::DataQualityJobDefinition",
     )
 
 
@@ -153,7 +155,8 @@ def _roles_named_in(value: Any, roles: set[str]) -> Iterator[str]:
 def assumed_roles(template: Mapping[str, Any]) -> list[str]:
     """Logical ids of the roles a local run assumes.
 
-    Python functions' execution roles, delivery streams', Glue jobs' and crawlers' roles, state
+    Python functions' execution roles, delivery streams', Glue jobs' and crawlers' roles, the
+    data-quality job definitions' roles (the runner runs their monitoring executions), state
     machines an event rule starts and that rule's target role, and the roles the stack outputs
     (a producer's role, the SageMaker execution role the local SageMaker hosts a model with).
     aws-cdk-lib's Node.js custom-resource providers are not executed locally, so their roles

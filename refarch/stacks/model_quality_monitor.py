@@ -2,8 +2,10 @@
 
 A baselining job (the prebuilt Model Monitor container, started by the baseline starter when a
 version of the model is approved in the registry, or on demand) profiles the training data
-under ``training/`` into ``baselines/<version>/statistics.json`` and ``constraints.json``. A
-monitoring schedule runs the same container every hour over the endpoint's captured requests:
+under ``training/`` into ``baselines/<version>/statistics.json`` and ``constraints.json``; when
+it completes, the baseline promoter copies them to ``baselines/current/`` if the version is the
+newest. A monitoring schedule runs the same container every hour over the endpoint's captured
+requests against ``baselines/current/``, so it follows each new version without a redeploy:
 it writes ``statistics.json`` and ``constraint_violations.json`` under ``reports/`` and
 publishes per-feature drift and completeness metrics, which alarm to the alarm topic. Each
 execution's completion or failure is an EventBridge event: failures go to the topic, and a
@@ -47,7 +49,8 @@ from refarch.constructs.model_monitoring import (
     model_monitor_image_uri,
 )
 from refarch.model_monitor.metrics import NAMESPACE, completeness_metric, drift_metric
-from refarch.stacks.model_quality_monitor_baseline import add_baseline_starter
+from refarch.stacks.model_quality_monitor_baseline import add_baseline_starter, baseline_job_prefix
+from refarch.stacks.model_quality_monitor_promoter import CURRENT_PREFIX, add_baseline_promoter
 from refarch.stacks.model_quality_monitor_props import ModelQualityMonitorProps
 
 TRAINING_PREFIX = "training/"
@@ -116,7 +119,6 @@ class ModelQualityMonitorStack(Stack):
 
         self.baseline_role = self._baseline_role()
         self.monitoring_role = self._monitoring_role()
-        version_prefix = f"{BASELINES_PREFIX}{props.model_version}/"
         self.image_uri = model_monitor_image_uri(self)
         self.job_definition = DataQualityJobDefinition(
             self,
@@ -127,11 +129,12 @@ class ModelQualityMonitorStack(Stack):
                 image_uri=self.image_uri,
                 role=self.monitoring_role,
                 key=self.key,
+                # The stable copy of the newest baseline (the promoter keeps it current).
                 baseline_constraints_uri=self.monitoring.bucket.s3_url_for_object(
-                    f"{version_prefix}constraints.json"
+                    f"{CURRENT_PREFIX}constraints.json"
                 ),
                 baseline_statistics_uri=self.monitoring.bucket.s3_url_for_object(
-                    f"{version_prefix}statistics.json"
+                    f"{CURRENT_PREFIX}statistics.json"
                 ),
                 report_uri=self.monitoring.bucket.s3_url_for_object(REPORTS_PREFIX.rstrip("/")),
                 resources=props.resources,
@@ -160,10 +163,16 @@ class ModelQualityMonitorStack(Stack):
             self.drift_watcher = self._drift_watcher(props)
         self.approval_rule: events.Rule | None = None
         self.baseline_starter = add_baseline_starter(self) if props.baseline_on_approval else None
+        self.completion_rule: events.Rule | None = None
+        self.baseline_refused_alarm: cloudwatch.Alarm | None = None
+        self.baseline_promoter = add_baseline_promoter(self)
 
         CfnOutput(self, "MonitoringBucketName", value=self.monitoring.bucket.bucket_name)
         CfnOutput(self, "CaptureBucketName", value=self.capture_bucket.bucket_name)
         CfnOutput(self, "BaselineRoleArn", value=self.baseline_role.role_arn)
+        # An on-demand baselining job named <prefix>-<8 hex>-v<version>, writing to
+        # baselines/<version>/, is promoted like an approved version's.
+        CfnOutput(self, "BaselineJobNamePrefix", value=baseline_job_prefix(self))
         CfnOutput(self, "MonitoringScheduleName", value=self.schedule_name)
         CfnOutput(self, "ModelMonitorImageUri", value=self.image_uri)
         CfnOutput(self, "AlarmTopicArn", value=self.alarms.topic.topic_arn)
@@ -199,6 +208,21 @@ class ModelQualityMonitorStack(Stack):
         )
         # The four log actions of a processing job's role, on the ARNs IAM checks.
         grant_sagemaker_logs(role, PROCESSING_LOG_GROUP)
+        # The processing volume is encrypted with the monitor key: "If you specify a volume KMS
+        # key in the resource configuration of your processing job, add ... kms:CreateGrant"
+        # to the job's role (https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html#sagemaker-roles-createprocessingjob-perms);
+        # monitoring executions are processing jobs with the definition's volume key. Only for
+        # grants an AWS service makes for its resources (the volume), never one of the role's
+        # own (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource).
+        # The caller of CreateProcessingJob needs no grant: AWS lists it for the job's role only
+        # and the Service Authorization Reference gives CreateProcessingJob no dependent action.
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["kms:CreateGrant"],
+                resources=[self.key.key_arn],
+                conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
+            )
+        )
         return role
 
     def _baseline_role(self) -> iam.Role:
@@ -240,7 +264,9 @@ class ModelQualityMonitorStack(Stack):
                 actions=["s3:GetObject"],
                 resources=[
                     self.capture_bucket.arn_for_objects(f"{self.capture_objects}*"),
-                    bucket.arn_for_objects(f"{BASELINES_PREFIX}{props.model_version}/*"),
+                    # The current baseline's two files, whichever version they hold.
+                    bucket.arn_for_objects(f"{CURRENT_PREFIX}statistics.json"),
+                    bucket.arn_for_objects(f"{CURRENT_PREFIX}constraints.json"),
                 ],
             )
         )
@@ -274,10 +300,7 @@ class ModelQualityMonitorStack(Stack):
         )
         self._acknowledge_role(
             role,
-            [
-                f"{BASELINES_PREFIX}{props.model_version}/*",
-                f"{REPORTS_PREFIX}*",
-            ],
+            [f"{REPORTS_PREFIX}*"],
             capture=True,
         )
         return role
@@ -431,14 +454,13 @@ class ModelQualityMonitorStack(Stack):
             "Lambda's asynchronous dead-letter queue, written only after the watcher failed "
             "three times (an S3 or EventBridge outage); the scenario's watcher never fails",
         )
-        if props.baseline_on_approval:
-            acknowledge_unexercised(
-                watcher.role,
-                ["logs:CreateLogGroup"],
-                "Lambda Insights' managed policy: the account's /aws/lambda-insights log group "
-                "is created by the first function that reports to it, and in the scenario the "
-                "baseline starter runs first",
-            )
+        acknowledge_unexercised(
+            watcher.role,
+            ["logs:CreateLogGroup"],
+            "Lambda Insights' managed policy: the account's /aws/lambda-insights log group "
+            "is created by the first function that reports to it, and in the scenario a "
+            "baseline function runs first",
+        )
         rule = self._execution_rule(
             "ExecutionCompleted",
             "A monitoring execution completed: check for persistent drift",

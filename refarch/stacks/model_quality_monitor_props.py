@@ -10,11 +10,10 @@ from constructs import Construct
 from refarch.constructs.model_monitoring import HOURLY, MonitoringJobResources
 from refarch.constructs.model_package_group import check_sagemaker_name
 
-#: Context switches: ``cdk deploy -c endpoint_name=churn -c model_version=7``.
+#: Context switches: ``cdk deploy -c endpoint_name=churn -c capture_bucket_name=...``.
 CONTEXT_ENDPOINT_NAME = "endpoint_name"
 CONTEXT_CAPTURE_BUCKET = "capture_bucket_name"
 CONTEXT_CAPTURE_KEY = "capture_key_arn"
-CONTEXT_MODEL_VERSION = "model_version"
 CONTEXT_MODEL_PACKAGE_GROUP = "model_package_group_name"
 #: ``-c baseline_on_approval=false``: no approval rule, baselines on demand only.
 CONTEXT_BASELINE_ON_APPROVAL = "baseline_on_approval"
@@ -48,10 +47,6 @@ class ModelQualityMonitorProps:
     capture_key_arn: str | None = None
     """The KMS key the endpoint encrypts captured data with (its ``KmsKeyId``). None with
     ``capture_bucket_name`` None: this stack's key."""
-
-    model_version: str = "1"
-    """The model version the schedule checks against: its baseline is read from
-    ``baselines/<version>/``. Baseline a new version, then redeploy with it."""
 
     model_package_group_name: str | None = None
     """The Model Registry group whose approved versions are baselined (a baselining job
@@ -107,7 +102,6 @@ class ModelQualityMonitorProps:
             endpoint_name=get(CONTEXT_ENDPOINT_NAME) or DEFAULT_ENDPOINT_NAME,
             capture_bucket_name=get(CONTEXT_CAPTURE_BUCKET),
             capture_key_arn=get(CONTEXT_CAPTURE_KEY),
-            model_version=get(CONTEXT_MODEL_VERSION) or "1",
             model_package_group_name=get(CONTEXT_MODEL_PACKAGE_GROUP),
             baseline_on_approval=(get(CONTEXT_BASELINE_ON_APPROVAL) or "true").lower() != "false",
         )

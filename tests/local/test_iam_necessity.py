@@ -62,6 +62,10 @@ NOT_EXERCISED = {
         "Lambda's asynchronous dead-letter queue: written only after the watcher fails three "
         "times (an S3 or EventBridge outage), which the scenario's watcher never does"
     ),
+    ("model-quality-monitor", "BaselinePromoterRole", "sqs:SendMessage"): (
+        "Lambda's asynchronous dead-letter queue: written only after the promoter fails three "
+        "times (an S3 outage), which the scenario's promoter never does"
+    ),
     ("model-quality-monitor", "BaselineStarterRole", "sqs:SendMessage"): (
         "Lambda's asynchronous dead-letter queue: written only after the starter fails three "
         "times (a SageMaker outage or limit), which the scenario's starter never does"

@@ -53,3 +53,27 @@ def test_without_the_capture_key_the_execution_cannot_read_the_capture(assembly)
     assert any("kms:Decrypt" in str(d) for d in denied.denials), json.dumps(
         [str(d) for d in denied.denials]
     )
+
+
+def test_without_the_volume_key_grant_the_baselining_job_fails(assembly):
+    # The job's role must allow kms:CreateGrant on the volume key (SageMaker roles page): the
+    # local run makes the grant as the role, for an AWS resource, before the job starts.
+    def without_grant(template):
+        for resource in template["Resources"].values():
+            if resource["Type"] != "AWS::IAM::Policy" or not any(
+                "BaselineRole" in str(r) for r in resource["Properties"]["Roles"]
+            ):
+                continue
+            document = resource["Properties"]["PolicyDocument"]
+            document["Statement"] = [
+                s for s in document["Statement"] if s["Action"] != "kms:CreateGrant"
+            ]
+
+    denied = run_demo(
+        "model-quality-monitor", out=None, assembly=assembly, template_hook=without_grant
+    )
+    assert not denied.ok
+    grants = [d for d in denied.denials if d.action == "kms:CreateGrant"]
+    assert grants and all("BaselineRole" in d.principal for d in grants)
+    check = next(c for c in denied.checks if c.name.startswith("the baseline's statistics"))
+    assert not check.ok

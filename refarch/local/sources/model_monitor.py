@@ -21,6 +21,10 @@ writes ``statistics.json`` and                         ``PutObject`` SSE-KMS und
 ``constraint_violations.json``                         <endpoint>/<schedule>/yyyy/mm/dd/hh/``
 publishes per-feature metrics                          ``PutMetricData`` in the data-metric
                                                        namespace (``publish_cloudwatch_metrics``)
+encrypts the processing volume with the job's          ``kms:CreateGrant`` on the key as the role,
+``VolumeKmsKeyId``: the job's role must allow           ``kms:GrantIsForAWSResource`` true (EBS
+``kms:CreateGrant`` on it                               makes the grant); denied: the job fails
+(https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html#sagemaker-roles-createprocessingjob-perms)
 writes the processing job's logs                       ``CreateLogGroup``, ``DescribeLogStreams``,
                                                        ``CreateLogStream``, ``PutLogEvents`` in
                                                        ``/aws/sagemaker/ProcessingJobs``
@@ -28,9 +32,12 @@ ends the execution: ``Completed`` (with                ``SageMaker Processing Jo
 ``CompletedWithViolations`` in ``ExitMessage``) or     on the default bus, with the schedule's
 ``Failed`` (no captured data, an input it could not    ARN
 read)
+ends a baselining job: ``Completed`` or ``Failed``     the same event, its detail the job as
+                                                       ``DescribeProcessingJob`` answers it
+(https://docs.aws.amazon.com/sagemaker/latest/dg/automating-sagemaker-with-eventbridge.html)
 =====================================================  ===========================================
 
-Not emulated: the processing instances and their billing, the volume encryption, network
+Not emulated: the processing instances and their billing, the volume encryption itself, network
 isolation itself (nothing here reaches a network), Spark, KLL sketches (see
 ``refarch.model_monitor.profile``), record preprocessor and post-analytics scripts.
 """
@@ -48,6 +55,7 @@ from botocore.exceptions import ClientError
 
 from refarch.constructs.model_monitoring import MODEL_MONITOR_REPOSITORY
 from refarch.local.identities import assume_role_as_service
+from refarch.local.moto_resources import service_context
 from refarch.local.moto_sagemaker import processing_job_requests
 from refarch.local.s3_url import split_s3_url
 from refarch.local.sources.log_groups import create_log_group
@@ -58,7 +66,7 @@ if TYPE_CHECKING:
     import boto3
 
     from refarch.local.account import LocalAccount
-    from refarch.local.sources.events import EventBus
+    from refarch.local.sources.events import EventBus, PutEvent
 
 SAGEMAKER_PRINCIPAL = "sagemaker.amazonaws.com"
 PROCESSING_LOG_GROUP = "/aws/sagemaker/ProcessingJobs"
@@ -92,6 +100,8 @@ class JobRun:
     baseline: Baseline | None = None
     analysis: Analysis | None = None
     metrics: int = 0
+    event: PutEvent | None = None
+    """The ``SageMaker Processing Job State Change`` its end put on the default bus."""
 
 
 class ModelMonitorService:
@@ -134,6 +144,7 @@ class ModelMonitorService:
         key_arn: str,
         dataset_format: str = "json",
         name: str = "",
+        volume_key_arn: str = "",
     ) -> JobRun:
         """Run a baselining job (``CreateProcessingJob`` with the Model Monitor image)."""
         run = JobRun(name=name or f"baseline-{uuid.uuid4().hex[:12]}", kind="baseline")
@@ -141,6 +152,7 @@ class ModelMonitorService:
         session = self._session(role_arn, run.name)
         s3 = session.client("s3")
         try:
+            self._grant_volume_key(session, volume_key_arn, role_arn)
             bucket, prefix = split_s3_url(dataset_uri)
             keys = self._list(s3, bucket, prefix)
             run.inputs = [f"s3://{bucket}/{k}" for k in keys]
@@ -189,16 +201,18 @@ class ModelMonitorService:
                 self._trace.line(f"processing job {name} is not a baselining job: not run")
                 continue
             dataset_format = next(iter(json.loads(environment.get("dataset_format", "{}"))), "")
-            runs.append(
-                self.baseline(
-                    role_arn=request["RoleArn"],
-                    dataset_uri=request["ProcessingInputs"][0]["S3Input"]["S3Uri"],
-                    output_uri=request["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"],
-                    key_arn=request["ProcessingOutputConfig"].get("KmsKeyId", ""),
-                    dataset_format=dataset_format or "json",
-                    name=name,
-                )
+            cluster = (request.get("ProcessingResources") or {}).get("ClusterConfig") or {}
+            run = self.baseline(
+                role_arn=request["RoleArn"],
+                dataset_uri=request["ProcessingInputs"][0]["S3Input"]["S3Uri"],
+                output_uri=request["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"],
+                key_arn=request["ProcessingOutputConfig"].get("KmsKeyId", ""),
+                dataset_format=dataset_format or "json",
+                name=name,
+                volume_key_arn=cluster.get("VolumeKmsKeyId", ""),
             )
+            run.event = self._emit_job(run, request)
+            runs.append(run)
         self._processing_seen = len(requests)
         return runs
 
@@ -221,14 +235,16 @@ class ModelMonitorService:
             f"({run.name}) as {role_arn}"
         )
         session = self._session(role_arn, run.name)
+        cluster = definition.get("JobResources", {}).get("ClusterConfig", {})
         try:
+            self._grant_volume_key(session, cluster.get("VolumeKmsKeyId", ""), role_arn)
             self._execute(session, schedule, definition, scheduled_time, run)
         except (ClientError, ValueError, KeyError) as exc:
             run.status, run.failure_reason = "Failed", f"{type(exc).__name__}: {exc}"[:1024]
         if run.status == "Failed":
             self._trace.line(f"✗ execution failed: {run.failure_reason}", 2)
         self._log(session, run)
-        self._emit(schedule, run)
+        run.event = self._emit(schedule, run)
         self.runs.append(run)
         return run
 
@@ -332,6 +348,23 @@ class ModelMonitorService:
 
     # -- I/O as the job's role ----------------------------------------------------------------
 
+    def _grant_volume_key(self, session: boto3.Session, key_arn: str, role_arn: str) -> None:
+        """The volume key's grant, made for the job with its role's permissions.
+
+        The job's role needs ``kms:CreateGrant`` on a volume KMS key (SageMaker roles page,
+        cited in the module docstring); the grant is EBS's, so KMS sees it made for an AWS
+        resource (``kms:GrantIsForAWSResource`` true) and EBS uses it to decrypt the volume's
+        data key (https://docs.aws.amazon.com/ebs/latest/userguide/how-ebs-encryption-works.html).
+        The grantee here is the role: the EBS principal AWS uses is not public.
+        """
+        if not key_arn:
+            return
+        with service_context({"kms:GrantIsForAWSResource": "true"}):
+            session.client("kms").create_grant(
+                KeyId=key_arn, GranteePrincipal=role_arn, Operations=["Decrypt"]
+            )
+        self._trace.line(f"the processing volume's grant on {key_arn} is created", 2)
+
     @staticmethod
     def _list(s3: Any, bucket: str, prefix: str) -> list[str]:
         pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
@@ -389,12 +422,53 @@ class ModelMonitorService:
         except ClientError as exc:
             self._trace.line(f"✗ job log not written: {exc}", 2)
 
-    def _emit(self, schedule: Schedule, run: JobRun) -> None:
-        """``SageMaker Processing Job State Change`` for the execution's end."""
+    def _job_arn(self, name: str) -> str:
         emu = self._emulator
-        arn = (
-            f"arn:{emu.partition}:sagemaker:{emu.region}:{emu.account_id}:processing-job/{run.name}"
+        return f"arn:{emu.partition}:sagemaker:{emu.region}:{emu.account_id}:processing-job/{name}"
+
+    def _emit_job(self, run: JobRun, request: dict[str, Any]) -> PutEvent:
+        """``SageMaker Processing Job State Change`` for a baselining job's end.
+
+        The detail is the job as ``DescribeProcessingJob`` describes it (the request's fields,
+        the ARN, status, exit message or failure reason, times in epoch milliseconds), as the
+        SageMaker events page shows it.
+        """
+        now = int(datetime.now(UTC).timestamp() * 1000)
+        arn = self._job_arn(run.name)
+        detail = {
+            **{k: v for k, v in request.items() if k != "Tags"},
+            "ProcessingJobArn": arn,
+            "ProcessingJobStatus": "Failed" if run.status == "Failed" else "Completed",
+            "ExitMessage": run.exit_message,
+            "FailureReason": run.failure_reason,
+            "CreationTime": now,
+            "ProcessingEndTime": now,
+            "LastModifiedTime": now,
+            "Tags": {t["Key"]: t["Value"] for t in request.get("Tags") or []},
+        }
+        return self._events.put(
+            source="aws.sagemaker",
+            detail_type=PROCESSING_JOB_STATE_CHANGE,
+            detail={k: v for k, v in detail.items() if v or k == "Tags"},
+            resources=[arn],
         )
+
+    def resend(self, run: JobRun) -> PutEvent | None:
+        """Put a job's end event again (SageMaker may send several, late ones included)."""
+        if run.event is None:
+            return None
+        self._trace.line(f"SageMaker sends {run.name}'s state change again")
+        event = run.event.event
+        return self._events.put(
+            source=event["source"],
+            detail_type=event["detail-type"],
+            detail=event["detail"],
+            resources=event["resources"],
+        )
+
+    def _emit(self, schedule: Schedule, run: JobRun) -> PutEvent:
+        """``SageMaker Processing Job State Change`` for the execution's end."""
+        arn = self._job_arn(run.name)
         detail = {
             "ProcessingJobName": run.name,
             "ProcessingJobArn": arn,
@@ -403,7 +477,7 @@ class ModelMonitorService:
             "FailureReason": run.failure_reason,
             "MonitoringScheduleArn": schedule.arn,
         }
-        self._events.put(
+        return self._events.put(
             source="aws.sagemaker",
             detail_type=PROCESSING_JOB_STATE_CHANGE,
             detail={k: v for k, v in detail.items() if v},
