@@ -38,6 +38,9 @@ class DeployerTarget:
     """The endpoint's storage-volume key."""
     autoscaling: bool = True
     follows_registry: bool = True
+    registry_account_finding: str = "<AWS::AccountId>"
+    """The registry's account as cdk-nag prints it in the versions' ARN (another account's id
+    when the registry is there)."""
 
 
 def _sagemaker_arn(stack: Stack, resource: str, name: str) -> str:
@@ -233,8 +236,8 @@ def grant_deployer(stack: Stack, target: DeployerTarget) -> None:
         "Describe calls and the CloudWatch alarm actions its permission validation makes "
         "without naming an alarm (AWS docs); this stack's own alarms are denied.",
         findings=[
-            f"Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:"
-            f"model-package/{target.group_finding_name}/*",
+            f"Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:"
+            f"{target.registry_account_finding}:model-package/{target.group_finding_name}/*",
             f"Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:"
             f"model/{endpoint_name}-v*",
             f"Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:"

@@ -46,6 +46,7 @@ from refarch.stacks.approved_model_endpoint_props import (
     MAX_ENDPOINT_NAME_LENGTH,
     ApprovedModelEndpointProps,
 )
+from refarch.stacks.staged_model_promotion_gate import GATE_ASSET, REPORTS_PREFIX, build_gate  # noqa: F401
 from refarch.stacks.staged_model_promotion_props import StagedModelPromotionProps
 from refarch.stacks.staged_model_promotion_workflow import (
     PROMOTIONS_PREFIX,
@@ -54,7 +55,6 @@ from refarch.stacks.staged_model_promotion_workflow import (
     grant_topic_keys,
 )
 
-GATE_ASSET = "model_gate"
 #: What aws-cdk-lib grants a state machine with logging and tracing on (StateMachine's role).
 _LOG_DELIVERY_ACTIONS = (
     "logs:CreateLogDelivery",
@@ -72,7 +72,6 @@ _XRAY_ACTIONS = (
     "xray:PutTelemetryRecords",
     "xray:PutTraceSegments",
 )
-REPORTS_PREFIX = "reports/"
 TEST_SETS_PREFIX = "test-sets/"
 STAGING_SUFFIX = "-staging"
 #: Settings of the production deployer a staging deployer does not use: no rollback alarms
@@ -246,67 +245,14 @@ class StagedModelPromotionStack(ApprovedModelEndpointStack):
     # -- the gate, the approval topic, the state machine ---------------------------------------
 
     def _gate(self, staged: StagedModelPromotionProps) -> ObservedFunction:
-        gate = ObservedFunction(
+        return build_gate(
             self,
-            "Gate",
             alarms=self.alarms,
-            props=ObservedFunctionProps(
-                asset=GATE_ASSET,
-                description="Tests a version on the staging endpoint with the labelled test set",
-                memory_size=256,
-                # max_examples requests at up to max_p99_latency_ms each, and the report.
-                timeout=Duration.minutes(10),
-                invoked_asynchronously=False,
-                environment={
-                    "TEST_SET_BUCKET": self.gate_data.bucket.bucket_name,
-                    "TEST_SET_KEY": staged.test_set_key,
-                    "REPORT_BUCKET": self.gate_data.bucket.bucket_name,
-                    "REPORT_PREFIX": REPORTS_PREFIX,
-                    "MAX_ERROR_RATE": str(staged.max_error_rate),
-                    "MAX_P99_LATENCY_MS": str(staged.max_p99_latency_ms),
-                    "MIN_ACCURACY": str(staged.min_accuracy),
-                    "MIN_EXAMPLES": str(staged.min_examples),
-                    "MAX_EXAMPLES": str(staged.max_examples),
-                },
-            ),
+            bucket=self.gate_data.bucket,
+            bucket_finding=f"<{self._logical_id(self.gate_data.bucket)}.Arn>",
+            staged=staged,
+            endpoint_arn=self._sagemaker_arn("endpoint", self.staging_endpoint_name),
         )
-        # The test set, read; reports, written: nothing else of the bucket (SSE-S3, so no key).
-        gate.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["s3:GetObject"],
-                resources=[self.gate_data.bucket.arn_for_objects(staged.test_set_key)],
-            )
-        )
-        gate.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["s3:PutObject"],
-                resources=[self.gate_data.bucket.arn_for_objects(f"{REPORTS_PREFIX}*")],
-            )
-        )
-        # InvokeEndpoint authorizes on the endpoint (Service Authorization Reference): staging's.
-        gate.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["sagemaker:InvokeEndpoint"],
-                resources=[self._sagemaker_arn("endpoint", self.staging_endpoint_name)],
-            )
-        )
-        acknowledge_unexercised(
-            gate.role,
-            ["logs:CreateLogGroup"],
-            "Lambda Insights creates /aws/lambda-insights only when it is missing; the staging "
-            "deployer, invoked before the gate, creates it",
-        )
-        acknowledge(
-            gate.role.node.find_child("DefaultPolicy"),
-            "AwsSolutions-IAM5",
-            "Reports are written under reports/v<version>/<execution>.json: keys the gate names "
-            "per run, under the one prefix it may write. Resource::* is X-Ray tracing.",
-            findings=[
-                f"Resource::<{self._logical_id(self.gate_data.bucket)}.Arn>/{REPORTS_PREFIX}*",
-                "Resource::*",
-            ],
-        )
-        return gate
 
     def _approvals_topic(self, staged: StagedModelPromotionProps) -> sns.Topic:
         key = kms.Key(

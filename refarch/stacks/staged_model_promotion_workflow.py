@@ -70,6 +70,11 @@ class PromotionWorkflowProps:
     #: name: a reference to the machine from its own role's policy would be a cycle).
     state_machine_arn: str
     executions_arn: str
+    #: With the staging or production part in another account, the role the state machine
+    #: assumes there for that part's tasks (the Task state's ``Credentials``:
+    #: https://docs.aws.amazon.com/step-functions/latest/dg/concepts-access-cross-acct-resources.html).
+    staging_credentials: sfn.Credentials | None = None
+    production_credentials: sfn.Credentials | None = None
 
 
 class PromotionWorkflow(Construct):
@@ -251,6 +256,11 @@ class PromotionWorkflow(Construct):
             if where == "Staging"
             else self.props.production_endpoint_arn
         )
+        credentials = (
+            self.props.staging_credentials
+            if where == "Staging"
+            else self.props.production_credentials
+        )
         reset = sfn.Pass(
             self,
             f"Reset{where}Polls",
@@ -270,6 +280,7 @@ class PromotionWorkflow(Construct):
                 "reason": sfn.JsonPath.string_at("$.Payload.reason"),
             },
             result_path=f"$.{where.lower()}",
+            credentials=credentials,
         )
         deploy.add_catch(failure, result_path="$.error")
         wait = sfn.Wait(self, f"Wait{where}", time=sfn.WaitTime.duration(self.props.poll_interval))
@@ -282,6 +293,7 @@ class PromotionWorkflow(Construct):
             iam_resources=[arn],
             result_selector={"status": sfn.JsonPath.string_at("$.EndpointStatus")},
             result_path="$.endpoint",
+            credentials=credentials,
         )
         describe.add_catch(failure, result_path="$.error")
         count = sfn.Pass(
@@ -362,6 +374,7 @@ class PromotionWorkflow(Construct):
                 "metrics": sfn.JsonPath.object_at("$.Payload.metrics"),
             },
             result_path="$.gate",
+            credentials=self.props.staging_credentials,
         )
         gate.add_catch(failure, result_path="$.error")
         failed = self._error(
@@ -471,6 +484,7 @@ class PromotionWorkflow(Construct):
             },
             iam_resources=[self.props.production_endpoint_arn],
             result_path=sfn.JsonPath.DISCARD,
+            credentials=self.props.production_credentials,
         )
         record = tasks.CallAwsService(
             self,
