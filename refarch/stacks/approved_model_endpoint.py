@@ -50,7 +50,11 @@ from refarch.constructs.iam_unexercised import acknowledge_unexercised
 from refarch.constructs.iam_wildcards import acknowledge_wildcard
 from refarch.constructs.nag import nag_finding_text
 from refarch.constructs.s3_object_grants import grant_object_actions
-from refarch.stacks.approved_model_endpoint_deployer_grants import DeployerTarget, grant_deployer
+from refarch.stacks.approved_model_endpoint_deployer_grants import (
+    DeployerTarget,
+    account_finding,
+    grant_deployer,
+)
 from refarch.stacks.approved_model_endpoint_outputs import endpoint_outputs
 
 # The props live in their own module; importable from here as before.
@@ -421,7 +425,7 @@ class ApprovedModelEndpointStack(Stack):
             findings=[
                 self._artifacts_finding(),
                 f"Resource::<{self._logical_id(self.capture.bucket)}.Arn>/{CAPTURE_PREFIX}/*",
-                "Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:"
+                f"Resource::arn:<AWS::Partition>:logs:<AWS::Region>:{account_finding(self)}:log-group:"
                 f"{self._endpoint_log_group_name}:log-stream:*",
                 "Resource::*",
             ],

@@ -18,10 +18,8 @@ from aws_cdk import ArnFormat, CfnOutput, Duration
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
@@ -52,11 +50,12 @@ from refarch.stacks.staged_model_promotion_workflow import (
     PROMOTIONS_PREFIX,
     PromotionWorkflow,
     PromotionWorkflowProps,
+    approvals_topic,
     grant_topic_keys,
 )
 
 #: What aws-cdk-lib grants a state machine with logging and tracing on (StateMachine's role).
-_LOG_DELIVERY_ACTIONS = (
+LOG_DELIVERY_ACTIONS = (
     "logs:CreateLogDelivery",
     "logs:DeleteLogDelivery",
     "logs:DescribeLogGroups",
@@ -66,7 +65,7 @@ _LOG_DELIVERY_ACTIONS = (
     "logs:PutResourcePolicy",
     "logs:UpdateLogDelivery",
 )
-_XRAY_ACTIONS = (
+XRAY_ACTIONS = (
     "xray:GetSamplingRules",
     "xray:GetSamplingTargets",
     "xray:PutTelemetryRecords",
@@ -76,7 +75,7 @@ TEST_SETS_PREFIX = "test-sets/"
 STAGING_SUFFIX = "-staging"
 #: Settings of the production deployer a staging deployer does not use: no rollback alarms
 #: (all-at-once), no autoscaling (one instance), no serverless variant.
-_NOT_FOR_STAGING = (
+NOT_FOR_STAGING = (
     "ROLLBACK_ALARM_NAMES",
     "AUTOSCALING_MIN_CAPACITY",
     "AUTOSCALING_MAX_CAPACITY",
@@ -230,7 +229,7 @@ class StagedModelPromotionStack(ApprovedModelEndpointStack):
         environment = {
             key: value
             for key, value in self._deployer_environment(staged.production).items()
-            if key not in _NOT_FOR_STAGING
+            if key not in NOT_FOR_STAGING
         }
         environment.update(
             ENDPOINT_NAME=self.staging_endpoint_name,
@@ -255,17 +254,7 @@ class StagedModelPromotionStack(ApprovedModelEndpointStack):
         )
 
     def _approvals_topic(self, staged: StagedModelPromotionProps) -> sns.Topic:
-        key = kms.Key(
-            self,
-            "ApprovalsKey",
-            description="Encrypts the promotion requests (they carry task tokens)",
-            enable_key_rotation=True,
-            removal_policy=stateful_removal(self).policy,
-        )
-        topic = sns.Topic(self, "Approvals", master_key=key, enforce_ssl=True)
-        if staged.approver_email:
-            topic.add_subscription(subscriptions.EmailSubscription(staged.approver_email))
-        return topic
+        return approvals_topic(self, staged.approver_email)
 
     def _state_machine(self, staged: StagedModelPromotionProps) -> sfn.StateMachine:
         log_group = logs.LogGroup(
@@ -295,7 +284,7 @@ class StagedModelPromotionStack(ApprovedModelEndpointStack):
         )
         acknowledge_unexercised(
             machine.role,
-            [*_LOG_DELIVERY_ACTIONS, *_XRAY_ACTIONS],
+            [*LOG_DELIVERY_ACTIONS, *XRAY_ACTIONS],
             "Log delivery and X-Ray: Step Functions uses them to deliver the execution's logs "
             "and traces (https://docs.aws.amazon.com/step-functions/latest/dg/"
             "cw-logs.html#cloudwatch-iam-policy); the local run emulates neither",

@@ -31,12 +31,16 @@ from dataclasses import dataclass
 
 from aws_cdk import Duration
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
+
+from refarch.constructs import stateful_removal
 
 #: Deployer outcomes (``lambda/model_deployer/reconcile.py``) that mean "wait, then ask again".
 IN_FLIGHT = ("created", "updated", "deferred")
@@ -547,3 +551,18 @@ def grant_topic_keys(role: iam.IRole, *topics: sns.ITopic) -> None:
     for topic in topics:
         if topic.master_key is not None:
             topic.master_key.grant(role, "kms:GenerateDataKey*", "kms:Decrypt")
+
+
+def approvals_topic(scope: Construct, approver_email: str | None) -> sns.Topic:
+    """The promotion requests' topic, encrypted with its own key: they carry task tokens."""
+    key = kms.Key(
+        scope,
+        "ApprovalsKey",
+        description="Encrypts the promotion requests (they carry task tokens)",
+        enable_key_rotation=True,
+        removal_policy=stateful_removal(scope).policy,
+    )
+    topic = sns.Topic(scope, "Approvals", master_key=key, enforce_ssl=True)
+    if approver_email:
+        topic.add_subscription(subscriptions.EmailSubscription(approver_email))
+    return topic
