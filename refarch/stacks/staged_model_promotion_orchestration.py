@@ -23,6 +23,7 @@ accounts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from aws_cdk import ArnFormat, Aws, CfnOutput, Environment, Stack
@@ -183,7 +184,8 @@ class PromotionOrchestrationStack(Stack):
             "conditions": {"ArnEquals": {"aws:PrincipalArn": arns}},
         }
 
-    def _per_stage(self, role_name) -> dict[str, list[str]]:
+    def _per_stage(self, role_name: Callable[[str], str]) -> dict[str, list[str]]:
+        """``{account: [its role]}`` for each stage, ``role_name(stage)`` naming the role."""
         accounts = self.names.accounts
         return {accounts.of(stage): [role_name(stage)] for stage in STAGES}
 
