@@ -28,7 +28,7 @@ CONTEXT_ORCHESTRATION_ACCOUNT = "orchestration_account"
 
 #: An AWS account id: 12 digits (https://docs.aws.amazon.com/accounts/latest/reference/
 #: manage-acct-identifiers.html).
-ACCOUNT_ID = re.compile(r"^\d{12}$")
+ACCOUNT_ID = re.compile(r"[0-9]{12}")
 
 STAGES = ("staging", "production")
 
@@ -51,7 +51,9 @@ class PromotionAccounts:
             (CONTEXT_STAGING_ACCOUNT, self.staging),
             (CONTEXT_PROD_ACCOUNT, self.production),
         ):
-            if not ACCOUNT_ID.match(value):
+            # fullmatch and [0-9]: "$" would accept a trailing newline, and "\d" other scripts'
+            # digits, neither of which IAM would take in an ARN.
+            if not (isinstance(value, str) and ACCOUNT_ID.fullmatch(value)):
                 raise PromotionAccountsError(
                     f"{what} must be a 12-digit AWS account id, got {value!r}"
                 )

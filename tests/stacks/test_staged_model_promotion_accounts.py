@@ -15,6 +15,8 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 from assemblies import synthesized
+from hypothesis import example, given
+from hypothesis import strategies as st
 from template_queries import Synthesized
 
 from refarch.cdk_app import build_app
@@ -413,3 +415,19 @@ def test_the_orchestration_account_defaults_to_the_cli_credentials(monkeypatch):
     monkeypatch.setenv("CDK_DEFAULT_ACCOUNT", ORCHESTRATION)
     accounts = PromotionAccounts.from_context(app)
     assert accounts == PromotionAccounts(ORCHESTRATION, STAGING, PRODUCTION)
+
+
+@given(st.text(max_size=20) | st.from_regex(r"[0-9]{12}", fullmatch=True))
+@example("444444444444\n")  # "$" would take the newline
+@example("\u0661" * 12)  # "\d" would take Arabic-Indic digits
+def test_an_account_id_is_exactly_twelve_ascii_digits(value):
+    accepted = len(value) == 12 and all(c in "0123456789" for c in value)
+    if accepted and value in (ORCHESTRATION, PRODUCTION):
+        return  # the distinctness rule, tested above
+    try:
+        PromotionAccounts(ORCHESTRATION, value, PRODUCTION)
+    except PromotionAccountsError as error:
+        assert not accepted
+        assert "staging_account must be a 12-digit AWS account id" in str(error)
+    else:
+        assert accepted
