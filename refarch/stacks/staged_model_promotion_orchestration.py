@@ -377,6 +377,9 @@ class PromotionOrchestrationStack(Stack):
             role=role.without_policy_updates(),
         )
         self._grant_state_machine(role)
+        # CreateStateMachine checks that the role may deliver the logs: its policy first (the
+        # dependency aws-cdk-lib adds for a role it may update).
+        machine.node.add_dependency(role.node.find_child("DefaultPolicy"))
         self.workflow = workflow
         return machine
 

@@ -275,6 +275,10 @@ def test_staging_and_production_tasks_run_with_their_accounts_task_roles(definit
 def test_the_state_machine_role_is_named_and_holds_no_grant_of_the_other_accounts(orchestration):
     role = orchestration.props("AWS::IAM::Role", "PromotionRole")
     assert role["RoleName"] == f"{PREFIX}-promotion"
+    _, machine = orchestration.one("AWS::StepFunctions::StateMachine")
+    assert orchestration.id_of("AWS::IAM::Policy", "PromotionRoleDefaultPolicy") in machine.get(
+        "DependsOn", []
+    )
     policy = orchestration.props("AWS::IAM::Policy", "PromotionRoleDefaultPolicy")
     statements = policy["PolicyDocument"]["Statement"]
     actions = {a for s in statements for a in as_list(s["Action"])}
