@@ -44,7 +44,7 @@ from refarch.stacks.approved_model_endpoint_props import (
     MAX_ENDPOINT_NAME_LENGTH,
     ApprovedModelEndpointProps,
 )
-from refarch.stacks.staged_model_promotion_gate import GATE_ASSET, REPORTS_PREFIX, build_gate  # noqa: F401
+from refarch.stacks.staged_model_promotion_gate import REPORTS_PREFIX, build_gate
 from refarch.stacks.staged_model_promotion_props import StagedModelPromotionProps
 from refarch.stacks.staged_model_promotion_workflow import (
     PROMOTIONS_PREFIX,
