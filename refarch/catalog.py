@@ -21,7 +21,9 @@ class Pattern:
     """The CloudFormation stack name, and the name given to `cdk deploy`."""
 
     stack: str
-    """Where the Stack subclass that builds the pattern lives: ``"module:ClassName"``.
+    """Where the Stack subclass that builds the pattern lives: ``"module:ClassName"`` (or a
+    function taking the same arguments that builds it, and any sibling stacks it needs in other
+    accounts, and returns the pattern's stack).
 
     Imported only when the pattern is built, so synthesizing one pattern imports one stack
     module (and the aws-cdk-lib service modules it needs), not every pattern's.
@@ -129,7 +131,7 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern(
         id="staged-model-promotion",
         stack_name="StagedModelPromotion",
-        stack="refarch.stacks.staged_model_promotion:StagedModelPromotionStack",
+        stack="refarch.stacks.staged_model_promotion_app:build_staged_model_promotion",
         title="Model registry approval → staging → test gate → manual promotion → production",
         summary=(
             "An approved version is deployed to a staging endpoint, tested there against "

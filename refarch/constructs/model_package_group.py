@@ -4,6 +4,7 @@ import re
 from dataclasses import dataclass
 
 from aws_cdk import Fn, Stack
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 from constructs import Construct
 
@@ -81,6 +82,14 @@ class ModelPackageGroupProps:
     stack, so a group kept after ``cdk destroy`` never blocks the next deploy
     """
 
+    policy: iam.PolicyDocument | None = None
+    """The group's resource policy (``ModelPackageGroupPolicy``): who in other accounts may
+    read its versions and deploy them
+    (https://docs.aws.amazon.com/sagemaker/latest/dg/model-registry-ram.html).
+
+    @default - none: only this account's identities, by their own policies
+    """
+
     def __post_init__(self) -> None:
         if self.name is not None:
             check_sagemaker_name(self.name, "the model package group name")
@@ -114,6 +123,7 @@ class ModelPackageGroup(Construct):
             "Group",
             model_package_group_name=name,
             model_package_group_description=props.description,
+            model_package_group_policy=props.policy,
         )
         self.group.apply_removal_policy(stateful_removal(self).policy)
 

@@ -50,7 +50,11 @@ from refarch.constructs.iam_unexercised import acknowledge_unexercised
 from refarch.constructs.iam_wildcards import acknowledge_wildcard
 from refarch.constructs.nag import nag_finding_text
 from refarch.constructs.s3_object_grants import grant_object_actions
-from refarch.stacks.approved_model_endpoint_deployer_grants import DeployerTarget, grant_deployer
+from refarch.stacks.approved_model_endpoint_deployer_grants import (
+    DeployerTarget,
+    account_finding,
+    grant_deployer,
+)
 from refarch.stacks.approved_model_endpoint_outputs import endpoint_outputs
 
 # The props live in their own module; importable from here as before.
@@ -146,12 +150,7 @@ class ApprovedModelEndpointStack(Stack):
 
         self.alarms = AlarmTopic(self, "Alarms", props=AlarmTopicProps(email=props.alarm_email))
         access_logs = AccessLogBucket(self, "AccessLogs")
-        self.artifacts = SecureBucket(
-            self,
-            "Artifacts",
-            access_logs=access_logs,
-            props=SecureBucketProps(access_logs_prefix="artifacts/"),
-        )
+        self.artifacts = self._artifacts_bucket(access_logs)
         self.capture = SecureBucket(
             self,
             "Capture",
@@ -183,14 +182,7 @@ class ApprovedModelEndpointStack(Stack):
             removal_policy=stateful_removal(self).policy,
         )
         self.repository = self._image_repository(props)
-        self.registry = ModelPackageGroup(
-            self,
-            "ModelRegistry",
-            props=ModelPackageGroupProps(
-                name=props.model_package_group_name,
-                description=f"Versions of the model served by {self.endpoint_name}",
-            ),
-        )
+        self.registry = self._model_registry(props)
         self.endpoint_logs = self._endpoint_log_group(props)
         self.execution_role = self._execution_role()
         self.rollback_alarms = EndpointRollbackAlarms(
@@ -263,6 +255,30 @@ class ApprovedModelEndpointStack(Stack):
 
     # -----------------------------------------------------------------------------------------
     # Resources
+
+    def _artifacts_bucket(self, access_logs: AccessLogBucket) -> SecureBucket:
+        """Where model archives are uploaded (``models/``); a subclass may read another's."""
+        return SecureBucket(
+            self,
+            "Artifacts",
+            access_logs=access_logs,
+            props=SecureBucketProps(access_logs_prefix="artifacts/"),
+        )
+
+    def _model_registry(self, props: ApprovedModelEndpointProps) -> ModelPackageGroup:
+        """The model package group whose approved versions the endpoint serves."""
+        return ModelPackageGroup(
+            self,
+            "ModelRegistry",
+            props=ModelPackageGroupProps(
+                name=props.model_package_group_name,
+                description=f"Versions of the model served by {self.endpoint_name}",
+            ),
+        )
+
+    def _artifacts_finding(self) -> str:
+        """How cdk-nag prints the execution role's grant on the model archives."""
+        return f"Resource::<{self._logical_id(self.artifacts.bucket)}.Arn>/{ARTIFACTS_PREFIX}*"
 
     def _image_repository(self, props: ApprovedModelEndpointProps) -> ecr.IRepository:
         """The ECR repository of the inference images: created here, or an existing one.
@@ -407,9 +423,9 @@ class ApprovedModelEndpointStack(Stack):
             "which has resource-level permissions; PutMetricData is limited to SageMaker's "
             "endpoint namespace.",
             findings=[
-                f"Resource::<{self._logical_id(self.artifacts.bucket)}.Arn>/{ARTIFACTS_PREFIX}*",
+                self._artifacts_finding(),
                 f"Resource::<{self._logical_id(self.capture.bucket)}.Arn>/{CAPTURE_PREFIX}/*",
-                "Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:"
+                f"Resource::arn:<AWS::Partition>:logs:<AWS::Region>:{account_finding(self)}:log-group:"
                 f"{self._endpoint_log_group_name}:log-stream:*",
                 "Resource::*",
             ],
@@ -472,12 +488,17 @@ class ApprovedModelEndpointStack(Stack):
                 endpoint_name=endpoint_name or self.endpoint_name,
                 versions_arn=self.registry.versions_arn,
                 group_finding_name=self._finding_name(self.registry.group_name),
+                registry_account_finding=self._registry_account_finding,
                 execution_role_arn=self.execution_role.role_arn,
                 key_arn=self.key.key_arn,
                 autoscaling=autoscaling,
                 follows_registry=follows_registry,
             ),
         )
+
+    #: How cdk-nag prints the registry's account in its versions' ARN (a subclass whose
+    #: registry is in another account names that account).
+    _registry_account_finding = "<AWS::AccountId>"
 
     def _approval_rule(self) -> events.Rule:
         """Approvals and rejections of this group's versions → the deployer.

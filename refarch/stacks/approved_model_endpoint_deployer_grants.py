@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import Stack
+from aws_cdk import Stack, Token
 from aws_cdk import aws_iam as iam
 
 from refarch.constructs import acknowledge
@@ -38,6 +38,17 @@ class DeployerTarget:
     """The endpoint's storage-volume key."""
     autoscaling: bool = True
     follows_registry: bool = True
+    registry_account_finding: str = "<AWS::AccountId>"
+    """The registry's account as cdk-nag prints it in the versions' ARN (another account's id
+    when the registry is there)."""
+
+
+def account_finding(stack: Stack) -> str:
+    """The stack's account as cdk-nag prints it in an ARN.
+
+    ``<AWS::AccountId>``, or the id of the account the stack's environment names.
+    """
+    return "<AWS::AccountId>" if Token.is_unresolved(stack.account) else stack.account
 
 
 def _sagemaker_arn(stack: Stack, resource: str, name: str) -> str:
@@ -222,6 +233,7 @@ def grant_deployer(stack: Stack, target: DeployerTarget) -> None:
             "security_iam_permission_validation.html); this stack's own alarms are denied.",
         )
     policy = role.node.find_child("DefaultPolicy")
+    account = account_finding(stack)
     acknowledge(
         policy,
         "AwsSolutions-IAM5",
@@ -233,16 +245,16 @@ def grant_deployer(stack: Stack, target: DeployerTarget) -> None:
         "Describe calls and the CloudWatch alarm actions its permission validation makes "
         "without naming an alarm (AWS docs); this stack's own alarms are denied.",
         findings=[
-            f"Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:"
-            f"model-package/{target.group_finding_name}/*",
-            f"Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:"
+            f"Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:"
+            f"{target.registry_account_finding}:model-package/{target.group_finding_name}/*",
+            f"Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:{account}:"
             f"model/{endpoint_name}-v*",
-            f"Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:"
+            f"Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:{account}:"
             f"endpoint-config/{endpoint_name}-v*",
             *(
                 [
                     "Resource::arn:<AWS::Partition>:application-autoscaling:<AWS::Region>:"
-                    "<AWS::AccountId>:scalable-target/*"
+                    f"{account}:scalable-target/*"
                 ]
                 if autoscaling
                 else []

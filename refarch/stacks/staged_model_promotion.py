@@ -18,10 +18,8 @@ from aws_cdk import ArnFormat, CfnOutput, Duration
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
@@ -46,17 +44,18 @@ from refarch.stacks.approved_model_endpoint_props import (
     MAX_ENDPOINT_NAME_LENGTH,
     ApprovedModelEndpointProps,
 )
+from refarch.stacks.staged_model_promotion_gate import REPORTS_PREFIX, build_gate
 from refarch.stacks.staged_model_promotion_props import StagedModelPromotionProps
 from refarch.stacks.staged_model_promotion_workflow import (
     PROMOTIONS_PREFIX,
     PromotionWorkflow,
     PromotionWorkflowProps,
+    approvals_topic,
     grant_topic_keys,
 )
 
-GATE_ASSET = "model_gate"
 #: What aws-cdk-lib grants a state machine with logging and tracing on (StateMachine's role).
-_LOG_DELIVERY_ACTIONS = (
+LOG_DELIVERY_ACTIONS = (
     "logs:CreateLogDelivery",
     "logs:DeleteLogDelivery",
     "logs:DescribeLogGroups",
@@ -66,18 +65,17 @@ _LOG_DELIVERY_ACTIONS = (
     "logs:PutResourcePolicy",
     "logs:UpdateLogDelivery",
 )
-_XRAY_ACTIONS = (
+XRAY_ACTIONS = (
     "xray:GetSamplingRules",
     "xray:GetSamplingTargets",
     "xray:PutTelemetryRecords",
     "xray:PutTraceSegments",
 )
-REPORTS_PREFIX = "reports/"
 TEST_SETS_PREFIX = "test-sets/"
 STAGING_SUFFIX = "-staging"
 #: Settings of the production deployer a staging deployer does not use: no rollback alarms
 #: (all-at-once), no autoscaling (one instance), no serverless variant.
-_NOT_FOR_STAGING = (
+NOT_FOR_STAGING = (
     "ROLLBACK_ALARM_NAMES",
     "AUTOSCALING_MIN_CAPACITY",
     "AUTOSCALING_MAX_CAPACITY",
@@ -231,7 +229,7 @@ class StagedModelPromotionStack(ApprovedModelEndpointStack):
         environment = {
             key: value
             for key, value in self._deployer_environment(staged.production).items()
-            if key not in _NOT_FOR_STAGING
+            if key not in NOT_FOR_STAGING
         }
         environment.update(
             ENDPOINT_NAME=self.staging_endpoint_name,
@@ -246,80 +244,17 @@ class StagedModelPromotionStack(ApprovedModelEndpointStack):
     # -- the gate, the approval topic, the state machine ---------------------------------------
 
     def _gate(self, staged: StagedModelPromotionProps) -> ObservedFunction:
-        gate = ObservedFunction(
+        return build_gate(
             self,
-            "Gate",
             alarms=self.alarms,
-            props=ObservedFunctionProps(
-                asset=GATE_ASSET,
-                description="Tests a version on the staging endpoint with the labelled test set",
-                memory_size=256,
-                # max_examples requests at up to max_p99_latency_ms each, and the report.
-                timeout=Duration.minutes(10),
-                invoked_asynchronously=False,
-                environment={
-                    "TEST_SET_BUCKET": self.gate_data.bucket.bucket_name,
-                    "TEST_SET_KEY": staged.test_set_key,
-                    "REPORT_BUCKET": self.gate_data.bucket.bucket_name,
-                    "REPORT_PREFIX": REPORTS_PREFIX,
-                    "MAX_ERROR_RATE": str(staged.max_error_rate),
-                    "MAX_P99_LATENCY_MS": str(staged.max_p99_latency_ms),
-                    "MIN_ACCURACY": str(staged.min_accuracy),
-                    "MIN_EXAMPLES": str(staged.min_examples),
-                    "MAX_EXAMPLES": str(staged.max_examples),
-                },
-            ),
+            bucket=self.gate_data.bucket,
+            bucket_finding=f"<{self._logical_id(self.gate_data.bucket)}.Arn>",
+            staged=staged,
+            endpoint_arn=self._sagemaker_arn("endpoint", self.staging_endpoint_name),
         )
-        # The test set, read; reports, written: nothing else of the bucket (SSE-S3, so no key).
-        gate.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["s3:GetObject"],
-                resources=[self.gate_data.bucket.arn_for_objects(staged.test_set_key)],
-            )
-        )
-        gate.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["s3:PutObject"],
-                resources=[self.gate_data.bucket.arn_for_objects(f"{REPORTS_PREFIX}*")],
-            )
-        )
-        # InvokeEndpoint authorizes on the endpoint (Service Authorization Reference): staging's.
-        gate.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["sagemaker:InvokeEndpoint"],
-                resources=[self._sagemaker_arn("endpoint", self.staging_endpoint_name)],
-            )
-        )
-        acknowledge_unexercised(
-            gate.role,
-            ["logs:CreateLogGroup"],
-            "Lambda Insights creates /aws/lambda-insights only when it is missing; the staging "
-            "deployer, invoked before the gate, creates it",
-        )
-        acknowledge(
-            gate.role.node.find_child("DefaultPolicy"),
-            "AwsSolutions-IAM5",
-            "Reports are written under reports/v<version>/<execution>.json: keys the gate names "
-            "per run, under the one prefix it may write. Resource::* is X-Ray tracing.",
-            findings=[
-                f"Resource::<{self._logical_id(self.gate_data.bucket)}.Arn>/{REPORTS_PREFIX}*",
-                "Resource::*",
-            ],
-        )
-        return gate
 
     def _approvals_topic(self, staged: StagedModelPromotionProps) -> sns.Topic:
-        key = kms.Key(
-            self,
-            "ApprovalsKey",
-            description="Encrypts the promotion requests (they carry task tokens)",
-            enable_key_rotation=True,
-            removal_policy=stateful_removal(self).policy,
-        )
-        topic = sns.Topic(self, "Approvals", master_key=key, enforce_ssl=True)
-        if staged.approver_email:
-            topic.add_subscription(subscriptions.EmailSubscription(staged.approver_email))
-        return topic
+        return approvals_topic(self, staged.approver_email)
 
     def _state_machine(self, staged: StagedModelPromotionProps) -> sfn.StateMachine:
         log_group = logs.LogGroup(
@@ -349,7 +284,7 @@ class StagedModelPromotionStack(ApprovedModelEndpointStack):
         )
         acknowledge_unexercised(
             machine.role,
-            [*_LOG_DELIVERY_ACTIONS, *_XRAY_ACTIONS],
+            [*LOG_DELIVERY_ACTIONS, *XRAY_ACTIONS],
             "Log delivery and X-Ray: Step Functions uses them to deliver the execution's logs "
             "and traces (https://docs.aws.amazon.com/step-functions/latest/dg/"
             "cw-logs.html#cloudwatch-iam-policy); the local run emulates neither",

@@ -31,12 +31,16 @@ from dataclasses import dataclass
 
 from aws_cdk import Duration
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
+
+from refarch.constructs import stateful_removal
 
 #: Deployer outcomes (``lambda/model_deployer/reconcile.py``) that mean "wait, then ask again".
 IN_FLIGHT = ("created", "updated", "deferred")
@@ -70,6 +74,11 @@ class PromotionWorkflowProps:
     #: name: a reference to the machine from its own role's policy would be a cycle).
     state_machine_arn: str
     executions_arn: str
+    #: With the staging or production part in another account, the role the state machine
+    #: assumes there for that part's tasks (the Task state's ``Credentials``:
+    #: https://docs.aws.amazon.com/step-functions/latest/dg/concepts-access-cross-acct-resources.html).
+    staging_credentials: sfn.Credentials | None = None
+    production_credentials: sfn.Credentials | None = None
 
 
 class PromotionWorkflow(Construct):
@@ -251,6 +260,11 @@ class PromotionWorkflow(Construct):
             if where == "Staging"
             else self.props.production_endpoint_arn
         )
+        credentials = (
+            self.props.staging_credentials
+            if where == "Staging"
+            else self.props.production_credentials
+        )
         reset = sfn.Pass(
             self,
             f"Reset{where}Polls",
@@ -270,6 +284,7 @@ class PromotionWorkflow(Construct):
                 "reason": sfn.JsonPath.string_at("$.Payload.reason"),
             },
             result_path=f"$.{where.lower()}",
+            credentials=credentials,
         )
         deploy.add_catch(failure, result_path="$.error")
         wait = sfn.Wait(self, f"Wait{where}", time=sfn.WaitTime.duration(self.props.poll_interval))
@@ -282,6 +297,7 @@ class PromotionWorkflow(Construct):
             iam_resources=[arn],
             result_selector={"status": sfn.JsonPath.string_at("$.EndpointStatus")},
             result_path="$.endpoint",
+            credentials=credentials,
         )
         describe.add_catch(failure, result_path="$.error")
         count = sfn.Pass(
@@ -362,6 +378,7 @@ class PromotionWorkflow(Construct):
                 "metrics": sfn.JsonPath.object_at("$.Payload.metrics"),
             },
             result_path="$.gate",
+            credentials=self.props.staging_credentials,
         )
         gate.add_catch(failure, result_path="$.error")
         failed = self._error(
@@ -471,6 +488,7 @@ class PromotionWorkflow(Construct):
             },
             iam_resources=[self.props.production_endpoint_arn],
             result_path=sfn.JsonPath.DISCARD,
+            credentials=self.props.production_credentials,
         )
         record = tasks.CallAwsService(
             self,
@@ -533,3 +551,18 @@ def grant_topic_keys(role: iam.IRole, *topics: sns.ITopic) -> None:
     for topic in topics:
         if topic.master_key is not None:
             topic.master_key.grant(role, "kms:GenerateDataKey*", "kms:Decrypt")
+
+
+def approvals_topic(scope: Construct, approver_email: str | None) -> sns.Topic:
+    """The promotion requests' topic, encrypted with its own key: they carry task tokens."""
+    key = kms.Key(
+        scope,
+        "ApprovalsKey",
+        description="Encrypts the promotion requests (they carry task tokens)",
+        enable_key_rotation=True,
+        removal_policy=stateful_removal(scope).policy,
+    )
+    topic = sns.Topic(scope, "Approvals", master_key=key, enforce_ssl=True)
+    if approver_email:
+        topic.add_subscription(subscriptions.EmailSubscription(approver_email))
+    return topic

@@ -13,7 +13,17 @@ PATTERN_IDS = [pattern.id for pattern in PATTERNS]
 
 
 #: Context variants whose resources differ enough to need their own nag and cfn-lint run.
-LINTED_VARIANTS = [("queue-worker", {"fifo": "true"})]
+#: The cross-account layout of staged-model-promotion (its target stacks are checked in
+#: test_staged_model_promotion_accounts.py).
+CROSS_ACCOUNT = (
+    "staged-model-promotion",
+    {
+        "orchestration_account": "333333333333",
+        "staging_account": "111111111111",
+        "prod_account": "222222222222",
+    },
+)
+LINTED_VARIANTS = [("queue-worker", {"fifo": "true"}), CROSS_ACCOUNT]
 
 
 @pytest.mark.parametrize("pattern_id", PATTERN_IDS)
@@ -66,6 +76,7 @@ IAM_VARIANTS = [
     ("approved-model-endpoint", {"instance_count": "1"}),
     ("approved-model-endpoint", {"serverless_memory_mb": "2048"}),
     ("queue-worker", {"fifo": "true"}),
+    CROSS_ACCOUNT,
 ]
 
 
