@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from dynamodb_cdc_harness import order, stream_record
 from hypothesis import given
 from hypothesis import strategies as st
@@ -11,7 +12,7 @@ from lambda_harness import LAMBDA_ROOT, put_on_path
 
 put_on_path(LAMBDA_ROOT / "dynamodb_cdc")
 
-from change import PoisonChangeError, deltas, log_line, parse  # noqa: E402  (as in Lambda)
+from change import PoisonChangeError, _plain, deltas, log_line, parse  # noqa: E402 (as in Lambda)
 
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(), st.text(max_size=8), st.binary(max_size=4)
@@ -63,3 +64,42 @@ def test_applying_every_change_in_order_gives_the_totals_of_the_final_orders(his
         n, total = expected.get(who, (0, Decimal(0)))
         expected[who] = (n + 1, total + amount)
     assert {k: v for k, v in totals.items() if v != (0, Decimal(0))} == expected
+
+
+def _plain_two_steps(value: Decimal):
+    """The log line's number as it was first written: an integer if integral, else a float."""
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+@given(
+    st.decimals(allow_nan=False, allow_infinity=False)
+    | st.decimals(min_value=-(10**38), max_value=10**38, places=10)
+    | st.sampled_from(
+        [
+            *map(Decimal, ["-0", "1.000", "1E+125", "1E-130"]),
+            Decimal("1" + "0" * 400 + ".5"),  # beyond a float: inf, as float() gives it
+            Decimal("-0." + "0" * 400 + "1"),
+        ]
+    )
+)
+def test_a_numbers_json_value_is_the_integer_or_the_correctly_rounded_float(value):
+    try:
+        expected = _plain_two_steps(value)
+    except OverflowError:  # a float too large: neither way can write it
+        with pytest.raises(OverflowError):
+            _plain(value)
+        return
+    got = _plain(value)
+    assert (type(got), repr(got)) == (type(expected), repr(expected))
+
+
+@given(st.sampled_from(["NaN", "Infinity", "-Infinity"]))
+def test_a_number_that_is_not_finite_goes_the_two_step_way(text):
+    value = Decimal(text)
+    try:
+        expected = repr(_plain_two_steps(value))
+    except OverflowError:
+        with pytest.raises(OverflowError):
+            _plain(value)
+        return
+    assert repr(_plain(value)) == expected
