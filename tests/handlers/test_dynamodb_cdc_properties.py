@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from dynamodb_cdc_harness import order, stream_record
+from dynamodb_cdc_harness import load_handler, order, stream_record
 from hypothesis import given
 from hypothesis import strategies as st
 from lambda_harness import LAMBDA_ROOT, put_on_path
@@ -103,3 +103,37 @@ def test_a_number_that_is_not_finite_goes_the_two_step_way(text):
             _plain(value)
         return
     assert repr(_plain(value)) == expected
+
+
+class _Objects:
+    """``PutObject`` on a list: what the change log writes, in order."""
+
+    def __init__(self) -> None:
+        self.put: list[tuple[str, bytes]] = []
+
+    def put_object(self, *, Key: str, Body: bytes, **_) -> None:
+        self.put.append((Key, Body))
+
+
+@given(st.lists(st.sampled_from(["2026-01-01", "2026-01-02", "2026-01-03"]), max_size=12))
+def test_the_log_writes_one_object_per_run_of_one_day_with_its_lines_in_order(days):
+    handler = load_handler()
+    objects = _Objects()
+    entries = [handler.Logged(day, str(100 + n), f'{{"n": {n}}}') for n, day in enumerate(days)]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(handler, "s3_client", lambda: objects)
+        keys = handler.write_log(entries, "bucket")
+    assert keys == [key for key, _ in objects.put]
+    runs: list[list] = []
+    for entry in entries:  # a new object wherever the day changes
+        if runs and runs[-1][-1].day == entry.day:
+            runs[-1].append(entry)
+        else:
+            runs.append([entry])
+    assert objects.put == [
+        (
+            f"changes/day={run[0].day}/{run[0].sequence_number}-{run[-1].sequence_number}.jsonl",
+            "".join(e.line + "\n" for e in run).encode(),
+        )
+        for run in runs
+    ]
