@@ -6,12 +6,17 @@ time, see ``seconds``): the ratio of their medians, measured in the same run, is
 """
 
 import contextlib
+import importlib.util
 import io
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
+
+from refarch import LAMBDA_ROOT
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -28,6 +33,27 @@ class LambdaContext:
         self.invoked_function_arn = (
             f"arn:aws:lambda:us-east-1:123456789012:function:{function_name}"
         )
+
+
+def load_function(directory: str) -> ModuleType:
+    """``lambda/<directory>/handler.py``, imported as Lambda does: its directory on the path.
+
+    Imported under a name of its own (``bench_<directory>_handler``): every function's module
+    is ``handler``, so a plain ``import handler`` in a second bench of the same process
+    (``python -m bench``) would return the first bench's handler.
+    """
+    function_dir = LAMBDA_ROOT / directory
+    name = f"bench_{directory}_handler"
+    if name in sys.modules:
+        return sys.modules[name]
+    sys.path.insert(0, str(function_dir))
+    spec = importlib.util.spec_from_file_location(name, function_dir / "handler.py")
+    if spec is None or spec.loader is None:
+        raise ImportError(f"no handler.py in {function_dir}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def seconds(function: Handler, event: dict[str, Any], context: Any) -> float:
