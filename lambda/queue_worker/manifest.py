@@ -177,16 +177,20 @@ class _Template(NamedTuple):
 @functools.lru_cache(maxsize=_REMEMBERED)
 def _template(sniffed: Sniffed) -> _Template:
     found_format, reason, delimiter, columns = sniffed
-    encode = _ENCODER.encode
-    status = REJECTED if reason else ACCEPTED
+    # JSON's own encodings: a string through json's string encoder, a list as "[a, b]".
+    names = "" if columns is None else ", ".join(map(encode_basestring, columns))
     return _Template(
-        "" if columns is None else f', "columns": {encode(list(columns))}',
-        "" if delimiter is None else f', "delimiter": {encode(delimiter)}',
-        f', "format": {encode(found_format)}',
-        f', "reason": {encode(reason)}' if reason else "",
-        f', "status": {encode(status)}',
-        status,
+        "" if columns is None else f', "columns": [{names}]',
+        "" if delimiter is None else f', "delimiter": {encode_basestring(delimiter)}',
+        f', "format": {encode_basestring(found_format)}',
+        f', "reason": {encode_basestring(reason)}' if reason else "",
+        _REJECTED_STATUS if reason else _ACCEPTED_STATUS,
+        REJECTED if reason else ACCEPTED,
     )
+
+
+_ACCEPTED_STATUS = f', "status": {encode_basestring(ACCEPTED)}'
+_REJECTED_STATUS = f', "status": {encode_basestring(REJECTED)}'
 
 
 def _nullable(value: str | None) -> str:

@@ -134,7 +134,13 @@ def test_manifest_keys_differ_for_different_object_versions(key_a, key_b, versio
 
 # Text fields as S3 may send them, lone surrogates included (JSON escapes can carry them).
 any_text = st.text(max_size=40)
-headers = st.sampled_from([b"", b"a,b\n", b'"x",y\n', b"k;k\n", b'{"a": 1}\n', b"PAR1", b"\xff"])
+headers = st.sampled_from(
+    [b"", b"a,b\n", b'"x",y\n', b"k;k\n", b'{"a": 1}\n', b"PAR1", b"\xff"]
+) | st.lists(  # CSV headers whose names need JSON escapes: quotes, backslashes, controls
+    st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters=",\n"), max_size=6),
+    min_size=1,
+    max_size=4,
+).map(lambda names: (",".join(names) + "\n").encode())
 
 
 @given(
