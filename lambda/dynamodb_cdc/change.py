@@ -84,6 +84,18 @@ def _customer(image: dict[str, Any]) -> str:
     return customer
 
 
+def _order_id(raw: Any) -> Any:
+    """The key's ``order_id``, as ``(_image(raw) or {}).get("order_id")`` reads it."""
+    if raw.__class__ is dict and len(raw) == 1:
+        # The table's key is the one string attribute: its value read at once.
+        value = raw.get("order_id")
+        if value.__class__ is dict and len(value) == 1:
+            order_id = value.get("S")
+            if order_id.__class__ is str:
+                return order_id
+    return (_image(raw) or {}).get("order_id")
+
+
 def parse(record: dict[str, Any]) -> Change:
     """Decode a stream record from the Lambda event (raises ``PoisonChangeError``)."""
     stream = record.get("dynamodb")
@@ -92,8 +104,7 @@ def parse(record: dict[str, Any]) -> Change:
     new = _image(stream.get("NewImage"))
     if new is None:
         raise PoisonChangeError("no new image (only inserts and updates are consumed)")
-    keys = _image(stream.get("Keys")) or {}
-    order_id = keys.get("order_id")
+    order_id = _order_id(stream.get("Keys"))
     if not isinstance(order_id, str):
         raise PoisonChangeError("the key has no string order_id")
     old = _image(stream.get("OldImage"))

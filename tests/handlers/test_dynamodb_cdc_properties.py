@@ -12,6 +12,7 @@ from lambda_harness import LAMBDA_ROOT, put_on_path
 
 put_on_path(LAMBDA_ROOT / "dynamodb_cdc")
 
+import change as change_module  # noqa: E402  (as in Lambda)
 from change import PoisonChangeError, _plain, deltas, log_line, parse  # noqa: E402 (as in Lambda)
 
 scalars = st.one_of(
@@ -137,3 +138,15 @@ def test_the_log_writes_one_object_per_run_of_one_day_with_its_lines_in_order(da
         )
         for run in runs
     ]
+
+
+@given(images | st.dictionaries(st.just("order_id"), attribute_values, max_size=1) | scalars)
+def test_the_order_id_is_read_as_the_decoded_key_gives_it(keys):
+    # The key's fast reader against the general way: decode the whole key, then look.
+    try:
+        expected = (change_module._image(keys) or {}).get("order_id")
+    except PoisonChangeError:
+        with pytest.raises(PoisonChangeError):
+            change_module._order_id(keys)
+        return
+    assert change_module._order_id(keys) == expected
