@@ -223,7 +223,9 @@ def handle_message(record: SQSRecord, config: Settings | None = None) -> str:
                 },
             )
             return "ignored"
-        written = [_write_manifest(config, v) for v in versions]
+        written = []
+        for version in versions:
+            written.append(_write_manifest(config, version))
     except PoisonMessageError as exc:
         _dead_letter(config, record, exc.reason)
         logger.warning(
