@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from refarch import LAMBDA_ROOT
+from bench.handler_ratio import load_function
 
 TARGET_RATIO = 0.5
 HEADER = "order_id,customer_id,order_ts,amount,currency,channel\n"
@@ -93,8 +93,7 @@ def load_handler() -> Any:
     os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "csv-validator")
     os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "refarch-bench")
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
-    sys.path.insert(0, str(LAMBDA_ROOT / "csv_validator"))
-    import handler  # the asset directory's module, as Lambda imports it
+    handler = load_function("csv_validator")
 
     return handler
 

@@ -21,7 +21,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from bench.handler_ratio import LambdaContext, compare, report
+from bench.handler_ratio import LambdaContext, compare, load_function, report
 from refarch import LAMBDA_ROOT
 
 TARGET_RATIO = 0.7
@@ -141,8 +141,7 @@ def load_handler(aws: MemoryAws) -> Callable[[dict[str, Any], Any], dict[str, An
             "CHANGE_LOG_BUCKET": "bench-log",
         }
     )
-    sys.path.insert(0, str(LAMBDA_ROOT / "dynamodb_cdc"))
-    import handler  # the asset directory's module, as Lambda imports it
+    handler = load_function("dynamodb_cdc")
 
     handler.dynamodb_client = lambda: aws
     handler.s3_client = lambda: aws

@@ -22,8 +22,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from bench.handler_ratio import LambdaContext, compare
-from refarch import LAMBDA_ROOT
+from bench.handler_ratio import LambdaContext, compare, load_function
 
 TARGET_RATIO = 0.8
 ARRIVAL_MS = 1767261600000  # 2026-01-01T10:00:00Z
@@ -128,8 +127,7 @@ def load_handler() -> Callable[[dict[str, Any], Any], dict[str, Any]]:
     os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "clickstream-transform")
     os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "refarch-bench")
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
-    sys.path.insert(0, str(LAMBDA_ROOT / "clickstream_transform"))
-    import handler  # the asset directory's module, as Lambda imports it
+    handler = load_function("clickstream_transform")
 
     return handler.lambda_handler
 

@@ -1,17 +1,22 @@
 """Time a Lambda handler against its floor on one event: the shared loop of the handler benches.
 
 A handler bench builds one event, checks the handler and a minimal floor (the same reads and
-writes, none of the handler's checks) both do the whole job, then times them alternately on a
-contended machine: the ratio of their medians, measured in the same run, is the figure.
+writes, none of the handler's checks) both do the whole job, then times them alternately (CPU
+time, see ``seconds``): the ratio of their medians, measured in the same run, is the figure.
 """
 
 import contextlib
+import importlib.util
 import io
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
+
+from refarch import LAMBDA_ROOT
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -30,12 +35,38 @@ class LambdaContext:
         )
 
 
+def load_function(directory: str) -> ModuleType:
+    """``lambda/<directory>/handler.py``, imported as Lambda does: its directory on the path.
+
+    Imported under a name of its own (``bench_<directory>_handler``): every function's module
+    is ``handler``, so a plain ``import handler`` in a second bench of the same process
+    (``python -m bench``) would return the first bench's handler.
+    """
+    function_dir = LAMBDA_ROOT / directory
+    name = f"bench_{directory}_handler"
+    if name in sys.modules:
+        return sys.modules[name]
+    sys.path.insert(0, str(function_dir))
+    spec = importlib.util.spec_from_file_location(name, function_dir / "handler.py")
+    if spec is None or spec.loader is None:
+        raise ImportError(f"no handler.py in {function_dir}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 def seconds(function: Handler, event: dict[str, Any], context: Any) -> float:
-    """Wall time of one call; its stdout (logs and metrics) goes to a buffer."""
+    """CPU time of one call; its stdout (logs and metrics) goes to a buffer.
+
+    The process's CPU time, not wall time: both sides work on in-memory stand-ins (no I/O to
+    wait for), and on a machine shared with other work, wall time also counts the moments
+    this process was not running, which swung the same run's ratio by more than 0.2.
+    """
     with contextlib.redirect_stdout(io.StringIO()):
-        started = time.perf_counter()
+        started = time.process_time()
         function(event, context)
-        return time.perf_counter() - started
+        return time.process_time() - started
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ the same kind of in-memory table stand-in (a dictionary with DynamoDB's conditio
 ratio is the handler's own processing cost; real DynamoDB round trips add the same latency to
 both. Run alternately, median of ``--repeat`` runs. Target: ratio handler / floor >= 0.7.
 
-    python -m bench.stream_consumer [--repeat 5]
+    python -m bench.stream_consumer [--repeat 5] [--records 10000]
 """
 
 import argparse
@@ -26,8 +26,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from bench.handler_ratio import LambdaContext, compare, report
-from refarch import LAMBDA_ROOT
+from bench.handler_ratio import LambdaContext, compare, load_function, report
 from refarch.local.sources.event_source_mappings.batching import Batch
 
 TARGET_RATIO = 0.7
@@ -52,9 +51,9 @@ class MemoryTable:
         self.items[key] = Item
 
 
-def batch() -> dict[str, Any]:
-    """A Kinesis event of JSON events filling 6 MB (or 10,000 records)."""
-    filling = Batch(10_000)
+def batch(records: int = 10_000) -> dict[str, Any]:
+    """A Kinesis event of JSON events filling 6 MB (or ``records``, at most 10,000)."""
+    filling = Batch(records)
     sequence = 49590338271490256608559692538361571095921575989136588898
     n = 0
     while True:
@@ -128,8 +127,7 @@ def load_handler(table: MemoryTable) -> Callable[[dict[str, Any], Any], dict[str
             "PII_FIELDS": PII_FIELDS,
         }
     )
-    sys.path.insert(0, str(LAMBDA_ROOT / "stream_consumer"))
-    import handler  # the asset directory's module, as Lambda imports it
+    handler = load_function("stream_consumer")
 
     handler.table = lambda: table
     return handler.lambda_handler
@@ -139,8 +137,11 @@ def main(argv: list[str] | None = None) -> int:
     """Build the batch, check both write every event once, time both; print the ratio."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--records", type=int, default=10_000, help="at most this many (the 6 MB fill first)"
+    )
     args = parser.parse_args(argv)
-    event = batch()
+    event = batch(args.records)
     count = len(event["Records"])
     size_mb = len(json.dumps(event).encode()) / 1024 / 1024
     handler_table, floor_table = MemoryTable(), MemoryTable()

@@ -11,10 +11,9 @@ from __future__ import annotations
 import base64
 import functools
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from attribute_values import deserialize_map
 from boto3.dynamodb.types import Binary
@@ -28,9 +27,13 @@ class PoisonChangeError(ValueError):
         self.reason = reason
 
 
-@dataclass(frozen=True)
-class Change:
-    """One stream record, decoded."""
+class Change(NamedTuple):
+    """One stream record, decoded and checked.
+
+    A named tuple: immutable like a frozen dataclass, and built several times faster, which
+    counts at 1,000 records a batch (``bench/dynamodb_cdc.py``). The customers and amounts
+    ``parse`` checked are kept, so ``deltas`` does not read the images again.
+    """
 
     event_id: str
     event_name: str
@@ -39,10 +42,14 @@ class Change:
     order_id: str
     old: dict[str, Any] | None
     new: dict[str, Any]
+    new_customer: str
+    new_amount: Decimal
+    old_customer: str | None = None
+    old_amount: Decimal | None = None
 
-    @functools.cached_property
+    @property
     def day(self) -> str:
-        """The UTC day the change happened: the change log's partition (computed once)."""
+        """The UTC day the change happened: the change log's partition."""
         return _utc_day(self.created // 86400)
 
 
@@ -77,6 +84,18 @@ def _customer(image: dict[str, Any]) -> str:
     return customer
 
 
+def _order_id(raw: Any) -> Any:
+    """The key's ``order_id``, as ``(_image(raw) or {}).get("order_id")`` reads it."""
+    if raw.__class__ is dict and len(raw) == 1:
+        # The table's key is the one string attribute: its value read at once.
+        value = raw.get("order_id")
+        if value.__class__ is dict and len(value) == 1:
+            order_id = value.get("S")
+            if order_id.__class__ is str:
+                return order_id
+    return (_image(raw) or {}).get("order_id")
+
+
 def parse(record: dict[str, Any]) -> Change:
     """Decode a stream record from the Lambda event (raises ``PoisonChangeError``)."""
     stream = record.get("dynamodb")
@@ -85,31 +104,33 @@ def parse(record: dict[str, Any]) -> Change:
     new = _image(stream.get("NewImage"))
     if new is None:
         raise PoisonChangeError("no new image (only inserts and updates are consumed)")
-    keys = _image(stream.get("Keys")) or {}
-    order_id = keys.get("order_id")
+    order_id = _order_id(stream.get("Keys"))
     if not isinstance(order_id, str):
         raise PoisonChangeError("the key has no string order_id")
     old = _image(stream.get("OldImage"))
-    _customer(new), _amount(new)
-    if old is not None:
-        _customer(old), _amount(old)
+    new_customer, new_amount = _customer(new), _amount(new)
+    old_customer, old_amount = (_customer(old), _amount(old)) if old is not None else (None, None)
     return Change(
-        event_id=str(record.get("eventID", "")),
-        event_name=str(record.get("eventName", "")),
-        sequence_number=str(stream.get("SequenceNumber", "")),
-        created=int(stream.get("ApproximateCreationDateTime", 0)),
-        order_id=order_id,
-        old=old,
-        new=new,
+        str(record.get("eventID", "")),
+        str(record.get("eventName", "")),
+        str(stream.get("SequenceNumber", "")),
+        int(stream.get("ApproximateCreationDateTime", 0)),
+        order_id,
+        old,
+        new,
+        new_customer,
+        new_amount,
+        old_customer,
+        old_amount,
     )
 
 
 def deltas(change: Change) -> list[tuple[str, int, Decimal]]:
     """``(customer_id, order count delta, amount delta)`` for each customer the change touches."""
-    new_customer, new_amount = _customer(change.new), _amount(change.new)
+    new_customer, new_amount = change.new_customer, change.new_amount
     if change.old is None:
         return [(new_customer, 1, new_amount)]
-    old_customer, old_amount = _customer(change.old), _amount(change.old)
+    old_customer, old_amount = change.old_customer, change.old_amount
     if old_customer == new_customer:
         return [(new_customer, 0, new_amount - old_amount)]
     return [(old_customer, -1, -old_amount), (new_customer, 1, new_amount)]
@@ -118,7 +139,13 @@ def deltas(change: Change) -> list[tuple[str, int, Decimal]]:
 def _plain(value: Any) -> Any:
     """JSON for what DynamoDB JSON holds beyond JSON: numbers, sets, binary (base64)."""
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
+        try:
+            # One exact ratio: an integer stays one; else int / int, rounded correctly as
+            # float(value) is. A third of a log line's cost went to the two-step test before.
+            numerator, denominator = value.as_integer_ratio()
+            return numerator if denominator == 1 else numerator / denominator
+        except (ValueError, OverflowError):  # NaN, infinities, beyond a float: the two steps
+            return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, (set, frozenset)):
         return sorted((_plain(v) if not isinstance(v, str) else v for v in value), key=str)
     if isinstance(value, Binary):

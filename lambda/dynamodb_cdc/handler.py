@@ -24,6 +24,8 @@ Environment: ``CHANGE_LOG_BUCKET``, ``TOTALS_TABLE`` (required).
 from __future__ import annotations
 
 import functools
+import itertools
+import operator
 import os
 from typing import Any, NamedTuple
 
@@ -114,23 +116,19 @@ def logged(change: Change) -> Logged:
 def write_log(entries: list[Logged], bucket: str) -> list[str]:
     """Write the entries, one object per day (in stream order); return the keys."""
     keys = []
-    start = 0
-    while start < len(entries):
-        end = start
-        while end < len(entries) and entries[end].day == entries[start].day:
-            end += 1
-        group = entries[start:end]
-        key = (
-            f"changes/day={group[0].day}/"
-            f"{group[0].sequence_number}-{group[-1].sequence_number}.jsonl"
-        )
-        body = "".join(e.line + "\n" for e in group).encode()
+    # Consecutive entries of one day make one object (a batch spans a day or two).
+    for day, run in itertools.groupby(entries, key=_DAY):
+        group = list(run)
+        key = f"changes/day={day}/{group[0].sequence_number}-{group[-1].sequence_number}.jsonl"
+        body = ("\n".join(map(_LINE, group)) + "\n").encode()
         s3_client().put_object(
             Bucket=bucket, Key=key, Body=body, ContentType="application/x-ndjson"
         )
         keys.append(key)
-        start = end
     return keys
+
+
+_DAY, _LINE = operator.itemgetter(0), operator.itemgetter(2)
 
 
 def _sequence(record: Any) -> Any:

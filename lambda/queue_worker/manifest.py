@@ -10,7 +10,8 @@ import csv
 import functools
 import io
 import json
-from typing import Any
+from json.encoder import encode_basestring
+from typing import Any, NamedTuple
 
 from upload_message import ObjectVersion
 
@@ -154,3 +155,79 @@ def manifest_record(
 def manifest_body(record: dict[str, Any]) -> bytes:
     """The record as canonical JSON (sorted keys): identical bytes for identical records."""
     return (_ENCODER.encode(record) + "\n").encode()
+
+
+class _Template(NamedTuple):
+    """The parts of a manifest that depend only on what sniffing found, encoded once.
+
+    Each is the member with its leading separator (or nothing when the record has no such
+    member), in the place sorted keys put it: ``columns`` after ``bucket``, ``delimiter`` after
+    ``content_type``, ``format`` after ``event_time``, ``reason`` after ``key``, ``status``
+    after ``size``.
+    """
+
+    columns: str
+    delimiter: str
+    format: str
+    reason: str
+    status: str
+    status_value: str
+
+
+@functools.lru_cache(maxsize=_REMEMBERED)
+def _template(sniffed: Sniffed) -> _Template:
+    found_format, reason, delimiter, columns = sniffed
+    # JSON's own encodings: a string through json's string encoder, a list as "[a, b]".
+    names = "" if columns is None else ", ".join(map(encode_basestring, columns))
+    return _Template(
+        "" if columns is None else f', "columns": [{names}]',
+        "" if delimiter is None else f', "delimiter": {encode_basestring(delimiter)}',
+        f', "format": {encode_basestring(found_format)}',
+        f', "reason": {encode_basestring(reason)}' if reason else "",
+        _REJECTED_STATUS if reason else _ACCEPTED_STATUS,
+        REJECTED if reason else ACCEPTED,
+    )
+
+
+_ACCEPTED_STATUS = f', "status": {encode_basestring(ACCEPTED)}'
+_REJECTED_STATUS = f', "status": {encode_basestring(REJECTED)}'
+
+
+def _nullable(value: str | None) -> str:
+    return "null" if value is None else encode_basestring(value)
+
+
+def manifest_bytes(
+    version: ObjectVersion, *, first_bytes: bytes, content_type: str | None
+) -> tuple[bytes, str]:
+    """``manifest_body(manifest_record(...))`` and the record's status, without the record.
+
+    The same bytes (a Hypothesis property in the tests holds this): the members that depend
+    only on the sniffed header are encoded once per header (``_template``), the others with
+    the string encoder ``json`` itself uses for ``ensure_ascii=False``; keys in sorted order.
+    At 10,000 messages a batch, encoding the record dict with sorted keys cost more than
+    every check of the message (``bench/queue_worker.py``). The version's text fields are
+    ``str``, as ``parse_upload_message`` builds them (anything else raises ``TypeError``); a
+    size that is not exactly an ``int`` or a version id or content type that is neither text
+    nor None goes the general way.
+    """
+    size = version.size
+    if (
+        size.__class__ is not int
+        or not (content_type is None or content_type.__class__ is str)
+        or not (version.version_id is None or version.version_id.__class__ is str)
+    ):
+        record = manifest_record(version, first_bytes=first_bytes, content_type=content_type)
+        return manifest_body(record), record["status"]
+    template = _template(_sniffed(first_bytes, size > len(first_bytes)))
+    body = (
+        f'{{"bucket": {encode_basestring(version.bucket)}{template.columns}'
+        f', "content_type": {_nullable(content_type)}{template.delimiter}'
+        f', "etag": {encode_basestring(version.etag)}'
+        f', "event_time": {encode_basestring(version.event_time)}{template.format}'
+        f', "key": {encode_basestring(version.key)}{template.reason}'
+        f', "sequencer": {encode_basestring(version.sequencer)}'
+        f', "size": {size}{template.status}'
+        f', "version_id": {_nullable(version.version_id)}}}\n'
+    )
+    return body.encode(), template.status_value

@@ -226,6 +226,8 @@ def parse_upload_message(
     records = document["Records"]
     if not records or len(records) > MAX_RECORDS:
         raise PoisonMessageError(f"{len(records)} records (S3 sends 1 to {MAX_RECORDS})")
+    if len(records) == 1:  # what S3 sends: no comprehension (a frame of its own) for one
+        return [_object_version(records[0], input_bucket=input_bucket, input_prefix=input_prefix)]
     return [
         _object_version(record, input_bucket=input_bucket, input_prefix=input_prefix)
         for record in records

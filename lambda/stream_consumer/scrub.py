@@ -9,12 +9,10 @@ item too large for DynamoDB. Decoding is linear in the record's size (base64, th
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 #: Longest event id accepted: DynamoDB allows 2,048 bytes for a partition key
 #: (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html); ids
@@ -33,9 +31,12 @@ class PoisonRecordError(ValueError):
         self.reason = reason
 
 
-@dataclass(frozen=True)
-class ScrubbedEvent:
-    """What is written for one event: its id, its type and its body without PII."""
+class ScrubbedEvent(NamedTuple):
+    """What is written for one event: its id, its type and its body without PII.
+
+    A named tuple: immutable like a frozen dataclass, and built several times faster, which
+    counts at thousands of records a batch (``bench/stream_consumer.py``).
+    """
 
     event_id: str
     event_type: str
@@ -46,7 +47,8 @@ class ScrubbedEvent:
 def decode(data_b64: str) -> dict[str, Any]:
     """Decode a Kinesis record's base64 ``data`` into the JSON object it must hold."""
     try:
-        raw = base64.b64decode(data_b64, validate=True)
+        # base64.b64decode(data_b64, validate=True) without its wrapper: the same checks
+        raw = binascii.a2b_base64(data_b64, strict_mode=True)
     except (binascii.Error, ValueError) as exc:
         raise PoisonRecordError("data is not valid base64") from exc
     try:
@@ -75,15 +77,51 @@ def scrub(event: dict[str, Any], pii_fields: Iterable[str]) -> ScrubbedEvent:
     if not isinstance(event_type, str):
         raise PoisonRecordError("event_type is not a string")
     pii = pii_fields if isinstance(pii_fields, frozenset) else pii_set(pii_fields)
-    kept = {key: value for key, value in event.items() if key.lower() not in pii}
-    dropped = [key for key in event if key not in kept] if len(kept) < len(event) else []
+    dropped = _pii_keys(event, pii)
+    if dropped:
+        kept = dict(event)  # the same order, without the PII fields
+        for key in dropped:
+            del kept[key]
+    else:
+        kept = event
     # ASCII escapes keep the body valid UTF-8 whatever the input (lone surrogates included).
     body = json.dumps(kept)
     if len(body) > MAX_BODY_BYTES:
         raise PoisonRecordError(f"the scrubbed event is larger than {MAX_BODY_BYTES} bytes")
-    return ScrubbedEvent(
-        event_id=event_id, event_type=event_type[:128], body=body, dropped=tuple(sorted(dropped))
-    )
+    return ScrubbedEvent(event_id=event_id, event_type=event_type[:128], body=body, dropped=dropped)
+
+
+#: Per set of PII fields, per event shape (its top-level keys, in order): the PII keys, sorted.
+#: A producer's events share a few shapes, so each shape's keys are lowercased and looked up
+#: once; the shapes are forgotten when their keys pass ``_MAX_KEY_CHARACTERS`` in all, so hostile
+#: keys cannot grow the memory held without bound.
+_shapes: dict[frozenset[str], dict[tuple[str, ...], tuple[str, ...]]] = {}
+_held = 0
+_MAX_KEY_CHARACTERS = 64 * 1024
+
+
+def _pii_keys(event: dict[str, Any], pii: frozenset[str]) -> tuple[str, ...]:
+    """The event's PII keys (compared lowercased), sorted."""
+    global _held
+    shapes = _shapes.get(pii)
+    if shapes is None:
+        if len(_shapes) >= 8:  # one set per execution environment; more only in tests
+            _shapes.clear()
+            _held = 0
+        shapes = _shapes[pii] = {}
+    shape = tuple(event)
+    found = shapes.get(shape)
+    if found is None:
+        found = tuple(sorted(key for key in shape if key.lower() in pii))
+        size = sum(map(len, shape))
+        if _held + size > _MAX_KEY_CHARACTERS:
+            _shapes.clear()
+            _held = 0
+            shapes = _shapes[pii] = {}
+        if size <= _MAX_KEY_CHARACTERS:
+            shapes[shape] = found
+            _held += size
+    return found
 
 
 def pii_set(pii_fields: Iterable[str]) -> frozenset[str]:

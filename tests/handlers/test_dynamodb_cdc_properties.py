@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from dynamodb_cdc_harness import order, stream_record
+import pytest
+from dynamodb_cdc_harness import load_handler, order, stream_record
 from hypothesis import given
 from hypothesis import strategies as st
 from lambda_harness import LAMBDA_ROOT, put_on_path
 
 put_on_path(LAMBDA_ROOT / "dynamodb_cdc")
 
-from change import PoisonChangeError, deltas, log_line, parse  # noqa: E402  (as in Lambda)
+import change as change_module  # noqa: E402  (as in Lambda)
+from change import PoisonChangeError, _plain, deltas, log_line, parse  # noqa: E402 (as in Lambda)
 
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(), st.text(max_size=8), st.binary(max_size=4)
@@ -63,3 +65,88 @@ def test_applying_every_change_in_order_gives_the_totals_of_the_final_orders(his
         n, total = expected.get(who, (0, Decimal(0)))
         expected[who] = (n + 1, total + amount)
     assert {k: v for k, v in totals.items() if v != (0, Decimal(0))} == expected
+
+
+def _plain_two_steps(value: Decimal):
+    """The log line's number as it was first written: an integer if integral, else a float."""
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+@given(
+    st.decimals(allow_nan=False, allow_infinity=False)
+    | st.decimals(min_value=-(10**38), max_value=10**38, places=10)
+    | st.sampled_from(
+        [
+            *map(Decimal, ["-0", "1.000", "1E+125", "1E-130"]),
+            Decimal("1" + "0" * 400 + ".5"),  # beyond a float: inf, as float() gives it
+            Decimal("-0." + "0" * 400 + "1"),
+        ]
+    )
+)
+def test_a_numbers_json_value_is_the_integer_or_the_correctly_rounded_float(value):
+    try:
+        expected = _plain_two_steps(value)
+    except OverflowError:  # a float too large: neither way can write it
+        with pytest.raises(OverflowError):
+            _plain(value)
+        return
+    got = _plain(value)
+    assert (type(got), repr(got)) == (type(expected), repr(expected))
+
+
+@given(st.sampled_from(["NaN", "Infinity", "-Infinity"]))
+def test_a_number_that_is_not_finite_goes_the_two_step_way(text):
+    value = Decimal(text)
+    try:
+        expected = repr(_plain_two_steps(value))
+    except OverflowError:
+        with pytest.raises(OverflowError):
+            _plain(value)
+        return
+    assert repr(_plain(value)) == expected
+
+
+class _Objects:
+    """``PutObject`` on a list: what the change log writes, in order."""
+
+    def __init__(self) -> None:
+        self.put: list[tuple[str, bytes]] = []
+
+    def put_object(self, *, Key: str, Body: bytes, **_) -> None:
+        self.put.append((Key, Body))
+
+
+@given(st.lists(st.sampled_from(["2026-01-01", "2026-01-02", "2026-01-03"]), max_size=12))
+def test_the_log_writes_one_object_per_run_of_one_day_with_its_lines_in_order(days):
+    handler = load_handler()
+    objects = _Objects()
+    entries = [handler.Logged(day, str(100 + n), f'{{"n": {n}}}') for n, day in enumerate(days)]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(handler, "s3_client", lambda: objects)
+        keys = handler.write_log(entries, "bucket")
+    assert keys == [key for key, _ in objects.put]
+    runs: list[list] = []
+    for entry in entries:  # a new object wherever the day changes
+        if runs and runs[-1][-1].day == entry.day:
+            runs[-1].append(entry)
+        else:
+            runs.append([entry])
+    assert objects.put == [
+        (
+            f"changes/day={run[0].day}/{run[0].sequence_number}-{run[-1].sequence_number}.jsonl",
+            "".join(e.line + "\n" for e in run).encode(),
+        )
+        for run in runs
+    ]
+
+
+@given(images | st.dictionaries(st.just("order_id"), attribute_values, max_size=1) | scalars)
+def test_the_order_id_is_read_as_the_decoded_key_gives_it(keys):
+    # The key's fast reader against the general way: decode the whole key, then look.
+    try:
+        expected = (change_module._image(keys) or {}).get("order_id")
+    except PoisonChangeError:
+        with pytest.raises(PoisonChangeError):
+            change_module._order_id(keys)
+        return
+    assert change_module._order_id(keys) == expected

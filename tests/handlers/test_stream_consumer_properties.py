@@ -14,7 +14,8 @@ from stream_consumer_harness import PII_FIELDS, FakeTable, kinesis_event, load_h
 
 put_on_path(LAMBDA_ROOT / "stream_consumer")
 
-from scrub import PoisonRecordError, decode, scrub  # noqa: E402  (after the path, as in Lambda)
+import scrub as scrub_module  # noqa: E402  (after the path, as in Lambda)
+from scrub import PoisonRecordError, decode, scrub  # noqa: E402
 
 PII = tuple(PII_FIELDS.split(","))
 json_values = st.recursive(
@@ -67,6 +68,48 @@ def test_a_valid_event_keeps_its_id_and_loses_every_pii_field(event):
     assert set(scrubbed.dropped) == {k for k in event if k.lower() in PII}
     # Everything else is kept as it was.
     assert body == {k: v for k, v in event.items() if k.lower() not in PII}
+
+
+@given(st.text() | st.binary().map(lambda b: base64.b64encode(b).decode()))
+def test_decoding_accepts_and_refuses_what_strict_base64_and_json_do(data):
+    try:
+        raw = base64.b64decode(data, validate=True)
+        expected = json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError):
+        with pytest.raises(PoisonRecordError):
+            decode(data)
+        return
+    if isinstance(expected, dict):
+        assert decode(data) == expected
+    else:
+        with pytest.raises(PoisonRecordError):
+            decode(data)
+
+
+@settings(max_examples=60)
+@given(
+    st.lists(events, min_size=1, max_size=20),
+    st.lists(st.text(max_size=6), max_size=4),
+    st.integers(min_value=0, max_value=400),
+)
+def test_the_pii_of_every_event_is_dropped_however_many_key_shapes_are_remembered(
+    batch, pii_names, budget
+):
+    # A budget of a few characters makes the remembered shapes be forgotten all the time.
+    pii = tuple(PII) + tuple(pii_names)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(scrub_module, "_MAX_KEY_CHARACTERS", budget)
+        patch.setattr(scrub_module, "_shapes", {})
+        patch.setattr(scrub_module, "_held", 0)
+        for event in batch * 2:  # each shape met again after being remembered (or forgotten)
+            scrubbed = scrub(event, pii)
+            lowered = {p.lower() for p in pii}
+            assert json.loads(scrubbed.body) == {
+                k: v for k, v in event.items() if k.lower() not in lowered
+            }
+            assert scrubbed.dropped == tuple(sorted(k for k in event if k.lower() in lowered))
+            # The memory held stays within the budget.
+            assert scrub_module._held <= budget
 
 
 @pytest.fixture(scope="module")
