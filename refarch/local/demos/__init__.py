@@ -1,4 +1,8 @@
-"""One local scenario per pattern, registered by pattern id."""
+"""One local scenario per pattern, registered by pattern id.
+
+A pattern converted to ``refarch.scenarios`` (the same scenario for ``refarch verify --live``)
+is registered through ``as_demo``; the others keep their runner-only scenario here.
+"""
 
 from collections.abc import Mapping
 
@@ -8,15 +12,18 @@ from refarch.local.demos import (
     glue_partitioned_etl,
     model_quality_monitor,
     queue_worker,
-    s3_event_processing,
     staged_model_promotion,
     stream_consumer,
     stream_to_lake,
 )
 from refarch.local.scenario import Scenario
+from refarch.local.target import as_demo
+from refarch.scenarios import s3_event_processing
 
 SCENARIOS: Mapping[str, Scenario] = {
-    "s3-event-processing": s3_event_processing.run,
+    "s3-event-processing": as_demo(
+        s3_event_processing.run, describe_result=s3_event_processing.describe_summary
+    ),
     "stream-to-lake": stream_to_lake.run,
     "glue-partitioned-etl": glue_partitioned_etl.run,
     "approved-model-endpoint": approved_model_endpoint.run,
