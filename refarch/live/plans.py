@@ -57,4 +57,32 @@ PLANS: dict[str, LivePlan] = {
             "deletion (7-30 days, not charged meanwhile)"
         ),
     ),
+    "dynamodb-cdc": LivePlan(
+        creates=(
+            "2 DynamoDB tables (orders with a stream, customer totals), on-demand",
+            "1 Lambda function (ChangeConsumer) with its log group and role, and its event "
+            "source mapping on the orders stream",
+            "1 S3 change-log bucket (and its access-log bucket), 1 SQS on-failure queue, "
+            "1 SNS alarm topic, 2 KMS keys, 4 CloudWatch alarms",
+        ),
+        cost=(
+            "under $0.02: about an hour of the stack's idle cost (2 KMS keys at $1/month, prorated "
+            "hourly; 4 alarms at $0.10/month) plus 14 table writes, their 12 transactions, a few "
+            "S3 requests and 7 Lambda invocations, each a fraction of a cent"
+        ),
+        pricing=(
+            "https://aws.amazon.com/kms/pricing/",
+            "https://aws.amazon.com/cloudwatch/pricing/",
+            "https://aws.amazon.com/dynamodb/pricing/on-demand/",
+            "https://aws.amazon.com/lambda/pricing/",
+        ),
+        duration=(
+            "about 15 minutes: deploy 3-5, the mapping starting and draining the stream 1-5, the "
+            "replay seconds, destroy 3-5"
+        ),
+        teardown=(
+            "cdk destroy -c destroy=true deletes the tables, the bucket (emptied), the queue and "
+            "the function; the KMS keys are scheduled for deletion (7-30 days, not charged)"
+        ),
+    ),
 }

@@ -42,8 +42,11 @@ class LiveTarget(Target):
         self._sleep = sleep
         self._clock = clock
 
-    def client(self, service: str) -> Any:
+    def client(self, service: str, *, config: Any = None) -> Any:
         """Return the caller's client for ``service`` in the run's region."""
+        if config is not None:
+            extra = {"endpoint_url": self.account.endpoint_url} if self.account.endpoint_url else {}
+            return self.account.session.client(service, config=config, **extra)
         return self.account.client(service)
 
     def _now(self) -> float:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any
 
+from refarch.local.emulator import Emulator
 from refarch.local.scenario import Scenario
 from refarch.local.sources.s3_on_write import notifications_on_write
 from refarch.local.stack import LocalStack
@@ -27,7 +28,9 @@ class LocalTarget(Target):
 
     Waits never sleep: the runner delivers events synchronously, so a condition is usually true
     at the first poll; when it is not, each interval advances the emulator's clocks (SQS's
-    visibility timeouts and delays) and polls again, up to the timeout.
+    visibility timeouts and delays), lets every event source mapping's poller drain what its
+    queue or stream holds (Lambda polls continuously in AWS), and polls again, up to the
+    timeout.
     """
 
     def __init__(self, stack: LocalStack, trace: Trace, *, run_id: str = LOCAL_RUN_ID) -> None:
@@ -41,8 +44,10 @@ class LocalTarget(Target):
         self.stack = stack
         self._virtual_seconds = 0.0
 
-    def client(self, service: str) -> Any:
+    def client(self, service: str, *, config: Any = None) -> Any:
         """Return the deployer's client for ``service`` (AdministratorAccess, IAM enforced)."""
+        if config is not None:
+            return self.stack.emulator.deployer.client(service, config=config)
         return self.stack.emulator.client(service)
 
     def local_only(self, reason: str) -> LocalStack:
@@ -54,7 +59,18 @@ class LocalTarget(Target):
 
     def _pass_time(self, seconds: float) -> None:
         self._virtual_seconds += seconds
-        self.stack.emulator.queue_clock.advance(seconds)
+        let_time_pass(self.stack.emulator, seconds)
+
+
+def let_time_pass(emulator: Emulator, seconds: float) -> None:
+    """Let ``seconds`` pass in the emulator.
+
+    SQS's clock advances, and Lambda's pollers read what their queues and streams hold by now
+    (in AWS they poll continuously).
+    """
+    emulator.queue_clock.advance(seconds)
+    for poller in list(emulator.event_source_mappings.pollers.values()):
+        poller.drain()
 
 
 def as_demo(

@@ -9,10 +9,11 @@ an account (``refarch.live``). A pattern not listed here still has its runner-on
 
 from collections.abc import Mapping
 
-from refarch.scenarios import s3_event_processing
+from refarch.scenarios import dynamodb_cdc, s3_event_processing
 from refarch.scenarios.target import TargetScenario
 
 #: The patterns whose scenario runs against both targets, by pattern id.
 CONVERTED: Mapping[str, TargetScenario] = {
     "s3-event-processing": s3_event_processing.run,
+    "dynamodb-cdc": dynamodb_cdc.run,
 }

@@ -124,8 +124,12 @@ class Target(ABC):
     live: bool = False
 
     @abstractmethod
-    def client(self, service: str) -> Any:
-        """Return a boto3 client for ``service`` in the target's account and region."""
+    def client(self, service: str, *, config: Any = None) -> Any:
+        """Return a boto3 client for ``service`` in the target's account and region.
+
+        ``config`` (a ``botocore.config.Config``) gives a client of its own, e.g. with
+        ``account_id_endpoint_mode="disabled"`` to address a service's regional endpoint.
+        """
 
     @abstractmethod
     def _now(self) -> float:

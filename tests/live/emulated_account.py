@@ -6,11 +6,13 @@ runs in this process and answers from the same moto backends as the emulator, an
 patches act on moto's response and backend classes, so a request arriving over HTTP is
 authenticated and authorized under IAM (with the runner's fixes) like an in-process one. The
 runner's own emulation (S3 notifications delivered to Lambda, Lambda's retries and DLQ, ``Invoke``)
-acts on those requests too: ``Invoke`` is answered by the emulator's Lambda service, and objects
+acts on those requests too: ``Invoke`` is answered by the emulator's Lambda service, objects
 written to the deployed stack's buckets are notified by ``notifications_on_write``, which the
-stub deployer turns on for the stack it provisions. What the stand-in cannot do is
-CloudFormation: ``cdk deploy`` is replaced by the local runner's provisioning
-(``EmulatorDeployer``), so the resources come from the runner, not from ``ListStackResources``.
+stub deployer turns on for the stack it provisions, and when the run sleeps (``pass_time``, the
+test's ``sleep``) Lambda's pollers drain their queues and streams, as they poll all along in
+AWS. What the stand-in cannot do is CloudFormation: ``cdk deploy`` is replaced by the local
+runner's provisioning (``EmulatorDeployer``), so the resources come from the runner, not from
+``ListStackResources`` (``test_cdk_deployer`` reads those with botocore's ``Stubber``).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from refarch.live.account import Account
 from refarch.live.bootstrap import VERSION_PARAMETER
 from refarch.local import CloudAssembly, Emulator, deploy, emulator
 from refarch.local.sources.s3_on_write import notifications_on_write
+from refarch.local.target import let_time_pass
 from refarch.scenarios.target import Resource
 
 
@@ -75,9 +78,34 @@ class EmulatedAccount:
             Name=VERSION_PARAMETER, Value="30", Type="String", Overwrite=True
         )
 
+    def pass_time(self, seconds: float) -> None:
+        """Time passing in the stand-in: what AWS does meanwhile (Lambda's pollers poll)."""
+        let_time_pass(self.emulator, seconds)
+
     def client(self, service: str) -> Any:
         """A client over HTTP, as the caller's."""
         return self.account.client(service)
+
+
+class FakeClock:
+    """A clock that moves only when the run sleeps; records every sleep.
+
+    With ``account``, a sleep is time passing in the stand-in (``EmulatedAccount.pass_time``).
+    """
+
+    def __init__(self, account: EmulatedAccount | None = None) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+        self.account = account
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+        if self.account is not None:
+            self.account.pass_time(seconds)
+
+    def __call__(self) -> float:
+        return self.now
 
 
 class _RequestLog(logging.Handler):

@@ -11,28 +11,13 @@ import io
 
 import pytest
 from assemblies import synthesized
-from emulated_account import EmulatorDeployer, emulated_account
+from emulated_account import EmulatorDeployer, FakeClock, emulated_account
 
 from refarch.live.verify import LiveResult, verify_live
 from refarch.local import run_demo
 from refarch.scenarios.s3_event_processing import NOTIFICATION_SETTLE_SECONDS
 
 PATTERN = "s3-event-processing"
-
-
-class FakeClock:
-    """A clock that moves only when the run sleeps; records every sleep."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture(scope="module")

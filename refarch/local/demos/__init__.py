@@ -8,7 +8,6 @@ from collections.abc import Mapping
 
 from refarch.local.demos import (
     approved_model_endpoint,
-    dynamodb_cdc,
     glue_partitioned_etl,
     model_quality_monitor,
     queue_worker,
@@ -18,7 +17,7 @@ from refarch.local.demos import (
 )
 from refarch.local.scenario import Scenario
 from refarch.local.target import as_demo
-from refarch.scenarios import s3_event_processing
+from refarch.scenarios import dynamodb_cdc, s3_event_processing
 
 SCENARIOS: Mapping[str, Scenario] = {
     "s3-event-processing": as_demo(
@@ -30,6 +29,6 @@ SCENARIOS: Mapping[str, Scenario] = {
     "queue-worker": queue_worker.run,
     "model-quality-monitor": model_quality_monitor.run,
     "stream-consumer": stream_consumer.run,
-    "dynamodb-cdc": dynamodb_cdc.run,
+    "dynamodb-cdc": as_demo(dynamodb_cdc.run, describe_result=dynamodb_cdc.describe_response),
     "staged-model-promotion": staged_model_promotion.run,
 }
