@@ -27,7 +27,7 @@ from typing import TextIO
 from refarch.catalog import get
 from refarch.live.account import Account
 from refarch.live.bootstrap import bootstrap_problem
-from refarch.live.cdk import StackDeployer, stack_exists
+from refarch.live.cdk import StackDeployer, stack_exists, stack_resources
 from refarch.live.cleanup import delete_tagged
 from refarch.live.plans import PLANS
 from refarch.live.target import LiveTarget
@@ -206,6 +206,7 @@ def _teardown(
     except Exception as error:  # still delete what carries the tag, then report both
         result.leftovers.append(f"stack {stack_name}: {error}")
         trace.line(f"✗ could not destroy {stack_name}: {error}")
+        _report_remaining(result, trace, stack_name, account)
     try:
         cleanup = delete_tagged(account, result.run_id)
     except Exception as error:
@@ -220,6 +221,19 @@ def _teardown(
         trace.line(f"✗ not deleted: {failure}")
     if not cleanup.deleted and not cleanup.failed:
         trace.line(f"nothing else carries {RUN_TAG}={result.run_id}")
+
+
+def _report_remaining(result: LiveResult, trace: Trace, stack_name: str, account: Account) -> None:
+    """After a failed destroy, name what the stack still holds (IAM roles carry no tag search)."""
+    try:
+        remaining = stack_resources(account.client("cloudformation"), stack_name)
+    except Exception as error:  # the stack may be gone after all, or unreadable: say which
+        trace.line(f"(could not list what {stack_name} still holds: {error})", 2)
+        return
+    for resource in remaining.values():
+        what = f"{resource.resource_type} {resource.physical_id} (in {stack_name})"
+        result.leftovers.append(what)
+        trace.line(f"✗ still there: {what}", 2)
 
 
 def _refuse(result: LiveResult, trace: Trace, why: str) -> LiveResult:

@@ -108,3 +108,21 @@ def test_a_stack_already_there_is_never_touched():
         result = verify_live(PATTERN, account=stand_in.account, deployer=deployer, yes=True)
     assert result.refused is not None and "already exists" in result.refused
     assert deployer.calls == []
+
+
+def test_the_cli_passes_its_options_to_the_live_run(monkeypatch):
+    from refarch.live import verify
+    from refarch.live.cdk import CdkDeployer
+
+    seen = {}
+
+    def fake_verify_live(pattern_id, *, account, deployer, yes, keep):
+        seen.update(pattern_id=pattern_id, region=account.region, yes=yes, keep=keep)
+        seen["deployer"] = deployer
+        return verify.LiveResult(pattern_id=pattern_id, run_id="r", refused="declined")
+
+    monkeypatch.setattr(verify, "verify_live", fake_verify_live)
+    code = main(["verify", PATTERN, "--live", "--region", "eu-west-1", "--yes", "--keep"])
+    assert code == 2  # refused
+    assert seen["region"] == "eu-west-1" and seen["yes"] and seen["keep"]
+    assert isinstance(seen["deployer"], CdkDeployer)

@@ -81,6 +81,7 @@ def test_a_failed_destroy_is_reported_and_tagged_resources_still_go(stand_in, mo
         PATTERN, account=stand_in.account, deployer=deployer, yes=True, out=None, run_id=RUN_ID
     )
     assert deployer.calls == ["deploy", "scenario", "destroy"]
+    # The stand-in has no CloudFormation stack to list; the failed destroy is what is reported.
     assert result.leftovers == [f"stack {PATTERNS_STACK}: DELETE_FAILED (injected)"]
     assert not result.ok
     assert _queues(stand_in) == {"someone-elses-queue"}
