@@ -149,7 +149,8 @@ def verify_live(
     trace.line(f"prices: {', '.join(plan.pricing)}", 2)
     trace.line(f"time: {plan.duration}")
     trace.line(f"teardown: {plan.teardown}" + (" (skipped: --keep)" if keep else ""))
-    if not yes and not confirm(f"Deploy {pattern.stack_name} to {account_id}/{account.region}? "):
+    question = f"Deploy {pattern.stack_name} to {account_id}/{account.region}? [y/N] "
+    if not yes and not confirm(question):
         return _refuse(result, trace, "not confirmed: nothing was deployed")
     target: LiveTarget | None = None
     try:

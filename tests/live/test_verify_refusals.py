@@ -87,7 +87,7 @@ def test_declining_the_confirmation_deploys_nothing():
         result = verify_live(
             PATTERN, account=stand_in.account, deployer=deployer, confirm=decline, out=out
         )
-    assert asked == ["Deploy S3EventProcessing to 123456789012/us-east-1? "]
+    assert asked == ["Deploy S3EventProcessing to 123456789012/us-east-1? [y/N] "]
     assert result.refused == "not confirmed: nothing was deployed"
     assert deployer.calls == []
     trace = out.getvalue()
