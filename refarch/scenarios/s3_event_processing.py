@@ -31,7 +31,7 @@ import io
 import json
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote_plus, unquote
+from urllib.parse import quote_plus, unquote_plus
 
 from refarch.scenarios.observe import (
     QueuedMessage,
@@ -441,8 +441,7 @@ def run(target: Target) -> list[Check]:
                 record["s3"]["object"]["key"]
                 for invocation in stack.emulator.lambda_service.invocations
                 for record in (invocation.event or {}).get("Records", [])
-                if unquote(record["s3"]["object"].get("key", "").replace("+", " "))
-                == UNUSUAL_KEY.key
+                if unquote_plus(record["s3"]["object"].get("key", "")) == UNUSUAL_KEY.key
             ),
             "",
         )
