@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TextIO
 
-from refarch.catalog import get
+from refarch.catalog import Pattern, get
 from refarch.live.account import Account
 from refarch.live.bootstrap import bootstrap_problem
 from refarch.live.cdk import StackDeployer, stack_exists, stack_resources
@@ -187,7 +187,7 @@ def _teardown(
     stack_name: str,
     account: Account,
     deployer: StackDeployer,
-    pattern: object,
+    pattern: Pattern,
     keep: bool,
 ) -> None:
     trace.section("Teardown")
@@ -201,7 +201,7 @@ def _teardown(
         )
         return
     try:
-        deployer.destroy(pattern, result.run_id, account)  # type: ignore[arg-type]
+        deployer.destroy(pattern, result.run_id, account)
         result.torn_down.append(f"stack {stack_name} destroyed")
         trace.line(f"destroyed {stack_name}")
     except Exception as error:  # still delete what carries the tag, then report both
