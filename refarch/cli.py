@@ -5,6 +5,8 @@ refarch synth [ID ...|--all] templates to cdk.out/ (cdk-nag runs during synthesi
 refarch check [ID ...|--all] synthesize, then cfn-lint and check the IAM grants of every template
 refarch demo  [ID ...|--all] run patterns end to end on the local emulator (no AWS account)
 refarch diagram [ID ...|--all] architecture diagrams from the templates, to docs/patterns/img/
+refarch verify ID --live [--region R] [--keep] [--yes]   deploy ID in your AWS account, run its
+                             scenario there, tear everything down (costs money: see the README)
 refarch promote EXECUTION     promote the version a staged-model-promotion execution waits on
 refarch reject EXECUTION [--reason TEXT]   reject it (in your AWS account, with your credentials)
 """
@@ -95,6 +97,31 @@ def cmd_demo(args: argparse.Namespace) -> int:
         # The other patterns still ran; the exit status says not everything did.
         print(f"== SKIPPED: {', '.join(skipped)}: no Java runtime\n{MISSING_JAVA}")
     return 0 if all(result.ok for result in results) and not skipped else 1
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Run a pattern's scenario against its stack deployed in the caller's account (``live``)."""
+    if not args.live:
+        print(
+            "refarch: verify deploys to your AWS account, which costs money, and deletes what it "
+            "deployed afterwards; pass --live to confirm that you mean it (the estimate is "
+            "printed before anything is created). `refarch demo` runs the same scenario locally.",
+            file=sys.stderr,
+        )
+        return 2
+    import boto3
+
+    from refarch.live.account import Account
+    from refarch.live.cdk import CdkDeployer
+    from refarch.live.verify import verify_live
+
+    account = Account(boto3.Session(region_name=args.region))
+    result = verify_live(
+        args.id, account=account, deployer=CdkDeployer(), yes=args.yes, keep=args.keep
+    )
+    if result.refused:
+        return 2
+    return 0 if result.ok else 1
 
 
 def cmd_diagram(args: argparse.Namespace) -> int:
@@ -196,6 +223,17 @@ def build_parser() -> argparse.ArgumentParser:
                 help="CDK context for synthesis, as with cdk (e.g. -c fifo=true)",
             )
         command.set_defaults(func=func)
+    verify = commands.add_parser(
+        "verify", help="run a pattern's scenario in your AWS account (--live), then tear down"
+    )
+    verify.add_argument("id", metavar="ID", help="a pattern id (see `refarch list`)")
+    verify.add_argument(
+        "--live", action="store_true", help="required: deploy to the account of your credentials"
+    )
+    verify.add_argument("--region", help="the region (default: your AWS configuration's)")
+    verify.add_argument("--keep", action="store_true", help="leave the stack deployed")
+    verify.add_argument("--yes", action="store_true", help="do not ask before deploying")
+    verify.set_defaults(func=cmd_verify)
     diagram = commands.add_parser("diagram", help="draw architecture diagrams from the templates")
     diagram.add_argument("ids", nargs="*", metavar="ID", help="pattern ids (default: all)")
     diagram.add_argument("--all", action="store_true", help="every pattern in the catalog")

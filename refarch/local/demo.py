@@ -23,6 +23,7 @@ from refarch.local.moto_patches import Denial
 from refarch.local.scenario import Check
 from refarch.local.sources.firehose import DrainReport
 from refarch.local.trace import Trace
+from refarch.scenarios.target import WaitTimedOut
 
 
 @dataclass
@@ -127,6 +128,8 @@ def run_demo(
                 result.checks = scenarios[pattern_id](stack, trace)
             except RunHalted as halt:
                 result.error = f"halted at the first IAM denial: {halt.denial}"
+            except WaitTimedOut as timeout:  # what it waited for never happened: say what
+                result.error = f"the scenario stopped: {timeout}"
             else:
                 result.access = role_reports(
                     stack.template,

@@ -78,6 +78,10 @@ moto directly see moto as shipped.
     ``moto_runtime_and_states``.
 19. S3 answers a ``GetObject``/``HeadObject`` of a missing key with 404 to everyone; AWS answers
     403 AccessDenied to a caller not allowed ``s3:ListBucket`` on the bucket. See ``moto_s3``.
+20. ``GetFunction``/``GetFunctionConfiguration`` answer without ``LoggingConfig`` (moto drops it),
+    so a reader cannot find the function's log group; AWS returns it
+    (https://docs.aws.amazon.com/lambda/latest/api/API_GetFunctionConfiguration.html). It is
+    added from the emulator's Lambda service, which keeps it (``lambda_invoke_routed_to``).
 
 Every denial moto's IAM check raises is also recorded (principal, action, resource), so the trace
 can say which call was denied instead of S3's bare "Access Denied"; and every request it allows a
@@ -138,7 +142,7 @@ from refarch.local import (
     moto_s3,
 )
 from refarch.local.access_record import AccessRecorder
-from refarch.local.errors import RunHalted
+from refarch.local.errors import LocalRunnerError, RunHalted
 from refarch.local.lambda_runtime.layers import identify_layer
 from refarch.local.lambda_runtime.permissions import allows_invoke
 from refarch.local.moto_resources import SERVICE_CONTEXT
@@ -391,10 +395,26 @@ def _invoke_in(service: LambdaService) -> Any:
 def lambda_invoke_routed_to(service: LambdaService) -> Iterator[None]:
     """Inside the block, the ``Invoke`` API (after moto's IAM check) runs in ``service``.
 
+    And a function's configuration carries the ``LoggingConfig`` the service keeps (fix 20).
+
     Separate from ``moto_gap_fixes`` because the service is built after IAM is enforced: the
     emulator passes its own Lambda service in, so this module never looks one up.
     """
-    with mock.patch.object(LambdaBackend, "invoke", _invoke_in(service)):
+    original = LambdaFunction.get_configuration
+
+    def get_configuration(self: LambdaFunction, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        config = original(self, *args, **kwargs)
+        try:
+            record = service.function(self.function_arn)
+        except LocalRunnerError:  # being created: the provisioner registers it next
+            return config
+        config["LoggingConfig"] = {"LogFormat": record.log_format, "LogGroup": record.log_group}
+        return config
+
+    with (
+        mock.patch.object(LambdaBackend, "invoke", _invoke_in(service)),
+        mock.patch.object(LambdaFunction, "get_configuration", get_configuration),
+    ):
         yield
 
 

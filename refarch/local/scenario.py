@@ -1,25 +1,19 @@
 """What a pattern's local scenario is, for ``refarch/local/demos``.
 
 A scenario drives the deployed stack, writes to the trace and returns its checks; ``run_demo``
-(``demo``) runs it and judges them.
+(``demo``) runs it and judges them. A pattern converted to ``refarch.scenarios`` (one scenario for
+the local runner and a live account) is adapted to this signature by ``target.as_demo``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from refarch.local.stack import LocalStack
 from refarch.local.trace import Trace
+from refarch.scenarios.target import Check
 
-
-@dataclass(frozen=True)
-class Check:
-    """One expectation of a demo, and whether it held."""
-
-    name: str
-    ok: bool
-    detail: str = ""
+__all__ = ["Check", "Scenario"]
 
 
 #: A pattern's scenario: drives the deployed stack, writes to the trace, returns its checks.

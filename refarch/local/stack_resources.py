@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from refarch.scenarios.target import find_resource
 
 if TYPE_CHECKING:
     from refarch.local.emulator import Emulator
@@ -52,21 +53,7 @@ class StackResources:
         CDK appends an 8-character hash to logical ids: ``resource("InputBucket")`` finds
         ``InputBucket35D89CB1``; otherwise a prefix must match exactly one resource.
         """
-        if name in self.resources:
-            return self.resources[name]
-        hashed = re.compile(re.escape(name) + "[0-9A-F]{8}")
-        for finder in (
-            lambda i, r: r.physical_id == name,
-            lambda i, r: hashed.fullmatch(i) is not None,
-            lambda i, r: i.startswith(name),
-        ):
-            matches = [r for i, r in self.resources.items() if finder(i, r)]
-            if matches:
-                break
-        if len(matches) != 1:
-            found = ", ".join(r.logical_id for r in matches) or "none"
-            raise KeyError(f"{self.stack_name}: {name!r} matches {found}")
-        return matches[0]
+        return find_resource(self.resources, name, self.stack_name)
 
     def physical_id(self, name: str) -> str:
         """Return what ``Ref`` gives for a resource (see ``resource`` for the lookup)."""

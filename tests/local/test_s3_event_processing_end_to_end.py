@@ -11,9 +11,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from refarch.local import DeployError, deploy, emulator, run_demo
-from refarch.local.demos import s3_event_processing as scenario
 from refarch.local.errors import NetworkBlockedError
 from refarch.local.landed import messages, objects
+from refarch.scenarios import s3_event_processing as scenario
 
 PATTERN = "s3-event-processing"
 pytestmark = pytest.mark.slow

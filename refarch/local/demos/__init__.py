@@ -1,28 +1,34 @@
-"""One local scenario per pattern, registered by pattern id."""
+"""One local scenario per pattern, registered by pattern id.
+
+A pattern converted to ``refarch.scenarios`` (the same scenario for ``refarch verify --live``)
+is registered through ``as_demo``; the others keep their runner-only scenario here.
+"""
 
 from collections.abc import Mapping
 
 from refarch.local.demos import (
     approved_model_endpoint,
-    dynamodb_cdc,
     glue_partitioned_etl,
     model_quality_monitor,
     queue_worker,
-    s3_event_processing,
     staged_model_promotion,
     stream_consumer,
     stream_to_lake,
 )
 from refarch.local.scenario import Scenario
+from refarch.local.target import as_demo
+from refarch.scenarios import dynamodb_cdc, s3_event_processing
 
 SCENARIOS: Mapping[str, Scenario] = {
-    "s3-event-processing": s3_event_processing.run,
+    "s3-event-processing": as_demo(
+        s3_event_processing.run, describe_result=s3_event_processing.describe_summary
+    ),
     "stream-to-lake": stream_to_lake.run,
     "glue-partitioned-etl": glue_partitioned_etl.run,
     "approved-model-endpoint": approved_model_endpoint.run,
     "queue-worker": queue_worker.run,
     "model-quality-monitor": model_quality_monitor.run,
     "stream-consumer": stream_consumer.run,
-    "dynamodb-cdc": dynamodb_cdc.run,
+    "dynamodb-cdc": as_demo(dynamodb_cdc.run, describe_result=dynamodb_cdc.describe_response),
     "staged-model-promotion": staged_model_promotion.run,
 }

@@ -214,23 +214,50 @@ class S3NotificationSource(EventSource):
             Passed to ``PutObject`` (e.g. ``ContentType``).
         """
         response = self._s3.put_object(Bucket=self.bucket, Key=key, Body=body, **put_arguments)
-        principal_id, _ = self._identities()
         metadata = response.get("ResponseMetadata", {})
+        version = f", version {response['VersionId']}" if response.get("VersionId") else ""
+        self.emulator.trace.line(f"→ PUT s3://{self.bucket}/{key} ({size(len(body))}{version})")
+        return self.notify(
+            key,
+            object_size=len(body),
+            etag=response["ETag"],
+            version_id=response.get("VersionId"),
+            request_id=metadata.get("RequestId"),
+            host_id=metadata.get("HostId"),
+            deliver=deliver,
+        )
+
+    def notify(
+        self,
+        key: str,
+        *,
+        object_size: int,
+        etag: str,
+        version_id: str | None,
+        event_name: str = "ObjectCreated:Put",
+        request_id: str | None = None,
+        host_id: str | None = None,
+        deliver: bool = True,
+    ) -> Upload:
+        """Emit the notifications of an object just written to the bucket (by anyone).
+
+        ``put_object`` calls it after its own upload; ``s3_on_write`` calls it for every object
+        written through the S3 API while a target scenario runs, as S3 itself would.
+        """
+        principal_id, _ = self._identities()
         created = ObjectCreated(
             bucket=self.bucket,
             key=key,
-            size=len(body),
-            etag=response["ETag"].strip('"'),
-            version_id=response.get("VersionId"),
+            size=object_size,
+            etag=etag.strip('"'),
+            version_id=version_id,
             sequencer=self._next_sequencer(),
-            event_name="ObjectCreated:Put",
+            event_name=event_name,
             event_time=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            request_id=metadata.get("RequestId") or secrets.token_hex(8).upper(),
-            host_id=metadata.get("HostId") or base64.b64encode(secrets.token_bytes(48)).decode(),
+            request_id=request_id or secrets.token_hex(8).upper(),
+            host_id=host_id or base64.b64encode(secrets.token_bytes(48)).decode(),
             principal_id=principal_id,
         )
-        version = f", version {created.version_id}" if created.version_id else ""
-        self.emulator.trace.line(f"→ PUT s3://{self.bucket}/{key} ({size(created.size)}{version})")
         upload = Upload(created=created)
         self._match(upload)
         if deliver:

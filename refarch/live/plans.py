@@ -1,0 +1,88 @@
+"""What a live verification run of each converted pattern creates, costs and takes.
+
+The figures come from each pattern's guide (``docs/patterns/<id>.md``, section Cost), at the
+us-east-1 list prices it cites; ``refarch verify`` prints them before asking to deploy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class LivePlan:
+    """What one ``refarch verify <id> --live`` run does to the account."""
+
+    creates: tuple[str, ...]
+    """The resources ``cdk deploy`` creates, for people (the template is the authority)."""
+
+    cost: str
+    """The estimated cost of one run, with the arithmetic."""
+
+    pricing: tuple[str, ...]
+    """The pricing pages the estimate comes from."""
+
+    duration: str
+    """How long a run takes, deploy to teardown."""
+
+    teardown: str
+    """What teardown deletes, and what (if anything) outlives it."""
+
+
+PLANS: dict[str, LivePlan] = {
+    "s3-event-processing": LivePlan(
+        creates=(
+            "3 S3 buckets (input, output, access logs), versioned, emptied and deleted on teardown",
+            "1 Lambda function (CsvValidator, arm64, 1,769 MB) with its log group and role, plus "
+            "CDK's bucket-notifications helper function",
+            "1 SQS dead-letter queue, 1 SNS alarm topic with its KMS key, 3 CloudWatch alarms",
+        ),
+        cost=(
+            "under $0.05: the stack's idle cost for about an hour (KMS key $1/month and custom "
+            "metrics $0.30 each per month, both prorated hourly; 3 alarms $0.10/month) plus about "
+            "20 Lambda invocations and 100 S3 requests, each a fraction of a cent"
+        ),
+        pricing=(
+            "https://aws.amazon.com/kms/pricing/",
+            "https://aws.amazon.com/cloudwatch/pricing/",
+            "https://aws.amazon.com/lambda/pricing/",
+            "https://aws.amazon.com/s3/pricing/",
+        ),
+        duration=(
+            "about 20 minutes: deploy 3-5, the notification configuration taking effect 5, the "
+            "scenario 3-5 (a failed event's two retries take 3), destroy 3-5"
+        ),
+        teardown=(
+            "cdk destroy -c destroy=true deletes every resource; the KMS key is scheduled for "
+            "deletion (7-30 days, not charged meanwhile)"
+        ),
+    ),
+    "dynamodb-cdc": LivePlan(
+        creates=(
+            "2 DynamoDB tables (orders with a stream, customer totals), on-demand",
+            "1 Lambda function (ChangeConsumer) with its log group and role, and its event "
+            "source mapping on the orders stream",
+            "1 S3 change-log bucket (and its access-log bucket), 1 SQS on-failure queue, "
+            "1 SNS alarm topic, 2 KMS keys, 4 CloudWatch alarms",
+        ),
+        cost=(
+            "under $0.02: about an hour of the stack's idle cost (2 KMS keys at $1/month, prorated "
+            "hourly; 4 alarms at $0.10/month) plus 14 table writes, their 12 transactions, a few "
+            "S3 requests and 7 Lambda invocations, each a fraction of a cent"
+        ),
+        pricing=(
+            "https://aws.amazon.com/kms/pricing/",
+            "https://aws.amazon.com/cloudwatch/pricing/",
+            "https://aws.amazon.com/dynamodb/pricing/on-demand/",
+            "https://aws.amazon.com/lambda/pricing/",
+        ),
+        duration=(
+            "about 15 minutes: deploy 3-5, the mapping starting and draining the stream 1-5, the "
+            "replay seconds, destroy 3-5"
+        ),
+        teardown=(
+            "cdk destroy -c destroy=true deletes the tables, the bucket (emptied), the queue and "
+            "the function; the KMS keys are scheduled for deletion (7-30 days, not charged)"
+        ),
+    ),
+}

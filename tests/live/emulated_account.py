@@ -1,0 +1,152 @@
+"""An AWS account stood in for by the local emulator, reached over HTTP like a real endpoint.
+
+``refarch verify --live`` talks to AWS with boto3; here its requests go to a moto server
+(``ThreadedMotoServer``) on 127.0.0.1, started inside ``refarch.local.emulator()``. The server
+runs in this process and answers from the same moto backends as the emulator, and the runner's
+patches act on moto's response and backend classes, so a request arriving over HTTP is
+authenticated and authorized under IAM (with the runner's fixes) like an in-process one. The
+runner's own emulation (S3 notifications delivered to Lambda, Lambda's retries and DLQ, ``Invoke``)
+acts on those requests too: ``Invoke`` is answered by the emulator's Lambda service, objects
+written to the deployed stack's buckets are notified by ``notifications_on_write``, which the
+stub deployer turns on for the stack it provisions, and when the run sleeps (``pass_time``, the
+test's ``sleep``) Lambda's pollers drain their queues and streams, as they poll all along in
+AWS. What the stand-in cannot do is CloudFormation: ``cdk deploy`` is replaced by the local
+runner's provisioning (``EmulatorDeployer``), so the resources come from the runner, not from
+``ListStackResources`` (``test_cdk_deployer`` reads those with botocore's ``Stubber``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from refarch.catalog import Pattern
+from refarch.live.account import Account
+from refarch.live.bootstrap import VERSION_PARAMETER
+from refarch.local import CloudAssembly, Emulator, deploy, emulator
+from refarch.local.sources.s3_on_write import notifications_on_write
+from refarch.local.target import let_time_pass
+from refarch.scenarios.target import Resource
+
+
+@dataclass
+class EmulatorDeployer:
+    """A ``StackDeployer`` that provisions through the local runner instead of ``cdk deploy``.
+
+    ``calls`` records ``deploy``/``destroy`` in order; ``fail_destroy`` makes destroy raise.
+    It provisions the default synthesis, not ``-c destroy=true``'s: that variant only changes
+    what ``cdk destroy`` deletes (removal policies, and CDK's Node.js custom resource that empties
+    the buckets, which the local runner does not run), and destroy is what this stub replaces.
+    """
+
+    assemblies: Mapping[str, CloudAssembly] = field(default_factory=dict)
+    calls: list[str] = field(default_factory=list)
+    fail_destroy: bool = False
+    _active: ExitStack = field(default_factory=ExitStack)
+
+    def deploy(self, pattern: Pattern, run_id: str, account: Account) -> Mapping[str, Resource]:
+        self.calls.append("deploy")
+        stack = deploy(pattern.id, assembly=self.assemblies.get(pattern.id))
+        self._active.enter_context(notifications_on_write(stack))
+        return stack.resources
+
+    def destroy(self, pattern: Pattern, run_id: str, account: Account) -> None:
+        self.calls.append("destroy")
+        self._active.close()
+        if self.fail_destroy:
+            raise RuntimeError("DELETE_FAILED (injected)")
+
+
+@dataclass
+class EmulatedAccount:
+    """The emulator, a moto server in front of it, and the caller's ``Account`` for it."""
+
+    emulator: Emulator
+    account: Account
+    requests: list[str]
+    """The request lines the server answered (``PUT /bucket/key …``): proof they came by HTTP."""
+
+    def bootstrap(self) -> None:
+        """What ``cdk bootstrap`` leaves that a live run checks: the version parameter."""
+        self.account.client("ssm").put_parameter(
+            Name=VERSION_PARAMETER, Value="30", Type="String", Overwrite=True
+        )
+
+    def pass_time(self, seconds: float) -> None:
+        """Time passing in the stand-in: what AWS does meanwhile (Lambda's pollers poll)."""
+        let_time_pass(self.emulator, seconds)
+
+    def client(self, service: str) -> Any:
+        """A client over HTTP, as the caller's."""
+        return self.account.client(service)
+
+
+class FakeClock:
+    """A clock that moves only when the run sleeps; records every sleep.
+
+    With ``account``, a sleep is time passing in the stand-in (``EmulatedAccount.pass_time``).
+    """
+
+    def __init__(self, account: EmulatedAccount | None = None) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+        self.account = account
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+        if self.account is not None:
+            self.account.pass_time(seconds)
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class _RequestLog(logging.Handler):
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__()
+        self.lines = lines
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+@contextmanager
+def emulated_account() -> Iterator[EmulatedAccount]:
+    """Start the emulator and a moto server on 127.0.0.1 (a free port); stop both on exit."""
+    requests: list[str] = []
+    werkzeug = logging.getLogger("werkzeug")
+    handler = _RequestLog(requests)
+    level, propagate = werkzeug.level, werkzeug.propagate
+    werkzeug.addHandler(handler)
+    werkzeug.setLevel(logging.INFO)
+    werkzeug.propagate = False
+    try:
+        with emulator() as aws:
+            server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+            server.start()
+            try:
+                host, port = server.get_host_and_port()
+                credentials = aws.deployer.get_credentials()
+                session = boto3.Session(
+                    aws_access_key_id=credentials.access_key,
+                    aws_secret_access_key=credentials.secret_key,
+                    region_name=aws.region,
+                )
+                yield EmulatedAccount(
+                    emulator=aws,
+                    account=Account(session, endpoint_url=f"http://{host}:{port}"),
+                    requests=requests,
+                )
+            finally:
+                server.stop()
+    finally:
+        werkzeug.removeHandler(handler)
+        werkzeug.setLevel(level)
+        werkzeug.propagate = propagate
