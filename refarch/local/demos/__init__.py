@@ -12,12 +12,11 @@ from refarch.local.demos import (
     model_quality_monitor,
     queue_worker,
     staged_model_promotion,
-    stream_consumer,
     stream_to_lake,
 )
 from refarch.local.scenario import Scenario
 from refarch.local.target import as_demo
-from refarch.scenarios import dynamodb_cdc, s3_event_processing
+from refarch.scenarios import dynamodb_cdc, s3_event_processing, stream_consumer
 
 SCENARIOS: Mapping[str, Scenario] = {
     "s3-event-processing": as_demo(
@@ -28,7 +27,9 @@ SCENARIOS: Mapping[str, Scenario] = {
     "approved-model-endpoint": approved_model_endpoint.run,
     "queue-worker": queue_worker.run,
     "model-quality-monitor": model_quality_monitor.run,
-    "stream-consumer": stream_consumer.run,
+    "stream-consumer": as_demo(
+        stream_consumer.run, describe_result=stream_consumer.describe_response
+    ),
     "dynamodb-cdc": as_demo(dynamodb_cdc.run, describe_result=dynamodb_cdc.describe_response),
     "staged-model-promotion": staged_model_promotion.run,
 }
