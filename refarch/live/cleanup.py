@@ -86,6 +86,14 @@ DELETERS: dict[tuple[str, str], Callable[[Account, str], Any]] = {
     ("dynamodb", "table"): lambda a, arn: a.client("dynamodb").delete_table(
         TableName=_resource(arn).split("/", 1)[1]
     ),
+    # A stream with registered (enhanced fan-out) consumers is deleted with them
+    # (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_DeleteStream.html).
+    ("kinesis", "stream"): lambda a, arn: a.client("kinesis").delete_stream(
+        StreamARN=arn, EnforceConsumerDeletion=True
+    ),
+    ("lambda", "event-source-mapping"): lambda a, arn: a.client(
+        "lambda"
+    ).delete_event_source_mapping(UUID=_resource(arn).split(":", 1)[1]),
 }
 
 
