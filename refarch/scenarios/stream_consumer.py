@@ -164,9 +164,14 @@ def run(target: Target) -> list[Check]:
 
     failures: dict[str, dict[str, Any]] = {}
 
+    def scrubbed() -> list[dict[str, Any]]:
+        # Strongly consistent: a write acknowledged before the scan is in it
+        # (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.ReadConsistency.html).
+        pages = dynamodb.get_paginator("scan").paginate(TableName=table, ConsistentRead=True)
+        return [item for page in pages for item in page["Items"]]
+
     def table_ids() -> list[str]:
-        items = dynamodb.scan(TableName=table)["Items"]
-        return [item["event_id"]["S"] for item in items]
+        return [item["event_id"]["S"] for item in scrubbed()]
 
     def archived() -> list[tuple[str, str]]:
         # The archiver names each object raw/<shard>/<first>-<last>.jsonl.
@@ -203,7 +208,7 @@ def run(target: Target) -> list[Check]:
         interval=CONSUMED_POLL_SECONDS,
     )
 
-    trace.section("Run: five more events; the archiver is two hours behind")
+    trace.section("Run: five more events (locally, the archiver is two hours behind)")
     late = put_records(target, stream_arn, [event(n) for n in range(EVENTS, EVENTS + LATE_EVENTS)])
     stack = target.local_only(
         "holding the archiver's mapping two hours behind the scrubber's: AWS has no API to delay "
@@ -228,7 +233,7 @@ def run(target: Target) -> list[Check]:
         [(b.logical_id, b.physical_id) for b in target.of_type("AWS::S3::Bucket")],
         [(q.logical_id, q.physical_id) for q in target.of_type("AWS::SQS::Queue")],
     )
-    items = dynamodb.scan(TableName=table)["Items"]
+    items = scrubbed()
     ids = [item["event_id"]["S"] for item in items]
     expected = {f"evt-{n:04d}" for n in range(EVENTS + LATE_EVENTS)}
     checks.append(
