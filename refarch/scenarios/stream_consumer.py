@@ -134,7 +134,7 @@ def _discarded(records: Iterable[Written], infos: list[dict[str, Any]]) -> set[t
 def run(target: Target) -> list[Check]:
     """Drive the scenario on a deployed ``StreamConsumer`` stack; return its checks."""
     trace = target.trace
-    kinesis, lambda_ = target.client("kinesis"), target.client("lambda")
+    kinesis = target.client("kinesis")
     s3, sqs, dynamodb = target.client("s3"), target.client("sqs"), target.client("dynamodb")
     stream_name = target.physical_id("EventsStream")
     stream_arn = kinesis.describe_stream_summary(StreamName=stream_name)[
@@ -143,11 +143,10 @@ def run(target: Target) -> list[Check]:
     table = target.physical_id("ScrubbedEvents")
     archive = target.physical_id("RawArchiveBucket")
     failure_queue = target.physical_id("OnFailureQueue")
-    function_arns = {
-        name: lambda_.get_function_configuration(FunctionName=target.physical_id(function))[
-            "FunctionArn"
-        ]
-        for name, function in (("scrubber", "ScrubberFunction"), ("archiver", "ArchiverFunction"))
+    # What Ref gives for a function: its name.
+    functions = {
+        "scrubber": target.physical_id("ScrubberFunction"),
+        "archiver": target.physical_id("ArchiverFunction"),
     }
     checks: list[Check] = []
 
@@ -188,7 +187,8 @@ def run(target: Target) -> list[Check]:
         return [
             body.get("KinesisBatchInfo", {})
             for body in failures.values()
-            if body.get("requestContext", {}).get("functionArn") == function_arns[function]
+            if _function_name(body.get("requestContext", {}).get("functionArn", ""))
+            == functions[function]
             and body.get("requestContext", {}).get("condition") == condition
         ]
 
@@ -256,7 +256,7 @@ def run(target: Target) -> list[Check]:
     exhausted = failure_infos("scrubber", RETRIES_EXHAUSTED)
     stack = target.local_only("which batches Lambda invoked the scrubber with is not observable")
     if stack is not None:
-        sizes = _batches_with(stack, function_arns["scrubber"], poison)
+        sizes = _batches_with(stack, functions["scrubber"], poison)
         checks.append(
             Check(
                 "the poison record is bisected until alone, then only it is discarded",
@@ -340,9 +340,14 @@ def _drain(stack: Any, function_prefix: str) -> None:
     raise LookupError(function_prefix)
 
 
-def _batches_with(stack: Any, function_arn: str, record: Written) -> list[int]:
+def _function_name(function_arn: str) -> str:
+    """``arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]`` → ``<name>``."""
+    parts = function_arn.split(":")
+    return parts[6] if len(parts) > 6 else function_arn
+
+
+def _batches_with(stack: Any, function_name: str, record: Written) -> list[int]:
     """The sizes of the batches the function was invoked with that held ``record``."""
-    function_name = function_arn.rsplit(":", 1)[-1]
     sizes = []
     for invocation in stack.emulator.lambda_service.invocations:
         if invocation.function_name != function_name:
