@@ -20,12 +20,14 @@ queue. In the order a reader meets it in the trace:
 
 Then it checks, against the sequence numbers ``PutRecords`` returned: each event id once in the
 table, no PII field in it, the duplicate not counted, only the poison discarded by the scrubber
-(alone, nothing after it skipped), every record of each mapping processed or discarded, the
+(alone, nothing after it skipped, its data read back from the stream at the position the
+on-failure queue gives), every record of each mapping processed or discarded, the
 archive complete but for what was discarded as too old.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -127,6 +129,25 @@ def _in_batch(record: Written, info: dict[str, Any]) -> bool:
     ) <= int(record.sequence_number) <= int(info.get("endSequenceNumber", -1))
 
 
+def replay(kinesis: Any, stream_arn: str, info: dict[str, Any]) -> list[bytes]:
+    """Read back the records an on-failure record points at, as an operator replays them.
+
+    The on-failure record holds the batch's position, not its data: the data is read from the
+    stream at that position while the stream retains it
+    (https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html).
+    """
+    iterator = kinesis.get_shard_iterator(
+        StreamARN=stream_arn,
+        ShardId=info["shardId"],
+        ShardIteratorType="AT_SEQUENCE_NUMBER",
+        StartingSequenceNumber=info["startSequenceNumber"],
+    )["ShardIterator"]
+    records = kinesis.get_records(
+        StreamARN=stream_arn, ShardIterator=iterator, Limit=info["batchSize"]
+    )["Records"]
+    return [record["Data"] for record in records]
+
+
 def _discarded(records: Iterable[Written], infos: list[dict[str, Any]]) -> set[tuple[str, str]]:
     return {r.position for r in records if any(_in_batch(r, i) for i in infos)}
 
@@ -194,11 +215,11 @@ def run(target: Target) -> list[Check]:
 
     def consumed(records: list[Written], *, poisoned: bool) -> bool:
         ids = set(table_ids())
-        scrubbed = all(r.event_id in ids for r in records if r.event_id is not None)
+        in_table = all(r.event_id in ids for r in records if r.event_id is not None)
         isolated = bool(failure_infos("scrubber", RETRIES_EXHAUSTED)) or not poisoned
         aged = _discarded(records, failure_infos("archiver", RECORD_AGE_EXCEEDED))
-        copied = set(archived()) | aged >= {r.position for r in records}
-        return scrubbed and isolated and copied
+        copied = (set(archived()) | aged) >= {r.position for r in records}
+        return in_table and isolated and copied
 
     trace.section("Run: Lambda's pollers read the stream into the scrubber and the archiver")
     target.wait_until(
@@ -296,9 +317,11 @@ def run(target: Target) -> list[Check]:
                 and not processed & discarded,
             )
         )
+    replayed = [replay(kinesis, stream_arn, info) for info in exhausted]
     checks.append(
         Check(
-            "the on-failure queue holds the poison's shard position (its data stays in the stream)",
+            "the on-failure queue holds the poison's shard position; its data is read back from "
+            "the stream there",
             len(exhausted) == 1
             and {
                 "shardId": poison.shard_id,
@@ -306,7 +329,8 @@ def run(target: Target) -> list[Check]:
                 "endSequenceNumber": poison.sequence_number,
                 "batchSize": 1,
             }.items()
-            <= exhausted[0].items(),
+            <= exhausted[0].items()
+            and replayed == [[POISON]],
             json.dumps(exhausted)[:160],
         )
     )
@@ -318,13 +342,18 @@ def run(target: Target) -> list[Check]:
                 f"{len(aged)} message(s)",
             )
         )
-    on_time = {r.position for r in [*written, *late]} - _discarded(late, aged)
+    aged_late = _discarded(late, aged)
+    on_time = {r.position: r.data for r in [*written, *late] if r.position not in aged_late}
     stored = read_objects(s3, archive, "raw/")
-    lines = archived()
+    lines = [
+        ((key.split("/")[1], line["sequenceNumber"]), base64.b64decode(line["data"]))
+        for key, item in stored.items()
+        for line in item.records()
+    ]
     checks.append(
         Check(
             "the archive holds every record read on time, as it arrived",
-            sorted(lines) == sorted(on_time),
+            len(lines) == len(on_time) and dict(lines) == on_time,
             f"{len(lines)} lines in {len(stored)} objects",
         )
     )
