@@ -38,7 +38,7 @@ def test_any_record_parses_or_is_poison(top, new, old):
         assert exc.reason
         return
     assert deltas(change)
-    assert log_line(change).count("\n") == 0
+    assert log_line(change).count(b"\n") == 0
 
 
 amounts = st.decimals(min_value=-10_000, max_value=10_000, places=2, allow_nan=False)
@@ -120,7 +120,9 @@ class _Objects:
 def test_the_log_writes_one_object_per_run_of_one_day_with_its_lines_in_order(days):
     handler = load_handler()
     objects = _Objects()
-    entries = [handler.Logged(day, str(100 + n), f'{{"n": {n}}}') for n, day in enumerate(days)]
+    entries = [
+        handler.Logged(day, str(100 + n), f'{{"n": {n}}}'.encode()) for n, day in enumerate(days)
+    ]
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(handler, "s3_client", lambda: objects)
         keys = handler.write_log(entries, "bucket")
@@ -134,7 +136,7 @@ def test_the_log_writes_one_object_per_run_of_one_day_with_its_lines_in_order(da
     assert objects.put == [
         (
             f"changes/day={run[0].day}/{run[0].sequence_number}-{run[-1].sequence_number}.jsonl",
-            "".join(e.line + "\n" for e in run).encode(),
+            b"".join(e.line + b"\n" for e in run),
         )
         for run in runs
     ]
