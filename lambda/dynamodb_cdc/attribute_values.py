@@ -89,5 +89,5 @@ deserialize, deserialize_map = _decoder(_number, _deserializer)
 deserialize.__doc__ = "The Python value of one attribute value (``TypeDeserializer`` semantics)."
 deserialize_map.__doc__ = "An item (or image): each attribute's Python value."
 deserialize_item, deserialize_item_map = _decoder(_dynamodb_number, _DynamoDBNumbers())
-deserialize_item.__doc__ = "``deserialize``, every number held to DynamoDB's (or raises)."
-deserialize_item_map.__doc__ = "``deserialize_map``, every number held to DynamoDB's (or raises)."
+deserialize_item.__doc__ = "``deserialize``, refusing a number DynamoDB cannot store."
+deserialize_item_map.__doc__ = "``deserialize_map``, refusing a number DynamoDB cannot store."

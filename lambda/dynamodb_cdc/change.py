@@ -73,7 +73,7 @@ def _image(raw: Any) -> dict[str, Any] | None:
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         raise PoisonChangeError(f"an image is not DynamoDB JSON ({exc})") from exc
     except ArithmeticError as exc:  # a decimal signal: more than 38 digits, or out of range
-        reason = f"an image holds a number DynamoDB cannot store ({type(exc).__name__})"
+        reason = f"an image holds a number DynamoDB cannot store (decimal {type(exc).__name__})"
         raise PoisonChangeError(reason) from exc
 
 
@@ -103,6 +103,16 @@ def _order_id(raw: Any) -> Any:
     return (_image(raw) or {}).get("order_id")
 
 
+def _created(value: Any) -> int:
+    """The change's time in whole seconds, if it has a UTC day (the log's partition)."""
+    try:
+        created = int(value)
+        _utc_day(created // 86400)  # cached: a batch's day or two are formatted once
+    except (TypeError, ValueError, OverflowError, OSError) as exc:
+        raise PoisonChangeError(f"ApproximateCreationDateTime is not a time ({exc})") from exc
+    return created
+
+
 def parse(record: dict[str, Any]) -> Change:
     """Decode a stream record from the Lambda event (raises ``PoisonChangeError``)."""
     stream = record.get("dynamodb")
@@ -121,7 +131,7 @@ def parse(record: dict[str, Any]) -> Change:
         str(record.get("eventID", "")),
         str(record.get("eventName", "")),
         str(stream.get("SequenceNumber", "")),
-        int(stream.get("ApproximateCreationDateTime", 0)),
+        _created(stream.get("ApproximateCreationDateTime", 0)),
         order_id,
         old,
         new,

@@ -165,6 +165,13 @@ CORPUS += [
     ),
 ]
 
+# A change's time names its log partition (a UTC day): one without a day is poison too.
+CORPUS += [
+    ("creation time not a number", stream_record(60, order("o-60"), created="soon"), "failed"),
+    ("creation time past year 9999", stream_record(61, order("o-61"), created=10**15), "failed"),
+    ("creation time infinite", stream_record(62, order("o-62"), created=float("inf")), "failed"),
+]
+
 
 @pytest.fixture
 def handler(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
@@ -215,13 +222,17 @@ def test_the_corpus_has_at_least_25_cases():
 
 
 @pytest.mark.parametrize(("case", "record", "outcome"), CORPUS, ids=[c[0] for c in CORPUS])
-def test_each_record_alone_has_its_outcome(handler, case, record, outcome):
+def test_each_record_alone_has_its_outcome(handler, case, record, outcome, monkeypatch):
+    poison: list[dict] = []
+    monkeypatch.setattr(handler.logger, "warning", lambda msg, extra: poison.append(extra))
     response = handler.lambda_handler({"Records": [record]}, FakeLambdaContext())
     failed = response["batchItemFailures"]
     lines = _log_lines()
     if outcome == "failed":
         assert failed == [{"itemIdentifier": record.get("dynamodb", {}).get("SequenceNumber")}]
         assert not lines and not _totals()
+        # Refused as poison, with its reason: not an error of the consumer or of AWS.
+        assert len(poison) == 1 and poison[0]["reason"]
     else:
         assert failed == []
         assert [line["eventID"] for line in lines] == [record["eventID"]]
