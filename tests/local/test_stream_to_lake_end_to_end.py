@@ -8,8 +8,8 @@ import re
 import pytest
 
 from refarch.local import deploy, emulator, run_demo
-from refarch.local.demos import stream_to_lake as scenario
 from refarch.local.landed import objects
+from refarch.scenarios import stream_to_lake as scenario
 
 PATTERN = "stream-to-lake"
 pytestmark = pytest.mark.slow
