@@ -16,6 +16,7 @@ from emulated_account import EmulatorDeployer, FakeClock, emulated_account
 
 from refarch.live.cleanup import DELETERS, _kind, delete_tagged
 from refarch.live.verify import LiveResult, verify_live
+from refarch.local import run_demo
 from refarch.scenarios.target import RUN_TAG
 
 PATTERN = "stream-to-lake"
@@ -48,8 +49,11 @@ def test_the_scenario_passes_through_the_live_path(live_run):
     assert result.ok, trace
     assert calls == ["deploy", "destroy"]
     assert result.error is None and result.leftovers == []
-    assert "OK: stream-to-lake: 9/9 checks (1 local-only skipped)" in trace
-    assert result.skipped == ["Firehose's own accounting of each delivery is not observable"]
+    assert "OK: stream-to-lake: 9/9 checks (2 local-only skipped)" in trace
+    assert result.skipped == [
+        "Firehose's own accounting of each delivery is not observable",
+        "the arrival time Firehose passes the transform is not observable",
+    ]
 
 
 def test_nothing_lands_before_the_buffering_interval_has_passed(live_run):
@@ -57,6 +61,13 @@ def test_nothing_lands_before_the_buffering_interval_has_passed(live_run):
     *_, clock = live_run
     polls = DESTINATION_INTERVAL // PROCESSOR_INTERVAL
     assert clock.sleeps == [PROCESSOR_INTERVAL] * (2 * polls)
+
+
+def test_the_demo_runs_the_same_scenario_with_two_checks_more():
+    local = run_demo(PATTERN, out=None, assembly=synthesized(PATTERN))
+    assert local.ok
+    assert len(local.checks) == 11
+    assert len(local.drains) == 2
 
 
 def test_the_producer_assumes_its_role_and_puts_over_http(live_run):
