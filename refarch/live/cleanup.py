@@ -86,10 +86,11 @@ DELETERS: dict[tuple[str, str], Callable[[Account, str], Any]] = {
     ("dynamodb", "table"): lambda a, arn: a.client("dynamodb").delete_table(
         TableName=_resource(arn).split("/", 1)[1]
     ),
-    # A stream with registered (enhanced fan-out) consumers is deleted with them
-    # (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_DeleteStream.html).
     ("kinesis", "stream"): lambda a, arn: a.client("kinesis").delete_stream(
-        StreamARN=arn, EnforceConsumerDeletion=True
+        StreamName=_resource(arn).split("/", 1)[1], EnforceConsumerDeletion=True
+    ),
+    ("firehose", "deliverystream"): lambda a, arn: a.client("firehose").delete_delivery_stream(
+        DeliveryStreamName=_resource(arn).split("/", 1)[1]
     ),
     ("lambda", "event-source-mapping"): lambda a, arn: a.client(
         "lambda"

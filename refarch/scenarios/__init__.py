@@ -24,7 +24,7 @@ Converting a pattern:
 
 from collections.abc import Mapping
 
-from refarch.scenarios import dynamodb_cdc, s3_event_processing, stream_consumer
+from refarch.scenarios import dynamodb_cdc, s3_event_processing, stream_consumer, stream_to_lake
 from refarch.scenarios.target import TargetScenario
 
 #: The patterns whose scenario runs against both targets, by pattern id.
@@ -32,4 +32,5 @@ CONVERTED: Mapping[str, TargetScenario] = {
     "s3-event-processing": s3_event_processing.run,
     "dynamodb-cdc": dynamodb_cdc.run,
     "stream-consumer": stream_consumer.run,
+    "stream-to-lake": stream_to_lake.run,
 }

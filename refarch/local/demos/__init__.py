@@ -12,17 +12,18 @@ from refarch.local.demos import (
     model_quality_monitor,
     queue_worker,
     staged_model_promotion,
-    stream_to_lake,
 )
 from refarch.local.scenario import Scenario
 from refarch.local.target import as_demo
-from refarch.scenarios import dynamodb_cdc, s3_event_processing, stream_consumer
+from refarch.scenarios import dynamodb_cdc, s3_event_processing, stream_consumer, stream_to_lake
 
 SCENARIOS: Mapping[str, Scenario] = {
     "s3-event-processing": as_demo(
         s3_event_processing.run, describe_result=s3_event_processing.describe_summary
     ),
-    "stream-to-lake": stream_to_lake.run,
+    "stream-to-lake": as_demo(
+        stream_to_lake.run, describe_result=stream_to_lake.describe_transform_result
+    ),
     "glue-partitioned-etl": glue_partitioned_etl.run,
     "approved-model-endpoint": approved_model_endpoint.run,
     "queue-worker": queue_worker.run,
