@@ -148,4 +148,36 @@ PLANS: dict[str, LivePlan] = {
             "(emptied); the KMS keys are scheduled for deletion (7-30 days, not charged)"
         ),
     ),
+    "approved-model-endpoint": LivePlan(
+        creates=(
+            "1 SageMaker model package group, 1 ECR repository, 3 S3 buckets (artifacts, "
+            "capture, access logs), 2 KMS keys, 1 Lambda function (the deployer) with its "
+            "log group, role and DLQ, 3 EventBridge rules, 1 SNS alarm topic, 8 CloudWatch alarms",
+            "at runtime, tagged with the run id: 3 model versions in the stack's group and a "
+            "group of another team with 1 version; what the deployer creates: the endpoint "
+            "(2 x ml.m5.xlarge), 3 endpoint configurations and 3 models, the autoscaling target",
+        ),
+        cost=(
+            "about $1.50: the endpoint's 2 ml.m5.xlarge instances (about $0.23 per "
+            "instance-hour) for about 1.5 hours ($0.69), the green fleet of the two canary "
+            "rollouts (2 instances for about 40 minutes each, $0.61), the stack's keys and "
+            "alarms prorated hourly, and a few dozen requests, each a fraction of a cent"
+        ),
+        pricing=(
+            "https://aws.amazon.com/sagemaker/pricing/",
+            "https://aws.amazon.com/kms/pricing/",
+            "https://aws.amazon.com/cloudwatch/pricing/",
+            "https://aws.amazon.com/lambda/pricing/",
+        ),
+        duration=(
+            "about 90 minutes: deploy 5, the endpoint's creation 5-10, each of the two "
+            "blue/green rollouts (canary, 300 s baking, 300 s before the blue fleet ends) 15-25, "
+            "the deployer's retries of version 3 3-5, teardown 5-10"
+        ),
+        teardown=(
+            "the endpoint, its configurations and models and the model versions (found by the "
+            "run's tag) are deleted, then cdk destroy -c destroy=true deletes the stack; the KMS "
+            "keys are scheduled for deletion (7-30 days, not charged)"
+        ),
+    ),
 }

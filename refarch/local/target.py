@@ -16,6 +16,7 @@ from refarch.local.emulator import Emulator
 from refarch.local.identities import session_from
 from refarch.local.scenario import Scenario
 from refarch.local.sources.s3_on_write import notifications_on_write
+from refarch.local.sources.sagemaker_on_write import registry_events_on_write
 from refarch.local.stack import LocalStack
 from refarch.local.trace import Trace
 from refarch.scenarios.target import Check, Target, TargetScenario
@@ -71,12 +72,15 @@ def let_time_pass(emulator: Emulator, seconds: float) -> None:
 
     SQS's clock advances, Lambda's pollers read what their queues and streams hold by now
     (in AWS they poll continuously), and each Firehose delivery stream whose buffering
-    interval has elapsed delivers (``FirehoseService.pass_time``).
+    interval has elapsed delivers (``FirehoseService.pass_time``), and SageMaker brings every
+    endpoint that is creating or updating to the end of its deployment (its fleet up, its
+    traffic shifted: ``SageMakerService.complete_deployments``).
     """
     emulator.queue_clock.advance(seconds)
     for poller in list(emulator.event_source_mappings.pollers.values()):
         poller.drain()
     emulator.firehose.pass_time(seconds)
+    emulator.sagemaker.complete_deployments()
 
 
 def as_demo(
@@ -85,13 +89,15 @@ def as_demo(
     """Adapt a target scenario to ``run_demo``'s ``(stack, trace)`` signature.
 
     While it runs, objects written to the stack's buckets are notified as S3 notifies them
-    (``notifications_on_write``). ``describe_result`` shortens the handler's return value in the
-    trace (the Lambda service prints it).
+    (``notifications_on_write``), and versions registered or reviewed in the registry emit
+    SageMaker's state change (``registry_events_on_write``). ``describe_result`` shortens the
+    handler's return value in the trace (the Lambda service prints it).
     """
 
     def demo(stack: LocalStack, trace: Trace) -> list[Check]:
         with ExitStack() as active:
             active.enter_context(notifications_on_write(stack))
+            active.enter_context(registry_events_on_write(stack.emulator.sagemaker))
             if describe_result is not None:
                 stack.emulator.lambda_service.describe_result = describe_result
             return scenario(LocalTarget(stack, trace))

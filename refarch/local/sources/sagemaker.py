@@ -322,6 +322,11 @@ class SageMakerService:
             resources=event["resources"],
         )
 
+    def package_changed(self, package_arn: str, *, updated: tuple[str, ...]) -> PutEvent:
+        """Emit the state change of a version the registry just created or updated."""
+        described = self._client("sagemaker").describe_model_package(ModelPackageName=package_arn)
+        return self._package_event(described, updated=updated)
+
     def _package_event(self, described: dict[str, Any], *, updated: tuple[str, ...]) -> PutEvent:
         """The documented ``SageMaker Model Package State Change``, from the package's state."""
         detail = {k: _iso(v) for k, v in described.items() if k != "ResponseMetadata"}
