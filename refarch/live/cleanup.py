@@ -98,6 +98,64 @@ DELETERS: dict[tuple[str, str], Callable[[Account, str], Any]] = {
 }
 
 
+def _delete_endpoint(account: Account, arn: str) -> None:
+    """Deregister the endpoint's autoscaling targets, then delete the endpoint.
+
+    Deleting the endpoint deregisters them only if the caller may call DeregisterScalableTarget
+    (https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-delete-with-scaling.html): done
+    first, explicitly. The targets are the endpoint's, which carries the run's tag.
+    """
+    name = _resource(arn).split("/", 1)[1]
+    autoscaling = account.client("application-autoscaling")
+    targets = autoscaling.describe_scalable_targets(ServiceNamespace="sagemaker")
+    for target in targets["ScalableTargets"]:
+        if target["ResourceId"].startswith(f"endpoint/{name}/variant/"):
+            autoscaling.deregister_scalable_target(
+                ServiceNamespace="sagemaker",
+                ResourceId=target["ResourceId"],
+                ScalableDimension=target["ScalableDimension"],
+            )
+    account.client("sagemaker").delete_endpoint(EndpointName=name)
+
+
+def _sagemaker_name(arn: str) -> str:
+    return _resource(arn).split("/", 1)[1]
+
+
+DELETERS.update(
+    {
+        ("sagemaker", "endpoint"): _delete_endpoint,
+        ("sagemaker", "endpoint-config"): lambda a, arn: a.client(
+            "sagemaker"
+        ).delete_endpoint_config(EndpointConfigName=_sagemaker_name(arn)),
+        ("sagemaker", "model"): lambda a, arn: a.client("sagemaker").delete_model(
+            ModelName=_sagemaker_name(arn)
+        ),
+        ("sagemaker", "model-package"): lambda a, arn: a.client("sagemaker").delete_model_package(
+            ModelPackageName=arn
+        ),
+        ("sagemaker", "model-package-group"): lambda a, arn: a.client(
+            "sagemaker"
+        ).delete_model_package_group(ModelPackageGroupName=_sagemaker_name(arn)),
+    }
+)
+
+#: What a scenario's run creates at runtime inside a stack's resources, deleted by tag before
+#: ``cdk destroy``: SageMaker refuses to delete a model package group that still has versions
+#: (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DeleteModelPackageGroup.html),
+#: and an endpoint runs on volumes encrypted with the stack's key.
+BEFORE_DESTROY = frozenset(
+    {
+        ("sagemaker", "endpoint"),
+        ("sagemaker", "endpoint-config"),
+        ("sagemaker", "model"),
+        ("sagemaker", "model-package"),
+    }
+)
+#: Deleted after every other tagged resource: a group once its versions are gone.
+_LAST = frozenset({("sagemaker", "model-package-group")})
+
+
 def _kind(arn: str) -> tuple[str, str]:
     """Return an ARN's (service, resource type): ``("s3", "")``, ``("lambda", "function")``."""
     service, resource = arn.split(":")[2], _resource(arn)
@@ -108,10 +166,16 @@ def _kind(arn: str) -> tuple[str, str]:
     return service, ""
 
 
-def delete_tagged(account: Account, run_id: str) -> Cleanup:
-    """Delete every resource tagged with ``run_id``; report what could not be deleted."""
+def delete_tagged(
+    account: Account, run_id: str, *, only: frozenset[tuple[str, str]] | None = None
+) -> Cleanup:
+    """Delete every resource tagged with ``run_id``; report what could not be deleted.
+
+    ``only`` limits it to those (service, resource type) kinds (``BEFORE_DESTROY``).
+    """
     report = Cleanup()
-    for arn in tagged(account, run_id):
+    arns = [a for a in tagged(account, run_id) if only is None or _kind(a) in only]
+    for arn in sorted(arns, key=lambda a: _kind(a) in _LAST):
         deleter = DELETERS.get(_kind(arn))
         if deleter is None:
             report.failed.append(f"{arn}: no deleter for this type; delete it by hand")

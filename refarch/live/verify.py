@@ -6,9 +6,10 @@ The order, and the refusals before anything is created:
 2. The region must be known, the account bootstrapped (``bootstrap``), and the pattern's stack
    absent: a run deploys and deletes its own stack, never one it found.
 3. It prints what will be created, the cost and the time (``plans``), and asks, unless ``yes``.
-4. ``deploy`` → scenario → in a ``finally``: ``destroy``, then every resource still carrying the
-   run's tag is deleted (``cleanup``), unless ``keep``. What could not be deleted is reported
-   and makes the run fail.
+4. ``deploy`` → scenario → in a ``finally``: what the run created inside the stack's resources
+   (``cleanup.BEFORE_DESTROY``: an endpoint, model versions), then ``destroy``, then every
+   resource still carrying the run's tag is deleted (``cleanup``), unless ``keep``. What could
+   not be deleted is reported and makes the run fail.
 
 The trace and the closing ``OK``/``FAILED`` line read like ``refarch demo``'s.
 """
@@ -28,7 +29,7 @@ from refarch.catalog import Pattern, get
 from refarch.live.account import Account
 from refarch.live.bootstrap import bootstrap_problem
 from refarch.live.cdk import StackDeployer, stack_exists, stack_resources
-from refarch.live.cleanup import delete_tagged
+from refarch.live.cleanup import BEFORE_DESTROY, delete_tagged
 from refarch.live.plans import PLANS
 from refarch.live.target import LiveTarget
 from refarch.scenarios import CONVERTED
@@ -200,6 +201,7 @@ def _teardown(
             2,
         )
         return
+    _delete_runtime_resources(result, trace, account)
     try:
         deployer.destroy(pattern, result.run_id, account)
         result.torn_down.append(f"stack {stack_name} destroyed")
@@ -222,6 +224,20 @@ def _teardown(
         trace.line(f"✗ not deleted: {failure}")
     if not cleanup.deleted and not cleanup.failed:
         trace.line(f"nothing else carries {RUN_TAG}={result.run_id}")
+
+
+def _delete_runtime_resources(result: LiveResult, trace: Trace, account: Account) -> None:
+    """Before ``cdk destroy``: what the run created inside the stack's resources (``cleanup``)."""
+    try:
+        cleanup = delete_tagged(account, result.run_id, only=BEFORE_DESTROY)
+    except Exception as error:  # destroy still runs; the full cleanup after it reports again
+        trace.line(f"(could not list the runtime resources before destroy: {error})")
+        return
+    for arn in cleanup.deleted:
+        result.torn_down.append(f"deleted {arn}")
+        trace.line(f"deleted {arn} (tagged {result.run_id}, before destroy)")
+    for failure in cleanup.failed:
+        trace.line(f"(not deleted before destroy: {failure})")
 
 
 def _report_remaining(result: LiveResult, trace: Trace, stack_name: str, account: Account) -> None:

@@ -147,6 +147,7 @@ from refarch.local.lambda_runtime.layers import identify_layer
 from refarch.local.lambda_runtime.permissions import allows_invoke
 from refarch.local.moto_resources import SERVICE_CONTEXT
 from refarch.local.moto_sagemaker import sagemaker_gap_fixes
+from refarch.local.moto_sagemaker_registry import sagemaker_registry_fixes
 from refarch.local.policy_conditions import as_list, conditions_hold, glob_match
 
 if TYPE_CHECKING:
@@ -620,6 +621,7 @@ def moto_gap_fixes(
         ):
             stack.enter_context(mock.patch.object(target, name, replacement, create=create))
         stack.enter_context(sagemaker_gap_fixes(instant_transitions=False))
+        stack.enter_context(sagemaker_registry_fixes())
         yield
 
 

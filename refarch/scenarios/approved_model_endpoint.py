@@ -88,12 +88,12 @@ DEPLOYER_POLL_SECONDS, DEPLOYER_TIMEOUT_SECONDS = 10, 300
 #: (botocore's sagemaker waiters-2.json;
 #: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeEndpoint.html).
 ENDPOINT_POLL_SECONDS, ENDPOINT_TIMEOUT_SECONDS = 30, 30 * 120
-#: A failed asynchronous invocation is retried twice, "waits at least one minute before the
-#: second attempt, and two minutes before the third", then goes to the dead-letter queue
-#: (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html).
+#: A failed asynchronous invocation is run "two more times, with a one-minute wait between the
+#: first two attempts, and two minutes between the second and third", then goes to the
+#: dead-letter queue (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html).
 DLQ_POLL_SECONDS, DLQ_TIMEOUT_SECONDS = 30, 900
-#: "After you create a metric, allow up to fifteen minutes for the metric to appear" in
-#: ListMetrics (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_ListMetrics.html).
+#: ListMetrics: "After you create a metric, allow up to 15 minutes for the metric to appear"
+#: (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_ListMetrics.html).
 METRICS_POLL_SECONDS, METRICS_TIMEOUT_SECONDS = 60, 900
 
 

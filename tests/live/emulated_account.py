@@ -7,7 +7,8 @@ patches act on moto's response and backend classes, so a request arriving over H
 authenticated and authorized under IAM (with the runner's fixes) like an in-process one. The
 runner's own emulation (S3 notifications delivered to Lambda, Lambda's retries and DLQ, ``Invoke``)
 acts on those requests too: ``Invoke`` is answered by the emulator's Lambda service, objects
-written to the deployed stack's buckets are notified by ``notifications_on_write``, which the
+written to the deployed stack's buckets are notified by ``notifications_on_write`` and versions
+registered or reviewed emit SageMaker's state change (``registry_events_on_write``), which the
 stub deployer turns on for the stack it provisions, and when the run sleeps (``pass_time``, the
 test's ``sleep``) Lambda's pollers drain their queues and streams, as they poll all along in
 AWS. What the stand-in cannot do is CloudFormation: ``cdk deploy`` is replaced by the local
@@ -31,6 +32,7 @@ from refarch.live.account import Account
 from refarch.live.bootstrap import VERSION_PARAMETER
 from refarch.local import CloudAssembly, Emulator, deploy, emulator
 from refarch.local.sources.s3_on_write import notifications_on_write
+from refarch.local.sources.sagemaker_on_write import registry_events_on_write
 from refarch.local.target import let_time_pass
 from refarch.scenarios.target import Resource
 
@@ -54,6 +56,7 @@ class EmulatorDeployer:
         self.calls.append("deploy")
         stack = deploy(pattern.id, assembly=self.assemblies.get(pattern.id))
         self._active.enter_context(notifications_on_write(stack))
+        self._active.enter_context(registry_events_on_write(stack.emulator.sagemaker))
         return stack.resources
 
     def destroy(self, pattern: Pattern, run_id: str, account: Account) -> None:

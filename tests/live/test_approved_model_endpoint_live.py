@@ -1,0 +1,110 @@
+"""approved-model-endpoint through ``refarch verify --live``'s code path, against the stand-in.
+
+SageMaker brings an endpoint's fleet up, and completes a blue/green update, on its own clock:
+while the run sleeps, the stand-in's SageMaker completes every deployment in progress
+(``FakeClock`` with the account), as SageMaker does all along in AWS. Registry calls arrive over
+HTTP and emit SageMaker's state change; the deployer runs under its role, IAM enforced.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from assemblies import synthesized
+from emulated_account import EmulatorDeployer, FakeClock, emulated_account
+
+from refarch.live.cleanup import DELETERS, _kind
+from refarch.live.verify import LiveResult, verify_live
+from refarch.scenarios.approved_model_endpoint import ENDPOINT_POLL_SECONDS
+
+PATTERN = "approved-model-endpoint"
+
+
+@pytest.fixture(scope="module")
+def live_run() -> tuple[LiveResult, str, list[str], list[str], FakeClock]:
+    out = io.StringIO()
+    with emulated_account() as stand_in:
+        stand_in.bootstrap()
+        clock = FakeClock(stand_in)
+        deployer = EmulatorDeployer(assemblies={PATTERN: synthesized(PATTERN)})
+        result = verify_live(
+            PATTERN,
+            account=stand_in.account,
+            deployer=deployer,
+            yes=True,
+            out=out,
+            sleep=clock.sleep,
+            clock=clock,
+        )
+        requests = list(stand_in.requests)
+    return result, out.getvalue(), requests, deployer.calls, clock
+
+
+def test_the_scenario_passes_through_the_live_path(live_run):
+    result, trace, _, calls, _ = live_run
+    assert result.ok, trace
+    assert calls == ["deploy", "destroy"]
+    assert result.error is None and result.leftovers == []
+    assert "OK: approved-model-endpoint: 11/11 checks (1 local-only skipped)" in trace
+    assert len(result.skipped) == 1 and "recorded by the emulator only" in result.skipped[0]
+
+
+def test_each_deployment_completes_only_once_time_has_passed(live_run):
+    # The creation, the update and the rollback each wait one poll of DescribeEndpoint.
+    *_, clock = live_run
+    assert clock.sleeps == [ENDPOINT_POLL_SECONDS] * 3
+
+
+def test_registry_calls_and_invocations_go_over_http(live_run):
+    _, trace, requests, _, _ = live_run
+    assert "→ CreateModelPackage in approved-model-endpoint-models-" in trace
+    assert "→ Invoke (RequestResponse) ApprovedModelEndpoint-DeployerFunction" in trace
+    assert any("/endpoints/approved-model-endpoint/invocations" in line for line in requests)
+    assert any("/invocations" in line and "/functions/" in line for line in requests)
+
+
+def test_cleanup_deletes_what_the_deployer_created():
+    with emulated_account() as stand_in:
+        sagemaker = stand_in.client("sagemaker")
+        sagemaker.create_model(
+            ModelName="ep-v1-abc",
+            ExecutionRoleArn="arn:aws:iam::123456789012:role/execution",
+            PrimaryContainer={"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/r:1"},
+        )
+        sagemaker.create_endpoint_config(
+            EndpointConfigName="ep-v1-abc",
+            ProductionVariants=[
+                {
+                    "VariantName": "AllTraffic",
+                    "ModelName": "ep-v1-abc",
+                    "InitialInstanceCount": 1,
+                    "InstanceType": "ml.m5.xlarge",
+                }
+            ],
+        )
+        sagemaker.create_endpoint(EndpointName="ep", EndpointConfigName="ep-v1-abc")
+        prefix = "arn:aws:sagemaker:us-east-1:123456789012:"
+        # moto's tagging API does not list SageMaker resources (AWS's does): the deleters directly.
+        for arn in (f"{prefix}endpoint/ep", f"{prefix}endpoint-config/ep-v1-abc"):
+            DELETERS[_kind(arn)](stand_in.account, arn)
+        DELETERS[_kind(f"{prefix}model/ep-v1-abc")](stand_in.account, f"{prefix}model/ep-v1-abc")
+        assert sagemaker.list_endpoints()["Endpoints"] == []
+        assert sagemaker.list_endpoint_configs()["EndpointConfigs"] == []
+        assert sagemaker.list_models()["Models"] == []
+
+
+def test_teardown_deletes_what_the_run_created_before_the_stack_then_the_rest(live_run):
+    result, trace, *_ = live_run
+    teardown = trace[trace.index("== Teardown") :]
+    before, after = teardown.split("destroyed ApprovedModelEndpoint")
+    for kind, count in (
+        ("endpoint/", 1),
+        ("endpoint-config/", 3),
+        ("model/", 3),
+        ("model-package/", 4),
+    ):
+        assert before.count(f":{kind}") == count, (kind, before)
+    # The other team's group, once its version is gone; the stack's own group is cdk's.
+    assert after.count(":model-package-group/fraud-models-") == 1
+    assert sum(line.startswith("deleted ") for line in result.torn_down) == 12
