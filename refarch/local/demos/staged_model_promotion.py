@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from refarch.local.asl.machine import Execution, InvalidToken, TaskTimedOut
-from refarch.local.demos.approved_model_endpoint import serving
 from refarch.local.landed import report_landed
 from refarch.local.s3_url import split_s3_url
 from refarch.local.scenario import Check
@@ -44,6 +43,7 @@ from refarch.promotion_commands import (
     reject_cause,
     task_token,
 )
+from refarch.scenarios.approved_model_endpoint import serving
 
 REPOSITORY = "ImageRepository"
 ROLLBACK_ALARMS = "RollbackAlarms"
@@ -177,7 +177,10 @@ class _Scenario:
             self.trace.line(f"{what}: refused ({type(exc).__name__})")
 
     def note(self, promotion: Promotion) -> None:
-        promotion.served_after = serving(self.stack)
+        now = serving(
+            self.stack.emulator.client("sagemaker"), str(self.stack.output("EndpointName"))
+        )
+        promotion.served_after = now.state if now else None
         promotion.tags_after = _production_tags(self.stack)
         status, version = promotion.served_after or ("no endpoint", 0)
         execution = promotion.execution
