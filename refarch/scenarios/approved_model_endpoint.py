@@ -45,14 +45,14 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from refarch.local.sources.sagemaker_artifacts import (
+from refarch.scenarios.approved_model_endpoint_local import local_checks
+from refarch.scenarios.model_artifacts import (
     CONFIG_MEDIA_TYPE,
     LAYER_MEDIA_TYPE,
     MANIFEST_MEDIA_TYPE,
     model_artifact,
     upload_blob,
 )
-from refarch.scenarios.approved_model_endpoint_local import local_checks
 from refarch.scenarios.observe import peek_messages, read_objects, report_landed
 from refarch.scenarios.target import Check, Target, WaitTimedOut
 

@@ -69,7 +69,8 @@ from refarch.local.identities import assume_role_as_service
 from refarch.local.moto_sagemaker import roll_back_update, set_endpoint_status, update_requests
 from refarch.local.s3_url import split_s3_url
 from refarch.local.sources.log_groups import create_log_group
-from refarch.local.sources.sagemaker_artifacts import (
+from refarch.model_monitor.capture import capture_side
+from refarch.scenarios.model_artifacts import (
     CONFIG_MEDIA_TYPE,
     ECR_IMAGE,
     LAYER_MEDIA_TYPE,
@@ -79,7 +80,6 @@ from refarch.local.sources.sagemaker_artifacts import (
     read_model_artifact,
     upload_blob,
 )
-from refarch.model_monitor.capture import capture_side
 
 if TYPE_CHECKING:
     import boto3

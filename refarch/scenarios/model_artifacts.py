@@ -1,4 +1,4 @@
-"""What the local SageMaker hosts: model artifacts and container images, as S3 and ECR hold them.
+"""A model version as a producer builds it: its artifact and image, as S3 and ECR hold them.
 
 A model version's artifact is a ``model.tar.gz`` (SageMaker's format for ``ModelDataUrl``,
 https://docs.aws.amazon.com/sagemaker/latest/dg/realtime-endpoints-deploy-models.html) holding
