@@ -378,7 +378,11 @@ def run(target: Target) -> list[Check]:
     try:
         return _run(run_)
     finally:
-        run_.tag_what_the_deployer_created()
+        # Teardown finds what the deployer created by the run's tag, whatever stopped the run.
+        try:
+            run_.tag_what_the_deployer_created()
+        except ClientError as error:
+            target.trace.line(f"✗ could not tag what the deployer created: {error}")
 
 
 def _run(run_: _Run) -> list[Check]:

@@ -12,11 +12,13 @@ import io
 
 import pytest
 from assemblies import synthesized
+from botocore.exceptions import ClientError
 from emulated_account import EmulatorDeployer, FakeClock, emulated_account
 
-from refarch.live.cleanup import DELETERS, _kind
+from refarch.live.cleanup import DELETERS, _kind, delete_tagged
 from refarch.live.verify import LiveResult, verify_live
 from refarch.scenarios.approved_model_endpoint import ENDPOINT_POLL_SECONDS
+from refarch.scenarios.target import RUN_TAG
 
 PATTERN = "approved-model-endpoint"
 
@@ -108,3 +110,33 @@ def test_teardown_deletes_what_the_run_created_before_the_stack_then_the_rest(li
     # The other team's group, once its version is gone; the stack's own group is cdk's.
     assert after.count(":model-package-group/fraud-models-") == 1
     assert sum(line.startswith("deleted ") for line in result.torn_down) == 12
+
+
+def test_a_group_is_deleted_after_its_versions_and_untagged_ones_are_left_alone():
+    with emulated_account() as stand_in:
+        sagemaker = stand_in.client("sagemaker")
+        tags = [{"Key": RUN_TAG, "Value": "run-1"}]
+        for group, tagged in (("run-group", True), ("their-group", False)):
+            sagemaker.create_model_package_group(
+                ModelPackageGroupName=group, **({"Tags": tags} if tagged else {})
+            )
+            sagemaker.create_model_package(
+                ModelPackageGroupName=group,
+                InferenceSpecification={
+                    "Containers": [{"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/r:1"}],
+                    "SupportedContentTypes": ["text/csv"],
+                    "SupportedResponseMIMETypes": ["text/csv"],
+                },
+                **({"Tags": tags} if tagged else {}),
+            )
+        # A group with a version cannot be deleted (ConflictException), so versions go first.
+        with pytest.raises(ClientError, match="ConflictException"):
+            sagemaker.delete_model_package_group(ModelPackageGroupName="their-group")
+        report = delete_tagged(stand_in.account, "run-1")
+        assert report.failed == []
+        assert [arn.rsplit(":", 1)[1] for arn in report.deleted] == [
+            "model-package/run-group/1",
+            "model-package-group/run-group",
+        ]
+        groups = sagemaker.list_model_package_groups()["ModelPackageGroupSummaryList"]
+        assert [g["ModelPackageGroupName"] for g in groups] == ["their-group"]
