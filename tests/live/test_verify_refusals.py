@@ -26,7 +26,7 @@ def _unreachable_account(region: str | None = "us-east-1") -> Account:
 
 
 def test_converted_patterns_are_listed_with_a_plan_and_a_demo():
-    assert set(CONVERTED) == {"s3-event-processing", "dynamodb-cdc"}
+    assert set(CONVERTED) == {"s3-event-processing", "dynamodb-cdc", "queue-worker"}
     assert set(PLANS) == set(CONVERTED)
     catalog = {p.id for p in PATTERNS}
     assert set(CONVERTED) <= catalog
