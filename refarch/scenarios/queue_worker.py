@@ -58,19 +58,20 @@ MANIFEST_PREFIX = "manifests/"
 NOTIFICATION_SETTLE_SECONDS = 300
 #: S3 notifications are "typically delivered in seconds but can sometimes take a minute or
 #: longer" (https://docs.aws.amazon.com/AmazonS3/latest/userguide/EventNotifications.html);
-#: Lambda long-polls the queue and invokes once the 5-second batching window ends
-#: (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html,
-#: https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-parameters.html). Poll every 5 s
+#: the mapping's pollers "actively poll for new messages"
+#: (https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventsourcemapping.html) and invoke
+#: once the stack's 5-second batching window ends
+#: (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-parameters.html). Poll every 5 s
 #: (the batching window) for up to 5 minutes.
 PROCESSED_POLL_SECONDS = 5
 PROCESSED_TIMEOUT_SECONDS = 300
-#: The queue's counts are approximate and settle within about a minute
-#: (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-resources-required-process-messages.html):
+#: The queue's counts "may not achieve consistency until at least 1 minute after the producers
+#: stop sending messages"
+#: (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_GetQueueAttributes.html):
 #: poll every 15 s for up to 3 minutes.
 EMPTY_POLL_SECONDS = 15
 EMPTY_TIMEOUT_SECONDS = 180
-#: The counts that say a queue holds nothing (visible, in flight, delayed)
-#: (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_GetQueueAttributes.html).
+#: The counts that say a queue holds nothing (visible, in flight, delayed; same page).
 QUEUE_COUNTS = (
     "ApproximateNumberOfMessages",
     "ApproximateNumberOfMessagesNotVisible",
