@@ -158,7 +158,7 @@ def replayed_event(manifest: dict[str, Any]) -> dict[str, Any]:
     return {"Records": [record]}
 
 
-class _Run:
+class QueueWorkerRun:
     """The scenario's handles: clients, names, and the reads it repeats while waiting."""
 
     def __init__(self, target: Target) -> None:
@@ -177,15 +177,20 @@ class _Run:
         self.trace.line(f"→ PUT s3://{self.bucket}/{key} ({size(len(body))})")
         return self.s3.put_object(Bucket=self.bucket, Key=key, Body=body).get("VersionId")
 
-    def send(self, body: str, note: str = "") -> str:
-        """Put ``body`` on the work queue; return its message id."""
+    def send(self, body: str, note: str = "", *, group: str | None = None) -> str:
+        """Put ``body`` on the work queue (in message ``group``, FIFO); return its message id."""
         self.trace.line(f"→ SendMessage {note or brief(body, 80)}")
-        return str(self.sqs.send_message(QueueUrl=self.queue, MessageBody=body)["MessageId"])
+        fifo = {"MessageGroupId": group} if group is not None else {}
+        return str(
+            self.sqs.send_message(QueueUrl=self.queue, MessageBody=body, **fifo)["MessageId"]
+        )
 
     def manifests(self) -> dict[str, StoredObject]:
+        """The output bucket's manifests, by key (with how many versions each has)."""
         return read_objects(self.s3, self.output_bucket, MANIFEST_PREFIX)
 
     def manifest_key(self, key: str, version: str | None) -> str:
+        """Where the worker writes an object version's manifest (``manifest.manifest_key``)."""
         return f"{MANIFEST_PREFIX}{key}/{version or 'null'}.json"
 
     def dead_letters(self) -> dict[str, QueuedMessage]:
@@ -195,6 +200,7 @@ class _Run:
         return self.dead
 
     def queue_counts(self) -> dict[str, int]:
+        """The work queue's message counts (``QUEUE_COUNTS``)."""
         attributes = self.sqs.get_queue_attributes(
             QueueUrl=self.queue, AttributeNames=list(QUEUE_COUNTS)
         )["Attributes"]
@@ -206,7 +212,7 @@ def run(target: Target) -> list[Check]:
 
     The ordered variant (``-c fifo=true``) has its own scenario, run locally only.
     """
-    run_ = _Run(target)
+    run_ = QueueWorkerRun(target)
     trace = target.trace
     checks: list[Check] = []
 
