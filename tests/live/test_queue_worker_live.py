@@ -12,6 +12,7 @@ from assemblies import synthesized
 from emulated_account import EmulatorDeployer, FakeClock, emulated_account
 
 from refarch.catalog import PATTERNS
+from refarch.live.cleanup import DELETERS, _kind
 from refarch.live.target import LiveTarget
 from refarch.live.verify import verify_live
 from refarch.local import run_demo
@@ -95,3 +96,21 @@ def test_the_fifo_scenario_passes_over_http_against_the_stand_in():
     # The archived file's wait passes its receives in one interval here: the stand-in's
     # poller lets the visibility timeouts pass on SQS's clock as it drains.
     assert clock.sleeps.count(DEDUPLICATION_INTERVAL_SECONDS) == 2  # settle, then the interval
+
+
+def test_cleanup_deletes_a_rule_with_its_targets():
+    # The FIFO variant's stack has EventBridge rules (one per message group) with SQS targets.
+    # moto's tagging API lists event buses only, not rules, so the deleter is called as
+    # delete_tagged calls it for a rule's ARN (tagged() itself is tested with buckets and queues).
+    with emulated_account() as stand_in:
+        events = stand_in.client("events")
+        queue = stand_in.client("sqs").create_queue(QueueName="group-queue")["QueueUrl"]
+        target = f"arn:aws:sqs:us-east-1:123456789012:{queue.rsplit('/', 1)[-1]}"
+        for name in ("run-rule", "other-rule"):
+            events.put_rule(Name=name, EventPattern='{"source": ["aws.s3"]}')
+            events.put_targets(Rule=name, Targets=[{"Id": "queue", "Arn": target}])
+        arn = events.describe_rule(Name="run-rule")["Arn"]
+        DELETERS[_kind(arn)](stand_in.account, arn)
+        rules = {r["Name"] for r in events.list_rules()["Rules"]}
+    assert _kind(arn) == ("events", "rule")
+    assert rules == {"other-rule"}
