@@ -19,10 +19,13 @@ NODE_STAMP := node_modules/.installed
 
 install: $(PY_STAMP) $(NODE_STAMP)
 
+# The last step parses local Spark's classes once into a class-data sharing archive, so each
+# Spark start maps them instead (refarch/spark_class_archive.py); without it Spark still runs.
 $(PY_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m refarch.spark_class_archive
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json

@@ -92,7 +92,8 @@ def floor_consumer(aws: MemoryAws) -> Callable[[dict[str, Any], Any], dict[str, 
 
     The same writes the handler must make (one transaction per change: the order's guard and the
     customer's delta; one change-log object with the same fields per line), decoded with the
-    handler's own decoder, but with none of its checks, outcomes or logging.
+    handler's own decoder in its unchecked form (``deserialize_map``: no check of DynamoDB's
+    number range), and with none of its checks, outcomes or logging.
     """
     sys.path.insert(0, str(LAMBDA_ROOT / "dynamodb_cdc"))
     from attribute_values import deserialize_map  # the handler's decoder, as Lambda imports it

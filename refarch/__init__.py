@@ -3,7 +3,7 @@
 import os
 from pathlib import Path
 
-from refarch.java_runtime import use_bundled_java
+from refarch.java_runtime import use_bundled_java, use_class_archive
 
 #: The repository root: where `lambda/`, `glue/` and `cdk.json` live.
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -21,3 +21,5 @@ if NODE_BIN.is_dir() and str(NODE_BIN) not in os.environ.get("PATH", "").split(o
 
 # Local Spark (the Glue pattern) runs on the pinned Java 17 from PyPI, so no system Java is needed.
 use_bundled_java()
+# ... and maps Spark's classes from the archive `make install` built, when there is one.
+use_class_archive()

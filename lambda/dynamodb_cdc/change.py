@@ -2,7 +2,11 @@
 
 A record is poison (``PoisonChangeError``, with the reason) when applying it can never succeed:
 no new image, an order without a string ``customer_id`` or with an ``amount`` that is not a
-finite number. Each change becomes one change-log line and the deltas it makes to the customers'
+finite number, an image with a number DynamoDB cannot store (``NaN``, ``Infinity``, more than 38
+digits, beyond its range: ``attribute_values``; the record did not come from DynamoDB), or a
+change whose log line cannot be written as JSON in UTF-8.
+
+Each change becomes one change-log line and the deltas it makes to the customers'
 totals (an update's delta is new minus old, which is why the stream carries both images).
 """
 
@@ -15,7 +19,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from attribute_values import deserialize_map
+from attribute_values import deserialize_item_map
 from boto3.dynamodb.types import Binary
 
 
@@ -65,9 +69,12 @@ def _image(raw: Any) -> dict[str, Any] | None:
     if not isinstance(raw, dict):
         raise PoisonChangeError("an image is not a map")
     try:
-        return deserialize_map(raw)
+        return deserialize_item_map(raw)
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         raise PoisonChangeError(f"an image is not DynamoDB JSON ({exc})") from exc
+    except ArithmeticError as exc:  # a decimal signal: more than 38 digits, or out of range
+        reason = f"an image holds a number DynamoDB cannot store (decimal {type(exc).__name__})"
+        raise PoisonChangeError(reason) from exc
 
 
 def _amount(image: dict[str, Any]) -> Decimal:
@@ -96,6 +103,16 @@ def _order_id(raw: Any) -> Any:
     return (_image(raw) or {}).get("order_id")
 
 
+def _created(value: Any) -> int:
+    """The change's time in whole seconds, if it has a UTC day (the log's partition)."""
+    try:
+        created = int(value)
+        _utc_day(created // 86400)  # cached: a batch's day or two are formatted once
+    except (TypeError, ValueError, OverflowError, OSError) as exc:
+        raise PoisonChangeError(f"ApproximateCreationDateTime is not a time ({exc})") from exc
+    return created
+
+
 def parse(record: dict[str, Any]) -> Change:
     """Decode a stream record from the Lambda event (raises ``PoisonChangeError``)."""
     stream = record.get("dynamodb")
@@ -114,7 +131,7 @@ def parse(record: dict[str, Any]) -> Change:
         str(record.get("eventID", "")),
         str(record.get("eventName", "")),
         str(stream.get("SequenceNumber", "")),
-        int(stream.get("ApproximateCreationDateTime", 0)),
+        _created(stream.get("ApproximateCreationDateTime", 0)),
         order_id,
         old,
         new,
@@ -155,12 +172,25 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"not JSON serializable: {type(value).__name__}")
 
 
-# One encoder for every line: ``json.dumps`` with options builds a new one per call.
-_ENCODER = json.JSONEncoder(default=_plain, ensure_ascii=False)
+# One encoder for every line: ``json.dumps`` with options builds a new one per call. No NaN or
+# Infinity: they are not JSON, and ``allow_nan=False`` raises rather than write them
+# (https://docs.python.org/3/library/json.html#json.dump); ``parse`` refuses them already, so
+# this is the second guard.
+_ENCODER = json.JSONEncoder(default=_plain, ensure_ascii=False, allow_nan=False)
 
 
-def log_line(change: Change) -> str:
-    """The change's line in the change log (JSON, one line)."""
+def log_line(change: Change) -> bytes:
+    """The change's line in the change log (JSON, one line, UTF-8); poison if it cannot be one."""
+    try:
+        return _encoded(change).encode()
+    except (ValueError, TypeError, ArithmeticError) as exc:
+        # A number JSON cannot hold, a lone surrogate UTF-8 cannot (UnicodeEncodeError is a
+        # ValueError): the change is refused here, before it is applied, never when the batch's
+        # log object is written.
+        raise PoisonChangeError(f"the change cannot be a JSON line ({exc})") from exc
+
+
+def _encoded(change: Change) -> str:
     return _ENCODER.encode(
         {
             "eventID": change.event_id,

@@ -105,11 +105,11 @@ class Logged(NamedTuple):
 
     day: str
     sequence_number: str
-    line: str
+    line: bytes
 
 
 def logged(change: Change) -> Logged:
-    """The change's log entry, encoded now."""
+    """The change's log entry, encoded now (raises ``PoisonChangeError`` if it cannot be)."""
     return Logged(change.day, change.sequence_number, log_line(change))
 
 
@@ -120,7 +120,7 @@ def write_log(entries: list[Logged], bucket: str) -> list[str]:
     for day, run in itertools.groupby(entries, key=_DAY):
         group = list(run)
         key = f"changes/day={day}/{group[0].sequence_number}-{group[-1].sequence_number}.jsonl"
-        body = ("\n".join(map(_LINE, group)) + "\n").encode()
+        body = b"\n".join(map(_LINE, group)) + b"\n"
         s3_client().put_object(
             Bucket=bucket, Key=key, Body=body, ContentType="application/x-ndjson"
         )
@@ -148,6 +148,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     for index, record in enumerate(records):
         try:
             change = parse(record)
+            # Encoded before it is applied, inside this ``try``: a change whose line cannot be
+            # written is a poison record, never applied, and never fails the invocation.
+            entry = logged(change)
             newly_applied = apply_once(change, table)
         except PoisonChangeError as exc:
             logger.warning(
@@ -163,7 +166,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         # invocation applied it and then failed to write the log, this retry is the only one
         # left to log it. Kept as its encoded line, not as the decoded images: a batch of
         # decoded images held to the end made the garbage collector walk them over and over.
-        applied.append(logged(change))
+        applied.append(entry)
         counts["applied" if newly_applied else "duplicate"] += 1
     # Logged after applying: a failed PUT fails the invocation, and the retry re-applies
     # nothing (the guards) and writes the log then. A redelivered batch writes the same key

@@ -102,6 +102,15 @@ DELETERS: dict[tuple[str, str], Callable[[Account, str], Any]] = {
     ("dynamodb", "table"): lambda a, arn: a.client("dynamodb").delete_table(
         TableName=_resource(arn).split("/", 1)[1]
     ),
+    ("kinesis", "stream"): lambda a, arn: a.client("kinesis").delete_stream(
+        StreamName=_resource(arn).split("/", 1)[1], EnforceConsumerDeletion=True
+    ),
+    ("firehose", "deliverystream"): lambda a, arn: a.client("firehose").delete_delivery_stream(
+        DeliveryStreamName=_resource(arn).split("/", 1)[1]
+    ),
+    ("lambda", "event-source-mapping"): lambda a, arn: a.client(
+        "lambda"
+    ).delete_event_source_mapping(UUID=_resource(arn).split(":", 1)[1]),
     ("events", "rule"): _delete_rule,
 }
 

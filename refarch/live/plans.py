@@ -85,6 +85,69 @@ PLANS: dict[str, LivePlan] = {
             "the function; the KMS keys are scheduled for deletion (7-30 days, not charged)"
         ),
     ),
+    "stream-consumer": LivePlan(
+        creates=(
+            "1 Kinesis data stream (2 provisioned shards, 7-day retention) with its KMS key",
+            "2 Lambda functions (Scrubber, Archiver) with their log groups and roles, and their "
+            "event source mappings on the stream",
+            "1 DynamoDB table (on-demand), 1 S3 raw-archive bucket (and its access-log bucket), "
+            "1 SQS on-failure queue, 1 SNS alarm topic, 3 KMS keys in all, 9 CloudWatch alarms",
+        ),
+        cost=(
+            "under $0.10: about an hour of the stream (2 shards at $0.015 plus extended retention "
+            "at $0.02 per shard-hour, $0.07), its 3 KMS keys and 9 alarms (prorated hourly) plus "
+            "2 PutRecords calls, 47 table writes, about 20 invocations and a few S3 requests, "
+            "each a fraction of a cent"
+        ),
+        pricing=(
+            "https://aws.amazon.com/kinesis/data-streams/pricing/",
+            "https://aws.amazon.com/kms/pricing/",
+            "https://aws.amazon.com/cloudwatch/pricing/",
+            "https://aws.amazon.com/dynamodb/pricing/on-demand/",
+            "https://aws.amazon.com/lambda/pricing/",
+        ),
+        duration=(
+            "about 20 minutes: deploy 5-8 (the stream and its key), the mappings starting and "
+            "reading the stream 1-5, the late events seconds, destroy 3-5"
+        ),
+        teardown=(
+            "cdk destroy -c destroy=true deletes the stream, the table, the buckets (emptied), the "
+            "queue and the functions; the KMS keys are scheduled for deletion (7-30 days, not "
+            "charged)"
+        ),
+    ),
+    "stream-to-lake": LivePlan(
+        creates=(
+            "1 Kinesis data stream (On-demand Standard) encrypted with its own KMS key, and the "
+            "producer role the scenario assumes",
+            "1 Firehose delivery stream (dynamic partitioning, GZIP) with its source and "
+            "destination roles and its log group",
+            "1 Lambda function (TransformFunction) with its log group and role",
+            "1 S3 lake bucket (and its access-log bucket), 1 SNS alarm topic with its KMS key, "
+            "9 CloudWatch alarms",
+        ),
+        cost=(
+            "under $0.10: about an hour of the stack's idle cost (the On-demand Standard stream "
+            "at $0.04 per stream-hour, 2 KMS keys at $1/month and 11 custom metrics at "
+            "$0.30/month, prorated hourly; 9 alarms at $0.10/month) plus 36 records (Firehose "
+            "bills each as 5 KB: 180 KB ingested), 3 invocations and a few S3 requests, each a "
+            "fraction of a cent"
+        ),
+        pricing=(
+            "https://aws.amazon.com/kinesis/data-streams/pricing/",
+            "https://aws.amazon.com/firehose/pricing/",
+            "https://aws.amazon.com/kms/pricing/",
+            "https://aws.amazon.com/cloudwatch/pricing/",
+        ),
+        duration=(
+            "about 25 minutes: deploy 3-5, two deliveries a buffering interval (5 minutes) "
+            "apart 10-12, destroy 3-5"
+        ),
+        teardown=(
+            "cdk destroy -c destroy=true deletes the streams, the function and the buckets "
+            "(emptied); the KMS keys are scheduled for deletion (7-30 days, not charged)"
+        ),
+    ),
     "queue-worker": LivePlan(
         creates=(
             "3 S3 buckets (input, output, access logs), versioned, emptied and deleted on teardown",

@@ -10,6 +10,8 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import boto3
+
 from refarch.live.account import Account
 from refarch.scenarios.target import Resource, Target
 from refarch.trace import Trace
@@ -48,6 +50,16 @@ class LiveTarget(Target):
             extra = {"endpoint_url": self.account.endpoint_url} if self.account.endpoint_url else {}
             return self.account.session.client(service, config=config, **extra)
         return self.account.client(service)
+
+    def _client_with(self, credentials: Mapping[str, Any], service: str) -> Any:
+        session = boto3.Session(
+            aws_access_key_id=credentials["AccessKeyId"],
+            aws_secret_access_key=credentials["SecretAccessKey"],
+            aws_session_token=credentials["SessionToken"],
+            region_name=self.account.region,
+        )
+        extra = {"endpoint_url": self.account.endpoint_url} if self.account.endpoint_url else {}
+        return session.client(service, **extra)
 
     def _now(self) -> float:
         return self._clock()

@@ -8,11 +8,12 @@ every event the runner delivers are the same as for a scenario written against t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from typing import Any
 
 from refarch.local.emulator import Emulator
+from refarch.local.identities import session_from
 from refarch.local.scenario import Scenario
 from refarch.local.sources.s3_on_write import notifications_on_write
 from refarch.local.stack import LocalStack
@@ -29,8 +30,8 @@ class LocalTarget(Target):
     Waits never sleep: the runner delivers events synchronously, so a condition is usually true
     at the first poll; when it is not, each interval advances the emulator's clocks (SQS's
     visibility timeouts and delays), lets every event source mapping's poller drain what its
-    queue or stream holds (Lambda polls continuously in AWS), and polls again, up to the
-    timeout.
+    queue or stream holds (Lambda polls continuously in AWS), lets each Firehose delivery
+    stream deliver once its buffering interval has passed, and polls again, up to the timeout.
     """
 
     def __init__(self, stack: LocalStack, trace: Trace, *, run_id: str = LOCAL_RUN_ID) -> None:
@@ -50,6 +51,9 @@ class LocalTarget(Target):
             return self.stack.emulator.deployer.client(service, config=config)
         return self.stack.emulator.client(service)
 
+    def _client_with(self, credentials: Mapping[str, Any], service: str) -> Any:
+        return session_from(dict(credentials), self.stack.emulator.region).client(service)
+
     def local_only(self, reason: str) -> LocalStack:
         """Return the local stack: locally, a step only the emulator can take is taken."""
         return self.stack
@@ -65,12 +69,14 @@ class LocalTarget(Target):
 def let_time_pass(emulator: Emulator, seconds: float) -> None:
     """Let ``seconds`` pass in the emulator.
 
-    SQS's clock advances, and Lambda's pollers read what their queues and streams hold by now
-    (in AWS they poll continuously).
+    SQS's clock advances, Lambda's pollers read what their queues and streams hold by now
+    (in AWS they poll continuously), and each Firehose delivery stream whose buffering
+    interval has elapsed delivers (``FirehoseService.pass_time``).
     """
     emulator.queue_clock.advance(seconds)
     for poller in list(emulator.event_source_mappings.pollers.values()):
         poller.drain()
+    emulator.firehose.pass_time(seconds)
 
 
 def as_demo(

@@ -24,12 +24,20 @@ Converting a pattern:
 
 from collections.abc import Mapping
 
-from refarch.scenarios import dynamodb_cdc, queue_worker, s3_event_processing
+from refarch.scenarios import (
+    dynamodb_cdc,
+    queue_worker,
+    s3_event_processing,
+    stream_consumer,
+    stream_to_lake,
+)
 from refarch.scenarios.target import TargetScenario
 
 #: The patterns whose scenario runs against both targets, by pattern id.
 CONVERTED: Mapping[str, TargetScenario] = {
     "s3-event-processing": s3_event_processing.run,
     "dynamodb-cdc": dynamodb_cdc.run,
+    "stream-consumer": stream_consumer.run,
+    "stream-to-lake": stream_to_lake.run,
     "queue-worker": queue_worker.run,
 }

@@ -156,6 +156,21 @@ class Target(ABC):
         """The tags for anything the scenario creates at runtime (teardown deletes by them)."""
         return {RUN_TAG: self.run_id}
 
+    def client_as(self, role_arn: str, service: str, *, session_name: str) -> Any:
+        """Return a client for ``service`` under ``role_arn``, assumed with ``sts:AssumeRole``.
+
+        For a step an application takes under a role of the stack (a producer role that trusts
+        the account): the caller assumes it, as the application would, and calls as it.
+        """
+        credentials = self.client("sts").assume_role(
+            RoleArn=role_arn, RoleSessionName=session_name
+        )["Credentials"]
+        return self._client_with(credentials, service)
+
+    def _client_with(self, credentials: Mapping[str, Any], service: str) -> Any:
+        """Return a client for ``service`` signing with ``AssumeRole``'s ``credentials``."""
+        raise NotImplementedError(f"{type(self).__name__} cannot call as an assumed role")
+
     def local_only(self, reason: str) -> Any | None:
         """Return the local stack for a step only the emulator can take; None (and say so) live.
 

@@ -35,7 +35,7 @@ def stream_record(
     old: dict[str, Any] | None = None,
     *,
     event_name: str | None = None,
-    created: int = CREATED,
+    created: Any = CREATED,
 ) -> dict[str, Any]:
     """One record of the documented DynamoDB Streams event
     (https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html)."""

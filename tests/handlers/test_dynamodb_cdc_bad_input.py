@@ -85,6 +85,94 @@ CORPUS = [
 ]
 
 
+def _with_keys(record: dict, **keys: dict) -> dict:
+    return {
+        **record,
+        "dynamodb": {**record["dynamodb"], "Keys": {**record["dynamodb"]["Keys"], **keys}},
+    }
+
+
+# Numbers DynamoDB cannot store: finite, at most 38 digits, 1E-130 to 9.99...E+125 in magnitude
+# (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html#HowItWorks.DataTypes.Number).
+# A record holding one, in any attribute of either image or in the key, did not come from
+# DynamoDB: it is poison. The documented bounds themselves are numbers.
+CORPUS += [
+    ("NaN in another attribute", stream_record(40, {**order("o-40"), "x": {"N": "NaN"}}), "failed"),
+    (
+        "sNaN in another attribute",
+        stream_record(41, {**order("o-41"), "x": {"N": "sNaN"}}),
+        "failed",
+    ),
+    (
+        "Infinity in another attribute",
+        stream_record(42, {**order("o-42"), "x": {"N": "Infinity"}}),
+        "failed",
+    ),
+    (
+        "-Infinity in a nested list",
+        stream_record(43, {**order("o-43"), "m": {"M": {"x": {"L": [{"N": "-Infinity"}]}}}}),
+        "failed",
+    ),
+    (
+        "NaN in a number set",
+        stream_record(44, {**order("o-44"), "s": {"NS": ["1", "NaN"]}}),
+        "failed",
+    ),
+    ("1e126: out of range", stream_record(45, {**order("o-45"), "x": {"N": "1e126"}}), "failed"),
+    (
+        "1E-131: below the range",
+        stream_record(46, {**order("o-46"), "x": {"N": "1E-131"}}),
+        "failed",
+    ),
+    ("39 significant digits", stream_record(47, {**order("o-47"), "x": {"N": "1" * 39}}), "failed"),
+    ("NaN amount", stream_record(48, order("o-48", amount="NaN")), "failed"),
+    ("Infinity amount", stream_record(49, order("o-49", amount="Infinity")), "failed"),
+    ("1e126 amount", stream_record(50, order("o-50", amount="1e126")), "failed"),
+    (
+        "NaN in the old image",
+        stream_record(51, order("o-51"), {**order("o-51"), "x": {"N": "NaN"}}),
+        "failed",
+    ),
+    (
+        "-Infinity old amount",
+        stream_record(52, order("o-52"), order("o-52", amount="-Infinity")),
+        "failed",
+    ),
+    ("sNaN old amount", stream_record(53, order("o-53"), order("o-53", amount="sNaN")), "failed"),
+    ("NaN key", _with_keys(stream_record(54, order("o-54")), order_id={"N": "NaN"}), "failed"),
+    (
+        "Infinity in a key attribute",
+        _with_keys(stream_record(55, order("o-55")), sk={"N": "Infinity"}),
+        "failed",
+    ),
+    (
+        "lone surrogate (not UTF-8)",
+        stream_record(56, {**order("o-56"), "x": {"S": "caf\ud800"}}),
+        "failed",
+    ),
+    (
+        "the largest number",
+        stream_record(
+            57, {**order("o-57"), "x": {"N": "9.9999999999999999999999999999999999999E+125"}}
+        ),
+        "applied",
+    ),
+    ("the smallest number", stream_record(58, {**order("o-58"), "x": {"N": "-1E-130"}}), "applied"),
+    (
+        "38 significant digits",
+        stream_record(59, {**order("o-59"), "x": {"N": "9" * 38}}),
+        "applied",
+    ),
+]
+
+# A change's time names its log partition (a UTC day): one without a day is poison too.
+CORPUS += [
+    ("creation time not a number", stream_record(60, order("o-60"), created="soon"), "failed"),
+    ("creation time past year 9999", stream_record(61, order("o-61"), created=10**15), "failed"),
+    ("creation time infinite", stream_record(62, order("o-62"), created=float("inf")), "failed"),
+]
+
+
 @pytest.fixture
 def handler(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     """The consumer with its aggregate table and change-log bucket on moto."""
@@ -116,12 +204,16 @@ def _totals() -> dict[str, tuple[int, Decimal]]:
     }
 
 
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
 def _log_lines() -> list[dict]:
     s3 = boto3.client("s3", region_name="us-east-1")
     lines = []
     for item in s3.list_objects_v2(Bucket=CHANGE_LOG_BUCKET).get("Contents", []):
         body = s3.get_object(Bucket=CHANGE_LOG_BUCKET, Key=item["Key"])["Body"].read()
-        lines.extend(json.loads(line) for line in body.splitlines())
+        lines.extend(json.loads(line, parse_constant=_no_constant) for line in body.splitlines())
     return lines
 
 
@@ -130,13 +222,17 @@ def test_the_corpus_has_at_least_25_cases():
 
 
 @pytest.mark.parametrize(("case", "record", "outcome"), CORPUS, ids=[c[0] for c in CORPUS])
-def test_each_record_alone_has_its_outcome(handler, case, record, outcome):
+def test_each_record_alone_has_its_outcome(handler, case, record, outcome, monkeypatch):
+    poison: list[dict] = []
+    monkeypatch.setattr(handler.logger, "warning", lambda msg, extra: poison.append(extra))
     response = handler.lambda_handler({"Records": [record]}, FakeLambdaContext())
     failed = response["batchItemFailures"]
     lines = _log_lines()
     if outcome == "failed":
         assert failed == [{"itemIdentifier": record.get("dynamodb", {}).get("SequenceNumber")}]
         assert not lines and not _totals()
+        # Refused as poison, with its reason: not an error of the consumer or of AWS.
+        assert len(poison) == 1 and poison[0]["reason"]
     else:
         assert failed == []
         assert [line["eventID"] for line in lines] == [record["eventID"]]

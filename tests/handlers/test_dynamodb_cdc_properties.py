@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -18,7 +19,17 @@ from change import PoisonChangeError, _plain, deltas, log_line, parse  # noqa: E
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(), st.text(max_size=8), st.binary(max_size=4)
 )
+#: Numbers DynamoDB cannot store, and a string UTF-8 cannot encode: never in a log line.
+hostile = st.one_of(
+    st.builds(
+        lambda v: {"N": v},
+        st.sampled_from(["NaN", "sNaN", "-Infinity", "Infinity", "1e126", "1E-131", "1" * 39]),
+    ),
+    st.builds(lambda v: {"NS": ["1", v]}, st.sampled_from(["NaN", "Infinity"])),
+    st.just({"S": "caf\ud800"}),
+)
 attribute_values = st.one_of(
+    hostile,
     st.dictionaries(
         st.sampled_from(["S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "ZZ"]), scalars, max_size=2
     ),
@@ -30,15 +41,21 @@ images = st.one_of(st.none(), st.dictionaries(st.text(max_size=12), attribute_va
 @given(
     st.dictionaries(st.text(max_size=12), st.one_of(scalars, images), max_size=4), images, images
 )
-def test_any_record_parses_or_is_poison(top, new, old):
+def test_any_record_parses_to_a_json_line_or_is_poison(top, new, old):
     record = {**top, "dynamodb": {"NewImage": new, "OldImage": old, "Keys": new or {}}}
     try:
         change = parse(record)
+        line = log_line(change)  # encoded before applying, as the handler does
     except PoisonChangeError as exc:
         assert exc.reason
         return
     assert deltas(change)
-    assert log_line(change).count("\n") == 0
+    assert line.count(b"\n") == 0
+    json.loads(line, parse_constant=_no_constant)
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
 
 
 amounts = st.decimals(min_value=-10_000, max_value=10_000, places=2, allow_nan=False)
@@ -120,7 +137,9 @@ class _Objects:
 def test_the_log_writes_one_object_per_run_of_one_day_with_its_lines_in_order(days):
     handler = load_handler()
     objects = _Objects()
-    entries = [handler.Logged(day, str(100 + n), f'{{"n": {n}}}') for n, day in enumerate(days)]
+    entries = [
+        handler.Logged(day, str(100 + n), f'{{"n": {n}}}'.encode()) for n, day in enumerate(days)
+    ]
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(handler, "s3_client", lambda: objects)
         keys = handler.write_log(entries, "bucket")
@@ -134,7 +153,7 @@ def test_the_log_writes_one_object_per_run_of_one_day_with_its_lines_in_order(da
     assert objects.put == [
         (
             f"changes/day={run[0].day}/{run[0].sequence_number}-{run[-1].sequence_number}.jsonl",
-            "".join(e.line + "\n" for e in run).encode(),
+            b"".join(e.line + b"\n" for e in run),
         )
         for run in runs
     ]
@@ -150,3 +169,17 @@ def test_the_order_id_is_read_as_the_decoded_key_gives_it(keys):
             change_module._order_id(keys)
         return
     assert change_module._order_id(keys) == expected
+
+
+@pytest.mark.parametrize("number", ["NaN", "-NaN", "sNaN", "Infinity", "-Infinity"])
+def test_a_change_that_is_not_a_json_line_is_poison_at_its_encoding(number):
+    # The second guard: a change ``parse`` let through with a number JSON cannot hold.
+    change = parse(stream_record(1, order("o-1")))._replace(new={"x": Decimal(number)})
+    with pytest.raises(PoisonChangeError, match="cannot be a JSON line"):
+        log_line(change)
+
+
+def test_a_lone_surrogate_is_poison_at_its_encoding():
+    change = parse(stream_record(1, {**order("o-1"), "x": {"S": "caf\ud800"}}))
+    with pytest.raises(PoisonChangeError, match="cannot be a JSON line"):
+        log_line(change)

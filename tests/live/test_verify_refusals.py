@@ -26,7 +26,13 @@ def _unreachable_account(region: str | None = "us-east-1") -> Account:
 
 
 def test_converted_patterns_are_listed_with_a_plan_and_a_demo():
-    assert set(CONVERTED) == {"s3-event-processing", "dynamodb-cdc", "queue-worker"}
+    assert set(CONVERTED) == {
+        "s3-event-processing",
+        "dynamodb-cdc",
+        "stream-consumer",
+        "stream-to-lake",
+        "queue-worker",
+    }
     assert set(PLANS) == set(CONVERTED)
     catalog = {p.id for p in PATTERNS}
     assert set(CONVERTED) <= catalog

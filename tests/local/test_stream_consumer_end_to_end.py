@@ -7,6 +7,7 @@ import pytest
 from refarch.local import deploy, emulator, run_demo
 from refarch.local.landed import messages
 from refarch.local.sources.event_source_mappings import StreamPoller
+from refarch.scenarios import stream_consumer as scenario
 
 pytestmark = pytest.mark.slow
 
@@ -71,3 +72,26 @@ def test_a_table_the_role_cannot_write_sends_every_batch_to_the_on_failure_queue
         "streamArn",
     }
     assert sum(b["KinesisBatchInfo"]["batchSize"] for b in failures) == 3
+
+
+def test_the_scenario_stops_with_what_it_waited_for_when_the_table_is_never_written(
+    stream_consumer, monkeypatch
+):
+    # The scenario reads outcomes only from what AWS exposes: with the scrubber unable to write,
+    # the table never fills, so its bounded wait times out and the run says what it waited for.
+    # (A shorter timeout: each poll is a scan, a listing and a receive.)
+    monkeypatch.setattr(scenario, "CONSUMED_TIMEOUT_SECONDS", 30)
+
+    def without_put_item(template):
+        for resource in template["Resources"].values():
+            if resource["Type"] == "AWS::IAM::Policy":
+                statements = resource["Properties"]["PolicyDocument"]["Statement"]
+                statements[:] = [s for s in statements if s["Action"] != "dynamodb:PutItem"]
+
+    result = run_demo(
+        "stream-consumer", out=None, assembly=stream_consumer, template_hook=without_put_item
+    )
+    assert not result.ok
+    assert result.error is not None
+    assert "the table, the archive and the on-failure queue show every record" in result.error
+    assert result.denials

@@ -8,8 +8,8 @@ import re
 import pytest
 
 from refarch.local import deploy, emulator, run_demo
-from refarch.local.demos import stream_to_lake as scenario
 from refarch.local.landed import objects
+from refarch.scenarios import stream_to_lake as scenario
 
 PATTERN = "stream-to-lake"
 pytestmark = pytest.mark.slow
@@ -141,3 +141,18 @@ def test_firehose_invokes_the_transform_with_the_batch_of_every_shard(lake):
     shards = {r["kinesisRecordMetadata"]["shardId"] for r in event["records"]}
     assert len(shards) > 1
     assert len({r["recordId"] for r in event["records"]}) == 30
+
+
+def test_firehose_delivers_only_once_its_buffering_interval_has_passed(stream_to_lake):
+    with emulator() as aws:
+        stack = deploy(PATTERN, assembly=stream_to_lake)
+        stack.kinesis_producer(scenario.STREAM).put_records(
+            (p.partition_key, p.data) for p in scenario.SECOND_ROUND
+        )
+        destination = stack.firehose(scenario.DELIVERY_STREAM).config.destination
+        assert destination.buffer_interval_seconds == 300
+        assert aws.firehose.pass_time(299) == []
+        assert objects(stack, scenario.LAKE, scenario.EVENTS_PREFIX) == {}
+        (report,) = aws.firehose.pass_time(1)
+        assert report.records_in == report.delivered == len(scenario.SECOND_ROUND)
+        assert aws.firehose.pass_time(60) == []  # the next interval starts at the delivery

@@ -8,8 +8,8 @@ import pytest
 from assemblies import synthesized
 
 from refarch.local import deploy, emulator
-from refarch.local.demos import stream_to_lake as scenario
 from refarch.local.landed import objects
+from refarch.scenarios import stream_to_lake as scenario
 
 pytestmark = pytest.mark.slow
 

@@ -29,6 +29,7 @@ ALLOWED_HOSTS = frozenset(
         "repost.aws",
         "d1.awsstatic.com",
         "spark.apache.org",
+        "docs.oracle.com",
         "github.com",
         "docs.python.org",
         "docs.powertools.aws.dev",

@@ -21,6 +21,8 @@ class FirehoseService:
         self._emulator = emulator
         self._lambda = lambda_service
         self._streams: dict[str, DeliveryStream] = {}
+        self._waited: dict[str, float] = {}
+        """Delivery stream ARN -> seconds passed since ``pass_time`` last drained it."""
 
     def register(self, config: DeliveryStreamConfig) -> DeliveryStream:
         """Add a delivery stream created by the provisioner."""
@@ -34,6 +36,25 @@ class FirehoseService:
             if name_or_arn in (stream.config.arn, stream.config.name):
                 return stream
         raise LocalRunnerError(f"no delivery stream {name_or_arn} was deployed in this emulator")
+
+    def pass_time(self, seconds: float) -> list[DrainReport]:
+        """Let ``seconds`` pass: each stream whose buffering interval has elapsed delivers.
+
+        Firehose reads its source continuously and sends a batch to the destination "when the
+        specified destination buffering size or buffering interval is reached, whichever happens
+        first" (https://docs.aws.amazon.com/firehose/latest/dev/data-transformation.html;
+        https://docs.aws.amazon.com/firehose/latest/dev/buffering-hints.html). The scenarios
+        write far less than a buffer's size, so here a stream drains (reads, transforms and
+        writes in one pass) each time its destination's ``IntervalInSeconds`` has passed.
+        """
+        reports = []
+        for arn, stream in self._streams.items():
+            waited = self._waited.get(arn, 0.0) + seconds
+            if waited >= stream.config.destination.buffer_interval_seconds:
+                reports.append(stream.drain())
+                waited = 0.0
+            self._waited[arn] = waited
+        return reports
 
     @property
     def reports(self) -> list[DrainReport]:
