@@ -158,9 +158,9 @@ PLANS: dict[str, LivePlan] = {
         ),
         cost=(
             "under $0.05: about an hour of the stack's idle cost (KMS key $1/month, 5 alarms at "
-            "$0.10/month, prorated hourly) plus 12 messages, a few invocations and about 50 S3 "
-            "requests, each a fraction of a cent; the pollers' empty receives while the stack "
-            "exists are about 1 request a second per poller, under $0.01 an hour"
+            "$0.10/month, prorated hourly) plus 12 messages, a few invocations and a few hundred "
+            "S3 requests (the waits list and read the manifests), each a fraction of a cent; the "
+            "pollers' empty receives while the stack exists, under $0.01 an hour"
         ),
         pricing=(
             "https://aws.amazon.com/kms/pricing/",
