@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from refarch.scenarios import (
     approved_model_endpoint,
     dynamodb_cdc,
+    queue_worker_variants,
     s3_event_processing,
     stream_consumer,
     stream_to_lake,
@@ -39,5 +40,6 @@ CONVERTED: Mapping[str, TargetScenario] = {
     "dynamodb-cdc": dynamodb_cdc.run,
     "stream-consumer": stream_consumer.run,
     "stream-to-lake": stream_to_lake.run,
+    "queue-worker": queue_worker_variants.run,
     "approved-model-endpoint": approved_model_endpoint.run,
 }

@@ -19,13 +19,13 @@ _CONVERTED: Mapping[str, tuple[str, str]] = {
     "stream-to-lake": ("stream_to_lake", "describe_transform_result"),
     "stream-consumer": ("stream_consumer", "describe_response"),
     "dynamodb-cdc": ("dynamodb_cdc", "describe_response"),
+    "queue-worker": ("queue_worker_variants", "describe_response"),
     "approved-model-endpoint": ("approved_model_endpoint", "describe_outcome"),
 }
 
 #: Runner-only scenarios: module of ``refarch.local.demos``.
 _RUNNER_ONLY: Mapping[str, str] = {
     "glue-partitioned-etl": "glue_partitioned_etl",
-    "queue-worker": "queue_worker",
     "model-quality-monitor": "model_quality_monitor",
     "staged-model-promotion": "staged_model_promotion",
 }
