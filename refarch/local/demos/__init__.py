@@ -19,11 +19,11 @@ _CONVERTED: Mapping[str, tuple[str, str]] = {
     "stream-to-lake": ("stream_to_lake", "describe_transform_result"),
     "stream-consumer": ("stream_consumer", "describe_response"),
     "dynamodb-cdc": ("dynamodb_cdc", "describe_response"),
+    "glue-partitioned-etl": ("glue_partitioned_etl", "describe_result"),
 }
 
 #: Runner-only scenarios: module of ``refarch.local.demos``.
 _RUNNER_ONLY: Mapping[str, str] = {
-    "glue-partitioned-etl": "glue_partitioned_etl",
     "approved-model-endpoint": "approved_model_endpoint",
     "queue-worker": "queue_worker",
     "model-quality-monitor": "model_quality_monitor",
