@@ -56,6 +56,12 @@ RAW_TABLE = "raw_raw"
 #: 30 minutes.
 WORKFLOW_POLL_SECONDS = 30
 WORKFLOW_TIMEOUT_SECONDS = 1800
+#: Glue 5.0 logs in real time, the script's stdout to the ``output`` group, stream
+#: ``<run id>-driver`` (https://docs.aws.amazon.com/glue/latest/dg/monitor-continuous-logging.html);
+#: CloudWatch Logs may still be ingesting the last lines when the run completes. Poll every 10 s
+#: for up to 2 minutes.
+LOG_POLL_SECONDS = 10
+LOG_TIMEOUT_SECONDS = 120
 FINISHED = ("COMPLETED", "STOPPED", "ERROR")
 DAY_ONE = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 EVENT_TYPES = ("page_view", "click", "add_to_cart", "purchase")
@@ -194,15 +200,38 @@ class _Workflow:
             + (f"{job_run['Id']} {job_run['JobRunState']}" if job_run else "not started"),
             2,
         )
-        report = self._report(job_run) if job_run else None
+        report = None
+        if job_run is not None and job_run["JobRunState"] == "SUCCEEDED":
+            report = self.target.wait_until(
+                "the run report in the job run's output log",
+                lambda: self._report(job_run),
+                timeout=LOG_TIMEOUT_SECONDS,
+                interval=LOG_POLL_SECONDS,
+            )
         return str(crawl.get("Status")), job_run, report
 
     def _report(self, job_run: dict[str, Any]) -> dict[str, Any] | None:
-        """The run report the job prints to stdout: the run's output log (Glue 5.0)."""
-        group = job_run.get("LogGroupName", "/aws-glue/jobs").rstrip("/") + "/output"
+        """The run report the job prints to stdout, from the run's output log (Glue 5.0).
+
+        The group is the run's ``LogGroupName`` with ``/output``, or the stack's own output
+        group (with a security configuration, the stack creates the group Glue writes to).
+        """
+        groups = [job_run.get("LogGroupName", "/aws-glue/jobs").rstrip("/") + "/output"]
+        groups += [
+            g.physical_id
+            for g in self.target.of_type("AWS::Logs::LogGroup")
+            if g.physical_id.endswith("/output") and g.physical_id not in groups
+        ]
+        for group in groups:
+            report = self._report_in(group, job_run["Id"])
+            if report is not None:
+                return report
+        return None
+
+    def _report_in(self, group: str, run_id: str) -> dict[str, Any] | None:
         try:
             streams = self.logs.describe_log_streams(
-                logGroupName=group, logStreamNamePrefix=job_run["Id"]
+                logGroupName=group, logStreamNamePrefix=run_id
             )["logStreams"]
             for stream in streams:
                 events = self.logs.get_log_events(
