@@ -69,6 +69,22 @@ def _resource(arn: str) -> str:
     return arn.split(":", 5)[5]
 
 
+def _delete_rule(account: Account, arn: str) -> None:
+    """Remove a rule's targets, then the rule.
+
+    A rule's targets must be removed before it can be deleted
+    (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_DeleteRule.html).
+    """
+    events = account.client("events")
+    path = _resource(arn).split("/", 1)[1]  # rule/<name> (default bus) or rule/<bus>/<name>
+    bus, _, name = path.rpartition("/")
+    bus = bus or "default"
+    targets = events.list_targets_by_rule(Rule=name, EventBusName=bus).get("Targets", [])
+    if targets:
+        events.remove_targets(Rule=name, EventBusName=bus, Ids=[t["Id"] for t in targets])
+    events.delete_rule(Name=name, EventBusName=bus)
+
+
 DELETERS: dict[tuple[str, str], Callable[[Account, str], Any]] = {
     ("s3", ""): _empty_and_delete_bucket,
     ("sqs", ""): _delete_queue,
@@ -112,6 +128,7 @@ DELETERS: dict[tuple[str, str], Callable[[Account, str], Any]] = {
     ("glue", "database"): lambda a, arn: a.client("glue").delete_database(
         Name=_resource(arn).split("/", 1)[1]
     ),
+    ("events", "rule"): _delete_rule,
 }
 
 
