@@ -119,7 +119,7 @@ def _run_workflow(stack: GlueStack, name: str) -> None:
                 for t in triggers
                 if t["Type"] == "CONDITIONAL"
                 and t["Name"] not in fired
-                and _holds(t.get("Predicate", {}), states)
+                and predicate_holds(t.get("Predicate", {}), states)
             ]
             if not ready:
                 break
@@ -130,7 +130,7 @@ def _run_workflow(stack: GlueStack, name: str) -> None:
         run.completed_on = datetime.now(UTC)
 
 
-def _holds(predicate: dict[str, Any], states: dict[tuple[str, str], str]) -> bool:
+def predicate_holds(predicate: dict[str, Any], states: dict[tuple[str, str], str]) -> bool:
     """Whether a trigger's predicate holds for the states of this run's actions."""
     results = [
         states.get(("crawler", c["CrawlerName"])) == c["CrawlState"]
