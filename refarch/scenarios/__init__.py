@@ -26,6 +26,7 @@ from collections.abc import Mapping
 
 from refarch.scenarios import (
     dynamodb_cdc,
+    glue_partitioned_etl,
     queue_worker_variants,
     s3_event_processing,
     stream_consumer,
@@ -40,4 +41,5 @@ CONVERTED: Mapping[str, TargetScenario] = {
     "stream-consumer": stream_consumer.run,
     "stream-to-lake": stream_to_lake.run,
     "queue-worker": queue_worker_variants.run,
+    "glue-partitioned-etl": glue_partitioned_etl.run,
 }
