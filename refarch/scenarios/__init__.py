@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from refarch.scenarios import (
     approved_model_endpoint,
     dynamodb_cdc,
+    glue_partitioned_etl,
     queue_worker_variants,
     s3_event_processing,
     stream_consumer,
@@ -41,5 +42,6 @@ CONVERTED: Mapping[str, TargetScenario] = {
     "stream-consumer": stream_consumer.run,
     "stream-to-lake": stream_to_lake.run,
     "queue-worker": queue_worker_variants.run,
+    "glue-partitioned-etl": glue_partitioned_etl.run,
     "approved-model-endpoint": approved_model_endpoint.run,
 }

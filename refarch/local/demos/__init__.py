@@ -20,12 +20,12 @@ _CONVERTED: Mapping[str, tuple[str, str]] = {
     "stream-consumer": ("stream_consumer", "describe_response"),
     "dynamodb-cdc": ("dynamodb_cdc", "describe_response"),
     "queue-worker": ("queue_worker_variants", "describe_response"),
+    "glue-partitioned-etl": ("glue_partitioned_etl", "describe_result"),
     "approved-model-endpoint": ("approved_model_endpoint", "describe_outcome"),
 }
 
 #: Runner-only scenarios: module of ``refarch.local.demos``.
 _RUNNER_ONLY: Mapping[str, str] = {
-    "glue-partitioned-etl": "glue_partitioned_etl",
     "model-quality-monitor": "model_quality_monitor",
     "staged-model-promotion": "staged_model_promotion",
 }
