@@ -69,6 +69,60 @@ def _resource(arn: str) -> str:
     return arn.split(":", 5)[5]
 
 
+#: SageMaker resources a scenario creates at runtime (an endpoint with its configuration and
+#: model, model package groups and versions), each deleted by its name. SageMaker ARNs carry the
+#: name lowercased (https://docs.aws.amazon.com/sagemaker/latest/dg/api-permissions-reference.html),
+#: so the name is found by listing; the run's tag is read again (``ListTags``) before deleting.
+_SAGEMAKER_LISTERS: dict[str, tuple[str, str, str, str]] = {
+    # resource type: (list operation, its result key, the name field, the delete operation)
+    "endpoint": ("list_endpoints", "Endpoints", "EndpointName", "delete_endpoint"),
+    "endpoint-config": (
+        "list_endpoint_configs",
+        "EndpointConfigs",
+        "EndpointConfigName",
+        "delete_endpoint_config",
+    ),
+    "model": ("list_models", "Models", "ModelName", "delete_model"),
+    "model-package-group": (
+        "list_model_package_groups",
+        "ModelPackageGroupSummaryList",
+        "ModelPackageGroupName",
+        "delete_model_package_group",
+    ),
+}
+
+
+def _delete_sagemaker(account: Account, arn: str) -> None:
+    sagemaker = account.client("sagemaker")
+    tags = {t["Key"] for t in sagemaker.list_tags(ResourceArn=arn).get("Tags", [])}
+    if RUN_TAG not in tags:
+        raise PermissionError(f"{arn} does not carry {RUN_TAG}: not deleted")
+    kind, _, name = _resource(arn).partition("/")
+    if kind == "model-package":  # model-package/<group>/<version>: deleted by its ARN
+        sagemaker.delete_model_package(ModelPackageName=arn)
+        return
+    lister, key, field_name, deleter = _SAGEMAKER_LISTERS[kind]
+    found = [
+        item[field_name]
+        for page in sagemaker.get_paginator(lister).paginate(NameContains=name)
+        for item in page.get(key, [])
+        if item[field_name].lower() == name.lower()
+    ]
+    for actual in found or [name]:
+        getattr(sagemaker, deleter)(**{field_name: actual})
+
+
+#: The order SageMaker accepts deletes in: an endpoint before its configuration and model, a
+#: group's versions before the group (``DeleteModelPackageGroup`` answers ``ConflictException``:
+#: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DeleteModelPackageGroup.html).
+DELETE_FIRST: dict[tuple[str, str], int] = {
+    ("sagemaker", "endpoint"): -3,
+    ("sagemaker", "endpoint-config"): -2,
+    ("sagemaker", "model-package"): -2,
+    ("sagemaker", "model"): -1,
+}
+
+
 DELETERS: dict[tuple[str, str], Callable[[Account, str], Any]] = {
     ("s3", ""): _empty_and_delete_bucket,
     ("sqs", ""): _delete_queue,
@@ -95,6 +149,7 @@ DELETERS: dict[tuple[str, str], Callable[[Account, str], Any]] = {
     ("lambda", "event-source-mapping"): lambda a, arn: a.client(
         "lambda"
     ).delete_event_source_mapping(UUID=_resource(arn).split(":", 1)[1]),
+    **{("sagemaker", kind): _delete_sagemaker for kind in (*_SAGEMAKER_LISTERS, "model-package")},
 }
 
 
@@ -111,7 +166,7 @@ def _kind(arn: str) -> tuple[str, str]:
 def delete_tagged(account: Account, run_id: str) -> Cleanup:
     """Delete every resource tagged with ``run_id``; report what could not be deleted."""
     report = Cleanup()
-    for arn in tagged(account, run_id):
+    for arn in sorted(tagged(account, run_id), key=lambda a: DELETE_FIRST.get(_kind(a), 0)):
         deleter = DELETERS.get(_kind(arn))
         if deleter is None:
             report.failed.append(f"{arn}: no deleter for this type; delete it by hand")
