@@ -71,12 +71,16 @@ def let_time_pass(emulator: Emulator, seconds: float) -> None:
 
     SQS's clock advances, Lambda's pollers read what their queues and streams hold by now
     (in AWS they poll continuously), and each Firehose delivery stream whose buffering
-    interval has elapsed delivers (``FirehoseService.pass_time``).
+    interval has elapsed delivers (``FirehoseService.pass_time``). SageMaker announces the
+    model versions created or reviewed meanwhile, runs the baselining jobs created meanwhile and
+    each hourly monitoring schedule's executions (``ModelMonitorService.pass_time``).
     """
     emulator.queue_clock.advance(seconds)
     for poller in list(emulator.event_source_mappings.pollers.values()):
         poller.drain()
     emulator.firehose.pass_time(seconds)
+    emulator.sagemaker.announce_package_changes()
+    emulator.model_monitor.pass_time(seconds)
 
 
 def as_demo(

@@ -209,6 +209,8 @@ class SageMakerService:
         self._requests: dict[str, int] = {}
         self.deployments: list[Deployment] = []
         self.predictions: list[Prediction] = []
+        self._announced: dict[str, str] = {}
+        """The approval status each model package's last state change event carried, by ARN."""
 
     @property
     def _trace(self) -> Any:
@@ -322,8 +324,35 @@ class SageMakerService:
             resources=event["resources"],
         )
 
+    def announce_package_changes(self) -> list[PutEvent]:
+        """Emit the state change of each version created or re-reviewed since the last call.
+
+        For a producer that calls ``CreateModelPackage``/``UpdateModelPackage`` itself (a target
+        scenario): SageMaker puts the event on the bus when a version is created or its
+        approval status changes (https://docs.aws.amazon.com/sagemaker/latest/dg/automating-sagemaker-with-eventbridge.html),
+        asynchronously; here, when time passes. Versions announced by ``register``/``review``
+        are not announced again.
+        """
+        sagemaker = self._client("sagemaker")
+        puts = []
+        groups = sagemaker.get_paginator("list_model_package_groups").paginate()
+        for group in (g for page in groups for g in page["ModelPackageGroupSummaryList"]):
+            packages = sagemaker.get_paginator("list_model_packages").paginate(
+                ModelPackageGroupName=group["ModelPackageGroupName"]
+            )
+            for package in (p for page in packages for p in page["ModelPackageSummaryList"]):
+                arn, status = package["ModelPackageArn"], package["ModelApprovalStatus"]
+                if self._announced.get(arn) == status:
+                    continue
+                described = sagemaker.describe_model_package(ModelPackageName=arn)
+                reviewed = arn in self._announced or status != "PendingManualApproval"
+                updated = ("ModelApprovalStatus", "ApprovalDescription") if reviewed else ()
+                puts.append(self._package_event(described, updated=updated))
+        return puts
+
     def _package_event(self, described: dict[str, Any], *, updated: tuple[str, ...]) -> PutEvent:
         """The documented ``SageMaker Model Package State Change``, from the package's state."""
+        self._announced[described["ModelPackageArn"]] = described["ModelApprovalStatus"]
         detail = {k: _iso(v) for k, v in described.items() if k != "ResponseMetadata"}
         if updated:
             detail["UpdatedModelPackageFields"] = list(updated)
