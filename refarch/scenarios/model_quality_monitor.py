@@ -65,7 +65,7 @@ MODEL_PACKAGE_STATE_CHANGE = "SageMaker Model Package State Change"
 PROCESSING_JOB_STATE_CHANGE = "SageMaker Processing Job State Change"
 
 #: A baselining job over 2,000 rows takes minutes on one ml.m5.large (instance start included);
-#: SageMaker puts its end on the bus "on a best-effort basis", usually within seconds
+#: SageMaker puts its end on the default bus as a state change event
 #: (https://docs.aws.amazon.com/sagemaker/latest/dg/automating-sagemaker-with-eventbridge.html).
 #: DescribeProcessingJob shows its status meanwhile
 #: (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DescribeProcessingJob.html).
@@ -77,9 +77,10 @@ BASELINE_TIMEOUT_SECONDS = 1_800
 EVENT_SETTLE_SECONDS = 60
 #: An hourly schedule starts an execution each hour, for the hour before
 #: (https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-schedule-expression.html);
-#: executions "might start up to 20 minutes" late and run up to the job definition's
-#: 50-minute maximum (https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-scheduling.html).
-#: Poll every 10 minutes for up to 2 hours.
+#: "there could be a delay of 0-20 minutes from the actual requested time to run the execution"
+#: (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ScheduleConfig.html), and the
+#: stack's job definition stops an execution after 50 minutes. Poll every 10 minutes for up to
+#: 2 hours.
 EXECUTION_POLL_SECONDS = 600
 EXECUTION_TIMEOUT_SECONDS = 7_200
 HOURS_LOCAL_ONLY = (
