@@ -326,7 +326,12 @@ def _wait_for_baseline(target: Target, version: int) -> bool:
     try:
         target.wait_until(
             f"version {version}'s baseline is current",
-            lambda: current_baseline(target)[0] == version,
+            # The promoter logs the promotion after writing the marker: both, so that the
+            # checks below read a log that holds it.
+            lambda: (
+                current_baseline(target)[0] == version
+                and f"v{version} promoted" in promotions(target)
+            ),
             timeout=BASELINE_TIMEOUT_SECONDS,
             interval=BASELINE_POLL_SECONDS,
         )
@@ -491,11 +496,7 @@ def _hours(target: Target, stack: LocalStack, endpoint: Endpoint) -> list[Check]
     trace.section("Run: hour 1, traffic like the training data")
     endpoint.capture(rows(600, state=11), _hour(stack), HOSTILE_LINES)
     normal = _wait_for_execution(target, stack, "the hour's execution has ended")
-    calm = {
-        name: state
-        for name, state in _alarm_states(target).items()
-        if name.rsplit("-", 2)[-2].startswith(("Drift", "Completeness"))
-    }
+    calm = _alarm_states(target)
     report = normal.analysis.report if normal.analysis else None
     checks.append(
         Check(
@@ -652,9 +653,7 @@ def _new_version(
     checks.append(
         Check(
             "a late completion of version 1 leaves version 2 current",
-            current_baseline(target) == (2, {"2"})
-            and late.get("outcome") == "superseded"
-            and promotions(target)[-1] == "v1 superseded",
+            current_baseline(target) == (2, {"2"}) and late.get("outcome") == "superseded",
             " → ".join(promotions(target)),
         )
     )
