@@ -123,6 +123,22 @@ DELETE_FIRST: dict[tuple[str, str], int] = {
 }
 
 
+def _delete_rule(account: Account, arn: str) -> None:
+    """Remove a rule's targets, then the rule.
+
+    A rule's targets must be removed before it can be deleted
+    (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_DeleteRule.html).
+    """
+    events = account.client("events")
+    path = _resource(arn).split("/", 1)[1]  # rule/<name> (default bus) or rule/<bus>/<name>
+    bus, _, name = path.rpartition("/")
+    bus = bus or "default"
+    targets = events.list_targets_by_rule(Rule=name, EventBusName=bus).get("Targets", [])
+    if targets:
+        events.remove_targets(Rule=name, EventBusName=bus, Ids=[t["Id"] for t in targets])
+    events.delete_rule(Name=name, EventBusName=bus)
+
+
 DELETERS: dict[tuple[str, str], Callable[[Account, str], Any]] = {
     ("s3", ""): _empty_and_delete_bucket,
     ("sqs", ""): _delete_queue,
@@ -150,6 +166,7 @@ DELETERS: dict[tuple[str, str], Callable[[Account, str], Any]] = {
         "lambda"
     ).delete_event_source_mapping(UUID=_resource(arn).split(":", 1)[1]),
     **{("sagemaker", kind): _delete_sagemaker for kind in (*_SAGEMAKER_LISTERS, "model-package")},
+    ("events", "rule"): _delete_rule,
 }
 
 

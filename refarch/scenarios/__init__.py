@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from refarch.scenarios import (
     dynamodb_cdc,
     model_quality_monitor,
+    queue_worker_variants,
     s3_event_processing,
     stream_consumer,
     stream_to_lake,
@@ -40,4 +41,5 @@ CONVERTED: Mapping[str, TargetScenario] = {
     "stream-consumer": stream_consumer.run,
     "stream-to-lake": stream_to_lake.run,
     "model-quality-monitor": model_quality_monitor.run,
+    "queue-worker": queue_worker_variants.run,
 }

@@ -20,13 +20,13 @@ _CONVERTED: Mapping[str, tuple[str, str]] = {
     "stream-consumer": ("stream_consumer", "describe_response"),
     "dynamodb-cdc": ("dynamodb_cdc", "describe_response"),
     "model-quality-monitor": ("model_quality_monitor", "describe_result"),
+    "queue-worker": ("queue_worker_variants", "describe_response"),
 }
 
 #: Runner-only scenarios: module of ``refarch.local.demos``.
 _RUNNER_ONLY: Mapping[str, str] = {
     "glue-partitioned-etl": "glue_partitioned_etl",
     "approved-model-endpoint": "approved_model_endpoint",
-    "queue-worker": "queue_worker",
     "staged-model-promotion": "staged_model_promotion",
 }
 
