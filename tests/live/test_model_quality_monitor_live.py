@@ -27,7 +27,7 @@ PATTERN = "model-quality-monitor"
 
 
 @pytest.fixture(scope="module")
-def live_run() -> tuple[LiveResult, str, list[str], list[str], FakeClock]:
+def live_run() -> tuple[LiveResult, str, list[str], list[str], FakeClock, dict]:
     out = io.StringIO()
     with emulated_account() as stand_in:
         stand_in.bootstrap()
@@ -43,11 +43,25 @@ def live_run() -> tuple[LiveResult, str, list[str], list[str], FakeClock]:
             clock=clock,
         )
         requests = list(stand_in.requests)
-    return result, out.getvalue(), requests, deployer.calls, clock
+        sagemaker = stand_in.client("sagemaker")
+        groups = sagemaker.list_model_package_groups()["ModelPackageGroupSummaryList"]
+        packages = [
+            p
+            for g in groups
+            for p in sagemaker.list_model_packages(
+                ModelPackageGroupName=g["ModelPackageGroupName"]
+            )["ModelPackageSummaryList"]
+        ]
+        tags = {
+            arn: {t["Key"]: t["Value"] for t in sagemaker.list_tags(ResourceArn=arn)["Tags"]}
+            for arn in [g["ModelPackageGroupArn"] for g in groups]
+            + [p["ModelPackageArn"] for p in packages]
+        }
+    return result, out.getvalue(), requests, deployer.calls, clock, tags
 
 
 def test_the_baseline_path_passes_through_the_live_path(live_run):
-    result, trace, _, calls, _ = live_run
+    result, trace, _, calls, *_ = live_run
     assert result.ok, trace
     assert calls == ["deploy", "destroy"]
     assert result.error is None and result.leftovers == []
@@ -62,15 +76,23 @@ def test_the_baseline_path_passes_through_the_live_path(live_run):
 def test_each_baseline_is_waited_for_at_its_poll_interval(live_run):
     # Each approval's job runs while the run sleeps one poll; the other team's approval is
     # given the settle time, with nothing to observe.
-    *_, clock = live_run
+    *_, clock, _ = live_run
     assert clock.sleeps == [BASELINE_POLL_SECONDS, EVENT_SETTLE_SECONDS, BASELINE_POLL_SECONDS]
 
 
 def test_the_registry_is_driven_and_the_events_replayed_over_http(live_run):
-    _, trace, requests, _, _ = live_run
+    _, trace, requests, *_ = live_run
     assert "→ UpdateModelPackage approved-model-endpoint-models-" in trace
     assert '"outcome":"already_started"' in trace and '"outcome":"superseded"' in trace
     assert sum("/invocations" in line for line in requests) == 2
+
+
+def test_teardown_deletes_the_registered_versions_then_their_groups_by_the_run_tag(live_run):
+    result, *_, left = live_run
+    deleted = [d for d in result.torn_down if ":sagemaker:" in d]
+    kinds = [d.split(":")[-1].split("/")[0] for d in deleted]
+    assert kinds == ["model-package"] * 3 + ["model-package-group"] * 2
+    assert left == {}  # nothing registered is left in the stand-in
 
 
 def test_the_demo_runs_the_same_scenario_with_the_hours_checked():

@@ -1,7 +1,9 @@
 """Teardown of what a scenario creates in SageMaker at runtime, found by the run's tag.
 
-moto's Resource Groups Tagging API does not list SageMaker resources (AWS's does), so the
-deleters are driven here with the ARNs the tagging API would return, in ``delete_tagged``'s order.
+moto's Resource Groups Tagging API lists them, but names an endpoint configuration by a
+malformed ARN (the text of a tuple), so the deleters are driven here with the ARNs AWS's tagging
+API returns, in ``delete_tagged``'s order (the model-quality-monitor live test goes through
+``delete_tagged`` itself for model package versions and groups).
 """
 
 from __future__ import annotations
