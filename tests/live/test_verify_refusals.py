@@ -32,6 +32,7 @@ def test_converted_patterns_are_listed_with_a_plan_and_a_demo():
         "stream-consumer",
         "stream-to-lake",
         "model-quality-monitor",
+        "glue-partitioned-etl",
         "queue-worker",
     }
     assert set(PLANS) == set(CONVERTED)
