@@ -69,6 +69,81 @@ def _resource(arn: str) -> str:
     return arn.split(":", 5)[5]
 
 
+#: SageMaker resources a scenario creates at runtime (an endpoint with its configuration and
+#: model, model package groups and versions), each deleted by its name. SageMaker ARNs carry the
+#: name lowercased (https://docs.aws.amazon.com/sagemaker/latest/dg/api-permissions-reference.html),
+#: so the name is found by listing; the run's tag is read again (``ListTags``) before deleting.
+_SAGEMAKER_LISTERS: dict[str, tuple[str, str, str, str]] = {
+    # resource type: (list operation, its result key, the name field, the delete operation)
+    "endpoint": ("list_endpoints", "Endpoints", "EndpointName", "delete_endpoint"),
+    "endpoint-config": (
+        "list_endpoint_configs",
+        "EndpointConfigs",
+        "EndpointConfigName",
+        "delete_endpoint_config",
+    ),
+    "model": ("list_models", "Models", "ModelName", "delete_model"),
+    "model-package-group": (
+        "list_model_package_groups",
+        "ModelPackageGroupSummaryList",
+        "ModelPackageGroupName",
+        "delete_model_package_group",
+    ),
+}
+
+
+def _delete_sagemaker(account: Account, arn: str) -> None:
+    sagemaker = account.client("sagemaker")
+    tags = {t["Key"] for t in sagemaker.list_tags(ResourceArn=arn).get("Tags", [])}
+    if RUN_TAG not in tags:
+        raise PermissionError(f"{arn} does not carry {RUN_TAG}: not deleted")
+    kind, _, name = _resource(arn).partition("/")
+    if kind == "model-package":  # model-package/<group>/<version>: deleted by its ARN
+        sagemaker.delete_model_package(ModelPackageName=arn)
+        return
+    lister, key, field_name, deleter = _SAGEMAKER_LISTERS[kind]
+    found = [
+        item[field_name]
+        for page in sagemaker.get_paginator(lister).paginate(NameContains=name)
+        for item in page.get(key, [])
+        if item[field_name].lower() == name.lower()
+    ]
+    for actual in found or [name]:
+        if kind == "endpoint":
+            _deregister_scaling(account, actual)
+        getattr(sagemaker, deleter)(**{field_name: actual})
+
+
+def _deregister_scaling(account: Account, endpoint: str) -> None:
+    """Deregister an endpoint's autoscaling targets before deleting it.
+
+    Deleting the endpoint deregisters them only if the caller may call DeregisterScalableTarget
+    (https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-delete-with-scaling.html): done
+    first, explicitly. The targets are the endpoint's, which carries the run's tag.
+    """
+    autoscaling = account.client("application-autoscaling")
+    targets = autoscaling.describe_scalable_targets(ServiceNamespace="sagemaker")
+    for target in targets["ScalableTargets"]:
+        if target["ResourceId"].startswith(f"endpoint/{endpoint}/variant/"):
+            autoscaling.deregister_scalable_target(
+                ServiceNamespace="sagemaker",
+                ResourceId=target["ResourceId"],
+                ScalableDimension=target["ScalableDimension"],
+            )
+
+
+#: The order SageMaker accepts deletes in: an endpoint before its configuration and model, a
+#: group's versions before the group (``DeleteModelPackageGroup`` answers ``ConflictException``:
+#: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DeleteModelPackageGroup.html).
+DELETE_FIRST: dict[tuple[str, str], int] = {
+    ("sagemaker", "endpoint"): -3,
+    ("sagemaker", "endpoint-config"): -2,
+    ("sagemaker", "model-package"): -2,
+    ("sagemaker", "model"): -1,
+    ("sagemaker", "model-package-group"): 1,
+}
+
+
 def _delete_rule(account: Account, arn: str) -> None:
     """Remove a rule's targets, then the rule.
 
@@ -111,6 +186,7 @@ DELETERS: dict[tuple[str, str], Callable[[Account, str], Any]] = {
     ("lambda", "event-source-mapping"): lambda a, arn: a.client(
         "lambda"
     ).delete_event_source_mapping(UUID=_resource(arn).split(":", 1)[1]),
+    **{("sagemaker", kind): _delete_sagemaker for kind in (*_SAGEMAKER_LISTERS, "model-package")},
     # Glue's taggable resources (https://docs.aws.amazon.com/glue/latest/dg/monitor-tags.html);
     # deleting a database deletes its tables and their partitions (DeleteDatabase).
     ("glue", "crawler"): lambda a, arn: a.client("glue").delete_crawler(
@@ -132,48 +208,6 @@ DELETERS: dict[tuple[str, str], Callable[[Account, str], Any]] = {
 }
 
 
-def _delete_endpoint(account: Account, arn: str) -> None:
-    """Deregister the endpoint's autoscaling targets, then delete the endpoint.
-
-    Deleting the endpoint deregisters them only if the caller may call DeregisterScalableTarget
-    (https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-delete-with-scaling.html): done
-    first, explicitly. The targets are the endpoint's, which carries the run's tag.
-    """
-    name = _resource(arn).split("/", 1)[1]
-    autoscaling = account.client("application-autoscaling")
-    targets = autoscaling.describe_scalable_targets(ServiceNamespace="sagemaker")
-    for target in targets["ScalableTargets"]:
-        if target["ResourceId"].startswith(f"endpoint/{name}/variant/"):
-            autoscaling.deregister_scalable_target(
-                ServiceNamespace="sagemaker",
-                ResourceId=target["ResourceId"],
-                ScalableDimension=target["ScalableDimension"],
-            )
-    account.client("sagemaker").delete_endpoint(EndpointName=name)
-
-
-def _sagemaker_name(arn: str) -> str:
-    return _resource(arn).split("/", 1)[1]
-
-
-DELETERS.update(
-    {
-        ("sagemaker", "endpoint"): _delete_endpoint,
-        ("sagemaker", "endpoint-config"): lambda a, arn: a.client(
-            "sagemaker"
-        ).delete_endpoint_config(EndpointConfigName=_sagemaker_name(arn)),
-        ("sagemaker", "model"): lambda a, arn: a.client("sagemaker").delete_model(
-            ModelName=_sagemaker_name(arn)
-        ),
-        ("sagemaker", "model-package"): lambda a, arn: a.client("sagemaker").delete_model_package(
-            ModelPackageName=arn
-        ),
-        ("sagemaker", "model-package-group"): lambda a, arn: a.client(
-            "sagemaker"
-        ).delete_model_package_group(ModelPackageGroupName=_sagemaker_name(arn)),
-    }
-)
-
 #: What a scenario's run creates at runtime inside a stack's resources, deleted by tag before
 #: ``cdk destroy``: SageMaker refuses to delete a model package group that still has versions
 #: (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DeleteModelPackageGroup.html),
@@ -186,8 +220,6 @@ BEFORE_DESTROY = frozenset(
         ("sagemaker", "model-package"),
     }
 )
-#: Deleted after every other tagged resource: a group once its versions are gone.
-_LAST = frozenset({("sagemaker", "model-package-group")})
 
 
 def _kind(arn: str) -> tuple[str, str]:
@@ -209,7 +241,7 @@ def delete_tagged(
     """
     report = Cleanup()
     arns = [a for a in tagged(account, run_id) if only is None or _kind(a) in only]
-    for arn in sorted(arns, key=lambda a: _kind(a) in _LAST):
+    for arn in sorted(arns, key=lambda a: DELETE_FIRST.get(_kind(a), 0)):
         deleter = DELETERS.get(_kind(arn))
         if deleter is None:
             report.failed.append(f"{arn}: no deleter for this type; delete it by hand")

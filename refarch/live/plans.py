@@ -148,6 +148,44 @@ PLANS: dict[str, LivePlan] = {
             "(emptied); the KMS keys are scheduled for deletion (7-30 days, not charged)"
         ),
     ),
+    "model-quality-monitor": LivePlan(
+        creates=(
+            "1 SageMaker data-quality job definition and its hourly monitoring schedule on the "
+            "endpoint named by -c endpoint_name (approved-model-endpoint's by default), with the "
+            "baseline and monitoring roles",
+            "3 Lambda functions (BaselineStarter, BaselinePromoter, DriftWatcher) with their log "
+            "groups, roles and dead-letter queues, and their EventBridge rules",
+            "2 S3 buckets (monitoring, capture) and their access-log bucket, 2 KMS keys, 1 SNS "
+            "alarm topic, 20 CloudWatch alarms",
+            "at runtime: 2 model package groups with one or two versions (tagged with the run "
+            "id) and 2 baselining processing jobs on one ml.m5.large each",
+        ),
+        cost=(
+            "under $0.10: 2 baselining jobs of a few minutes on one ml.m5.large processing "
+            "instance each (billed per second of instance time), about an hour of the stack's "
+            "idle cost (2 KMS keys at $1/month and 20 alarms at $0.10/month, prorated hourly) "
+            "plus a few invocations and S3 requests, each a fraction of a cent. Model Monitor is "
+            "closed to new customers: an account without it cannot deploy the schedule"
+        ),
+        pricing=(
+            "https://aws.amazon.com/sagemaker/pricing/",
+            "https://aws.amazon.com/kms/pricing/",
+            "https://aws.amazon.com/cloudwatch/pricing/",
+            "https://aws.amazon.com/lambda/pricing/",
+        ),
+        duration=(
+            "about 30 minutes: deploy 3-5, two baselining jobs 5-10 each (the processing "
+            "instance starting included), destroy 3-5; the hourly executions are checked "
+            "locally only (they need the endpoint's captured traffic)"
+        ),
+        teardown=(
+            "cdk destroy -c destroy=true deletes the schedule, the job definition, the functions "
+            "and the buckets (emptied); the model package groups and versions the scenario "
+            "registered are deleted by their run tag; processing jobs cannot be deleted (they "
+            "end by themselves and cost nothing after); the KMS keys are scheduled for deletion "
+            "(7-30 days, not charged)"
+        ),
+    ),
     "glue-partitioned-etl": LivePlan(
         creates=(
             "3 S3 buckets (raw, curated, Glue scratch) and their access-log bucket, emptied and "

@@ -75,13 +75,16 @@ def let_time_pass(emulator: Emulator, seconds: float) -> None:
     interval has elapsed delivers (``FirehoseService.pass_time``), each Glue workflow run
     started with ``StartWorkflowRun`` runs its crawler and job (``sources.glue_workflow``), and
     SageMaker brings every endpoint that is creating or updating to the end of its deployment
-    (its fleet up, its traffic shifted: ``SageMakerService.complete_deployments``).
+    (its fleet up, its traffic shifted: ``SageMakerService.complete_deployments``), runs the
+    baselining jobs created meanwhile and each hourly monitoring schedule's executions
+    (``ModelMonitorService.pass_time``).
     """
     emulator.queue_clock.advance(seconds)
     for poller in list(emulator.event_source_mappings.pollers.values()):
         poller.drain()
     emulator.firehose.pass_time(seconds)
     emulator.sagemaker.complete_deployments()
+    emulator.model_monitor.pass_time(seconds)
     if any(
         r.resource_type == "AWS::Glue::Workflow"
         for stack in emulator.stacks.values()

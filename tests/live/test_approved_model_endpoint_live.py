@@ -66,6 +66,10 @@ def test_registry_calls_and_invocations_go_over_http(live_run):
     assert any("/invocations" in line and "/functions/" in line for line in requests)
 
 
+#: The run's tag, as the scenario puts it on what the deployer creates (the deleters check it).
+TAGGED = [{"Key": RUN_TAG, "Value": "run-1"}]
+
+
 def test_cleanup_deletes_what_the_deployer_created():
     with emulated_account() as stand_in:
         sagemaker = stand_in.client("sagemaker")
@@ -73,6 +77,7 @@ def test_cleanup_deletes_what_the_deployer_created():
             ModelName="ep-v1-abc",
             ExecutionRoleArn="arn:aws:iam::123456789012:role/execution",
             PrimaryContainer={"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/r:1"},
+            Tags=TAGGED,
         )
         sagemaker.create_endpoint_config(
             EndpointConfigName="ep-v1-abc",
@@ -84,8 +89,9 @@ def test_cleanup_deletes_what_the_deployer_created():
                     "InstanceType": "ml.m5.xlarge",
                 }
             ],
+            Tags=TAGGED,
         )
-        sagemaker.create_endpoint(EndpointName="ep", EndpointConfigName="ep-v1-abc")
+        sagemaker.create_endpoint(EndpointName="ep", EndpointConfigName="ep-v1-abc", Tags=TAGGED)
         prefix = "arn:aws:sagemaker:us-east-1:123456789012:"
         # moto's tagging API does not list SageMaker resources (AWS's does): the deleters directly.
         for arn in (f"{prefix}endpoint/ep", f"{prefix}endpoint-config/ep-v1-abc"):

@@ -19,6 +19,7 @@ _CONVERTED: Mapping[str, tuple[str, str]] = {
     "stream-to-lake": ("stream_to_lake", "describe_transform_result"),
     "stream-consumer": ("stream_consumer", "describe_response"),
     "dynamodb-cdc": ("dynamodb_cdc", "describe_response"),
+    "model-quality-monitor": ("model_quality_monitor", "describe_result"),
     "queue-worker": ("queue_worker_variants", "describe_response"),
     "glue-partitioned-etl": ("glue_partitioned_etl", "describe_result"),
     "approved-model-endpoint": ("approved_model_endpoint", "describe_outcome"),
@@ -26,7 +27,6 @@ _CONVERTED: Mapping[str, tuple[str, str]] = {
 
 #: Runner-only scenarios: module of ``refarch.local.demos``.
 _RUNNER_ONLY: Mapping[str, str] = {
-    "model-quality-monitor": "model_quality_monitor",
     "staged-model-promotion": "staged_model_promotion",
 }
 

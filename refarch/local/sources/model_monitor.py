@@ -53,11 +53,12 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from refarch.constructs.model_monitoring import MODEL_MONITOR_REPOSITORY
+from refarch.constructs.model_monitoring import HOURLY, MODEL_MONITOR_REPOSITORY
 from refarch.local.identities import assume_role_as_service
 from refarch.local.moto_resources import service_context
 from refarch.local.moto_sagemaker import processing_job_requests
 from refarch.local.s3_url import split_s3_url
+from refarch.local.sources.alarms import AlarmTransition, evaluate_alarms
 from refarch.local.sources.log_groups import create_log_group
 from refarch.model_monitor.jobs import Analysis, Baseline, analyse_window, suggest_baseline
 from refarch.model_monitor.metrics import NAMESPACE, metric_data
@@ -71,6 +72,11 @@ if TYPE_CHECKING:
 SAGEMAKER_PRINCIPAL = "sagemaker.amazonaws.com"
 PROCESSING_LOG_GROUP = "/aws/sagemaker/ProcessingJobs"
 PROCESSING_JOB_STATE_CHANGE = "SageMaker Processing Job State Change"
+#: Where the monitor's clock starts: this long before the emulator starts, 5 minutes past the
+#: hour, so that the metrics of the hours a run passes are never in the future (CloudWatch takes
+#: datapoints up to two weeks old:
+#: https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricData.html).
+CLOCK_START_BEFORE = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -113,6 +119,12 @@ class ModelMonitorService:
         self.schedules: dict[str, Schedule] = {}
         self.runs: list[JobRun] = []
         self._processing_seen = 0
+        self.clock = datetime.now(UTC).replace(minute=5, second=0, microsecond=0) - (
+            CLOCK_START_BEFORE
+        )
+        """The time of day the schedules see; ``pass_time`` advances it."""
+        self.alarm_transitions: list[AlarmTransition] = []
+        """The alarm state changes each scheduled execution's metrics caused, in order."""
 
     @property
     def _trace(self) -> Any:
@@ -214,6 +226,28 @@ class ModelMonitorService:
             run.event = self._emit_job(run, request)
             runs.append(run)
         self._processing_seen = len(requests)
+        return runs
+
+    # -- time passing -------------------------------------------------------------------------
+
+    def pass_time(self, seconds: float) -> list[JobRun]:
+        """Let ``seconds`` pass: the jobs created meanwhile run, and each hour's executions.
+
+        Baselining jobs created since the last call run to their end (``run_processing_jobs``).
+        Each hourly schedule (``HOURLY``, the only expression run by itself) then runs its
+        execution at every hour the clock passes, and CloudWatch evaluates the data-metric
+        alarms then (it evaluates each period as it ends:
+        https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-evaluation.html).
+        """
+        runs = self.run_processing_jobs()
+        start, self.clock = self.clock, self.clock + timedelta(seconds=seconds)
+        hour = start.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        hourly = [s for s in self.schedules.values() if s.schedule_expression == HOURLY]
+        while hourly and hour <= self.clock:
+            for schedule in hourly:
+                runs.append(self.run_schedule(schedule.name, hour))
+            self.alarm_transitions += evaluate_alarms(self._emulator, namespace=NAMESPACE, at=hour)
+            hour += timedelta(hours=1)
         return runs
 
     # -- monitoring executions ----------------------------------------------------------------
