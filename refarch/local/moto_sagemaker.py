@@ -58,11 +58,8 @@ directly see moto as shipped. Each fix is checked against the SageMaker API refe
    and it drops ``Environment`` and ``ProcessingResources``. Fixed: a repeated name is refused,
    and every accepted request is kept whole (``processing_job_requests``) for the runner, which
    runs the jobs it knows (``sources.model_monitor``).
-10. ``DeleteModelPackage`` and ``DeleteModelPackageGroup`` are not implemented (a server error).
-   Implemented: a version or group that does not exist is refused with ``ValidationException``,
-   and a group that still holds versions with ``ConflictException``, the error the API reference
-   lists (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DeleteModelPackageGroup.html);
-   teardown deletes a group's versions first.
+10. ``DeleteModelPackage`` and ``DeleteModelPackageGroup`` are not implemented: see
+   ``moto_sagemaker_registry``.
 
 Checked and not gaps (the deployer relies on them): ``ListModelPackages`` filters by group,
 approval status and creation time and sorts by ``CreationTime``; ``ModelPackageVersion`` counts
@@ -88,7 +85,7 @@ import botocore.session
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.responses import ActionResult
 from moto.core.utils import utcnow
-from moto.sagemaker.exceptions import ConflictException, ResourceInUseException, ValidationError
+from moto.sagemaker.exceptions import ResourceInUseException, ValidationError
 from moto.sagemaker.models import (
     FakeEndpoint,
     FakeEndpointConfig,
@@ -518,31 +515,6 @@ def _create_processing_job_response(self: SageMakerResponse) -> ActionResult:
     return result
 
 
-def _delete_model_package_response(self: SageMakerResponse) -> ActionResult:
-    """Fix 10: delete a version by its name or ARN."""
-    backend = self.sagemaker_backend
-    name = self._get_param("ModelPackageName")
-    arn = backend.model_package_name_mapping.get(name, name)
-    if arn not in backend.model_packages:
-        raise ValidationError(message=f"Model package {name} does not exist.")
-    del backend.model_packages[arn]
-    for alias in [k for k, v in backend.model_package_name_mapping.items() if v == arn]:
-        del backend.model_package_name_mapping[alias]
-    return ActionResult({})
-
-
-def _delete_model_package_group_response(self: SageMakerResponse) -> ActionResult:
-    """Fix 10: delete a group that holds no version."""
-    backend = self.sagemaker_backend
-    name = self._get_param("ModelPackageGroupName").rsplit("/", 1)[-1]
-    if name not in backend.model_package_groups:
-        raise ValidationError(message=f"Model package group {name} does not exist.")
-    if any(p.model_package_group_name == name for p in backend.model_packages.values()):
-        raise ConflictException(message=f"Model package group {name} still has model packages.")
-    del backend.model_package_groups[name]
-    return ActionResult({})
-
-
 def processing_job_requests() -> list[dict[str, Any]]:
     """Every ``CreateProcessingJob`` request accepted inside ``sagemaker_gap_fixes()``."""
     return _current_state().processing_requests
@@ -668,18 +640,6 @@ def sagemaker_gap_fixes(*, instant_transitions: bool = True) -> Iterator[None]:
                     "create_processing_job",
                     _create_processing_job_response,
                     False,
-                ),
-                (
-                    SageMakerResponse,
-                    "delete_model_package",
-                    _delete_model_package_response,
-                    True,
-                ),
-                (
-                    SageMakerResponse,
-                    "delete_model_package_group",
-                    _delete_model_package_group_response,
-                    True,
                 ),
             ):
                 stack.enter_context(mock.patch.object(target, name, replacement, create=create))
