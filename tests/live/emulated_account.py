@@ -18,11 +18,12 @@ runner's provisioning (``EmulatorDeployer``), so the resources come from the run
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import boto3
 from moto.server import ThreadedMotoServer
@@ -31,6 +32,7 @@ from refarch.catalog import Pattern
 from refarch.live.account import Account
 from refarch.live.bootstrap import VERSION_PARAMETER
 from refarch.live.cdk import NO_CONTEXT, Context
+from refarch.live.verify import LiveResult, verify_live
 from refarch.local import CloudAssembly, Emulator, deploy, emulator
 from refarch.local.sources.s3_on_write import notifications_on_write
 from refarch.local.sources.sagemaker_on_write import registry_events_on_write
@@ -163,3 +165,43 @@ def emulated_account() -> Iterator[EmulatedAccount]:
         werkzeug.removeHandler(handler)
         werkzeug.setLevel(level)
         werkzeug.propagate = propagate
+
+
+class StandInRun(NamedTuple):
+    """What ``verify_on_stand_in`` saw: the result, its trace, the HTTP requests, the deployer's
+    calls and the clock (its sleeps)."""
+
+    result: LiveResult
+    trace: str
+    requests: list[str]
+    calls: list[str]
+    clock: FakeClock
+
+
+def verify_on_stand_in(
+    pattern_id: str,
+    assembly: CloudAssembly,
+    *,
+    context: Context = NO_CONTEXT,
+    time_passes: bool = True,
+) -> StandInRun:
+    """``refarch verify <id> --live --yes`` against a bootstrapped stand-in, with ``assembly``
+    provisioned in place of ``cdk deploy``; a sleep lets time pass there unless ``time_passes``
+    is False."""
+    out = io.StringIO()
+    with emulated_account() as stand_in:
+        stand_in.bootstrap()
+        clock = FakeClock(stand_in if time_passes else None)
+        deployer = EmulatorDeployer(assemblies={pattern_id: assembly})
+        result = verify_live(
+            pattern_id,
+            account=stand_in.account,
+            deployer=deployer,
+            yes=True,
+            out=out,
+            sleep=clock.sleep,
+            clock=clock,
+            context=context,
+        )
+        requests = list(stand_in.requests)
+    return StandInRun(result, out.getvalue(), requests, deployer.calls, clock)

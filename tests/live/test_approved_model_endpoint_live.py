@@ -8,15 +8,13 @@ HTTP and emit SageMaker's state change; the deployer runs under its role, IAM en
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from assemblies import synthesized
 from botocore.exceptions import ClientError
-from emulated_account import EmulatorDeployer, FakeClock, emulated_account
+from emulated_account import FakeClock, emulated_account, verify_on_stand_in
 
 from refarch.live.cleanup import DELETERS, _kind, delete_tagged
-from refarch.live.verify import LiveResult, verify_live
+from refarch.live.verify import LiveResult
 from refarch.scenarios.approved_model_endpoint import ENDPOINT_POLL_SECONDS
 from refarch.scenarios.target import RUN_TAG
 
@@ -25,22 +23,7 @@ PATTERN = "approved-model-endpoint"
 
 @pytest.fixture(scope="module")
 def live_run() -> tuple[LiveResult, str, list[str], list[str], FakeClock]:
-    out = io.StringIO()
-    with emulated_account() as stand_in:
-        stand_in.bootstrap()
-        clock = FakeClock(stand_in)
-        deployer = EmulatorDeployer(assemblies={PATTERN: synthesized(PATTERN)})
-        result = verify_live(
-            PATTERN,
-            account=stand_in.account,
-            deployer=deployer,
-            yes=True,
-            out=out,
-            sleep=clock.sleep,
-            clock=clock,
-        )
-        requests = list(stand_in.requests)
-    return result, out.getvalue(), requests, deployer.calls, clock
+    return verify_on_stand_in(PATTERN, synthesized(PATTERN))
 
 
 def test_the_scenario_passes_through_the_live_path(live_run):

@@ -6,36 +6,18 @@ table's stream (``FakeClock`` with the account), as Lambda's poll all along in A
 
 from __future__ import annotations
 
-import io
-
 from assemblies import synthesized
-from emulated_account import EmulatorDeployer, FakeClock, emulated_account
+from emulated_account import verify_on_stand_in
 
-from refarch.live.verify import verify_live
 from refarch.scenarios.dynamodb_cdc import CONSUMED_POLL_SECONDS
 
 PATTERN = "dynamodb-cdc"
 
 
 def test_the_scenario_passes_through_the_live_path():
-    out = io.StringIO()
-    with emulated_account() as stand_in:
-        stand_in.bootstrap()
-        clock = FakeClock(stand_in)
-        deployer = EmulatorDeployer(assemblies={PATTERN: synthesized(PATTERN)})
-        result = verify_live(
-            PATTERN,
-            account=stand_in.account,
-            deployer=deployer,
-            yes=True,
-            out=out,
-            sleep=clock.sleep,
-            clock=clock,
-        )
-        requests = list(stand_in.requests)
-    trace = out.getvalue()
+    result, trace, requests, calls, clock = verify_on_stand_in(PATTERN, synthesized(PATTERN))
     assert result.ok, trace
-    assert deployer.calls == ["deploy", "destroy"]
+    assert calls == ["deploy", "destroy"]
     assert "OK: dynamodb-cdc: 6/6 checks (1 local-only skipped)" in trace
     # Nothing was consumed until time passed once in the stand-in; then everything was.
     assert clock.sleeps == [CONSUMED_POLL_SECONDS]

@@ -8,14 +8,11 @@ does all along in AWS, and the scenario reads the outcome back through ``GetWork
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from assemblies import synthesized
-from emulated_account import EmulatorDeployer, FakeClock, emulated_account
+from emulated_account import emulated_account, verify_on_stand_in
 
 from refarch.live.cleanup import DELETERS, _kind
-from refarch.live.verify import verify_live
 from refarch.local import run_demo
 from refarch.scenarios.glue_partitioned_etl import WORKFLOW_POLL_SECONDS
 
@@ -25,22 +22,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def live_run():
-    out = io.StringIO()
-    with emulated_account() as stand_in:
-        stand_in.bootstrap()
-        clock = FakeClock(stand_in)
-        deployer = EmulatorDeployer(assemblies={PATTERN: synthesized(PATTERN)})
-        result = verify_live(
-            PATTERN,
-            account=stand_in.account,
-            deployer=deployer,
-            yes=True,
-            out=out,
-            sleep=clock.sleep,
-            clock=clock,
-        )
-        requests = list(stand_in.requests)
-    return result, out.getvalue(), requests, deployer.calls, clock
+    return verify_on_stand_in(PATTERN, synthesized(PATTERN))
 
 
 def test_the_scenario_passes_through_the_live_path(live_run):

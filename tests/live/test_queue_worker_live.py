@@ -6,13 +6,10 @@ work queue (``FakeClock`` with the account), as Lambda polls all along in AWS.
 
 from __future__ import annotations
 
-import io
-
 from assemblies import synthesized
-from emulated_account import EmulatorDeployer, FakeClock, emulated_account
+from emulated_account import emulated_account, verify_on_stand_in
 
 from refarch.live.cleanup import DELETERS, _kind
-from refarch.live.verify import verify_live
 from refarch.local import run_demo
 from refarch.scenarios.queue_worker import (
     EMPTY_POLL_SECONDS,
@@ -25,24 +22,9 @@ PATTERN = "queue-worker"
 
 
 def test_the_scenario_passes_through_the_live_path():
-    out = io.StringIO()
-    with emulated_account() as stand_in:
-        stand_in.bootstrap()
-        clock = FakeClock(stand_in)
-        deployer = EmulatorDeployer(assemblies={PATTERN: synthesized(PATTERN)})
-        result = verify_live(
-            PATTERN,
-            account=stand_in.account,
-            deployer=deployer,
-            yes=True,
-            out=out,
-            sleep=clock.sleep,
-            clock=clock,
-        )
-        requests = list(stand_in.requests)
-    trace = out.getvalue()
+    result, trace, requests, calls, clock = verify_on_stand_in(PATTERN, synthesized(PATTERN))
     assert result.ok, trace
-    assert deployer.calls == ["deploy", "destroy"]
+    assert calls == ["deploy", "destroy"]
     assert result.error is None and result.leftovers == []
     assert "OK: queue-worker: 12/12 checks (1 local-only skipped)" in trace
     assert result.skipped == ["which messages Lambda invoked the function with is not observable"]
@@ -65,24 +47,10 @@ def test_the_fifo_variant_passes_through_the_live_path_with_its_context():
     # refarch verify queue-worker --live -c fifo=true: the variant is deployed (and destroyed)
     # with its context, and the scenario follows the deployed queue (a FIFO queue's name ends in
     # .fifo).
-    out = io.StringIO()
-    with emulated_account() as stand_in:
-        stand_in.bootstrap()
-        clock = FakeClock(stand_in)
-        deployer = EmulatorDeployer(assemblies={PATTERN: synthesized(PATTERN, fifo="true")})
-        result = verify_live(
-            PATTERN,
-            account=stand_in.account,
-            deployer=deployer,
-            yes=True,
-            out=out,
-            sleep=clock.sleep,
-            clock=clock,
-            context={"fifo": "true"},
-        )
-    trace = out.getvalue()
+    result, trace, _, _, clock = verify_on_stand_in(
+        PATTERN, synthesized(PATTERN, fifo="true"), context={"fifo": "true"}
+    )
     assert result.ok, trace
-    assert deployer.contexts == [{"fifo": "true"}, {"fifo": "true"}]
     assert "-c patterns=queue-worker -c destroy=true -c fifo=true" in trace
     assert len(result.checks) == 5  # 8 locally, 3 of them local only (what each invocation got)
     assert result.skipped == ["which messages Lambda invoked the function with is not observable"]

@@ -8,14 +8,12 @@ account), as Firehose does all along in AWS. The producer role is assumed over H
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from assemblies import synthesized
-from emulated_account import EmulatorDeployer, FakeClock, emulated_account
+from emulated_account import FakeClock, emulated_account, verify_on_stand_in
 
 from refarch.live.cleanup import DELETERS, _kind, delete_tagged
-from refarch.live.verify import LiveResult, verify_live
+from refarch.live.verify import LiveResult
 from refarch.local import run_demo
 from refarch.scenarios.target import RUN_TAG
 
@@ -26,22 +24,7 @@ DESTINATION_INTERVAL, PROCESSOR_INTERVAL = 300, 60
 
 @pytest.fixture(scope="module")
 def live_run() -> tuple[LiveResult, str, list[str], list[str], FakeClock]:
-    out = io.StringIO()
-    with emulated_account() as stand_in:
-        stand_in.bootstrap()
-        clock = FakeClock(stand_in)
-        deployer = EmulatorDeployer(assemblies={PATTERN: synthesized(PATTERN)})
-        result = verify_live(
-            PATTERN,
-            account=stand_in.account,
-            deployer=deployer,
-            yes=True,
-            out=out,
-            sleep=clock.sleep,
-            clock=clock,
-        )
-        requests = list(stand_in.requests)
-    return result, out.getvalue(), requests, deployer.calls, clock
+    return verify_on_stand_in(PATTERN, synthesized(PATTERN))
 
 
 def test_the_scenario_passes_through_the_live_path(live_run):
