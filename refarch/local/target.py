@@ -16,6 +16,7 @@ from refarch.local.emulator import Emulator
 from refarch.local.identities import session_from
 from refarch.local.scenario import Scenario
 from refarch.local.sources.s3_on_write import notifications_on_write
+from refarch.local.sources.sagemaker_registry_events import package_events_on_change
 from refarch.local.stack import LocalStack
 from refarch.local.trace import Trace
 from refarch.scenarios.target import Check, Target, TargetScenario
@@ -85,13 +86,15 @@ def as_demo(
     """Adapt a target scenario to ``run_demo``'s ``(stack, trace)`` signature.
 
     While it runs, objects written to the stack's buckets are notified as S3 notifies them
-    (``notifications_on_write``). ``describe_result`` shortens the handler's return value in the
-    trace (the Lambda service prints it).
+    (``notifications_on_write``), and each model package created or updated emits SageMaker's
+    state change (``package_events_on_change``). ``describe_result`` shortens the handler's
+    return value in the trace (the Lambda service prints it).
     """
 
     def demo(stack: LocalStack, trace: Trace) -> list[Check]:
         with ExitStack() as active:
             active.enter_context(notifications_on_write(stack))
+            active.enter_context(package_events_on_change(stack.emulator.sagemaker))
             if describe_result is not None:
                 stack.emulator.lambda_service.describe_result = describe_result
             return scenario(LocalTarget(stack, trace))

@@ -24,7 +24,13 @@ Converting a pattern:
 
 from collections.abc import Mapping
 
-from refarch.scenarios import dynamodb_cdc, s3_event_processing, stream_consumer, stream_to_lake
+from refarch.scenarios import (
+    dynamodb_cdc,
+    s3_event_processing,
+    staged_model_promotion,
+    stream_consumer,
+    stream_to_lake,
+)
 from refarch.scenarios.target import TargetScenario
 
 #: The patterns whose scenario runs against both targets, by pattern id.
@@ -33,4 +39,5 @@ CONVERTED: Mapping[str, TargetScenario] = {
     "dynamodb-cdc": dynamodb_cdc.run,
     "stream-consumer": stream_consumer.run,
     "stream-to-lake": stream_to_lake.run,
+    "staged-model-promotion": staged_model_promotion.run,
 }

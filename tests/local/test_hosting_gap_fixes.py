@@ -13,7 +13,7 @@ from scoped_roles import role_session
 
 from refarch.local import emulator
 from refarch.local.moto_autoscaling import LINKED_ROLE, linked_role_arn
-from refarch.local.sources.sagemaker_artifacts import upload_blob
+from refarch.model_artifacts import upload_blob
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"

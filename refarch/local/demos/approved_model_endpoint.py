@@ -37,9 +37,9 @@ from refarch.local.moto_sagemaker import update_requests
 from refarch.local.scenario import Check
 from refarch.local.sources.events import PutEvent
 from refarch.local.sources.sagemaker import ModelVersion, Prediction, SageMakerService
-from refarch.local.sources.sagemaker_artifacts import PushedImage
 from refarch.local.stack import LocalStack
 from refarch.local.trace import Trace
+from refarch.model_artifacts import PushedImage
 
 REPOSITORY = "ImageRepository"
 CAPTURE = "CaptureBucket"
