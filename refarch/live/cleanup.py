@@ -69,6 +69,20 @@ def _resource(arn: str) -> str:
     return arn.split(":", 5)[5]
 
 
+def _sagemaker(operation: str, parameter: str) -> Callable[[Account, str], Any]:
+    """Delete a SageMaker resource by its name (the ARN's last part; SageMaker lowercases it).
+
+    An endpoint first: DeleteEndpoint does not delete its configuration or model
+    (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DeleteEndpoint.html).
+    """
+
+    def delete(account: Account, arn: str) -> Any:
+        name = _resource(arn).split("/", 1)[1]
+        return getattr(account.client("sagemaker"), operation)(**{parameter: name})
+
+    return delete
+
+
 DELETERS: dict[tuple[str, str], Callable[[Account, str], Any]] = {
     ("s3", ""): _empty_and_delete_bucket,
     ("sqs", ""): _delete_queue,
@@ -95,6 +109,13 @@ DELETERS: dict[tuple[str, str], Callable[[Account, str], Any]] = {
     ("lambda", "event-source-mapping"): lambda a, arn: a.client(
         "lambda"
     ).delete_event_source_mapping(UUID=_resource(arn).split(":", 1)[1]),
+    ("sagemaker", "endpoint"): _sagemaker("delete_endpoint", "EndpointName"),
+    ("sagemaker", "endpoint-config"): _sagemaker("delete_endpoint_config", "EndpointConfigName"),
+    ("sagemaker", "model"): _sagemaker("delete_model", "ModelName"),
+    # A version by its ARN (group/version): DeleteModelPackage takes the ARN as its name.
+    ("sagemaker", "model-package"): lambda a, arn: a.client("sagemaker").delete_model_package(
+        ModelPackageName=arn
+    ),
 }
 
 

@@ -178,10 +178,10 @@ PLANS: dict[str, LivePlan] = {
             "teardown of the endpoints and the stack 10-15"
         ),
         teardown=(
-            "the endpoints, endpoint configurations and models the deployers created and the "
-            "model package versions the run registered are deleted by the run's tag before "
-            "cdk destroy -c destroy=true deletes the stack; the KMS keys are scheduled for "
-            "deletion (7-30 days, not charged)"
+            "cdk destroy -c destroy=true deletes the stack; then the endpoints, endpoint "
+            "configurations and models the deployers created (tagged with the run id by the "
+            "scenario) and the model package versions it registered are deleted by that tag; "
+            "the KMS keys are scheduled for deletion (7-30 days, not charged)"
         ),
     ),
 }

@@ -58,6 +58,11 @@ directly see moto as shipped. Each fix is checked against the SageMaker API refe
    and it drops ``Environment`` and ``ProcessingResources``. Fixed: a repeated name is refused,
    and every accepted request is kept whole (``processing_job_requests``) for the runner, which
    runs the jobs it knows (``sources.model_monitor``).
+10. An endpoint configuration's ARN is kept as a one-element tuple, so ``GetResources`` (the
+    tagging API) lists it as ``('arn:…',)``. Fixed: the ARN itself. ``DeleteModelPackage`` is
+    not implemented (moto raises ``NotImplementedError``); implemented: the version (by name or
+    ARN) is deleted, an unknown one is a ``ValidationException``
+    (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_DeleteModelPackage.html).
 
 Checked and not gaps (the deployer relies on them): ``ListModelPackages`` filters by group,
 approval status and creation time and sorts by ``CreationTime``; ``ModelPackageVersion`` counts
@@ -554,6 +559,27 @@ def _add_tags(self: SageMakerModelBackend, arn: str, tags: list[dict[str, str]])
     return list(resource.tags)
 
 
+class _EndpointConfigArn:
+    """``FakeEndpointConfig.arn``: stored as given, read as the ARN (fix 10)."""
+
+    def __get__(self, config: Any, owner: type) -> Any:
+        value = config.__dict__.get("_refarch_arn") if config is not None else self
+        return value[0] if isinstance(value, tuple) else value
+
+    def __set__(self, config: Any, value: Any) -> None:
+        config.__dict__["_refarch_arn"] = value
+
+
+def _delete_model_package_response(self: SageMakerResponse) -> ActionResult:
+    """``DeleteModelPackage`` (fix 10): by name or ARN; unknown: ``ValidationException``."""
+    name = self._get_param("ModelPackageName")
+    backend = self.sagemaker_backend
+    arn = backend.model_package_name_mapping.get(name, name)
+    if backend.model_packages.pop(arn, None) is None:
+        raise ValidationError(message=f"Model package {name} not found")
+    return ActionResult({})
+
+
 def _sagemaker_resource(self: SageMakerResponse) -> str:
     """Fix 8: the ARN a SageMaker request is authorized against (``*`` for most List actions)."""
     region, account = self.region, self.current_account
@@ -633,6 +659,8 @@ def sagemaker_gap_fixes(*, instant_transitions: bool = True) -> Iterator[None]:
                 (SageMakerModelBackend, "_get_resource_from_arn", _resource_from_arn, False),
                 (SageMakerModelBackend, "add_tags", _add_tags, False),
                 (SageMakerResponse, "_determine_resource", _sagemaker_resource, True),
+                (FakeEndpointConfig, "arn", _EndpointConfigArn(), True),
+                (SageMakerResponse, "delete_model_package", _delete_model_package_response, True),
                 (
                     SageMakerResponse,
                     "create_processing_job",

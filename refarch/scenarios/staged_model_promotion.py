@@ -118,6 +118,8 @@ class Promotion:
     """What happened to one version, as Step Functions and SageMaker report it."""
 
     version: int
+    package_version: int = 0
+    """The registry's version number (the n-th registered: v5 is not registered live)."""
     arn: str = ""
     status: str = ""
     error: str = ""
@@ -242,7 +244,9 @@ class _Scenario:
             },
             Tags=tags,
         )["ModelPackageArn"]
-        self.trace.line(f"… and registers it: {arn}")
+        registered = self.sagemaker.describe_model_package(ModelPackageName=arn)
+        package_version = int(registered["ModelPackageVersion"])
+        self.trace.line(f"… and registers it, version {package_version}: {arn}")
         before = self._executions()
         self.sagemaker.update_model_package(
             ModelPackageArn=arn,
@@ -256,7 +260,7 @@ class _Scenario:
             timeout=STARTED_TIMEOUT_SECONDS,
             interval=STARTED_POLL_SECONDS,
         )
-        promotion = self.settle(Promotion(number, arn=started[-1]))
+        promotion = self.settle(Promotion(number, package_version, arn=started[-1]))
         self.promotions[number] = promotion
         gate = promotion.gate
         if gate:
@@ -322,9 +326,29 @@ class _Scenario:
         else:
             self.trace.line(f"✗ {what}: accepted")
 
+    def tag_deployments(self) -> None:
+        """Tag what the deployers created (endpoints, configurations, models) with the run id.
+
+        The deployers create them at runtime, untagged by the run: tagged here (``AddTags``),
+        teardown finds and deletes them by the run's tag. Their names start with the
+        production endpoint's (``<endpoint>[-staging]-v<version>-<suffix>``).
+        """
+        tags = [{"Key": k, "Value": v} for k, v in self.target.tags.items()]
+        listings = (
+            ("list_endpoints", "Endpoints", "EndpointArn"),
+            ("list_endpoint_configs", "EndpointConfigs", "EndpointConfigArn"),
+            ("list_models", "Models", "ModelArn"),
+        )
+        for operation, member, arn in listings:
+            pages = self.sagemaker.get_paginator(operation).paginate(NameContains=self.endpoint)
+            for page in pages:
+                for item in page[member]:
+                    self.sagemaker.add_tags(ResourceArn=item[arn], Tags=tags)
+
     def note(self, promotion: Promotion) -> None:
-        """Record what production serves now, and its tags."""
+        """Record what production serves now, and its tags; tag what the deployers created."""
         self.refresh(promotion)
+        self.tag_deployments()
         promotion.served_after = self.serving()
         promotion.tags_after = self.production_tags()
         status, version = promotion.served_after or ("no endpoint", 0)
@@ -458,6 +482,7 @@ def _checks(run_: _Scenario, expired: bool) -> list[Check]:
     listed = run_.s3.list_objects_v2(Bucket=run_.gate_env["REPORT_BUCKET"]).get("Contents", [])
     keys = [o["Key"] for o in listed]
     v1_gate, v2_gate, v3_gate = p[1].gate, p[2].gate, p[3].gate
+    v8 = p[8].package_version
     checks = [
         Check(
             "v1: gate passed on staging, promoted by the approver → production created and in "
@@ -526,14 +551,14 @@ def _checks(run_: _Scenario, expired: bool) -> list[Check]:
             "the cause naming v8) and a late promote of v7 is refused (TaskTimedOut); v8 "
             "promoted → production serves v8",
             p[7].ended("ABORTED", "Superseded")
-            and "superseded by version 8" in p[7].cause
+            and f"superseded by version {v8} " in p[7].cause
             and bool(p[8].arn)
             and p[8].arn in p[7].cause
             and p[7].served_after == ("InService", 1)
             and p[7].refusals == ["TaskTimedOut"]
             and p[8].ended("SUCCEEDED")
-            and p[8].served_after == ("InService", 8)
-            and p[8].tags_after.get("refarch:promoted-version") == "8",
+            and p[8].served_after == ("InService", v8)
+            and p[8].tags_after.get("refarch:promoted-version") == str(v8),
             p[7].cause or "no execution",
         ),
         Check(

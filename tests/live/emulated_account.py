@@ -31,6 +31,7 @@ from refarch.live.account import Account
 from refarch.live.bootstrap import VERSION_PARAMETER
 from refarch.local import CloudAssembly, Emulator, deploy, emulator
 from refarch.local.sources.s3_on_write import notifications_on_write
+from refarch.local.sources.sagemaker_registry_events import package_events_on_change
 from refarch.local.target import let_time_pass
 from refarch.scenarios.target import Resource
 
@@ -54,6 +55,7 @@ class EmulatorDeployer:
         self.calls.append("deploy")
         stack = deploy(pattern.id, assembly=self.assemblies.get(pattern.id))
         self._active.enter_context(notifications_on_write(stack))
+        self._active.enter_context(package_events_on_change(stack.emulator.sagemaker))
         return stack.resources
 
     def destroy(self, pattern: Pattern, run_id: str, account: Account) -> None:
