@@ -69,6 +69,22 @@ def _resource(arn: str) -> str:
     return arn.split(":", 5)[5]
 
 
+def _delete_rule(account: Account, arn: str) -> None:
+    """Remove a rule's targets, then the rule.
+
+    A rule's targets must be removed before it can be deleted
+    (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_DeleteRule.html).
+    """
+    events = account.client("events")
+    path = _resource(arn).split("/", 1)[1]  # rule/<name> (default bus) or rule/<bus>/<name>
+    bus, _, name = path.rpartition("/")
+    bus = bus or "default"
+    targets = events.list_targets_by_rule(Rule=name, EventBusName=bus).get("Targets", [])
+    if targets:
+        events.remove_targets(Rule=name, EventBusName=bus, Ids=[t["Id"] for t in targets])
+    events.delete_rule(Name=name, EventBusName=bus)
+
+
 def _sagemaker(operation: str, parameter: str) -> Callable[[Account, str], Any]:
     """Delete a SageMaker resource by its name (the ARN's last part; SageMaker lowercases it).
 
@@ -109,6 +125,7 @@ DELETERS: dict[tuple[str, str], Callable[[Account, str], Any]] = {
     ("lambda", "event-source-mapping"): lambda a, arn: a.client(
         "lambda"
     ).delete_event_source_mapping(UUID=_resource(arn).split(":", 1)[1]),
+    ("events", "rule"): _delete_rule,
     ("sagemaker", "endpoint"): _sagemaker("delete_endpoint", "EndpointName"),
     ("sagemaker", "endpoint-config"): _sagemaker("delete_endpoint_config", "EndpointConfigName"),
     ("sagemaker", "model"): _sagemaker("delete_model", "ModelName"),

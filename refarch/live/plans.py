@@ -148,6 +148,36 @@ PLANS: dict[str, LivePlan] = {
             "(emptied); the KMS keys are scheduled for deletion (7-30 days, not charged)"
         ),
     ),
+    "queue-worker": LivePlan(
+        creates=(
+            "3 S3 buckets (input, output, access logs), versioned, emptied and deleted on teardown",
+            "2 SQS queues (work queue, dead-letter queue), SSE",
+            "1 Lambda function (Worker) with its log group, role and event source mapping on the "
+            "work queue, plus CDK's bucket-notifications helper function",
+            "1 SNS alarm topic with its KMS key, 5 CloudWatch alarms",
+        ),
+        cost=(
+            "under $0.05: about an hour of the stack's idle cost (KMS key $1/month, 5 alarms at "
+            "$0.10/month, prorated hourly) plus 12 messages, a few invocations and a few hundred "
+            "S3 requests (the waits list and read the manifests), each a fraction of a cent; the "
+            "pollers' empty receives while the stack exists, under $0.01 an hour"
+        ),
+        pricing=(
+            "https://aws.amazon.com/kms/pricing/",
+            "https://aws.amazon.com/cloudwatch/pricing/",
+            "https://aws.amazon.com/sqs/pricing/",
+            "https://aws.amazon.com/lambda/pricing/",
+            "https://aws.amazon.com/s3/pricing/",
+        ),
+        duration=(
+            "about 20 minutes: deploy 3-5, the notification configuration taking effect 5, the "
+            "scenario 1-3, destroy 3-5"
+        ),
+        teardown=(
+            "cdk destroy -c destroy=true deletes every resource (buckets emptied); the KMS key "
+            "is scheduled for deletion (7-30 days, not charged meanwhile)"
+        ),
+    ),
     "staged-model-promotion": LivePlan(
         creates=(
             "1 Step Functions state machine (Standard) with its log group, role and the "

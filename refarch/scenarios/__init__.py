@@ -26,6 +26,7 @@ from collections.abc import Mapping
 
 from refarch.scenarios import (
     dynamodb_cdc,
+    queue_worker,
     s3_event_processing,
     staged_model_promotion,
     stream_consumer,
@@ -39,5 +40,6 @@ CONVERTED: Mapping[str, TargetScenario] = {
     "dynamodb-cdc": dynamodb_cdc.run,
     "stream-consumer": stream_consumer.run,
     "stream-to-lake": stream_to_lake.run,
+    "queue-worker": queue_worker.run,
     "staged-model-promotion": staged_model_promotion.run,
 }
