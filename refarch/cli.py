@@ -117,7 +117,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
     account = Account(boto3.Session(region_name=args.region))
     result = verify_live(
-        args.id, account=account, deployer=CdkDeployer(), yes=args.yes, keep=args.keep
+        args.id,
+        account=account,
+        deployer=CdkDeployer(),
+        yes=args.yes,
+        keep=args.keep,
+        context=dict(args.context),
     )
     if result.refused:
         return 2
@@ -233,6 +238,15 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--region", help="the region (default: your AWS configuration's)")
     verify.add_argument("--keep", action="store_true", help="leave the stack deployed")
     verify.add_argument("--yes", action="store_true", help="do not ask before deploying")
+    verify.add_argument(
+        "-c",
+        "--context",
+        action="append",
+        default=[],
+        type=_context_pair,
+        metavar="KEY=VALUE",
+        help="the variant to deploy and verify, as with cdk (e.g. -c fifo=true)",
+    )
     verify.set_defaults(func=cmd_verify)
     diagram = commands.add_parser("diagram", help="draw architecture diagrams from the templates")
     diagram.add_argument("ids", nargs="*", metavar="ID", help="pattern ids (default: all)")

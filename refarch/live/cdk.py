@@ -14,6 +14,7 @@ import os
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Protocol
 
 from refarch import REPO_ROOT
@@ -28,14 +29,44 @@ DESTROY_CONTEXT_KEY = "destroy"
 Runner = Callable[[Sequence[str], Mapping[str, str]], int]
 
 
+#: A variant's CDK context (``-c fifo=true``): key -> value, as on the cdk command line.
+Context = Mapping[str, str]
+#: The default variant (no context beyond the pattern's own).
+NO_CONTEXT: Context = MappingProxyType({})
+
+
 class StackDeployer(Protocol):
     """Creates and deletes one pattern's stack (``cdk``; the tests provision on the emulator)."""
 
-    def deploy(self, pattern: Pattern, run_id: str, account: Account) -> Mapping[str, Resource]:
-        """Deploy the stack; return its resources by logical id."""
+    def deploy(
+        self, pattern: Pattern, run_id: str, account: Account, context: Context = NO_CONTEXT
+    ) -> Mapping[str, Resource]:
+        """Deploy the stack (the variant ``context`` selects); return its resources."""
 
-    def destroy(self, pattern: Pattern, run_id: str, account: Account) -> None:
+    def destroy(
+        self, pattern: Pattern, run_id: str, account: Account, context: Context = NO_CONTEXT
+    ) -> None:
         """Delete the stack (and, with ``destroy=true``, its data)."""
+
+
+#: Context keys a run sets itself: a variant may not change which stacks it deploys, or
+#: whether ``cdk destroy`` deletes their data.
+RESERVED_CONTEXT = ("patterns", DESTROY_CONTEXT_KEY)
+
+
+def context_args(pattern: Pattern, context: Context) -> list[str]:
+    """The ``-c`` arguments of a run: this pattern only, ``destroy=true``, then the variant's.
+
+    Raises:
+        ValueError: ``context`` sets a key the run sets itself (``RESERVED_CONTEXT``).
+    """
+    reserved = sorted(set(context) & set(RESERVED_CONTEXT))
+    if reserved:
+        raise ValueError(f"-c {', '.join(reserved)}: set by verify itself, not by a variant")
+    args = ["-c", f"patterns={pattern.id}", "-c", f"{DESTROY_CONTEXT_KEY}=true"]
+    for key, value in context.items():
+        args += ["-c", f"{key}={value}"]
+    return args
 
 
 class CdkError(RuntimeError):
@@ -81,21 +112,21 @@ class CdkDeployer:
     runner: Runner = _run
     cdk: Sequence[str] = ("npx", "--no-install", "cdk")
 
-    def _context(self, pattern: Pattern) -> list[str]:
-        return ["-c", f"patterns={pattern.id}", "-c", f"{DESTROY_CONTEXT_KEY}=true"]
+    def _context(self, pattern: Pattern, context: Context) -> list[str]:
+        return context_args(pattern, context)
 
     def _env(self, account: Account) -> dict[str, str]:
         return {**os.environ, "AWS_REGION": account.region, "AWS_DEFAULT_REGION": account.region}
 
     def deploy(
-        self, pattern: Pattern, run_id: str, account: Account
+        self, pattern: Pattern, run_id: str, account: Account, context: Context = NO_CONTEXT
     ) -> dict[str, DeployedResource]:
         """``cdk deploy <stack>``, tagged with the run id; return the deployed resources."""
         argv = [
             *self.cdk,
             "deploy",
             pattern.stack_name,
-            *self._context(pattern),
+            *self._context(pattern, context),
             "--tags",
             f"{RUN_TAG}={run_id}",
             "--require-approval",
@@ -105,8 +136,16 @@ class CdkDeployer:
             raise CdkError(f"cdk deploy {pattern.stack_name} failed (its output is above)")
         return stack_resources(account.client("cloudformation"), pattern.stack_name)
 
-    def destroy(self, pattern: Pattern, run_id: str, account: Account) -> None:
+    def destroy(
+        self, pattern: Pattern, run_id: str, account: Account, context: Context = NO_CONTEXT
+    ) -> None:
         """``cdk destroy <stack> --force`` (with ``destroy=true``, buckets are emptied first)."""
-        argv = [*self.cdk, "destroy", pattern.stack_name, *self._context(pattern), "--force"]
+        argv = [
+            *self.cdk,
+            "destroy",
+            pattern.stack_name,
+            *self._context(pattern, context),
+            "--force",
+        ]
         if self.runner(argv, self._env(account)) != 0:
             raise CdkError(f"cdk destroy {pattern.stack_name} failed (its output is above)")

@@ -27,7 +27,14 @@ from typing import TextIO
 from refarch.catalog import Pattern, get
 from refarch.live.account import Account
 from refarch.live.bootstrap import bootstrap_problem
-from refarch.live.cdk import StackDeployer, stack_exists, stack_resources
+from refarch.live.cdk import (
+    NO_CONTEXT,
+    Context,
+    StackDeployer,
+    context_args,
+    stack_exists,
+    stack_resources,
+)
 from refarch.live.cleanup import delete_tagged
 from refarch.live.plans import PLANS
 from refarch.live.target import LiveTarget
@@ -106,11 +113,13 @@ def verify_live(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
     run_id: str | None = None,
+    context: Context = NO_CONTEXT,
 ) -> LiveResult:
     """Deploy ``pattern_id`` in ``account``, run its scenario, tear down; report on ``out``.
 
     ``sleep`` and ``clock`` drive the scenario's waits (tests inject ones that never sleep);
-    ``confirm`` asks before deploying unless ``yes``.
+    ``confirm`` asks before deploying unless ``yes``; ``context`` selects a variant
+    (``{"fifo": "true"}``), deployed and destroyed with it.
     """
     trace = Trace(out)
     result = LiveResult(pattern_id=pattern_id, run_id=run_id or new_run_id(pattern_id))
@@ -125,6 +134,10 @@ def verify_live(
             f"local emulator); converted so far: {converted}. `refarch demo {pattern_id}` runs "
             "it locally.",
         )
+    try:
+        context_args(pattern, context)
+    except ValueError as error:
+        return _refuse(result, trace, str(error))
     if not account.region:
         return _refuse(result, trace, "no region: pass --region or set AWS_REGION")
     account_id = account.account_id()
@@ -142,7 +155,8 @@ def verify_live(
     plan = PLANS[pattern_id]
     trace.section(f"Verify {pattern_id} live in {account_id}/{account.region}")
     trace.line(f"run id {result.run_id} (tag {RUN_TAG} on everything it creates)")
-    trace.line(f"creates (cdk deploy {pattern.stack_name} -c destroy=true):")
+    cdk_args = " ".join(context_args(pattern, context))
+    trace.line(f"creates (cdk deploy {pattern.stack_name} {cdk_args}):")
     for item in plan.creates:
         trace.line(f"- {item}", 2)
     trace.line(f"cost: {plan.cost}")
@@ -155,7 +169,7 @@ def verify_live(
     target: LiveTarget | None = None
     try:
         trace.section("Deploy")
-        resources = deployer.deploy(pattern, result.run_id, account)
+        resources = deployer.deploy(pattern, result.run_id, account, context)
         result.deployed = True
         trace.line(f"deployed {pattern.stack_name}: {len(resources)} resources")
         target = LiveTarget(
@@ -176,7 +190,7 @@ def verify_live(
     finally:
         if target is not None:
             result.skipped = list(target.skipped)
-        _teardown(result, trace, pattern.stack_name, account, deployer, pattern, keep)
+        _teardown(result, trace, account, deployer, pattern, keep, context)
     _report(result, trace, f"{account_id}/{account.region}")
     return result
 
@@ -184,24 +198,25 @@ def verify_live(
 def _teardown(
     result: LiveResult,
     trace: Trace,
-    stack_name: str,
     account: Account,
     deployer: StackDeployer,
     pattern: Pattern,
     keep: bool,
+    context: Context,
 ) -> None:
+    stack_name = pattern.stack_name
     trace.section("Teardown")
     if keep:
         result.kept = True
         trace.line(f"kept (--keep): {stack_name} and everything tagged {RUN_TAG}={result.run_id}")
         trace.line(
-            f"delete later with: npx cdk destroy {stack_name} -c patterns={result.pattern_id} "
-            "-c destroy=true --force",
+            f"delete later with: npx cdk destroy {stack_name} "
+            f"{' '.join(context_args(pattern, context))} --force",
             2,
         )
         return
     try:
-        deployer.destroy(pattern, result.run_id, account)
+        deployer.destroy(pattern, result.run_id, account, context)
         result.torn_down.append(f"stack {stack_name} destroyed")
         trace.line(f"destroyed {stack_name}")
     except Exception as error:  # still delete what carries the tag, then report both

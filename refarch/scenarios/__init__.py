@@ -26,7 +26,7 @@ from collections.abc import Mapping
 
 from refarch.scenarios import (
     dynamodb_cdc,
-    queue_worker,
+    queue_worker_variants,
     s3_event_processing,
     staged_model_promotion,
     stream_consumer,
@@ -40,6 +40,6 @@ CONVERTED: Mapping[str, TargetScenario] = {
     "dynamodb-cdc": dynamodb_cdc.run,
     "stream-consumer": stream_consumer.run,
     "stream-to-lake": stream_to_lake.run,
-    "queue-worker": queue_worker.run,
+    "queue-worker": queue_worker_variants.run,
     "staged-model-promotion": staged_model_promotion.run,
 }

@@ -29,6 +29,7 @@ from moto.server import ThreadedMotoServer
 from refarch.catalog import Pattern
 from refarch.live.account import Account
 from refarch.live.bootstrap import VERSION_PARAMETER
+from refarch.live.cdk import NO_CONTEXT, Context
 from refarch.local import CloudAssembly, Emulator, deploy, emulator
 from refarch.local.sources.s3_on_write import notifications_on_write
 from refarch.local.sources.sagemaker_registry_events import package_events_on_change
@@ -48,18 +49,27 @@ class EmulatorDeployer:
 
     assemblies: Mapping[str, CloudAssembly] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
+    contexts: list[dict[str, str]] = field(default_factory=list)
+    """The variant context each call was given, in order."""
+
     fail_destroy: bool = False
     _active: ExitStack = field(default_factory=ExitStack)
 
-    def deploy(self, pattern: Pattern, run_id: str, account: Account) -> Mapping[str, Resource]:
+    def deploy(
+        self, pattern: Pattern, run_id: str, account: Account, context: Context = NO_CONTEXT
+    ) -> Mapping[str, Resource]:
         self.calls.append("deploy")
-        stack = deploy(pattern.id, assembly=self.assemblies.get(pattern.id))
+        self.contexts.append(dict(context))
+        stack = deploy(pattern.id, assembly=self.assemblies.get(pattern.id), context=context)
         self._active.enter_context(notifications_on_write(stack))
         self._active.enter_context(package_events_on_change(stack.emulator.sagemaker))
         return stack.resources
 
-    def destroy(self, pattern: Pattern, run_id: str, account: Account) -> None:
+    def destroy(
+        self, pattern: Pattern, run_id: str, account: Account, context: Context = NO_CONTEXT
+    ) -> None:
         self.calls.append("destroy")
+        self.contexts.append(dict(context))
         self._active.close()
         if self.fail_destroy:
             raise RuntimeError("DELETE_FAILED (injected)")

@@ -81,3 +81,14 @@ def test_a_failing_cdk_raises_with_the_stack_named():
     deployer = cdk.CdkDeployer(runner=lambda argv, env: 1)
     with pytest.raises(cdk.CdkError, match="cdk deploy S3EventProcessing failed"):
         deployer.deploy(PATTERN, "run-1", Account(boto3.Session(region_name="eu-west-1")))
+
+
+def test_a_variant_is_deployed_and_destroyed_with_its_context():
+    pattern = get("queue-worker")
+    assert cdk.context_args(pattern, {"fifo": "true"}) == [
+        "-c", "patterns=queue-worker", "-c", "destroy=true", "-c", "fifo=true",
+    ]  # fmt: skip
+    # A variant cannot change what the run deploys or turn off the complete teardown.
+    for key in ("patterns", DESTROY_CONTEXT_KEY):
+        with pytest.raises(ValueError, match=key):
+            cdk.context_args(pattern, {key: "x"})

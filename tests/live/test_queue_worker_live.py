@@ -11,19 +11,15 @@ import io
 from assemblies import synthesized
 from emulated_account import EmulatorDeployer, FakeClock, emulated_account
 
-from refarch.catalog import PATTERNS
 from refarch.live.cleanup import DELETERS, _kind
-from refarch.live.target import LiveTarget
 from refarch.live.verify import verify_live
 from refarch.local import run_demo
-from refarch.scenarios import queue_worker_fifo
 from refarch.scenarios.queue_worker import (
     EMPTY_POLL_SECONDS,
     NOTIFICATION_SETTLE_SECONDS,
     PROCESSED_POLL_SECONDS,
 )
 from refarch.scenarios.queue_worker_fifo import DEDUPLICATION_INTERVAL_SECONDS
-from refarch.trace import Trace
 
 PATTERN = "queue-worker"
 
@@ -65,34 +61,31 @@ def test_the_demo_runs_the_same_scenario_with_two_checks_more():
     assert any("partial batch" in check.name for check in local.checks)
 
 
-def test_the_fifo_scenario_passes_over_http_against_the_stand_in():
-    # refarch verify deploys only the default synthesis; the FIFO variant's scenario is driven
-    # here through the live target directly, on the stack provisioned with -c fifo=true.
-    pattern = next(p for p in PATTERNS if p.id == PATTERN)
+def test_the_fifo_variant_passes_through_the_live_path_with_its_context():
+    # refarch verify queue-worker --live -c fifo=true: the variant is deployed (and destroyed)
+    # with its context, and the scenario follows the deployed queue (a FIFO queue's name ends in
+    # .fifo).
     out = io.StringIO()
     with emulated_account() as stand_in:
+        stand_in.bootstrap()
         clock = FakeClock(stand_in)
         deployer = EmulatorDeployer(assemblies={PATTERN: synthesized(PATTERN, fifo="true")})
-        resources = deployer.deploy(pattern, "fifo-run", stand_in.account)
-        try:
-            target = LiveTarget(
-                pattern_id=PATTERN,
-                stack_name=pattern.stack_name,
-                trace=Trace(out),
-                run_id="fifo-run",
-                resources=resources,
-                account=stand_in.account,
-                sleep=clock.sleep,
-                clock=clock,
-            )
-            assert target.physical_id("WorkQueue").endswith(".fifo")
-            checks = queue_worker_fifo.run(target)
-        finally:
-            deployer.destroy(pattern, "fifo-run", stand_in.account)
-    failed = [c for c in checks if not c.ok]
-    assert not failed, out.getvalue()
-    assert len(checks) == 5  # 8 locally, 3 of them local only (what each invocation received)
-    assert target.skipped == ["which messages Lambda invoked the function with is not observable"]
+        result = verify_live(
+            PATTERN,
+            account=stand_in.account,
+            deployer=deployer,
+            yes=True,
+            out=out,
+            sleep=clock.sleep,
+            clock=clock,
+            context={"fifo": "true"},
+        )
+    trace = out.getvalue()
+    assert result.ok, trace
+    assert deployer.contexts == [{"fifo": "true"}, {"fifo": "true"}]
+    assert "-c patterns=queue-worker -c destroy=true -c fifo=true" in trace
+    assert len(result.checks) == 5  # 8 locally, 3 of them local only (what each invocation got)
+    assert result.skipped == ["which messages Lambda invoked the function with is not observable"]
     # The archived file's wait passes its receives in one interval here: the stand-in's
     # poller lets the visibility timeouts pass on SQS's clock as it drains.
     assert clock.sleeps.count(DEDUPLICATION_INTERVAL_SECONDS) == 2  # settle, then the interval

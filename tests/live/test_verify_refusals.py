@@ -99,7 +99,10 @@ def test_declining_the_confirmation_deploys_nothing():
     assert deployer.calls == []
     trace = out.getvalue()
     # What will be created and what it costs were printed before the question.
-    assert "creates (cdk deploy S3EventProcessing -c destroy=true)" in trace
+    assert (
+        "creates (cdk deploy S3EventProcessing -c patterns=s3-event-processing -c destroy=true)"
+        in trace
+    )
     assert "cost: under $0.05" in trace
     assert "https://aws.amazon.com/kms/pricing/" in trace
 
@@ -123,13 +126,34 @@ def test_the_cli_passes_its_options_to_the_live_run(monkeypatch):
 
     seen = {}
 
-    def fake_verify_live(pattern_id, *, account, deployer, yes, keep):
+    def fake_verify_live(pattern_id, *, account, deployer, yes, keep, context):
         seen.update(pattern_id=pattern_id, region=account.region, yes=yes, keep=keep)
+        seen["context"] = context
         seen["deployer"] = deployer
         return verify.LiveResult(pattern_id=pattern_id, run_id="r", refused="declined")
 
     monkeypatch.setattr(verify, "verify_live", fake_verify_live)
-    code = main(["verify", PATTERN, "--live", "--region", "eu-west-1", "--yes", "--keep"])
+    code = main(
+        ["verify", PATTERN, "--live", "--region", "eu-west-1", "--yes", "--keep", "-c", "a=b"]
+    )
     assert code == 2  # refused
     assert seen["region"] == "eu-west-1" and seen["yes"] and seen["keep"]
+    assert seen["context"] == {"a": "b"}
     assert isinstance(seen["deployer"], CdkDeployer)
+
+
+def test_a_variant_may_not_set_what_the_run_sets():
+    out = io.StringIO()
+    deployer = EmulatorDeployer()
+    with emulated_account() as stand_in:
+        stand_in.bootstrap()
+        result = verify_live(
+            PATTERN,
+            account=stand_in.account,
+            deployer=deployer,
+            yes=True,
+            out=out,
+            context={"destroy": "false"},
+        )
+    assert result.refused is not None and "destroy" in result.refused
+    assert deployer.calls == []

@@ -20,7 +20,7 @@ RUN_ID = "s3-event-processing-20261204T000000Z-abcd"
 class FakeDeployer(EmulatorDeployer):
     """Records the sequence; deploys nothing (the fake scenarios need no stack)."""
 
-    def deploy(self, pattern, run_id, account):  # type: ignore[override]
+    def deploy(self, pattern, run_id, account, context=None):  # type: ignore[override]
         self.calls.append("deploy")
         return {}
 

@@ -19,6 +19,7 @@ _CONVERTED: Mapping[str, tuple[str, str]] = {
     "stream-to-lake": ("stream_to_lake", "describe_transform_result"),
     "stream-consumer": ("stream_consumer", "describe_response"),
     "dynamodb-cdc": ("dynamodb_cdc", "describe_response"),
+    "queue-worker": ("queue_worker_variants", "describe_response"),
     "staged-model-promotion": ("staged_model_promotion", "describe_result"),
 }
 
@@ -26,7 +27,6 @@ _CONVERTED: Mapping[str, tuple[str, str]] = {
 _RUNNER_ONLY: Mapping[str, str] = {
     "glue-partitioned-etl": "glue_partitioned_etl",
     "approved-model-endpoint": "approved_model_endpoint",
-    "queue-worker": "queue_worker",
     "model-quality-monitor": "model_quality_monitor",
 }
 
