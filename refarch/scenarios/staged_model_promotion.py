@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,6 +94,8 @@ SETTLED_TIMEOUT_SECONDS = 3600
 #: Errors ``SendTaskSuccess`` answers a token that is not waiting
 #: (https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskSuccess.html).
 REFUSALS = ("InvalidToken", "TaskTimedOut")
+#: A step taken before each poll of a wait (holding an alarm in ALARM).
+Poll = Callable[[], Any]
 #: Events that close a task (its callback answered, failed or timed out).
 _TASK_CLOSED = ("TaskSucceeded", "TaskFailed", "TaskTimedOut")
 
@@ -198,10 +201,12 @@ class _Scenario:
         promotion.history = [event for page in pages for event in page["events"]]
         return promotion
 
-    def settle(self, promotion: Promotion) -> Promotion:
-        """Wait until the execution waits for a decision or has ended."""
+    def settle(self, promotion: Promotion, *, each_poll: Poll | None = None) -> Promotion:
+        """Wait until the execution waits for a decision or has ended (``each_poll`` first)."""
 
         def settled() -> bool:
+            if each_poll is not None:
+                each_poll()
             self.refresh(promotion)
             return promotion.status != "RUNNING" or promotion.waiting
 
@@ -278,7 +283,7 @@ class _Scenario:
             self.trace.line(f"✗ v{promotion.version}: no promotion request to answer")
             return ""
 
-    def promote(self, promotion: Promotion) -> None:
+    def promote(self, promotion: Promotion, *, each_poll: Poll | None = None) -> None:
         """Answer as ``refarch promote`` does, then wait for the execution to end."""
         token = self.token(promotion)
         if token:
@@ -288,6 +293,7 @@ class _Scenario:
                 lambda: self.sfn.send_task_success(
                     taskToken=token, output=promote_output(self.approver)
                 ),
+                each_poll=each_poll,
             )
 
     def reject(self, promotion: Promotion, reason: str) -> None:
@@ -302,7 +308,7 @@ class _Scenario:
                 ),
             )
 
-    def _decide(self, promotion: Promotion, send: Any) -> None:
+    def _decide(self, promotion: Promotion, send: Any, *, each_poll: Poll | None = None) -> None:
         """Send a decision; a request that is no longer waiting refuses it, as the CLI reports."""
         try:
             send()
@@ -311,7 +317,7 @@ class _Scenario:
             if code not in REFUSALS:
                 raise
             self.trace.line(f"✗ the promotion is no longer waiting ({code})")
-        self.settle(promotion)
+        self.settle(promotion, each_poll=each_poll)
 
     def refused(self, promotion: Promotion, token: str, what: str) -> None:
         """A decision Step Functions must refuse; the refusal's name is kept for the checks."""
@@ -443,12 +449,17 @@ def run(target: Target) -> list[Check]:
         for a in target.of_type("AWS::CloudWatch::Alarm")
         if a.logical_id.startswith(ROLLBACK_ALARMS)
     )
-    # The operator's way to force an alarm: SetAlarmState holds until the alarm's next
-    # evaluation (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_SetAlarmState.html).
-    cloudwatch.set_alarm_state(
-        AlarmName=alarm, StateValue="ALARM", StateReason="5xx errors on the canary"
-    )
-    run_.promote(v6)
+
+    # The operator's way to force an alarm: SetAlarmState holds only until the alarm's next
+    # evaluation (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_SetAlarmState.html),
+    # so it is set again at each poll while the rollout runs.
+    def trip() -> None:
+        cloudwatch.set_alarm_state(
+            AlarmName=alarm, StateValue="ALARM", StateReason="5xx errors on the canary"
+        )
+
+    trip()
+    run_.promote(v6, each_poll=trip)
     cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="OK", StateReason="rolled back")
     run_.note(v6)
 
