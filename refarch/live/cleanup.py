@@ -125,6 +125,23 @@ DELETERS: dict[tuple[str, str], Callable[[Account, str], Any]] = {
     ("lambda", "event-source-mapping"): lambda a, arn: a.client(
         "lambda"
     ).delete_event_source_mapping(UUID=_resource(arn).split(":", 1)[1]),
+    # Glue's taggable resources (https://docs.aws.amazon.com/glue/latest/dg/monitor-tags.html);
+    # deleting a database deletes its tables and their partitions (DeleteDatabase).
+    ("glue", "crawler"): lambda a, arn: a.client("glue").delete_crawler(
+        Name=_resource(arn).split("/", 1)[1]
+    ),
+    ("glue", "job"): lambda a, arn: a.client("glue").delete_job(
+        JobName=_resource(arn).split("/", 1)[1]
+    ),
+    ("glue", "trigger"): lambda a, arn: a.client("glue").delete_trigger(
+        Name=_resource(arn).split("/", 1)[1]
+    ),
+    ("glue", "workflow"): lambda a, arn: a.client("glue").delete_workflow(
+        Name=_resource(arn).split("/", 1)[1]
+    ),
+    ("glue", "database"): lambda a, arn: a.client("glue").delete_database(
+        Name=_resource(arn).split("/", 1)[1]
+    ),
     ("events", "rule"): _delete_rule,
     ("sagemaker", "endpoint"): _sagemaker("delete_endpoint", "EndpointName"),
     ("sagemaker", "endpoint-config"): _sagemaker("delete_endpoint_config", "EndpointConfigName"),

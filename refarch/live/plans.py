@@ -148,6 +148,37 @@ PLANS: dict[str, LivePlan] = {
             "(emptied); the KMS keys are scheduled for deletion (7-30 days, not charged)"
         ),
     ),
+    "glue-partitioned-etl": LivePlan(
+        creates=(
+            "3 S3 buckets (raw, curated, Glue scratch) and their access-log bucket, emptied and "
+            "deleted on teardown",
+            "1 Glue database, curated table (with its partition index), crawler, job (Glue 5.0, "
+            "10 G.1X workers), workflow with 2 triggers, security configuration, and their roles",
+            "1 Athena workgroup, 1 KMS key for Glue, 1 SNS alarm topic with its KMS key, "
+            "EventBridge failure rules, 2 CloudWatch alarms and the Glue log groups",
+        ),
+        cost=(
+            "under $1.00: 2 workflow runs, each a crawl at its 10-minute minimum (2 DPUs, about "
+            "$0.15) and a job run of about 2 minutes on at most 10 DPUs (about $0.15 at $0.44 per "
+            "DPU-hour); plus about an hour of 2 KMS keys and 2 alarms, prorated hourly, and a few "
+            "S3 and Data Catalog requests, each a fraction of a cent"
+        ),
+        pricing=(
+            "https://aws.amazon.com/glue/pricing/",
+            "https://aws.amazon.com/kms/pricing/",
+            "https://aws.amazon.com/cloudwatch/pricing/",
+            "https://aws.amazon.com/s3/pricing/",
+        ),
+        duration=(
+            "about 30 minutes: deploy 3-5, two workflow runs (a crawl, then the job) 5-10 each, "
+            "destroy 3-5"
+        ),
+        teardown=(
+            "cdk destroy -c destroy=true deletes the buckets (emptied), the Glue resources and the "
+            "database with the tables and partitions the crawler and the job added; the KMS keys "
+            "are scheduled for deletion (7-30 days, not charged)"
+        ),
+    ),
     "queue-worker": LivePlan(
         creates=(
             "3 S3 buckets (input, output, access logs), versioned, emptied and deleted on teardown",

@@ -11,6 +11,10 @@ A trigger predicate's ``Logical`` is optional when it has one condition (Glue AP
 ``Predicate``), but moto fails without it; ``predicate_init`` reads it as ``AND``, which over one
 condition is the same predicate.
 
+A crawler whose last crawl ended with one of Glue's own ``LastCrawl`` statuses (``SUCCEEDED``,
+``CANCELLED``: Glue API reference, ``LastCrawlInfo``), as ``sources.glue_workflow`` records the
+crawls it runs, is ``READY``; moto knows only its own ``COMPLETED`` and fails on the others.
+
 ``moto_patches`` installs these inside the emulator only.
 """
 
@@ -20,7 +24,7 @@ from typing import Any
 
 from moto.core.responses import ActionResult, EmptyResult
 from moto.glue.exceptions import AlreadyExistsException, InvalidInputException
-from moto.glue.models import FakeTable, glue_backends
+from moto.glue.models import FakeCrawler, FakeTable, glue_backends
 from moto.glue.responses import GlueResponse
 from moto.glue.utils import Predicate
 
@@ -84,3 +88,13 @@ def predicate_init(self: Predicate, inputs: dict[str, Any]) -> None:
     if "Logical" not in inputs and len(inputs.get("Conditions", [])) == 1:
         inputs = {**inputs, "Logical": "AND"}
     _original_predicate_init(self, inputs)
+
+
+_original_crawler_status = FakeCrawler.status
+
+
+def crawler_status(self: FakeCrawler) -> str:
+    """The crawler state moto gives; a ``SUCCEEDED`` or ``CANCELLED`` last crawl is ``READY``."""
+    if self.crawls and self.crawls[-1].status in ("SUCCEEDED", "CANCELLED"):
+        return "READY"
+    return _original_crawler_status.fget(self)  # type: ignore[attr-defined]

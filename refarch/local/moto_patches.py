@@ -109,6 +109,7 @@ from moto.dynamodb.responses import DynamoHandler
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 from moto.ecr.responses import ECRResponse
 from moto.events.responses import EventsHandler
+from moto.glue.models import FakeCrawler
 from moto.glue.responses import GlueResponse
 from moto.glue.utils import Predicate
 from moto.iam.access_control import (
@@ -135,6 +136,7 @@ from refarch.iam_reference import pattern_applies
 from refarch.local import (
     moto_autoscaling,
     moto_ecr,
+    moto_events,
     moto_glue,
     moto_logs,
     moto_resources,
@@ -472,8 +474,10 @@ def _moto_service_fixes() -> list[tuple[Any, str, Any, bool]]:
         (GlueResponse, "create_partition_index", moto_glue.create_partition_index, True),
         (GlueResponse, "get_partition_indexes", moto_glue.get_partition_indexes, False),
         (Predicate, "__init__", moto_glue.predicate_init, False),
+        (FakeCrawler, "status", property(moto_glue.crawler_status), False),
         (ECRResponse, "_determine_resource", moto_resources.ecr_resource, True),
         (EventsHandler, "_determine_resource", moto_resources.events_resource, True),
+        (EventsHandler, "test_event_pattern", moto_events.test_event_pattern, False),
         (
             EventsHandler,
             "_authenticate_and_authorize_normal_action",

@@ -12,6 +12,7 @@ from refarch.local.stack_resources import StackResources
 
 if TYPE_CHECKING:
     from refarch.local.sources.firehose import DeliveryStream
+    from refarch.local.sources.glue_crawler import GlueCrawler
     from refarch.local.sources.glue_job import GlueJobRunner
     from refarch.local.sources.kinesis import KinesisProducer
     from refarch.local.sources.lambda_api import LambdaInvokeSource
@@ -23,6 +24,7 @@ class LocalStack(StackResources):
     """A deployed stack (``StackResources``), and the event sources that drive it."""
 
     _glue_jobs: dict[str, GlueJobRunner] = field(default_factory=dict, repr=False)
+    _glue_crawlers: dict[str, GlueCrawler] = field(default_factory=dict, repr=False)
 
     def s3_source(self, bucket: str) -> S3NotificationSource:
         """Return the event source that uploads to ``bucket`` and delivers its notifications."""
@@ -54,3 +56,12 @@ class LocalStack(StackResources):
         if name not in self._glue_jobs:
             self._glue_jobs[name] = GlueJobRunner(self, job)
         return self._glue_jobs[name]
+
+    def glue_crawler(self, crawler: str) -> GlueCrawler:
+        """Return the runner of a Glue crawler (``crawl()`` crawls as its role); one per crawler."""
+        from refarch.local.sources.glue_crawler import GlueCrawler
+
+        name = self.physical_id(crawler)
+        if name not in self._glue_crawlers:
+            self._glue_crawlers[name] = GlueCrawler(self, crawler)
+        return self._glue_crawlers[name]

@@ -72,12 +72,21 @@ def let_time_pass(emulator: Emulator, seconds: float) -> None:
 
     SQS's clock advances, Lambda's pollers read what their queues and streams hold by now
     (in AWS they poll continuously), and each Firehose delivery stream whose buffering
-    interval has elapsed delivers (``FirehoseService.pass_time``).
+    interval has elapsed delivers (``FirehoseService.pass_time``), and each Glue workflow run
+    started with ``StartWorkflowRun`` runs its crawler and job (``sources.glue_workflow``).
     """
     emulator.queue_clock.advance(seconds)
     for poller in list(emulator.event_source_mappings.pollers.values()):
         poller.drain()
     emulator.firehose.pass_time(seconds)
+    if any(
+        r.resource_type == "AWS::Glue::Workflow"
+        for stack in emulator.stacks.values()
+        for r in stack.resources.values()  # type: ignore[attr-defined]
+    ):
+        from refarch.local.sources.glue_workflow import run_started_workflows
+
+        run_started_workflows(emulator.stacks.values())  # type: ignore[arg-type]
 
 
 def as_demo(

@@ -26,6 +26,7 @@ from collections.abc import Mapping
 
 from refarch.scenarios import (
     dynamodb_cdc,
+    glue_partitioned_etl,
     queue_worker_variants,
     s3_event_processing,
     staged_model_promotion,
@@ -42,4 +43,5 @@ CONVERTED: Mapping[str, TargetScenario] = {
     "stream-to-lake": stream_to_lake.run,
     "queue-worker": queue_worker_variants.run,
     "staged-model-promotion": staged_model_promotion.run,
+    "glue-partitioned-etl": glue_partitioned_etl.run,
 }

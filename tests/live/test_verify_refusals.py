@@ -31,6 +31,7 @@ def test_converted_patterns_are_listed_with_a_plan_and_a_demo():
         "dynamodb-cdc",
         "stream-consumer",
         "stream-to-lake",
+        "glue-partitioned-etl",
         "queue-worker",
         "staged-model-promotion",
     }

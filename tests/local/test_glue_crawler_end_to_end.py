@@ -5,8 +5,8 @@ import json
 import pytest
 
 from refarch.local import deploy, emulator
-from refarch.local.demos import glue_partitioned_etl as scenario
 from refarch.local.sources.glue_crawler import GlueCrawler
+from refarch.scenarios import glue_partitioned_etl as scenario
 
 PATTERN = "glue-partitioned-etl"
 pytestmark = pytest.mark.slow

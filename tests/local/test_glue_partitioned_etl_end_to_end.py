@@ -8,8 +8,8 @@ from assemblies import synthesized
 from botocore.exceptions import ClientError
 
 from refarch.local import deploy, emulator, run_demo
-from refarch.local.demos import glue_partitioned_etl as scenario
 from refarch.local.errors import DeployError
+from refarch.scenarios import glue_partitioned_etl as scenario
 
 PATTERN = "glue-partitioned-etl"
 pytestmark = pytest.mark.slow
@@ -27,8 +27,8 @@ def test_demo_passes_under_the_jobs_role_with_iam_enforced(demo):
     assert result.ok, trace
     assert result.denials == []
     assert result.lost == []
-    assert len(result.checks) == 13
-    assert "OK: glue-partitioned-etl: 13/13 checks" in trace
+    assert len(result.checks) == 15
+    assert "OK: glue-partitioned-etl: 15/15 checks" in trace
 
 
 def test_demo_trace_says_who_ran_what_was_read_written_and_registered(demo):

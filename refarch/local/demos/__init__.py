@@ -21,11 +21,11 @@ _CONVERTED: Mapping[str, tuple[str, str]] = {
     "dynamodb-cdc": ("dynamodb_cdc", "describe_response"),
     "queue-worker": ("queue_worker_variants", "describe_response"),
     "staged-model-promotion": ("staged_model_promotion", "describe_result"),
+    "glue-partitioned-etl": ("glue_partitioned_etl", "describe_result"),
 }
 
 #: Runner-only scenarios: module of ``refarch.local.demos``.
 _RUNNER_ONLY: Mapping[str, str] = {
-    "glue-partitioned-etl": "glue_partitioned_etl",
     "approved-model-endpoint": "approved_model_endpoint",
     "model-quality-monitor": "model_quality_monitor",
 }
