@@ -232,6 +232,7 @@ class _Scenario:
         key = f"{ARTIFACTS_PREFIX}churn/v{number}/model.tar.gz"
         self.s3.put_object(Bucket=self.artifacts, Key=key, Body=model_artifact(MODELS[number]))
         self.trace.line(f"… uploads s3://{self.artifacts}/{key}")
+        self.trace.line("… and registers it (CreateModelPackage, PendingManualApproval)")
         arn = self.sagemaker.create_model_package(
             ModelPackageGroupName=self.group,
             ModelPackageDescription=f"churn v{number}",
@@ -251,14 +252,14 @@ class _Scenario:
         )["ModelPackageArn"]
         registered = self.sagemaker.describe_model_package(ModelPackageName=arn)
         package_version = int(registered["ModelPackageVersion"])
-        self.trace.line(f"… and registers it, version {package_version}: {arn}")
+        self.trace.line(f"registered as version {package_version}: {arn}")
         before = self._executions()
+        self.trace.line(f"a reviewer approves v{number} (UpdateModelPackage)")
         self.sagemaker.update_model_package(
             ModelPackageArn=arn,
             ModelApprovalStatus="Approved",
             ApprovalDescription="offline metrics reviewed",
         )
-        self.trace.line(f"a reviewer approves v{number} (UpdateModelPackage)")
         started = self.target.wait_until(
             f"the approval of v{number} starts an execution",
             lambda: sorted(self._executions() - before),
