@@ -279,4 +279,40 @@ PLANS: dict[str, LivePlan] = {
             "keys are scheduled for deletion (7-30 days, not charged)"
         ),
     ),
+    "staged-model-promotion": LivePlan(
+        creates=(
+            "1 Step Functions state machine (Standard) with its log group, role and the "
+            "EventBridge rule that starts it on an approval, 1 SNS approval topic with its KMS key",
+            "3 Lambda functions (production deployer, staging deployer, gate) with their log "
+            "groups and roles, 1 SageMaker model package group, 1 ECR repository",
+            "4 S3 buckets (artifacts, data capture, gate data, access logs), 1 SQS dead-letter "
+            "queue, 1 SNS alarm topic, 3 KMS keys in all, about 14 CloudWatch alarms",
+            "at runtime: 8 model package versions (tagged with the run id), and the deployers' "
+            "SageMaker models, endpoint configurations and 2 endpoints: staging (1 x "
+            "ml.m5.large) and production (2 x ml.m5.xlarge, plus the green fleet in a rollout)",
+        ),
+        cost=(
+            "about $2-4: 3 hours of the two endpoints at on-demand prices of $0.1-0.25 per "
+            "instance-hour (staging 1 instance, production 2, and 2 more during each of the 2 "
+            "rollouts), plus the stack's idle cost (3 KMS keys at $1/month and the alarms, "
+            "prorated hourly) and about 250 state transitions, each a fraction of a cent"
+        ),
+        pricing=(
+            "https://aws.amazon.com/sagemaker/pricing/",
+            "https://aws.amazon.com/step-functions/pricing/",
+            "https://aws.amazon.com/kms/pricing/",
+            "https://aws.amazon.com/cloudwatch/pricing/",
+        ),
+        duration=(
+            "about 3 hours: deploy 5-8, each of 7 approvals updating staging and running the "
+            "gate 10-15, two production rollouts with their canary baking 15-20 each, "
+            "teardown of the endpoints and the stack 10-15"
+        ),
+        teardown=(
+            "the endpoints, endpoint configurations and models the deployers created (tagged "
+            "with the run id by the scenario) and the model package versions it registered are "
+            "deleted by that tag, then cdk destroy -c destroy=true deletes the stack; the KMS "
+            "keys are scheduled for deletion (7-30 days, not charged)"
+        ),
+    ),
 }

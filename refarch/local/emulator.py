@@ -36,6 +36,7 @@ from refarch.local.moto_patches import (
 from refarch.local.moto_runtime_and_states import endpoint_invocations_routed_to
 from refarch.local.moto_s3_queue_notifications import s3_queue_notifications_left_to_runner
 from refarch.local.moto_sqs_fifo import sqs_fifo_as_in_aws
+from refarch.local.moto_states_executions import executions_answered_by
 from refarch.local.offline import network_blocked, offline_environment
 from refarch.local.sources.event_source_mappings import EventSourceMappings
 from refarch.local.sources.events import EventBus
@@ -176,6 +177,7 @@ def emulator(
         stack.enter_context(lambda_invoke_routed_to(emu.lambda_service))
         stack.enter_context(emu.inference_clock.installed())
         stack.enter_context(endpoint_invocations_routed_to(emu, emu.sagemaker))
+        stack.enter_context(executions_answered_by(emu.stepfunctions))
         _active.append(emu)
         try:
             yield emu

@@ -74,3 +74,26 @@ class PushedImage:
     uri: str
     digest: str
     blobs: tuple[str, ...]
+
+
+def push_image(ecr: Any, repository: str, tag: str, *, region: str, label: str = "") -> PushedImage:
+    """Push a small image (config and one layer) to an ECR repository, as CI would."""
+    blobs = []
+    descriptors = []
+    config = json.dumps({"architecture": "amd64", "os": "linux", "label": label}).encode()
+    layer = model_artifact({"entrypoint": "serve", "label": label})
+    for body, media_type in ((config, CONFIG_MEDIA_TYPE), (layer, LAYER_MEDIA_TYPE)):
+        digest = upload_blob(ecr, repository, body)
+        blobs.append(digest)
+        descriptors.append({"mediaType": media_type, "size": len(body), "digest": digest})
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": MANIFEST_MEDIA_TYPE,
+        "config": descriptors[0],
+        "layers": descriptors[1:],
+    }
+    image = ecr.put_image(
+        repositoryName=repository, imageManifest=json.dumps(manifest), imageTag=tag
+    )["image"]
+    uri = f"{image['registryId']}.dkr.ecr.{region}.amazonaws.com/{repository}:{tag}"
+    return PushedImage(uri=uri, digest=image["imageId"]["imageDigest"], blobs=tuple(blobs))

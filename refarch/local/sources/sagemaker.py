@@ -71,14 +71,12 @@ from refarch.local.s3_url import split_s3_url
 from refarch.local.sources.log_groups import create_log_group
 from refarch.model_monitor.capture import capture_side
 from refarch.scenarios.model_artifacts import (
-    CONFIG_MEDIA_TYPE,
     ECR_IMAGE,
-    LAYER_MEDIA_TYPE,
     MANIFEST_MEDIA_TYPE,
     PushedImage,
     model_artifact,
+    push_image,
     read_model_artifact,
-    upload_blob,
 )
 
 if TYPE_CHECKING:
@@ -222,31 +220,13 @@ class SageMakerService:
 
     def push_image(self, repository: str, tag: str, *, label: str = "") -> PushedImage:
         """Push a small image (config and one layer) to an ECR repository, as CI would."""
-        ecr = self._client("ecr")
-        blobs = []
-        descriptors = []
-        config = json.dumps({"architecture": "amd64", "os": "linux", "label": label}).encode()
-        layer = model_artifact({"entrypoint": "serve", "label": label})
-        for body, media_type in ((config, CONFIG_MEDIA_TYPE), (layer, LAYER_MEDIA_TYPE)):
-            digest = upload_blob(ecr, repository, body)
-            blobs.append(digest)
-            descriptors.append({"mediaType": media_type, "size": len(body), "digest": digest})
-        manifest = {
-            "schemaVersion": 2,
-            "mediaType": MANIFEST_MEDIA_TYPE,
-            "config": descriptors[0],
-            "layers": descriptors[1:],
-        }
-        image = ecr.put_image(
-            repositoryName=repository, imageManifest=json.dumps(manifest), imageTag=tag
-        )["image"]
-        uri = (
-            f"{image['registryId']}.dkr.ecr.{self._emulator.region}.amazonaws.com/"
-            f"{repository}:{tag}"
+        image = push_image(
+            self._client("ecr"), repository, tag, region=self._emulator.region, label=label
         )
-        digest = image["imageId"]["imageDigest"]
-        self._trace.line(f"pushed image {uri} ({digest[:19]}…, {len(blobs)} blobs)")
-        return PushedImage(uri=uri, digest=digest, blobs=tuple(blobs))
+        self._trace.line(
+            f"pushed image {image.uri} ({image.digest[:19]}…, {len(image.blobs)} blobs)"
+        )
+        return image
 
     def upload_model(self, s3_url: str, model: dict[str, Any]) -> str:
         """Upload a ``model.tar.gz`` holding ``model`` to ``s3_url``; return the URL."""
