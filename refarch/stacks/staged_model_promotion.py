@@ -14,7 +14,7 @@ the approval rule starts the state machine instead of the deployer, and a stagin
 its own deployer (same code, all-at-once, one instance) is added.
 """
 
-from aws_cdk import ArnFormat, CfnOutput, Duration
+from aws_cdk import ArnFormat, CfnOutput, Duration, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -83,6 +83,37 @@ NOT_FOR_STAGING = (
     "SERVERLESS_MEMORY_MB",
     "SERVERLESS_MAX_CONCURRENCY",
 )
+
+
+def promotion_state_machine(
+    scope: Stack,
+    staged: StagedModelPromotionProps,
+    *,
+    name: str,
+    definition: sfn.IChainable,
+    comment: str,
+    role: iam.IRole | None = None,
+) -> sfn.StateMachine:
+    """The promotion's state machine: Standard, every event logged to its own group, traced."""
+    log_group = logs.LogGroup(
+        scope,
+        "PromotionLogs",
+        retention=staged.production.log_retention,
+        removal_policy=stateful_removal(scope).policy,
+    )
+    return sfn.StateMachine(
+        scope,
+        "Promotion",
+        state_machine_name=name,
+        definition_body=sfn.DefinitionBody.from_chainable(definition),
+        comment=comment,
+        # Standard: a promotion waits up to days for a person; Express runs 5 minutes at
+        # most (https://docs.aws.amazon.com/step-functions/latest/dg/choosing-workflow-type.html).
+        state_machine_type=sfn.StateMachineType.STANDARD,
+        logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL),
+        tracing_enabled=True,
+        role=role,
+    )
 
 
 class StagedModelPromotionStack(ApprovedModelEndpointStack):
@@ -257,23 +288,12 @@ class StagedModelPromotionStack(ApprovedModelEndpointStack):
         return approvals_topic(self, staged.approver_email)
 
     def _state_machine(self, staged: StagedModelPromotionProps) -> sfn.StateMachine:
-        log_group = logs.LogGroup(
+        machine = promotion_state_machine(
             self,
-            "PromotionLogs",
-            retention=staged.production.log_retention,
-            removal_policy=stateful_removal(self).policy,
-        )
-        machine = sfn.StateMachine(
-            self,
-            "Promotion",
-            state_machine_name=self.state_machine_name,
-            definition_body=sfn.DefinitionBody.from_chainable(self.workflow.definition),
+            staged,
+            name=self.state_machine_name,
+            definition=self.workflow.definition,
             comment="Staging, test gate, manual promotion, production",
-            # Standard: a promotion waits up to days for a person; Express runs 5 minutes at
-            # most (https://docs.aws.amazon.com/step-functions/latest/dg/choosing-workflow-type.html).
-            state_machine_type=sfn.StateMachineType.STANDARD,
-            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL),
-            tracing_enabled=True,
         )
         grant_topic_keys(machine.role, self.approvals, self.alarms.topic)
         acknowledge_wildcard(

@@ -32,7 +32,6 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
@@ -54,7 +53,11 @@ from refarch.stacks.approved_model_endpoint import (
     RULE_MAX_EVENT_AGE,
     RULE_RETRY_ATTEMPTS,
 )
-from refarch.stacks.staged_model_promotion import LOG_DELIVERY_ACTIONS, XRAY_ACTIONS
+from refarch.stacks.staged_model_promotion import (
+    LOG_DELIVERY_ACTIONS,
+    XRAY_ACTIONS,
+    promotion_state_machine,
+)
 from refarch.stacks.staged_model_promotion_accounts import STAGES, PromotionNames
 from refarch.stacks.staged_model_promotion_gate import REPORTS_PREFIX
 from refarch.stacks.staged_model_promotion_props import StagedModelPromotionProps
@@ -357,21 +360,12 @@ class PromotionOrchestrationStack(Stack):
                 production_credentials=self._task_credentials("production"),
             ),
         )
-        log_group = logs.LogGroup(
+        machine = promotion_state_machine(
             self,
-            "PromotionLogs",
-            retention=staged.production.log_retention,
-            removal_policy=stateful_removal(self).policy,
-        )
-        machine = sfn.StateMachine(
-            self,
-            "Promotion",
-            state_machine_name=self.state_machine_name,
-            definition_body=sfn.DefinitionBody.from_chainable(workflow.definition),
+            staged,
+            name=self.state_machine_name,
+            definition=workflow.definition,
             comment="Staging, test gate, manual promotion, production (in their own accounts)",
-            state_machine_type=sfn.StateMachineType.STANDARD,
-            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL),
-            tracing_enabled=True,
             # The tasks' own grants would give this role what their task roles do in the other
             # accounts (to no effect there): the role gets exactly what runs under it instead.
             role=role.without_policy_updates(),
