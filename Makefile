@@ -37,11 +37,11 @@ demo: install
 	$(BIN)/refarch synth --all
 	$(BIN)/refarch demo --all
 
-# Both cores (pytest-xdist; the tests reading one pattern's complete local run share a worker),
-# then the suite's wall time. The exhaustive proofs (costlier repeats of what a test here shows,
+# Both cores (pytest-xdist; a module's tests on one worker, so its module-scoped fixtures, such as
+# a stack deployed and driven once, are made once), then the suite's wall time. The exhaustive proofs (costlier repeats of what a test here shows,
 # such as one local run per IAM statement removed) are left to `make test-exhaustive`, which CI
 # runs after this.
-PYTEST := $(BIN)/python -m pytest -n 2 --dist loadgroup
+PYTEST := $(BIN)/python -m pytest -n 2 --dist loadscope
 
 test: install
 	@start=$$(date +%s); $(PYTEST) -m "not exhaustive"; status=$$?; \

@@ -3,7 +3,6 @@ read its result (IAM necessity's baseline, the unused-access report)."""
 
 import functools
 
-import pytest
 from assemblies import run_variant
 
 from refarch.local import DemoResult, run_demo
@@ -15,10 +14,3 @@ def complete_run(run: str) -> DemoResult:
     synthesized stack, nothing removed (a run takes seconds)."""
     pattern_id, assembly = run_variant(run)
     return run_demo(pattern_id, out=None, assembly=assembly)
-
-
-def on_one_worker(run: str, *values: object, marks=(), **kwargs) -> object:
-    """A ``pytest.param`` of a test that reads ``complete_run(run)``, grouped with every other
-    test of that run, so that under ``pytest -n 2 --dist loadgroup`` one worker makes the run."""
-    group = pytest.mark.xdist_group(f"complete-run:{run}")
-    return pytest.param(run, *values, marks=[group, *marks], **kwargs)

@@ -25,7 +25,7 @@ import re
 
 import pytest
 from assemblies import run_variant, synthesized
-from complete_runs import complete_run, on_one_worker
+from complete_runs import complete_run
 from moto.iam.aws_managed_policies import aws_managed_policies_data
 
 from refarch.catalog import PATTERNS
@@ -106,7 +106,7 @@ def _param(run, role, kind, target, index, actions):
         None,
     )
     marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-    return on_one_worker(run, role, kind, target, index, actions, id=test_id, marks=marks)
+    return pytest.param(run, role, kind, target, index, actions, id=test_id, marks=marks)
 
 
 def permissions(run):
@@ -161,7 +161,7 @@ def _remove_managed_policy(template, role, name):
         del properties["ManagedPolicyArns"]
 
 
-@pytest.mark.parametrize("run", [on_one_worker(run) for run in LOCAL_RUNS])
+@pytest.mark.parametrize("run", LOCAL_RUNS)
 def test_the_complete_stack_passes(run):
     result = complete_run(run)  # the same run test_iam_unused_access reads
     assert result.ok

@@ -21,7 +21,7 @@ exercises everywhere it is granted.
 
 import pytest
 from assemblies import run_variant
-from complete_runs import complete_run, on_one_worker
+from complete_runs import complete_run
 
 from refarch.catalog import PATTERNS
 from refarch.iam_unused import acknowledged_unexercised
@@ -59,7 +59,7 @@ def _listed(table, pattern_id, role):
     }
 
 
-@pytest.mark.parametrize("run", [on_one_worker(run) for run in LOCAL_RUNS])
+@pytest.mark.parametrize("run", LOCAL_RUNS)
 def test_the_report_covers_every_role_the_run_assumes(run):
     result = _run(run)
     assert result.ok
@@ -67,7 +67,7 @@ def test_the_report_covers_every_role_the_run_assumes(run):
     assert all(report.requests for report in result.access)
 
 
-@pytest.mark.parametrize("run", [on_one_worker(run) for run in LOCAL_RUNS])
+@pytest.mark.parametrize("run", LOCAL_RUNS)
 def test_every_granted_action_is_exercised_or_explained(run):
     result = _run(run)
     pattern_id = run.partition("[")[0]
@@ -82,7 +82,7 @@ def test_every_granted_action_is_exercised_or_explained(run):
         assert listed - unexplained == set(), report.role
 
 
-@pytest.mark.parametrize("run", [on_one_worker(run) for run in LOCAL_RUNS])
+@pytest.mark.parametrize("run", LOCAL_RUNS)
 def test_no_acknowledgment_covers_an_exercised_action(run):
     template = run_variant(run)[1].template
     for report in _run(run).access:
