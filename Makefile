@@ -37,11 +37,11 @@ demo: install
 	$(BIN)/refarch synth --all
 	$(BIN)/refarch demo --all
 
-# Both cores (pytest-xdist; a module's tests on one worker, so its module-scoped fixtures, such as
-# a stack deployed and driven once, are made once), then the suite's wall time. The exhaustive proofs (costlier repeats of what a test here shows,
+# Both cores (pytest-xdist), then the suite's wall time. `make test` keeps a module's tests on
+# one worker (--dist loadscope), so its module-scoped fixtures, such as a stack deployed and
+# driven once, are made once. The exhaustive proofs (costlier repeats of what a test here shows,
 # such as one local run per IAM statement removed) are left to `make test-exhaustive`, which CI
-# runs after this.
-# The exhaustive tests are one module of independent runs: spread test by test instead.
+# runs after it; they are one module of independent runs, so they are spread test by test.
 PYTEST := $(BIN)/python -m pytest -n 2
 
 test: install
