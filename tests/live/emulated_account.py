@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -184,10 +184,11 @@ def verify_on_stand_in(
     *,
     context: Context = NO_CONTEXT,
     time_passes: bool = True,
+    after: Callable[[EmulatedAccount], None] | None = None,
 ) -> StandInRun:
     """``refarch verify <id> --live --yes`` against a bootstrapped stand-in, with ``assembly``
     provisioned in place of ``cdk deploy``; a sleep lets time pass there unless ``time_passes``
-    is False."""
+    is False. ``after`` looks at the stand-in once the run (teardown included) is over."""
     out = io.StringIO()
     with emulated_account() as stand_in:
         stand_in.bootstrap()
@@ -204,4 +205,6 @@ def verify_on_stand_in(
             context=context,
         )
         requests = list(stand_in.requests)
+        if after is not None:
+            after(stand_in)
     return StandInRun(result, out.getvalue(), requests, deployer.calls, clock)

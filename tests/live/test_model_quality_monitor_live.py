@@ -9,13 +9,11 @@ captured traffic): skipped live, saying why.
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from assemblies import synthesized
-from emulated_account import EmulatorDeployer, FakeClock, emulated_account
+from emulated_account import FakeClock, verify_on_stand_in
 
-from refarch.live.verify import LiveResult, verify_live
+from refarch.live.verify import LiveResult
 from refarch.scenarios.model_quality_monitor import (
     BASELINE_POLL_SECONDS,
     EVENT_SETTLE_SECONDS,
@@ -28,21 +26,10 @@ PATTERN = "model-quality-monitor"
 
 @pytest.fixture(scope="module")
 def live_run() -> tuple[LiveResult, str, list[str], list[str], FakeClock, dict]:
-    out = io.StringIO()
-    with emulated_account() as stand_in:
-        stand_in.bootstrap()
-        clock = FakeClock(stand_in)
-        deployer = EmulatorDeployer(assemblies={PATTERN: synthesized(PATTERN)})
-        result = verify_live(
-            PATTERN,
-            account=stand_in.account,
-            deployer=deployer,
-            yes=True,
-            out=out,
-            sleep=clock.sleep,
-            clock=clock,
-        )
-        requests = list(stand_in.requests)
+    tags: dict = {}
+
+    def registry_tags(stand_in) -> None:
+        # What the registry still holds after teardown, with each resource's tags.
         sagemaker = stand_in.client("sagemaker")
         groups = sagemaker.list_model_package_groups()["ModelPackageGroupSummaryList"]
         packages = [
@@ -52,12 +39,16 @@ def live_run() -> tuple[LiveResult, str, list[str], list[str], FakeClock, dict]:
                 ModelPackageGroupName=g["ModelPackageGroupName"]
             )["ModelPackageSummaryList"]
         ]
-        tags = {
-            arn: {t["Key"]: t["Value"] for t in sagemaker.list_tags(ResourceArn=arn)["Tags"]}
-            for arn in [g["ModelPackageGroupArn"] for g in groups]
-            + [p["ModelPackageArn"] for p in packages]
-        }
-    return result, out.getvalue(), requests, deployer.calls, clock, tags
+        tags.update(
+            {
+                arn: {t["Key"]: t["Value"] for t in sagemaker.list_tags(ResourceArn=arn)["Tags"]}
+                for arn in [g["ModelPackageGroupArn"] for g in groups]
+                + [p["ModelPackageArn"] for p in packages]
+            }
+        )
+
+    run = verify_on_stand_in(PATTERN, synthesized(PATTERN), after=registry_tags)
+    return (*run, tags)
 
 
 def test_the_baseline_path_passes_through_the_live_path(live_run):

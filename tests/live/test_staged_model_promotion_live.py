@@ -10,42 +10,28 @@ is tagged with the run id by the scenario and deleted by the tag-scoped cleanup.
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from assemblies import synthesized
-from emulated_account import EmulatorDeployer, FakeClock, emulated_account
+from emulated_account import FakeClock, verify_on_stand_in
 
 from refarch.live.cleanup import DELETERS, _kind
-from refarch.live.verify import LiveResult, verify_live
+from refarch.live.verify import LiveResult
 
 PATTERN = "staged-model-promotion"
 
 
 @pytest.fixture(scope="module")
 def live_run() -> tuple[LiveResult, str, list[str], list[str], FakeClock]:
-    out = io.StringIO()
-    with emulated_account() as stand_in:
-        stand_in.bootstrap()
-        clock = FakeClock(stand_in)
-        deployer = EmulatorDeployer(assemblies={PATTERN: synthesized(PATTERN)})
-        result = verify_live(
-            PATTERN,
-            account=stand_in.account,
-            deployer=deployer,
-            yes=True,
-            out=out,
-            sleep=clock.sleep,
-            clock=clock,
-        )
-        requests = list(stand_in.requests)
+    left: dict = {}
+
+    def what_is_left(stand_in) -> None:
         sagemaker = stand_in.client("sagemaker")
-        left = {
-            "endpoints": sagemaker.list_endpoints()["Endpoints"],
-            "configs": sagemaker.list_endpoint_configs()["EndpointConfigs"],
-            "models": sagemaker.list_models()["Models"],
-        }
-    return result, out.getvalue(), requests, deployer.calls, clock, left
+        left["endpoints"] = sagemaker.list_endpoints()["Endpoints"]
+        left["configs"] = sagemaker.list_endpoint_configs()["EndpointConfigs"]
+        left["models"] = sagemaker.list_models()["Models"]
+
+    run = verify_on_stand_in(PATTERN, synthesized(PATTERN), after=what_is_left)
+    return (*run, left)
 
 
 def test_the_scenario_passes_through_the_live_path(live_run):
