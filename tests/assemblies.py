@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
@@ -35,13 +36,22 @@ def share(config: pytest.Config) -> None:
     config.add_cleanup(lambda: shutil.rmtree(directory, ignore_errors=True))
 
 
+def _run_directory() -> Path | None:
+    root = os.environ.get(CACHE_VARIABLE)
+    return Path(root) if root else None
+
+
+def _key(name: str, *parts: object) -> str:
+    """A file name for ``name`` and the parameters it was made with."""
+    return f"{name}-{hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:16]}"
+
+
 @functools.cache
 def _synthesized(pattern_id: str, context: tuple[tuple[str, str], ...]) -> CloudAssembly:
-    root = os.environ.get(CACHE_VARIABLE)
-    if not root:
+    root = _run_directory()
+    if root is None:
         return synthesize(pattern_id, context=dict(context))
-    digest = hashlib.sha256(json.dumps([pattern_id, context]).encode()).hexdigest()[:16]
-    directory = Path(root) / f"{pattern_id}-{digest}"
+    directory = root / _key(pattern_id, pattern_id, context)
     with open(f"{directory}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
         if not (directory / _COMPLETE).exists():
@@ -50,6 +60,22 @@ def _synthesized(pattern_id: str, context: tuple[tuple[str, str], ...]) -> Cloud
             synthesize(pattern_id, context=dict(context), outdir=directory)
             (directory / _COMPLETE).touch()
     return read_assembly(pattern_id, directory)
+
+
+def made_once(name: str, make: Callable[[], bytes], *parts: object) -> bytes:
+    """What ``make`` returns, made once for the run and shared by its xdist workers, like the
+    assemblies: the first worker to ask makes it under a file lock, the others read it."""
+    root = _run_directory()
+    if root is None:
+        return make()
+    path = root / _key(name, *parts)
+    with open(f"{path}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            partial = path.with_suffix(".partial")
+            partial.write_bytes(make())
+            partial.replace(path)  # a failed make leaves nothing: the next caller tries again
+        return path.read_bytes()
 
 
 def synthesized(pattern_id: str, **context: str) -> CloudAssembly:
@@ -66,3 +92,15 @@ def run_variant(run: str) -> tuple[str, CloudAssembly]:
     pattern_id, _, rest = run.partition("[")
     context = dict(pair.split("=", 1) for pair in rest.rstrip("]").split(",") if pair)
     return pattern_id, synthesized(pattern_id, **context)
+
+
+def synthesize_in_turn(runs: Iterable[str]) -> None:
+    """Synthesize ``runs`` ahead of a module that needs them all, each xdist worker starting at
+    its own place in the list: the workers then split the work instead of queueing for each
+    lock in the same order (a worker reads what another made)."""
+    runs = list(runs)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    start = len(runs) * (int(worker) if worker.isdigit() else 0) // max(workers, 1)
+    for run in runs[start:] + runs[:start]:
+        run_variant(run)

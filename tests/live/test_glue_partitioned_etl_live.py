@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import pytest
 from assemblies import synthesized
+from complete_runs import complete_run
 from emulated_account import emulated_account, verify_on_stand_in
 
 from refarch.live.cleanup import DELETERS, _kind
-from refarch.local import run_demo
 from refarch.scenarios.glue_partitioned_etl import WORKFLOW_POLL_SECONDS
 
 PATTERN = "glue-partitioned-etl"
@@ -52,7 +52,7 @@ def test_the_workflow_is_started_and_read_over_http(live_run):
 
 
 def test_the_demo_runs_the_same_scenario_with_two_checks_more():
-    local = run_demo(PATTERN, out=None, assembly=synthesized(PATTERN))
+    local = complete_run(PATTERN)  # the demo's run, shared (complete_runs)
     assert local.ok
     assert len(local.checks) == 15
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 from assemblies import synthesized
+from complete_runs import complete_run
 from emulated_account import FakeClock, verify_on_stand_in
 
 from refarch.live.verify import LiveResult
@@ -87,8 +88,6 @@ def test_teardown_deletes_the_registered_versions_then_their_groups_by_the_run_t
 
 
 def test_the_demo_runs_the_same_scenario_with_the_hours_checked():
-    from refarch.local import run_demo
-
-    local = run_demo(PATTERN, out=None, assembly=synthesized(PATTERN))
+    local = complete_run(PATTERN)  # the demo's run, shared (complete_runs)
     assert local.ok
     assert len(local.checks) == 15

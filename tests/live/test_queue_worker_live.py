@@ -7,10 +7,10 @@ work queue (``FakeClock`` with the account), as Lambda polls all along in AWS.
 from __future__ import annotations
 
 from assemblies import synthesized
+from complete_runs import complete_run
 from emulated_account import emulated_account, verify_on_stand_in
 
 from refarch.live.cleanup import DELETERS, _kind
-from refarch.local import run_demo
 from refarch.scenarios.queue_worker import (
     EMPTY_POLL_SECONDS,
     NOTIFICATION_SETTLE_SECONDS,
@@ -37,7 +37,7 @@ def test_the_scenario_passes_through_the_live_path():
 
 
 def test_the_demo_runs_the_same_scenario_with_two_checks_more():
-    local = run_demo(PATTERN, out=None, assembly=synthesized(PATTERN))
+    local = complete_run(PATTERN)  # the demo's run, shared (complete_runs)
     assert local.ok
     assert len(local.checks) == 14
     assert any("partial batch" in check.name for check in local.checks)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pytest
 from assemblies import synthesized
+from complete_runs import complete_run
 from emulated_account import FakeClock, verify_on_stand_in
 
 from refarch.live.verify import LiveResult
-from refarch.local import run_demo
 from refarch.scenarios.s3_event_processing import NOTIFICATION_SETTLE_SECONDS
 
 PATTERN = "s3-event-processing"
@@ -54,7 +54,7 @@ def test_waits_never_sleep_beyond_the_documented_settling_time(live_run):
 
 
 def test_the_demo_runs_the_same_scenario_with_one_check_more():
-    local = run_demo(PATTERN, out=None, assembly=synthesized(PATTERN))
+    local = complete_run(PATTERN)  # the demo's run, shared (complete_runs)
     assert local.ok
     assert len(local.checks) == 14
     assert any("arrives URL-encoded" in check.name for check in local.checks)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pytest
 from assemblies import synthesized
+from complete_runs import complete_run
 from emulated_account import FakeClock, verify_on_stand_in
 
 from refarch.live.cleanup import DELETERS, _kind
@@ -59,9 +60,7 @@ def test_what_the_deployers_created_is_deleted_by_its_tag(live_run):
 
 
 def test_the_demo_runs_the_same_scenario_with_one_check_more():
-    from refarch.local import run_demo
-
-    local = run_demo(PATTERN, out=None, assembly=synthesized(PATTERN))
+    local = complete_run(PATTERN)  # the demo's run, shared (complete_runs)
     assert local.ok
     assert len(local.checks) == 8
 

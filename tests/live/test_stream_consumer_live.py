@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import pytest
 from assemblies import synthesized
+from complete_runs import complete_run
 from emulated_account import FakeClock, emulated_account, verify_on_stand_in
 
 from refarch.live.cleanup import DELETERS, _kind
 from refarch.live.verify import LiveResult
-from refarch.local import run_demo
 from refarch.scenarios.stream_consumer import CONSUMED_POLL_SECONDS
 
 PATTERN = "stream-consumer"
@@ -62,7 +62,7 @@ def test_the_scenario_reached_the_stand_in_over_http(live_run):
 
 
 def test_the_demo_runs_the_same_scenario_with_two_checks_more():
-    local = run_demo(PATTERN, out=None, assembly=synthesized(PATTERN))
+    local = complete_run(PATTERN)  # the demo's run, shared (complete_runs)
     assert local.ok
     assert len(local.checks) == 12
     assert any("too old" in check.name for check in local.checks)

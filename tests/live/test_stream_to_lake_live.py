@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import pytest
 from assemblies import synthesized
+from complete_runs import complete_run
 from emulated_account import FakeClock, emulated_account, verify_on_stand_in
 
 from refarch.live.cleanup import DELETERS, _kind, delete_tagged
 from refarch.live.verify import LiveResult
-from refarch.local import run_demo
 from refarch.scenarios.target import RUN_TAG
 
 PATTERN = "stream-to-lake"
@@ -47,7 +47,7 @@ def test_nothing_lands_before_the_buffering_interval_has_passed(live_run):
 
 
 def test_the_demo_runs_the_same_scenario_with_two_checks_more():
-    local = run_demo(PATTERN, out=None, assembly=synthesized(PATTERN))
+    local = complete_run(PATTERN)  # the demo's run, shared (complete_runs)
     assert local.ok
     assert len(local.checks) == 11
     assert len(local.drains) == 2

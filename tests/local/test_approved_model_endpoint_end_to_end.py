@@ -1,14 +1,14 @@
 """approved-model-endpoint end to end locally: registry approvals → the deployer → the endpoint."""
 
 import base64
-import io
 import json
 
 import pytest
 from assemblies import synthesized
 from botocore.exceptions import ClientError
+from complete_runs import complete_run, complete_trace
 
-from refarch.local import deploy, emulator, run_demo
+from refarch.local import deploy, emulator
 from refarch.local.identities import assume_role_as_service
 from refarch.local.sources.sagemaker import event_status
 from refarch.scenarios import approved_model_endpoint as scenario
@@ -18,10 +18,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def demo(approved_model_endpoint):
-    out = io.StringIO()
-    result = run_demo(PATTERN, out=out, assembly=approved_model_endpoint)
-    return result, out.getvalue()
+def demo():
+    # The pattern's complete run, shared with the IAM tests and the live module (complete_runs).
+    return complete_run(PATTERN), complete_trace(PATTERN)
 
 
 def test_demo_passes_under_the_deployers_role_with_iam_enforced(demo):

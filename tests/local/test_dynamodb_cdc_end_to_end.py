@@ -1,6 +1,7 @@
 """dynamodb-cdc end to end on the local runner: table stream → Lambda's poller → log and totals."""
 
 import pytest
+from complete_runs import complete_run
 
 from refarch.local import run_demo
 
@@ -8,8 +9,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def result(dynamodb_cdc):
-    return run_demo("dynamodb-cdc", out=None, assembly=dynamodb_cdc)
+def result():
+    # The pattern's complete run, shared with the IAM tests and the live module (complete_runs).
+    return complete_run("dynamodb-cdc")
 
 
 def test_the_demo_passes_with_nothing_lost_or_denied(result):

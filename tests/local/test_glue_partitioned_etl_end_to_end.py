@@ -1,13 +1,13 @@
 """glue-partitioned-etl end to end locally: raw files → the job's code as its role → catalog."""
 
-import io
 import json
 
 import pytest
 from assemblies import synthesized
 from botocore.exceptions import ClientError
+from complete_runs import complete_run, complete_trace
 
-from refarch.local import deploy, emulator, run_demo
+from refarch.local import deploy, emulator
 from refarch.local.errors import DeployError
 from refarch.scenarios import glue_partitioned_etl as scenario
 
@@ -16,10 +16,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def demo(glue_partitioned_etl):
-    out = io.StringIO()
-    result = run_demo(PATTERN, out=out, assembly=glue_partitioned_etl)
-    return result, out.getvalue()
+def demo():
+    # The pattern's complete run, shared with the IAM tests and the live module (complete_runs).
+    return complete_run(PATTERN), complete_trace(PATTERN)
 
 
 def test_demo_passes_under_the_jobs_role_with_iam_enforced(demo):

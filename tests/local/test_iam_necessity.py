@@ -24,14 +24,12 @@ import json
 import re
 
 import pytest
-from assemblies import run_variant, synthesized
-from complete_runs import complete_run
+from assemblies import run_variant, synthesize_in_turn, synthesized
+from complete_runs import LOCAL_RUNS, complete_run
 from moto.iam.aws_managed_policies import aws_managed_policies_data
 
-from refarch.catalog import PATTERNS
 from refarch.local import run_demo
 from refarch.local.access_record import assumed_roles
-from refarch.local.demos import SCENARIOS
 from refarch.local.names import physical_name
 from refarch.local.policy_conditions import glob_match
 
@@ -132,12 +130,6 @@ def permissions(run):
     return found
 
 
-#: Every pattern with a local scenario: the same test covers each, and each context variant
-#: whose run exercises other wiring (``assemblies.run_variant``).
-LOCAL_PATTERNS = [p.id for p in PATTERNS if p.id in SCENARIOS]
-LOCAL_RUNS = [*LOCAL_PATTERNS, "queue-worker[fifo=true]"]
-
-
 def _remove_statement(template, policy_id, index):
     resources = template["Resources"]
     statements = resources[policy_id]["Properties"]["PolicyDocument"]["Statement"]
@@ -178,6 +170,7 @@ def test_every_role_the_stream_pattern_assumes_is_covered():
     ]
 
 
+synthesize_in_turn(LOCAL_RUNS)  # the parameters below read every run's template
 PERMISSIONS = [param for run in LOCAL_RUNS for param in permissions(run)]
 
 

@@ -21,20 +21,14 @@ exercises everywhere it is granted.
 
 import pytest
 from assemblies import run_variant
-from complete_runs import complete_run
+from complete_runs import LOCAL_RUNS, complete_run
 
-from refarch.catalog import PATTERNS
 from refarch.iam_unused import acknowledged_unexercised
 from refarch.local import DemoResult
 from refarch.local.access_record import assumed_roles
-from refarch.local.demos import SCENARIOS
 
 pytestmark = pytest.mark.slow
 
-LOCAL_PATTERNS = [p.id for p in PATTERNS if p.id in SCENARIOS]
-#: The patterns' runs and those of the context variants with their own scenario
-#: (``assemblies.run_variant``); a variant shares its pattern's lists below.
-LOCAL_RUNS = [*LOCAL_PATTERNS, "queue-worker[fifo=true]"]
 
 #: (pattern, role logical-id prefix) -> actions AWS calls that the local runner does not yet.
 RUNNER_GAPS: dict[tuple[str, str], dict[str, str]] = {}

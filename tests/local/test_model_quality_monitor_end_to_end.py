@@ -4,6 +4,7 @@ import json
 
 import pytest
 from assemblies import synthesized
+from complete_runs import complete_run
 
 from refarch.local import run_demo
 
@@ -16,8 +17,9 @@ def assembly():
 
 
 @pytest.fixture(scope="module")
-def result(assembly):
-    return run_demo("model-quality-monitor", out=None, assembly=assembly)
+def result():
+    # The pattern's complete run, shared with the IAM tests and the live module (complete_runs).
+    return complete_run("model-quality-monitor")
 
 
 def test_the_demo_passes_with_nothing_lost_or_denied(result):

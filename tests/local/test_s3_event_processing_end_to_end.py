@@ -1,6 +1,5 @@
 """s3-event-processing end to end on the local runner, with IAM enforced."""
 
-import io
 import json
 import os
 import re
@@ -9,6 +8,7 @@ import socket
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from complete_runs import complete_run, complete_trace
 
 from refarch.local import DeployError, deploy, emulator, run_demo
 from refarch.local.errors import NetworkBlockedError
@@ -20,10 +20,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def demo(s3_event_processing):
-    out = io.StringIO()
-    result = run_demo(PATTERN, out=out, assembly=s3_event_processing)
-    return result, out.getvalue()
+def demo():
+    # The pattern's complete run, shared with the IAM tests and the live module (complete_runs).
+    return complete_run(PATTERN), complete_trace(PATTERN)
 
 
 def test_demo_passes_under_the_functions_own_role_with_iam_enforced(demo):

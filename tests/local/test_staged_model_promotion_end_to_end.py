@@ -1,13 +1,10 @@
 """staged-model-promotion end to end locally: approvals → the state machine → staging → gate →
 the approver → production, every task under its role with IAM enforced."""
 
-import io
 import re
 
 import pytest
-from assemblies import synthesized
-
-from refarch.local import run_demo
+from complete_runs import complete_run, complete_trace
 
 PATTERN = "staged-model-promotion"
 pytestmark = pytest.mark.slow
@@ -15,9 +12,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def demo():
-    out = io.StringIO()
-    result = run_demo(PATTERN, out=out, assembly=synthesized(PATTERN))
-    return result, out.getvalue()
+    # The pattern's complete run, shared with the IAM tests and the live module (complete_runs).
+    return complete_run(PATTERN), complete_trace(PATTERN)
 
 
 def test_the_seven_scenarios_pass_with_no_denial_and_nothing_lost(demo):

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from complete_runs import complete_run
 
 from refarch.local import deploy, emulator, run_demo
 from refarch.local.landed import messages
@@ -13,8 +14,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def result(stream_consumer):
-    return run_demo("stream-consumer", out=None, assembly=stream_consumer)
+def result():
+    # The pattern's complete run, shared with the IAM tests and the live module (complete_runs).
+    return complete_run("stream-consumer")
 
 
 def test_the_demo_passes_with_nothing_lost_or_denied(result):

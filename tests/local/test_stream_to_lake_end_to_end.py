@@ -1,13 +1,13 @@
 """stream-to-lake end to end locally: producer → Kinesis → Firehose → S3, IAM enforced."""
 
 import base64
-import io
 import json
 import re
 
 import pytest
+from complete_runs import complete_run, complete_trace
 
-from refarch.local import deploy, emulator, run_demo
+from refarch.local import deploy, emulator
 from refarch.local.landed import objects
 from refarch.scenarios import stream_to_lake as scenario
 
@@ -16,10 +16,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def demo(stream_to_lake):
-    out = io.StringIO()
-    result = run_demo(PATTERN, out=out, assembly=stream_to_lake)
-    return result, out.getvalue()
+def demo():
+    # The pattern's complete run, shared with the IAM tests and the live module (complete_runs).
+    return complete_run(PATTERN), complete_trace(PATTERN)
 
 
 def test_demo_passes_under_the_producer_and_firehose_roles_with_iam_enforced(demo):
