@@ -48,8 +48,13 @@ def test_without_the_capture_key_the_execution_cannot_read_the_capture(assembly)
                     "kms:DescribeKey"
                 ]
 
+    # Halted at the first denial: the rest of the run is not what this test is about.
     denied = run_demo(
-        "model-quality-monitor", out=None, assembly=assembly, template_hook=without_decrypt
+        "model-quality-monitor",
+        out=None,
+        assembly=assembly,
+        template_hook=without_decrypt,
+        halt_on_denial=True,
     )
     assert not denied.ok
     assert any("kms:Decrypt" in str(d) for d in denied.denials), json.dumps(

@@ -82,7 +82,7 @@ def test_the_scenario_stops_with_what_it_waited_for_when_the_table_is_never_writ
     # The scenario reads outcomes only from what AWS exposes: with the scrubber unable to write,
     # the table never fills, so its bounded wait times out and the run says what it waited for.
     # (A shorter timeout: each poll is a scan, a listing and a receive.)
-    monkeypatch.setattr(scenario, "CONSUMED_TIMEOUT_SECONDS", 30)
+    monkeypatch.setattr(scenario, "CONSUMED_TIMEOUT_SECONDS", 2 * scenario.CONSUMED_POLL_SECONDS)
 
     def without_put_item(template):
         for resource in template["Resources"].values():
