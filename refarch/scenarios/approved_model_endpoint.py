@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import base64
 import json
-import math
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -51,9 +50,12 @@ from refarch.scenarios.model_artifacts import (
     LAYER_MEDIA_TYPE,
     MANIFEST_MEDIA_TYPE,
     model_artifact,
+    serving_container,
+    tar_gz,
     upload_blob,
 )
 from refarch.scenarios.observe import peek_messages, read_objects, report_landed
+from refarch.scenarios.serving import inference_source, load_handlers
 from refarch.scenarios.target import Check, Target, WaitTimedOut
 
 REPOSITORY = "ImageRepository"
@@ -72,7 +74,7 @@ OTHER_GROUP = "fraud-models"
 #: One customer's features (tenure in months, monthly charges, support calls), as CSV.
 REQUEST = "12,70.5,1"
 REQUESTS_AFTER_CREATION = 5
-#: The emulated models: version 2 weighs support calls more than version 1.
+#: The models (``model.json``): version 2 weighs support calls more than version 1.
 MODELS = {
     1: {"name": "churn", "version": "v1", "weights": [0.01, 0.02, 0.3], "bias": -2.0},
     2: {"name": "churn", "version": "v2", "weights": [0.01, 0.02, 0.6], "bias": -2.2},
@@ -110,13 +112,11 @@ def describe_outcome(result: Any) -> str:
 
 
 def score(version: int, body: str = REQUEST) -> str:
-    """What the emulated model of ``version`` answers for ``body`` (its logistic score)."""
-    model = MODELS[version]
-    features = [float(value) for value in body.split(",")]
-    total = float(model["bias"]) + sum(
-        float(w) * x for w, x in zip(model["weights"], features, strict=False)
-    )
-    return f"{1 / (1 + math.exp(-total)):.4f}"
+    """What ``version`` answers for ``body``: its handlers (``inference.py``), run here."""
+    handlers = load_handlers(inference_source(), pause=lambda _: None)
+    model = handlers.parse_model(MODELS[version])
+    rows = handlers.input_fn(body, "text/csv")
+    return str(handlers.output_fn(handlers.predict_fn(rows, model), "text/csv")[0])
 
 
 @dataclass(frozen=True)
@@ -204,7 +204,7 @@ class _Run:
         ecr = self.target.client("ecr")
         descriptors = []
         config = json.dumps({"architecture": "amd64", "os": "linux", "label": label}).encode()
-        layer = model_artifact({"entrypoint": "serve", "label": label})
+        layer = tar_gz({"label": label.encode()})
         for body, media_type in ((config, CONFIG_MEDIA_TYPE), (layer, LAYER_MEDIA_TYPE)):
             digest = upload_blob(ecr, self.repository, body)
             descriptors.append({"mediaType": media_type, "size": len(body), "digest": digest})
@@ -247,7 +247,7 @@ class _Run:
         uri, digest = image or self.push_image(f"1.{number - 1}.0", f"v{number}")
         url = model_data_url or self.upload_model(number)
         specification: dict[str, Any] = {
-            "Containers": [{"Image": uri, "ImageDigest": digest, "ModelDataUrl": url}],
+            "Containers": [serving_container(uri, digest, url)],
             "SupportedContentTypes": ["text/csv"],
             "SupportedResponseMIMETypes": ["text/csv"],
         }

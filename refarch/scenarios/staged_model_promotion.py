@@ -41,7 +41,7 @@ from refarch.promotion_commands import (
     reject_cause,
     task_token,
 )
-from refarch.scenarios.model_artifacts import model_artifact, push_image
+from refarch.scenarios.model_artifacts import model_artifact, push_image, serving_container
 from refarch.scenarios.observe import report_landed
 from refarch.scenarios.target import Check, Target
 from refarch.trace import brief
@@ -239,11 +239,7 @@ class _Scenario:
             ModelApprovalStatus="PendingManualApproval",
             InferenceSpecification={
                 "Containers": [
-                    {
-                        "Image": image.uri,
-                        "ImageDigest": image.digest,
-                        "ModelDataUrl": f"s3://{self.artifacts}/{key}",
-                    }
+                    serving_container(image.uri, image.digest, f"s3://{self.artifacts}/{key}")
                 ],
                 "SupportedContentTypes": ["text/csv"],
                 "SupportedResponseMIMETypes": ["text/csv"],
