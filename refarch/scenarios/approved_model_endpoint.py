@@ -1,12 +1,13 @@
 """The scenario of ``approved-model-endpoint``: registry approvals in, a safe endpoint out.
 
 The same code runs on the local emulator (``refarch demo``) and in an account (``refarch verify
---live``); it pushes with ECR's layer-upload API, uploads with ``PutObject``, registers and
-reviews with ``CreateModelPackage``/``UpdateModelPackage``, replays with ``Invoke``, serves with
-``InvokeEndpoint``, and reads what SageMaker, Application Auto Scaling, CloudWatch, S3 and SQS
-show. In the order a reader meets it in the trace:
+--live``); it puts the image in ECR (``target.serving_image``), uploads with ``PutObject``,
+registers and reviews with ``CreateModelPackage``/``UpdateModelPackage``, replays with ``Invoke``,
+serves with ``InvokeEndpoint``, and reads what SageMaker, Application Auto Scaling, CloudWatch, S3
+and SQS show. In the order a reader meets it in the trace:
 
-1. A data scientist pushes an inference image to the stack's repository, uploads a
+1. A data scientist puts the inference image in the stack's repository (live: SageMaker's
+   scikit-learn image, copied; locally a stand-in: ``target.serving_image``), uploads a
    ``model.tar.gz`` under the artifacts bucket's ``models/`` prefix and registers version 1,
    ``PendingManualApproval``: SageMaker's state-change event matches no rule.
 2. A reviewer approves it: the approval rule hands the event to the deployer, which creates a
@@ -45,15 +46,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from refarch.scenarios.approved_model_endpoint_local import local_checks
-from refarch.scenarios.model_artifacts import (
-    CONFIG_MEDIA_TYPE,
-    LAYER_MEDIA_TYPE,
-    MANIFEST_MEDIA_TYPE,
-    model_artifact,
-    serving_container,
-    tar_gz,
-    upload_blob,
-)
+from refarch.scenarios.model_artifacts import model_artifact, serving_container
 from refarch.scenarios.observe import peek_messages, read_objects, report_landed
 from refarch.scenarios.serving import inference_source, load_handlers
 from refarch.scenarios.target import Check, Target, WaitTimedOut
@@ -196,34 +189,6 @@ class _Run:
 
     # -- the data scientist and the reviewer ---------------------------------------------------
 
-    def push_image(self, tag: str, label: str) -> tuple[str, str]:
-        """Push a small image (config and one layer) as a Docker client does; (URI, digest).
-
-        https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-push.html
-        """
-        ecr = self.target.client("ecr")
-        descriptors = []
-        config = json.dumps({"architecture": "amd64", "os": "linux", "label": label}).encode()
-        layer = tar_gz({"label": label.encode()})
-        for body, media_type in ((config, CONFIG_MEDIA_TYPE), (layer, LAYER_MEDIA_TYPE)):
-            digest = upload_blob(ecr, self.repository, body)
-            descriptors.append({"mediaType": media_type, "size": len(body), "digest": digest})
-        manifest = {
-            "schemaVersion": 2,
-            "mediaType": MANIFEST_MEDIA_TYPE,
-            "config": descriptors[0],
-            "layers": descriptors[1:],
-        }
-        image = ecr.put_image(
-            repositoryName=self.repository, imageManifest=json.dumps(manifest), imageTag=tag
-        )["image"]
-        uri = ecr.describe_repositories(repositoryNames=[self.repository])["repositories"][0][
-            "repositoryUri"
-        ]
-        digest = image["imageId"]["imageDigest"]
-        self.trace.line(f"pushed image {uri}:{tag} ({digest[:19]}…, {len(descriptors)} blobs)")
-        return f"{uri}:{tag}", digest
-
     def upload_model(self, number: int) -> str:
         """Upload version ``number``'s ``model.tar.gz`` under ``models/``; return its URL."""
         url = f"{self.artifacts}churn/v{number}/model.tar.gz"
@@ -244,7 +209,10 @@ class _Run:
         instance_types: list[str] | None = None,
     ) -> Version:
         """Register a version ``PendingManualApproval`` (pushing and uploading it first)."""
-        uri, digest = image or self.push_image(f"1.{number - 1}.0", f"v{number}")
+        if image is None:
+            pushed = self.target.serving_image(self.repository, f"1.{number - 1}.0")
+            image = (pushed.uri, pushed.digest)
+        uri, digest = image
         url = model_data_url or self.upload_model(number)
         specification: dict[str, Any] = {
             "Containers": [serving_container(uri, digest, url)],
