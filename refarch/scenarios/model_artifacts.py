@@ -35,7 +35,8 @@ CODE_FILE = f"{CODE_DIRECTORY}/{PROGRAM}"
 #: is packed in its artifact (``_script_mode_env_vars``,
 #: https://github.com/aws/sagemaker-python-sdk/blob/master/src/sagemaker/model.py;
 #: https://sagemaker.readthedocs.io/en/stable/frameworks/sklearn/using_sklearn.html). A request
-#: without ``Accept`` is answered in ``SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT`` (JSON otherwise).
+#: without ``Accept`` is answered in ``SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT`` (JSON otherwise:
+#: https://github.com/aws/sagemaker-containers/blob/master/src/sagemaker_containers/_env.py).
 SERVING_ENVIRONMENT = {
     "SAGEMAKER_PROGRAM": PROGRAM,
     "SAGEMAKER_SUBMIT_DIRECTORY": f"/opt/ml/model/{CODE_DIRECTORY}",

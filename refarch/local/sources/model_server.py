@@ -17,7 +17,8 @@ A handler's exception answers the request with a ``ModelError`` (``ModelRequestE
 container answers 500 with it (sagemaker-containers wraps user errors,
 https://github.com/aws/sagemaker-containers/blob/master/src/sagemaker_containers/_transformer.py).
 A request without ``Accept``, or with ``*/*``, is answered in the environment's
-``SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT`` (``application/json`` without it).
+``SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT`` (``application/json`` without it,
+https://github.com/aws/sagemaker-containers/blob/master/src/sagemaker_containers/_env.py).
 """
 
 from __future__ import annotations

@@ -111,7 +111,8 @@ def predict_fn(input_data: list[list[float]], model: dict[str, Any]) -> list[flo
     """The logistic score of each row, after the model's ``latency_ms``.
 
     Raises:
-        RequestError: A row does not have one feature per weight.
+        RequestError: A row does not have one feature per weight, or its terms overflow to
+            both +inf and -inf (an undefined score).
     """
     weights = model["weights"]
     for number, row in enumerate(input_data, start=1):
