@@ -7,6 +7,8 @@ from typing import Any
 
 import boto3
 
+from refarch.live.serving_image import Download, open_url
+
 
 @dataclass
 class Account:
@@ -18,6 +20,9 @@ class Account:
 
     session: boto3.Session
     endpoint_url: str | None = None
+    download: Download = open_url
+    """How a pre-signed URL (an ECR layer's) is downloaded; a stand-in's fake in tests."""
+
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property

@@ -8,6 +8,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+#: What a run that serves a model adds (``refarch.live.serving_image``): SageMaker's
+#: scikit-learn image copied into the stack's repository through this machine. AWS does not
+#: publish the image's size: "about 1-2 GB" is an estimate, not a measured figure. ECR stores it at
+#: $0.10 per GB-month (https://aws.amazon.com/ecr/pricing/), a fraction of a cent for the run's
+#: hours; the stack's repository is emptied and deleted with the stack.
+SERVING_IMAGE_CREATES = (
+    "at runtime, through this machine: SageMaker's prebuilt scikit-learn inference image "
+    "(sagemaker-scikit-learn:1.2-1-cpu-py3, about 1-2 GB) copied into the stack's ECR "
+    "repository once, layer by layer with the ECR API; every model version runs it with its "
+    "own code/inference.py"
+)
+SERVING_IMAGE_COST = (
+    "; the image copy's storage in ECR (1-2 GB at $0.10 per GB-month, for the run's hours) is a "
+    "fraction of a cent"
+)
+SERVING_IMAGE_TIME = (
+    "; copying the image adds about 5-20 minutes, downloading and uploading 1-2 GB at this "
+    "machine's bandwidth"
+)
+
 
 @dataclass(frozen=True)
 class LivePlan:
@@ -255,15 +275,18 @@ PLANS: dict[str, LivePlan] = {
             "at runtime, tagged with the run id: 3 model versions in the stack's group and a "
             "group of another team with 1 version; what the deployer creates: the endpoint "
             "(2 x ml.m5.xlarge), 3 endpoint configurations and 3 models, the autoscaling target",
+            SERVING_IMAGE_CREATES,
         ),
         cost=(
             "about $1.50: the endpoint's 2 ml.m5.xlarge instances (about $0.23 per "
             "instance-hour) for about 1.5 hours ($0.69), the green fleet of the two canary "
             "rollouts (2 instances for about 40 minutes each, $0.61), the stack's keys and "
             "alarms prorated hourly, and a few dozen requests, each a fraction of a cent"
+            + SERVING_IMAGE_COST
         ),
         pricing=(
             "https://aws.amazon.com/sagemaker/pricing/",
+            "https://aws.amazon.com/ecr/pricing/",
             "https://aws.amazon.com/kms/pricing/",
             "https://aws.amazon.com/cloudwatch/pricing/",
             "https://aws.amazon.com/lambda/pricing/",
@@ -271,7 +294,7 @@ PLANS: dict[str, LivePlan] = {
         duration=(
             "about 90 minutes: deploy 5, the endpoint's creation 5-10, each of the two "
             "blue/green rollouts (canary, 300 s baking, 300 s before the blue fleet ends) 15-25, "
-            "the deployer's retries of version 3 3-5, teardown 5-10"
+            "the deployer's retries of version 3 3-5, teardown 5-10" + SERVING_IMAGE_TIME
         ),
         teardown=(
             "the endpoint, its configurations and models and the model versions (found by the "
@@ -290,23 +313,26 @@ PLANS: dict[str, LivePlan] = {
             "at runtime: 8 model package versions (tagged with the run id), and the deployers' "
             "SageMaker models, endpoint configurations and 2 endpoints: staging (1 x "
             "ml.m5.large) and production (2 x ml.m5.xlarge, plus the green fleet in a rollout)",
+            SERVING_IMAGE_CREATES,
         ),
         cost=(
             "about $2-4: 3 hours of the two endpoints at on-demand prices of $0.1-0.25 per "
             "instance-hour (staging 1 instance, production 2, and 2 more during each of the 2 "
             "rollouts), plus the stack's idle cost (3 KMS keys at $1/month and the alarms, "
             "prorated hourly) and about 250 state transitions, each a fraction of a cent"
+            + SERVING_IMAGE_COST
         ),
         pricing=(
             "https://aws.amazon.com/sagemaker/pricing/",
             "https://aws.amazon.com/step-functions/pricing/",
+            "https://aws.amazon.com/ecr/pricing/",
             "https://aws.amazon.com/kms/pricing/",
             "https://aws.amazon.com/cloudwatch/pricing/",
         ),
         duration=(
             "about 3 hours: deploy 5-8, each of 7 approvals updating staging and running the "
             "gate 10-15, two production rollouts with their canary baking 15-20 each, "
-            "teardown of the endpoints and the stack 10-15"
+            "teardown of the endpoints and the stack 10-15" + SERVING_IMAGE_TIME
         ),
         teardown=(
             "the endpoints, endpoint configurations and models the deployers created (tagged "

@@ -13,6 +13,8 @@ from typing import Any
 import boto3
 
 from refarch.live.account import Account
+from refarch.live.serving_image import copy_image, sklearn_image
+from refarch.scenarios.model_artifacts import PushedImage
 from refarch.scenarios.target import Resource, Target
 from refarch.trace import Trace
 
@@ -50,6 +52,32 @@ class LiveTarget(Target):
             extra = {"endpoint_url": self.account.endpoint_url} if self.account.endpoint_url else {}
             return self.account.session.client(service, config=config, **extra)
         return self.account.client(service)
+
+    def serving_image(self, repository: str, tag: str) -> PushedImage:
+        """Copy SageMaker's scikit-learn inference image into ``repository`` as ``tag``.
+
+        SageMaker must run the image (the artifact's ``code/inference.py`` in it); the stack's
+        execution role pulls only from its own repository, hence the copy
+        (``refarch.live.serving_image``). Blobs already there are not copied again.
+        """
+        source = sklearn_image(self.account.region)
+        self.trace.line(
+            f"copying SageMaker's scikit-learn image {source.name} to {repository}:{tag} "
+            "(live only: SageMaker runs it; locally a stand-in is pushed)"
+        )
+        ecr = self.client("ecr")
+        copied = copy_image(ecr, source, repository, tag, download=self.account.download)
+        uri = ecr.describe_repositories(repositoryNames=[repository])["repositories"][0][
+            "repositoryUri"
+        ]
+        self.trace.line(
+            f"… {len(copied.copied)} blobs copied ({copied.bytes_copied / 1e6:.1f} MB), "
+            f"{len(copied.skipped)} already there: {uri}:{tag} ({copied.digest[:19]}…)",
+            2,
+        )
+        return PushedImage(
+            uri=f"{uri}:{tag}", digest=copied.digest, blobs=(*copied.copied, *copied.skipped)
+        )
 
     def _client_with(self, credentials: Mapping[str, Any], service: str) -> Any:
         session = boto3.Session(

@@ -4,9 +4,10 @@
    results, not the model. Here it is authorized as ``sagemaker:InvokeEndpoint`` on the endpoint
    (Service Authorization Reference: resource type ``endpoint``,
    https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsagemaker.html)
-   and answered by the endpoint's live fleet (``SageMakerService.invoke``): an endpoint that does
-   not exist or is not in service is a ``ValidationError`` (400), a request the model cannot
-   read a ``ModelError`` (424), as the API reference lists them
+   and answered by the endpoint's live fleet (``SageMakerService.invoke``, the model's own
+   handlers): an endpoint that does not exist or is not in service is a ``ValidationError``
+   (400), a request the model's handlers raise on a ``ModelError`` (424: the container answered
+   500), as the API reference lists them
    (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpoint.html).
 2. ``StartExecution``, ``DescribeExecution`` ... (``states``): moto authorizes them on ``*``;
    here on the state machine or execution the request names. Denials of both are JSON
@@ -89,15 +90,15 @@ def _invoke_endpoint(
     body = raw if isinstance(raw, str) else raw.decode("utf-8", errors="replace")
     content_type = self.headers.get("Content-Type", "text/csv")
     try:
-        prediction = sagemaker.invoke(name, body, content_type)
+        prediction = sagemaker.invoke(name, body, content_type, self.headers.get("Accept"))
     except ValueError as exc:
         return _error(
             424,
             "ModelError",
-            f"Received client error (400) from primary with message {str(exc)[:200]!r}",
+            f"Received server error (500) from primary with message {str(exc)[:200]!r}",
         )
     headers: dict[str, Any] = {
-        "Content-Type": content_type,
+        "Content-Type": prediction.content_type,
         "x-Amzn-Invoked-Production-Variant": prediction.variant,
     }
     return 200, headers, prediction.body

@@ -19,6 +19,7 @@ from refarch.local.sources.s3_on_write import notifications_on_write
 from refarch.local.sources.sagemaker_on_write import registry_events_on_write
 from refarch.local.stack import LocalStack
 from refarch.local.trace import Trace
+from refarch.scenarios.model_artifacts import PushedImage, push_image
 from refarch.scenarios.target import Check, Target, TargetScenario
 
 #: The run id of a local run (nothing outlives it: the emulator is thrown away).
@@ -54,6 +55,18 @@ class LocalTarget(Target):
 
     def _client_with(self, credentials: Mapping[str, Any], service: str) -> Any:
         return session_from(dict(credentials), self.stack.emulator.region).client(service)
+
+    def serving_image(self, repository: str, tag: str) -> PushedImage:
+        """Push a small stand-in image: the emulator pulls images but runs no containers."""
+        image = push_image(
+            self.client("ecr"), repository, tag, region=self.stack.emulator.region, label=tag
+        )
+        self.trace.line(
+            f"pushed a stand-in image {image.uri} ({image.digest[:19]}…; locally only: the "
+            "emulator runs the artifact's handlers, no container; live, SageMaker's "
+            "scikit-learn image is copied here)"
+        )
+        return image
 
     def local_only(self, reason: str) -> LocalStack:
         """Return the local stack: locally, a step only the emulator can take is taken."""

@@ -1,12 +1,13 @@
 """The scenario of ``approved-model-endpoint``: registry approvals in, a safe endpoint out.
 
 The same code runs on the local emulator (``refarch demo``) and in an account (``refarch verify
---live``); it pushes with ECR's layer-upload API, uploads with ``PutObject``, registers and
-reviews with ``CreateModelPackage``/``UpdateModelPackage``, replays with ``Invoke``, serves with
-``InvokeEndpoint``, and reads what SageMaker, Application Auto Scaling, CloudWatch, S3 and SQS
-show. In the order a reader meets it in the trace:
+--live``); it puts the image in ECR (``target.serving_image``), uploads with ``PutObject``,
+registers and reviews with ``CreateModelPackage``/``UpdateModelPackage``, replays with ``Invoke``,
+serves with ``InvokeEndpoint``, and reads what SageMaker, Application Auto Scaling, CloudWatch, S3
+and SQS show. In the order a reader meets it in the trace:
 
-1. A data scientist pushes an inference image to the stack's repository, uploads a
+1. A data scientist puts the inference image in the stack's repository (live: SageMaker's
+   scikit-learn image, copied; locally a stand-in: ``target.serving_image``), uploads a
    ``model.tar.gz`` under the artifacts bucket's ``models/`` prefix and registers version 1,
    ``PendingManualApproval``: SageMaker's state-change event matches no rule.
 2. A reviewer approves it: the approval rule hands the event to the deployer, which creates a
@@ -37,7 +38,6 @@ from __future__ import annotations
 
 import base64
 import json
-import math
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -46,14 +46,9 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from refarch.scenarios.approved_model_endpoint_local import local_checks
-from refarch.scenarios.model_artifacts import (
-    CONFIG_MEDIA_TYPE,
-    LAYER_MEDIA_TYPE,
-    MANIFEST_MEDIA_TYPE,
-    model_artifact,
-    upload_blob,
-)
+from refarch.scenarios.model_artifacts import model_artifact, serving_container
 from refarch.scenarios.observe import peek_messages, read_objects, report_landed
+from refarch.scenarios.serving import inference_source, load_handlers
 from refarch.scenarios.target import Check, Target, WaitTimedOut
 
 REPOSITORY = "ImageRepository"
@@ -72,7 +67,7 @@ OTHER_GROUP = "fraud-models"
 #: One customer's features (tenure in months, monthly charges, support calls), as CSV.
 REQUEST = "12,70.5,1"
 REQUESTS_AFTER_CREATION = 5
-#: The emulated models: version 2 weighs support calls more than version 1.
+#: The models (``model.json``): version 2 weighs support calls more than version 1.
 MODELS = {
     1: {"name": "churn", "version": "v1", "weights": [0.01, 0.02, 0.3], "bias": -2.0},
     2: {"name": "churn", "version": "v2", "weights": [0.01, 0.02, 0.6], "bias": -2.2},
@@ -110,13 +105,11 @@ def describe_outcome(result: Any) -> str:
 
 
 def score(version: int, body: str = REQUEST) -> str:
-    """What the emulated model of ``version`` answers for ``body`` (its logistic score)."""
-    model = MODELS[version]
-    features = [float(value) for value in body.split(",")]
-    total = float(model["bias"]) + sum(
-        float(w) * x for w, x in zip(model["weights"], features, strict=False)
-    )
-    return f"{1 / (1 + math.exp(-total)):.4f}"
+    """What ``version`` answers for ``body``: its handlers (``inference.py``), run here."""
+    handlers = load_handlers(inference_source(), pause=lambda _: None)
+    model = handlers.parse_model(MODELS[version])
+    rows = handlers.input_fn(body, "text/csv")
+    return str(handlers.output_fn(handlers.predict_fn(rows, model), "text/csv")[0])
 
 
 @dataclass(frozen=True)
@@ -196,34 +189,6 @@ class _Run:
 
     # -- the data scientist and the reviewer ---------------------------------------------------
 
-    def push_image(self, tag: str, label: str) -> tuple[str, str]:
-        """Push a small image (config and one layer) as a Docker client does; (URI, digest).
-
-        https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-push.html
-        """
-        ecr = self.target.client("ecr")
-        descriptors = []
-        config = json.dumps({"architecture": "amd64", "os": "linux", "label": label}).encode()
-        layer = model_artifact({"entrypoint": "serve", "label": label})
-        for body, media_type in ((config, CONFIG_MEDIA_TYPE), (layer, LAYER_MEDIA_TYPE)):
-            digest = upload_blob(ecr, self.repository, body)
-            descriptors.append({"mediaType": media_type, "size": len(body), "digest": digest})
-        manifest = {
-            "schemaVersion": 2,
-            "mediaType": MANIFEST_MEDIA_TYPE,
-            "config": descriptors[0],
-            "layers": descriptors[1:],
-        }
-        image = ecr.put_image(
-            repositoryName=self.repository, imageManifest=json.dumps(manifest), imageTag=tag
-        )["image"]
-        uri = ecr.describe_repositories(repositoryNames=[self.repository])["repositories"][0][
-            "repositoryUri"
-        ]
-        digest = image["imageId"]["imageDigest"]
-        self.trace.line(f"pushed image {uri}:{tag} ({digest[:19]}…, {len(descriptors)} blobs)")
-        return f"{uri}:{tag}", digest
-
     def upload_model(self, number: int) -> str:
         """Upload version ``number``'s ``model.tar.gz`` under ``models/``; return its URL."""
         url = f"{self.artifacts}churn/v{number}/model.tar.gz"
@@ -244,10 +209,13 @@ class _Run:
         instance_types: list[str] | None = None,
     ) -> Version:
         """Register a version ``PendingManualApproval`` (pushing and uploading it first)."""
-        uri, digest = image or self.push_image(f"1.{number - 1}.0", f"v{number}")
+        if image is None:
+            pushed = self.target.serving_image(self.repository, f"1.{number - 1}.0")
+            image = (pushed.uri, pushed.digest)
+        uri, digest = image
         url = model_data_url or self.upload_model(number)
         specification: dict[str, Any] = {
-            "Containers": [{"Image": uri, "ImageDigest": digest, "ModelDataUrl": url}],
+            "Containers": [serving_container(uri, digest, url)],
             "SupportedContentTypes": ["text/csv"],
             "SupportedResponseMIMETypes": ["text/csv"],
         }

@@ -2,9 +2,12 @@
 
 A model version's artifact is a ``model.tar.gz`` (SageMaker's format for ``ModelDataUrl``,
 https://docs.aws.amazon.com/sagemaker/latest/dg/realtime-endpoints-deploy-models.html) holding
-the emulated model's ``model.json``; its image is a schema-2 Docker manifest with one config and
-one layer blob, pushed through ECR's layer-upload API as a Docker client would
-(https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-push.html).
+the model's ``model.json`` and its handlers, ``code/inference.py``
+(``refarch.scenarios.serving``), which SageMaker's prebuilt scikit-learn container runs when
+the version's container says so (``SERVING_ENVIRONMENT``). Locally its image is a small
+schema-2 Docker manifest with one config and one layer blob, pushed through ECR's layer-upload
+API as a Docker client would (https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-push.html):
+the emulator runs no containers.
 """
 
 from __future__ import annotations
@@ -17,37 +20,65 @@ import tarfile
 from dataclasses import dataclass
 from typing import Any
 
+from refarch.scenarios.serving import CODE_DIRECTORY, PROGRAM, inference_source
+
 #: Docker image manifest (schema 2) and its parts, as ECR stores them.
 MANIFEST_MEDIA_TYPE = "application/vnd.docker.distribution.manifest.v2+json"
 CONFIG_MEDIA_TYPE = "application/vnd.docker.container.image.v1+json"
 LAYER_MEDIA_TYPE = "application/vnd.docker.image.rootfs.diff.tar.gzip"
-#: The file of the emulated model inside ``model.tar.gz``.
+#: The model's file inside ``model.tar.gz``, and its handlers'.
 MODEL_FILE = "model.json"
+CODE_FILE = f"{CODE_DIRECTORY}/{PROGRAM}"
+#: The container environment of every version: the prebuilt scikit-learn container imports
+#: ``SAGEMAKER_PROGRAM`` from ``SAGEMAKER_SUBMIT_DIRECTORY`` (``/opt/ml/model`` is where
+#: ``model.tar.gz`` is extracted), as the SageMaker Python SDK sets them for a model whose code
+#: is packed in its artifact (``_script_mode_env_vars``,
+#: https://github.com/aws/sagemaker-python-sdk/blob/master/src/sagemaker/model.py;
+#: https://sagemaker.readthedocs.io/en/stable/frameworks/sklearn/using_sklearn.html). A request
+#: without ``Accept`` is answered in ``SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT`` (JSON otherwise:
+#: https://github.com/aws/sagemaker-containers/blob/master/src/sagemaker_containers/_env.py).
+SERVING_ENVIRONMENT = {
+    "SAGEMAKER_PROGRAM": PROGRAM,
+    "SAGEMAKER_SUBMIT_DIRECTORY": f"/opt/ml/model/{CODE_DIRECTORY}",
+    "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT": "text/csv",
+}
 ECR_IMAGE = re.compile(
     r"^(?P<registry>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/"
     r"(?P<repository>[^:@]+)(?::(?P<tag>[^@]+))?(?:@(?P<digest>sha256:[0-9a-f]{64}))?$"
 )
 
 
-def model_artifact(model: dict[str, Any]) -> bytes:
-    """A ``model.tar.gz`` holding ``model.json`` (what ``sources.sagemaker`` serves)."""
-    document = json.dumps(model, sort_keys=True).encode()
+def tar_gz(files: dict[str, bytes]) -> bytes:
+    """A gzipped tar of ``files`` (name → bytes), reproducible (no timestamps)."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-        info = tarfile.TarInfo(MODEL_FILE)
-        info.size = len(document)
-        info.mtime = 0
-        archive.addfile(info, io.BytesIO(document))
+        for name, body in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(body)
+            info.mtime = 0
+            archive.addfile(info, io.BytesIO(body))
     return buffer.getvalue()
 
 
-def read_model_artifact(body: bytes) -> dict[str, Any]:
-    """The ``model.json`` of a ``model.tar.gz``; ValueError if it has none."""
-    with tarfile.open(fileobj=io.BytesIO(body), mode="r:gz") as archive:
-        member = archive.extractfile(MODEL_FILE)
-        if member is None:
-            raise ValueError(f"model.tar.gz has no {MODEL_FILE}")
-        return dict(json.loads(member.read()))
+def model_artifact(model: dict[str, Any]) -> bytes:
+    """A ``model.tar.gz`` holding ``model.json`` and the handlers (``code/inference.py``)."""
+    document = json.dumps(model, sort_keys=True).encode()
+    return tar_gz({MODEL_FILE: document, CODE_FILE: inference_source()})
+
+
+def serving_container(image: str, digest: str, model_data_url: str) -> dict[str, Any]:
+    """A version's inference container: image, artifact and the handlers' environment.
+
+    The environment has the scikit-learn container run the artifact's ``code/inference.py``
+    (``ModelPackageContainerDefinition``,
+    https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ModelPackageContainerDefinition.html).
+    """
+    return {
+        "Image": image,
+        "ImageDigest": digest,
+        "ModelDataUrl": model_data_url,
+        "Environment": dict(SERVING_ENVIRONMENT),
+    }
 
 
 def upload_blob(ecr: Any, repository: str, body: bytes) -> str:
@@ -81,7 +112,7 @@ def push_image(ecr: Any, repository: str, tag: str, *, region: str, label: str =
     blobs = []
     descriptors = []
     config = json.dumps({"architecture": "amd64", "os": "linux", "label": label}).encode()
-    layer = model_artifact({"entrypoint": "serve", "label": label})
+    layer = tar_gz({"label": label.encode()})
     for body, media_type in ((config, CONFIG_MEDIA_TYPE), (layer, LAYER_MEDIA_TYPE)):
         digest = upload_blob(ecr, repository, body)
         blobs.append(digest)

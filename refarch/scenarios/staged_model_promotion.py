@@ -1,13 +1,13 @@
 """The scenario of ``staged-model-promotion``: eight versions, two promoted.
 
 The same code runs on the local emulator (``refarch demo``) and in an account (``refarch verify
---live``). Each version is pushed to ECR, uploaded to S3 and registered (``CreateModelPackage``)
-by a data scientist, then approved (``UpdateModelPackage``) by a reviewer: the approval rule
-starts an execution of the promotion state machine, which deploys the version to staging, waits
-for it to be in service, and has the gate test it with the labelled test set. The scenario
-follows each execution through ``DescribeExecution`` and ``GetExecutionHistory`` and answers
-its promotion request as ``refarch promote``/``reject`` do (``SendTaskSuccess``,
-``SendTaskFailure`` with the token from the history).
+--live``). Each version's image is put in ECR (``target.serving_image``), its artifact uploaded to
+S3, and it is registered (``CreateModelPackage``) by a data scientist, then approved
+(``UpdateModelPackage``) by a reviewer: the approval rule starts an execution of the promotion
+state machine, which deploys the version to staging, waits for it to be in service, and has the
+gate test it with the labelled test set. The scenario follows each execution through
+``DescribeExecution`` and ``GetExecutionHistory`` and answers its promotion request as ``refarch
+promote``/``reject`` do (``SendTaskSuccess``, ``SendTaskFailure`` with the token from the history).
 
 1. v1 (good, 35 ms): the gate passes; the approver promotes; production is created and serves
    v1; the endpoint is tagged and the promotion recorded.
@@ -41,7 +41,7 @@ from refarch.promotion_commands import (
     reject_cause,
     task_token,
 )
-from refarch.scenarios.model_artifacts import model_artifact, push_image
+from refarch.scenarios.model_artifacts import model_artifact, serving_container
 from refarch.scenarios.observe import report_landed
 from refarch.scenarios.target import Check, Target
 from refarch.trace import brief
@@ -182,7 +182,6 @@ class _Scenario:
         self.repository = target.physical_id(REPOSITORY)
         self.artifacts = target.physical_id(ARTIFACTS_BUCKET)
         self.approver = target.client("sts").get_caller_identity()["Arn"]
-        self.region = self.sfn.meta.region_name
         self.promotions: dict[int, Promotion] = {}
 
     def _executions(self) -> set[str]:
@@ -221,14 +220,8 @@ class _Scenario:
     def approve(self, number: int) -> Promotion:
         """Push, upload, register and approve version ``number``; follow its execution."""
         tags = [{"Key": k, "Value": v} for k, v in self.target.tags.items()]
-        image = push_image(
-            self.target.client("ecr"),
-            self.repository,
-            f"1.{number - 1}.0",
-            region=self.region,
-            label=f"v{number}",
-        )
-        self.trace.line(f"a data scientist pushes {image.uri} ({image.digest[:19]}…)")
+        image = self.target.serving_image(self.repository, f"1.{number - 1}.0")
+        self.trace.line(f"a data scientist registers {image.uri} ({image.digest[:19]}…)")
         key = f"{ARTIFACTS_PREFIX}churn/v{number}/model.tar.gz"
         self.s3.put_object(Bucket=self.artifacts, Key=key, Body=model_artifact(MODELS[number]))
         self.trace.line(f"… uploads s3://{self.artifacts}/{key}")
@@ -239,11 +232,7 @@ class _Scenario:
             ModelApprovalStatus="PendingManualApproval",
             InferenceSpecification={
                 "Containers": [
-                    {
-                        "Image": image.uri,
-                        "ImageDigest": image.digest,
-                        "ModelDataUrl": f"s3://{self.artifacts}/{key}",
-                    }
+                    serving_container(image.uri, image.digest, f"s3://{self.artifacts}/{key}")
                 ],
                 "SupportedContentTypes": ["text/csv"],
                 "SupportedResponseMIMETypes": ["text/csv"],

@@ -22,6 +22,10 @@ The rules a scenario keeps, so that both targets run it:
 5. A step or check that exists only in the emulator (S3 delivering the same event twice, the
    event a function received) runs under ``target.local_only(reason)``: the local stack there,
    ``None`` live, where the reason is printed and the check counted as skipped.
+6. The image model versions run comes from ``target.serving_image(repository, tag)``, one call
+   for both targets: live, SageMaker's prebuilt scikit-learn image copied into the stack's
+   repository (SageMaker runs it); locally a small stand-in pushed (the emulator runs no
+   containers, only the artifact's handlers). Each says so in the trace.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
+from refarch.scenarios.model_artifacts import PushedImage
 from refarch.trace import Trace
 
 #: The tag every resource a verification run creates carries (stack resources through
@@ -170,6 +175,10 @@ class Target(ABC):
     def _client_with(self, credentials: Mapping[str, Any], service: str) -> Any:
         """Return a client for ``service`` signing with ``AssumeRole``'s ``credentials``."""
         raise NotImplementedError(f"{type(self).__name__} cannot call as an assumed role")
+
+    def serving_image(self, repository: str, tag: str) -> PushedImage:
+        """Put the image model versions run into ``repository`` as ``tag`` (rule 6)."""
+        raise NotImplementedError(f"{type(self).__name__} provides no serving image")
 
     def local_only(self, reason: str) -> Any | None:
         """Return the local stack for a step only the emulator can take; None (and say so) live.

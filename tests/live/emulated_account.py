@@ -19,6 +19,7 @@ runner's provisioning (``EmulatorDeployer``), so the resources come from the run
 from __future__ import annotations
 
 import io
+import json
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
@@ -32,11 +33,19 @@ from refarch.catalog import Pattern
 from refarch.live.account import Account
 from refarch.live.bootstrap import VERSION_PARAMETER
 from refarch.live.cdk import NO_CONTEXT, Context
+from refarch.live.serving_image import SKLEARN_REPOSITORY, SKLEARN_TAG
 from refarch.live.verify import LiveResult, verify_live
 from refarch.local import CloudAssembly, Emulator, deploy, emulator
 from refarch.local.sources.s3_on_write import notifications_on_write
 from refarch.local.sources.sagemaker_on_write import registry_events_on_write
 from refarch.local.target import let_time_pass
+from refarch.scenarios.model_artifacts import (
+    CONFIG_MEDIA_TYPE,
+    LAYER_MEDIA_TYPE,
+    MANIFEST_MEDIA_TYPE,
+    tar_gz,
+    upload_blob,
+)
 from refarch.scenarios.target import Resource
 
 
@@ -100,6 +109,65 @@ class EmulatedAccount:
     def client(self, service: str) -> Any:
         """A client over HTTP, as the caller's."""
         return self.account.client(service)
+
+
+@dataclass
+class StockedImage:
+    """An image stocked in the stand-in: its manifest, digest and each blob's bytes."""
+
+    manifest: str
+    digest: str
+    blobs: dict[str, bytes]
+    downloads: list[str] = field(default_factory=list)
+    """The digests downloaded through ``download``, in order."""
+
+    def download(self, url: str) -> io.BytesIO:
+        """The stand-in for downloading a pre-signed layer URL: the stocked blob it names.
+
+        The stand-in's ``GetDownloadUrlForLayer`` answers a URL naming the digest
+        (``refarch.local.moto_ecr``), which nothing can fetch offline.
+        """
+        path = url.split("?", 1)[0]
+        digest = "sha256:" + path.rsplit("/", 1)[-1]
+        self.downloads.append(digest)
+        return io.BytesIO(self.blobs[digest])
+
+
+def stock_image(
+    ecr: Any,
+    repository: str = SKLEARN_REPOSITORY,
+    tag: str = SKLEARN_TAG,
+    *,
+    layers: tuple[bytes, ...] = (),
+) -> StockedImage:
+    """Create ``repository`` and push a small multi-layer image to it as ``tag``.
+
+    In the stand-in it plays SageMaker's scikit-learn image (moto answers the source registry's
+    calls from the caller's own account whatever ``registryId`` they name).
+    """
+    ecr.create_repository(repositoryName=repository)
+    config = json.dumps({"architecture": "amd64", "os": "linux", "label": tag}).encode()
+    bodies = layers or (
+        tar_gz({"opt/program/serve": b"#!/bin/sh\n" * 300}),
+        tar_gz({"opt/ml/code/README": b"scikit-learn container stand-in\n" * 50}),
+        tar_gz({"etc/os-release": b"ID=stand-in\n"}),
+    )
+    blobs: dict[str, bytes] = {}
+    descriptors = []
+    for body, media_type in [(config, CONFIG_MEDIA_TYPE)] + [(b, LAYER_MEDIA_TYPE) for b in bodies]:
+        digest = upload_blob(ecr, repository, body)
+        blobs[digest] = body
+        descriptors.append({"mediaType": media_type, "size": len(body), "digest": digest})
+    manifest = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": MANIFEST_MEDIA_TYPE,
+            "config": descriptors[0],
+            "layers": descriptors[1:],
+        }
+    )
+    image = ecr.put_image(repositoryName=repository, imageManifest=manifest, imageTag=tag)
+    return StockedImage(manifest, image["image"]["imageId"]["imageDigest"], blobs)
 
 
 class FakeClock:
@@ -185,13 +253,18 @@ def verify_on_stand_in(
     context: Context = NO_CONTEXT,
     time_passes: bool = True,
     after: Callable[[EmulatedAccount], None] | None = None,
+    serving_image: bool = False,
 ) -> StandInRun:
     """``refarch verify <id> --live --yes`` against a bootstrapped stand-in, with ``assembly``
     provisioned in place of ``cdk deploy``; a sleep lets time pass there unless ``time_passes``
-    is False. ``after`` looks at the stand-in once the run (teardown included) is over."""
+    is False. ``after`` looks at the stand-in once the run (teardown included) is over.
+    ``serving_image`` stocks the stand-in's SageMaker scikit-learn image (``stock_image``), which
+    the run copies, downloading its layers with the stocked image's fake."""
     out = io.StringIO()
     with emulated_account() as stand_in:
         stand_in.bootstrap()
+        if serving_image:
+            stand_in.account.download = stock_image(stand_in.client("ecr")).download
         clock = FakeClock(stand_in if time_passes else None)
         deployer = EmulatorDeployer(assemblies={pattern_id: assembly})
         result = verify_live(

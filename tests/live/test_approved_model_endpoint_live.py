@@ -23,7 +23,7 @@ PATTERN = "approved-model-endpoint"
 
 @pytest.fixture(scope="module")
 def live_run() -> tuple[LiveResult, str, list[str], list[str], FakeClock]:
-    return verify_on_stand_in(PATTERN, synthesized(PATTERN))
+    return verify_on_stand_in(PATTERN, synthesized(PATTERN), serving_image=True)
 
 
 def test_the_scenario_passes_through_the_live_path(live_run):
@@ -129,3 +129,13 @@ def test_a_group_is_deleted_after_its_versions_and_untagged_ones_are_left_alone(
         ]
         groups = sagemaker.list_model_package_groups()["ModelPackageGroupSummaryList"]
         assert [g["ModelPackageGroupName"] for g in groups] == ["their-group"]
+
+
+def test_live_the_versions_run_sagemakers_scikit_learn_image_copied_once(live_run):
+    _, trace, _, _, _ = live_run
+    copies = trace.count(
+        "copying SageMaker's scikit-learn image 683313688378/sagemaker-scikit-learn:1.2-1-cpu-py3"
+    )
+    assert copies == 3  # versions 1, 2 and 3
+    assert "… 4 blobs copied" in trace and trace.count("… 0 blobs copied") == 2
+    assert "stand-in image" not in trace

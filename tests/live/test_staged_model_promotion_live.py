@@ -31,7 +31,7 @@ def live_run() -> tuple[LiveResult, str, list[str], list[str], FakeClock]:
         left["configs"] = sagemaker.list_endpoint_configs()["EndpointConfigs"]
         left["models"] = sagemaker.list_models()["Models"]
 
-    run = verify_on_stand_in(PATTERN, synthesized(PATTERN), after=what_is_left)
+    run = verify_on_stand_in(PATTERN, synthesized(PATTERN), after=what_is_left, serving_image=True)
     return (*run, left)
 
 

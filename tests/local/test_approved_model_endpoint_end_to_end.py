@@ -12,6 +12,7 @@ from refarch.local import deploy, emulator
 from refarch.local.identities import assume_role_as_service
 from refarch.local.sources.sagemaker import event_status
 from refarch.scenarios import approved_model_endpoint as scenario
+from refarch.scenarios.model_artifacts import MODEL_FILE, tar_gz
 
 PATTERN = "approved-model-endpoint"
 pytestmark = pytest.mark.slow
@@ -43,8 +44,8 @@ def test_demo_trace_follows_each_version_from_registration_to_what_the_endpoint_
         "← returned created: endpoint created for version 1",
         "green fleet AllTraffic: 2 x ml.m5.xlarge as arn:aws:iam::123456789012:role/"
         "ApprovedModelEndpoint-ExecutionRole",
-        "model churn v1",
         "pulled 123456789012.dkr.ecr.us-east-1.amazonaws.com/approvedmodelendpoint-imagerepo",
+        "container loaded model churn v1 with inference.py",
         "; autoscaling registered",
         "SageMaker says: approved-model-endpoint is InService, serving version 1",
         "(model v1, AllTraffic), captured to s3://",
@@ -217,6 +218,22 @@ def test_a_model_outside_the_artifacts_prefix_fails_the_endpoint_and_alarms(
     assert action == "s3:GetObject"
     assert resource.endswith("/elsewhere/model.tar.gz")
     assert all("ExecutionRole" in d.principal for d in denials)
+
+
+def test_a_version_whose_artifact_has_no_handlers_fails_the_endpoint(approved_model_endpoint):
+    # The scikit-learn container has no model_fn to load model.json with: it never starts.
+    with emulator() as aws:
+        stack = deploy(PATTERN, assembly=approved_model_endpoint)
+        url = f"{stack.output('ArtifactsLocation')}churn/v1/model.tar.gz"
+        bucket, key = url.removeprefix("s3://").split("/", 1)
+        body = tar_gz({MODEL_FILE: json.dumps(scenario.MODELS[1]).encode()})
+        aws.client("s3").put_object(Bucket=bucket, Key=key, Body=body)
+        _approved_version(aws, stack, model_data_url=url)
+        (deployment,) = aws.sagemaker.complete_deployments()
+        served = _serving(stack)
+    assert deployment.status == "Failed"
+    assert "model.tar.gz has no code/inference.py" in deployment.reason
+    assert served == ("Failed", 1)
 
 
 @pytest.fixture

@@ -34,6 +34,7 @@ ALLOWED_HOSTS = frozenset(
         "docs.python.org",
         "docs.powertools.aws.dev",
         "hypothesis.readthedocs.io",
+        "sagemaker.readthedocs.io",
         "nodejs.org",
         "www.npmjs.com",
         "pypi.org",

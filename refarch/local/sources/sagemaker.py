@@ -45,11 +45,14 @@ deployer's identity, an administrator: none of them is a role of the stack. Ever
 does with a model's execution role is signed as that role, IAM enforced, so a statement missing
 from it fails the deployment (or the capture) as it would in AWS.
 
-The model itself is emulated: its ``model.tar.gz`` holds ``model.json`` (weights of a logistic
-score over CSV features), loaded from S3 when the fleet comes up, so what an endpoint answers
-says which version its fleet runs. Not emulated: instances, real containers, baking time (no
-sleeping: each traffic step is traced with its wait), random sampling (deterministic: the n-th
-request is captured when ``n * percent / 100`` reaches a new whole number).
+The model runs its own code: its ``model.tar.gz`` (read from S3 as the execution role when the
+fleet comes up) holds ``model.json`` and the handlers SageMaker's scikit-learn container would
+run, ``code/inference.py``; ``sources.model_server`` imports and runs them as the container does,
+so what an endpoint answers says which version its fleet runs, and a model's latency is time on
+the emulator's inference clock. Not emulated: instances, the container image itself (pulled,
+never run), baking time (no sleeping: each traffic step is traced with its wait), random
+sampling (deterministic: the n-th request is captured when ``n * percent / 100`` reaches a new
+whole number).
 """
 
 from __future__ import annotations
@@ -69,6 +72,7 @@ from refarch.local.identities import assume_role_as_service
 from refarch.local.moto_sagemaker import roll_back_update, set_endpoint_status, update_requests
 from refarch.local.s3_url import split_s3_url
 from refarch.local.sources.log_groups import create_log_group
+from refarch.local.sources.model_server import LoadedModel, start_container
 from refarch.model_monitor.capture import capture_side
 from refarch.scenarios.model_artifacts import (
     ECR_IMAGE,
@@ -76,7 +80,7 @@ from refarch.scenarios.model_artifacts import (
     PushedImage,
     model_artifact,
     push_image,
-    read_model_artifact,
+    serving_container,
 )
 
 if TYPE_CHECKING:
@@ -127,21 +131,6 @@ class ModelVersion:
 
 
 @dataclass
-class LoadedModel:
-    """A model as a fleet runs it: its package, and the model read from its artifact."""
-
-    package_arn: str
-    model: dict[str, Any]
-
-    def predict(self, features: list[float]) -> float:
-        """The logistic score of one row of features."""
-        weights = [float(w) for w in self.model["weights"]]
-        total = float(self.model.get("bias", 0.0))
-        total += sum(w * x for w, x in zip(weights, features, strict=False))
-        return 1 / (1 + math.exp(-total))
-
-
-@dataclass
 class FleetLaunch:
     """What bringing one variant's fleet up did, as the execution role."""
 
@@ -152,6 +141,7 @@ class FleetLaunch:
     instances: int = 0
     artifact: str = ""
     image: str = ""
+    environment: dict[str, str] = field(default_factory=dict)
     layers: int = 0
     log_streams: list[str] = field(default_factory=list)
     loaded: LoadedModel | None = None
@@ -194,6 +184,9 @@ class Prediction:
     captured_key: str | None
     capture_error: str = ""
     """Why a sampled request could not be captured (it is still answered, as in AWS)."""
+
+    content_type: str = "text/csv"
+    """The answer's content type, as the model's ``output_fn`` gave it."""
 
 
 class SageMakerService:
@@ -255,9 +248,7 @@ class SageMakerService:
     ) -> ModelVersion:
         """Register a version ``PendingManualApproval``; SageMaker emits its state change."""
         specification: dict[str, Any] = {
-            "Containers": [
-                {"Image": image.uri, "ImageDigest": image.digest, "ModelDataUrl": model_data_url}
-            ],
+            "Containers": [serving_container(image.uri, image.digest, model_data_url)],
             "SupportedContentTypes": ["text/csv"],
             "SupportedResponseMIMETypes": ["text/csv"],
         }
@@ -412,12 +403,17 @@ class SageMakerService:
         fleet.execution_role = model["ExecutionRoleArn"]
         container = (model.get("Containers") or [model.get("PrimaryContainer") or {}])[0]
         image, model_data_url = container.get("Image"), container.get("ModelDataUrl")
+        environment = container.get("Environment") or {}
         fleet.package_arn = container.get("ModelPackageName", "")
         if fleet.package_arn:
             package = sagemaker.describe_model_package(ModelPackageName=fleet.package_arn)
             (spec,) = package["InferenceSpecification"]["Containers"][:1]
-            image, model_data_url = spec["Image"], spec["ModelDataUrl"]
-        fleet.image, fleet.artifact = str(image), str(model_data_url)
+            image, model_data_url = spec["Image"], spec.get("ModelDataUrl")
+            # A model's own Environment is merged over its package's
+            # (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ContainerDefinition.html).
+            environment = {**(spec.get("Environment") or {}), **environment}
+        fleet.image, fleet.artifact = str(image), str(model_data_url or "")
+        fleet.environment = dict(environment)
         if "ServerlessConfig" in variant:
             fleet.instances = 1
         else:
@@ -437,8 +433,19 @@ class SageMakerService:
                 session_name=f"{endpoint_name}-{fleet.variant}"[:64],
                 account_id=self._emulator.account_id,
             )
-            fleet.loaded = LoadedModel(fleet.package_arn, self._read_artifact(session, fleet))
+            artifact = self._read_artifact(session, fleet)
             fleet.layers = self._pull_image(session, fleet.image)
+            fleet.loaded = start_container(
+                artifact,
+                fleet.environment,
+                package_arn=fleet.package_arn,
+                pause=self._emulator.inference_clock.advance,
+            )
+            self._trace.line(
+                f"container loaded model {fleet.loaded.description} with "
+                f"{fleet.environment.get('SAGEMAKER_PROGRAM')}",
+                3,
+            )
             self._write_startup_logs(session, endpoint_name, fleet)
             self._publish_instance_metrics(session, endpoint_name, fleet.variant)
         except (ClientError, ValueError, LocalRunnerError) as exc:
@@ -447,16 +454,13 @@ class SageMakerService:
             self._trace.line(f"✗ {fleet.error}", 3)
         return fleet
 
-    def _read_artifact(self, session: boto3.Session, fleet: FleetLaunch) -> dict[str, Any]:
+    def _read_artifact(self, session: boto3.Session, fleet: FleetLaunch) -> bytes:
+        if not fleet.artifact:
+            raise ValueError(f"{fleet.model_name} has no ModelDataUrl: no model to load")
         bucket, key = split_s3_url(fleet.artifact)
-        body = session.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
-        model = read_model_artifact(body)
-        self._trace.line(
-            f"read {fleet.artifact} ({len(body)} B): model {model.get('name')} "
-            f"{model.get('version')}",
-            3,
-        )
-        return model
+        body: bytes = session.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+        self._trace.line(f"read {fleet.artifact} ({len(body)} B)", 3)
+        return body
 
     def _pull_image(self, session: boto3.Session, image: str) -> int:
         """Pull as ``docker pull`` against ECR does: token, manifest, each blob's URL."""
@@ -501,7 +505,7 @@ class SageMakerService:
         create_log_group(logs, group)
         logs.describe_log_streams(logGroupName=group, logStreamNamePrefix=f"{fleet.variant}/")
         assert fleet.loaded is not None
-        model = fleet.loaded.model
+        loaded = fleet.loaded.description
         for _ in range(fleet.instances):
             stream = f"{fleet.variant}/i-{uuid.uuid4().hex[:17]}"
             logs.create_log_stream(logGroupName=group, logStreamName=stream)
@@ -511,7 +515,7 @@ class SageMakerService:
                 logEvents=[
                     {
                         "timestamp": int(datetime.now(UTC).timestamp() * 1000),
-                        "message": f"loaded model {model.get('name')} {model.get('version')}",
+                        "message": f"loaded model {loaded}",
                     }
                 ],
             )
@@ -639,8 +643,18 @@ class SageMakerService:
 
     # -- runtime: invocations and data capture --------------------------------------------------
 
-    def invoke(self, endpoint_name: str, body: str, content_type: str = "text/csv") -> Prediction:
-        """Serve one request from the endpoint's live fleet; capture it if sampled."""
+    def invoke(
+        self,
+        endpoint_name: str,
+        body: str,
+        content_type: str = "text/csv",
+        accept: str | None = None,
+    ) -> Prediction:
+        """Serve one request from the endpoint's live fleet; capture it if sampled.
+
+        Raises:
+            ValueError: Nothing serves, or the model's handlers raised (``ModelRequestError``).
+        """
         sagemaker = self._client("sagemaker")
         endpoint = sagemaker.describe_endpoint(EndpointName=endpoint_name)
         config_name = endpoint["EndpointConfigName"]
@@ -648,14 +662,14 @@ class SageMakerService:
         if endpoint["EndpointStatus"] not in ("InService", "Updating") or not fleets:
             raise ValueError(f"{endpoint_name} is {endpoint['EndpointStatus']}: nothing serves")
         variant, loaded = next(iter(fleets.items()))
-        features = [float(value) for value in body.split(",")]
-        answer = f"{loaded.predict(features):.4f}"
-        # How long a real container would take: a client timing the call reads it on the
-        # emulator's inference clock (model.json's latency_ms; no sleeping).
-        self._emulator.inference_clock.advance(float(loaded.model.get("latency_ms", 0)) / 1000)
+        # The model's handlers answer; its latency passes on the emulator's inference clock
+        # (their ``pause``), which a client timing the call reads: no sleeping.
+        answer, answered_type = loaded.answer(body, content_type, accept)
         captured, capture_error = None, ""
         try:
-            captured = self._capture(endpoint, config_name, variant, body, content_type, answer)
+            captured = self._capture(
+                endpoint, config_name, variant, body, content_type, answer, answered_type
+            )
         except (ClientError, LocalRunnerError) as exc:
             # Capture is the endpoint's side job: a failed write loses the record, not the answer.
             capture_error = str(exc)
@@ -663,10 +677,11 @@ class SageMakerService:
             endpoint_name=endpoint_name,
             variant=variant,
             package_arn=loaded.package_arn,
-            version=str(loaded.model.get("version")),
+            version=loaded.version,
             body=answer,
             captured_key=captured,
             capture_error=capture_error,
+            content_type=answered_type,
         )
         self.predictions.append(prediction)
         mark = f", captured to {captured}" if captured else ""
@@ -674,7 +689,7 @@ class SageMakerService:
             mark = f", ✗ capture not written: {capture_error}"
         self._trace.line(
             f"InvokeEndpoint {endpoint_name} '{body}' → {answer} (model "
-            f"{loaded.model.get('version')}, {variant}){mark}",
+            f"{loaded.version}, {variant}){mark}",
             2,
         )
         return prediction
@@ -687,6 +702,7 @@ class SageMakerService:
         body: str,
         content_type: str,
         answer: str,
+        answer_type: str = "text/csv",
     ) -> str | None:
         """Write a sampled request and its response as the execution role, if capture is on."""
         summary = endpoint.get("DataCaptureConfig") or {}
@@ -711,7 +727,7 @@ class SageMakerService:
         if "Input" in modes or "InputAndOutput" in modes:
             record["captureData"]["endpointInput"] = capture_side(content_type, "INPUT", body)
         if "Output" in modes or "InputAndOutput" in modes:
-            record["captureData"]["endpointOutput"] = capture_side("text/csv", "OUTPUT", answer)
+            record["captureData"]["endpointOutput"] = capture_side(answer_type, "OUTPUT", answer)
         record["eventMetadata"] = {
             "eventId": str(uuid.uuid4()),
             "inferenceTime": now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z",
