@@ -103,6 +103,10 @@ class SourceImage:
         """How the trace names it (``<registry>/<repository>:<tag>``, the region omitted)."""
         return f"{self.registry}/{self.repository}:{self.tag}"
 
+    def uri(self, region: str) -> str:
+        """The image's URI in ``region`` (``<registry>.dkr.ecr.<region>.amazonaws.com/...``)."""
+        return f"{self.registry}.dkr.ecr.{region}.amazonaws.com/{self.repository}:{self.tag}"
+
 
 def sklearn_image(region: str) -> SourceImage:
     """SageMaker's scikit-learn inference image in ``region``.

@@ -38,6 +38,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from refarch.live.serving_image import sklearn_image
 from refarch.model_monitor.capture import capture_line as capture_records_line
 from refarch.model_monitor.metrics import NAMESPACE
 from refarch.scenarios.observe import function_log_group, log_records, read_objects, report_landed
@@ -233,8 +234,15 @@ class Registry:
             ModelPackageDescription=f"churn model v{version}",
             ModelApprovalStatus="PendingManualApproval",
             InferenceSpecification={
+                # The monitor never deploys these versions, but a version names an image that
+                # exists: SageMaker's scikit-learn image of the region, which any account may
+                # pull (refarch.live.serving_image).
                 "Containers": [
-                    {"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/churn:1.0.0"}
+                    {
+                        "Image": sklearn_image(self.sagemaker.meta.region_name).uri(
+                            self.sagemaker.meta.region_name
+                        )
+                    }
                 ],
                 "SupportedContentTypes": ["application/json"],
                 "SupportedResponseMIMETypes": ["application/json"],
