@@ -5,8 +5,13 @@ raises ``RequestError`` (a ``ModelError`` for the client) with its reason; nothi
 The handlers are loaded from the file's bytes, as the container and the emulator load them.
 """
 
+import ast
+import glob
 import json
 import math
+import os
+import shutil
+import subprocess
 
 import pytest
 from hypothesis import given, settings
@@ -150,3 +155,61 @@ def test_any_model_and_row_are_answered_or_refused(model_weights, bias, row):
     except handlers.RequestError:
         return
     assert 0.0 <= float(answer) <= 1.0
+
+
+#: The container's interpreter (its Dockerfile pins PYTHON_VERSION=3.9).
+CONTAINER_PYTHON = (3, 9)
+SMOKE = """
+import json, os, sys, tempfile
+sys.path.insert(0, sys.argv[1])
+import inference
+inference.pause = lambda seconds: None
+with tempfile.TemporaryDirectory() as model_dir:
+    with open(os.path.join(model_dir, "model.json"), "w") as file:
+        json.dump({"weights": [0.01, 0.02, 0.3], "bias": -2.0, "latency_ms": 5}, file)
+    model = inference.model_fn(model_dir)
+    rows = inference.input_fn(b"1,2,3\\n4,5,6", "text/csv")
+    print(inference.output_fn(inference.predict_fn(rows, model), "*/*")[0])
+    try:
+        inference.input_fn("1,x,3", "text/csv")
+    except inference.RequestError as error:
+        print("refused:", error)
+"""
+
+
+def test_the_handlers_are_python_3_9_syntax():
+    ast.parse(inference_source(), feature_version=CONTAINER_PYTHON)
+
+
+def _container_python() -> str | None:
+    """A Python 3.9 that runs here: on PATH, or one pyenv installed (its shim may not be on)."""
+    candidates = [shutil.which("python3.9"), *glob.glob(os.path.expanduser(PYENV_PYTHON39))]
+    for candidate in filter(None, candidates):
+        probe = [candidate, "-c", "import sys; print(sys.version_info[:2] == (3, 9))"]
+        done = subprocess.run(probe, capture_output=True, text=True, check=False)
+        if done.stdout.strip() == "True":
+            return candidate
+    return None
+
+
+PYENV_PYTHON39 = "~/.pyenv/versions/3.9*/bin/python3.9"
+CONTAINER_INTERPRETER = _container_python()
+
+
+@pytest.mark.skipif(CONTAINER_INTERPRETER is None, reason="no Python 3.9 here to run them on")
+def test_the_handlers_run_on_the_containers_python(tmp_path):
+    # Syntax is not enough: `isinstance(x, int | float)` and `zip(strict=True)` parse on 3.9 and
+    # raise when they run.
+    (tmp_path / "inference.py").write_bytes(inference_source())
+    done = subprocess.run(
+        [CONTAINER_INTERPRETER, "-I", "-c", SMOKE, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    expected = serve("1,2,3\n4,5,6", model={"weights": [0.01, 0.02, 0.3], "bias": -2.0})[0]
+    assert done.stdout.splitlines() == [
+        *expected.splitlines(),
+        "refused: row 1: 'x' is not a number",
+    ]

@@ -10,7 +10,10 @@ An exception raised by a handler is answered to the client as a ``ModelError``
 
 The model is ``model.json``: a logistic score over CSV features (its ``weights`` and ``bias``)
 and ``latency_ms``, how long each answer takes (a slow model is slow: the promotion gate's p99
-latency check sees it). Plain standard-library Python, so the container needs nothing installed.
+latency check sees it). Plain standard-library Python, so the container needs nothing installed,
+and Python 3.9: the container's interpreter (its Dockerfile pins ``PYTHON_VERSION=3.9``,
+https://github.com/aws/sagemaker-scikit-learn-container/blob/master/docker/1.2-1/base/Dockerfile.cpu),
+so no ``X | Y`` outside annotations and no ``zip(strict=...)``.
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ def parse_model(document: Any) -> dict[str, Any]:
     if not isinstance(weights, list) or not weights:
         raise ValueError(f"{MODEL_FILE}: weights must be a non-empty list of numbers")
     numbers = [*weights, document.get("bias", 0.0), document.get("latency_ms", 0.0)]
-    if not all(isinstance(n, int | float) and math.isfinite(n) for n in numbers):
+    if not all(isinstance(n, (int, float)) and math.isfinite(n) for n in numbers):
         raise ValueError(f"{MODEL_FILE}: weights, bias and latency_ms must be finite numbers")
     if float(document.get("latency_ms", 0.0)) < 0:
         raise ValueError(f"{MODEL_FILE}: latency_ms must not be negative")
@@ -73,7 +76,7 @@ def input_fn(request_body: str | bytes, content_type: str) -> list[list[float]]:
     """
     if content_type.split(";")[0].strip().lower() != CSV:
         raise RequestError(f"unsupported content type {content_type!r}: send {CSV}")
-    if isinstance(request_body, bytes | bytearray):
+    if isinstance(request_body, (bytes, bytearray)):
         try:
             request_body = bytes(request_body).decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -123,7 +126,8 @@ def predict_fn(input_data: list[list[float]], model: dict[str, Any]) -> list[flo
     pause(model["latency_ms"] / 1000)
     scores = []
     for number, row in enumerate(input_data, start=1):
-        total = model["bias"] + sum(w * x for w, x in zip(weights, row, strict=True))
+        # Lengths checked above; zip takes no strict= on the container's Python 3.9.
+        total = model["bias"] + sum(w * x for w, x in zip(weights, row))  # noqa: B905
         if math.isnan(total):  # +inf and -inf terms: features far outside any trained range
             raise RequestError(f"row {number}: the features overflow the score")
         scores.append(_logistic(total))
