@@ -6,7 +6,9 @@ us-east-1 list prices it cites; ``refarch verify`` prints them before asking to 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
 
 #: What a run that serves a model adds (``refarch.live.serving_image``): SageMaker's
 #: scikit-learn image copied into the stack's repository through this machine. AWS does not
@@ -47,6 +49,27 @@ class LivePlan:
 
     teardown: str
     """What teardown deletes, and what (if anything) outlives it."""
+
+    run_context: Callable[[datetime], dict[str, str]] = field(default=lambda _now: {})
+    """Context the run deploys with unless the user sets the same key: from the run's start."""
+
+    run_context_why: str = ""
+    """Why the run sets that context, printed with it."""
+
+
+def schedule_away_from(now: datetime) -> dict[str, str]:
+    """The Glue workflow's daily schedule, moved to twelve hours after ``now`` (UTC)."""
+    return {"schedule": f"cron(0 {(now.hour + 12) % 24} * * ? *)"}
+
+
+#: Why a Glue verification moves the workflow's schedule: the workflow allows one run at a time
+#: (MaxConcurrentRuns 1), so a scheduled run going when the scenario calls StartWorkflowRun
+#: fails that call with ConcurrentRunsExceededException (botocore's Glue model lists it), and a
+#: scheduled run would also take the scenario's first batch.
+GLUE_SCHEDULE_WHY = (
+    "so the daily scheduled run cannot start during the scenario's own runs (the workflow "
+    "allows one run at a time); -c schedule=... chooses another"
+)
 
 
 PLANS: dict[str, LivePlan] = {
@@ -236,6 +259,8 @@ PLANS: dict[str, LivePlan] = {
             "database with the tables and partitions the crawler and the job added; the KMS keys "
             "are scheduled for deletion (7-30 days, not charged)"
         ),
+        run_context=schedule_away_from,
+        run_context_why=GLUE_SCHEDULE_WHY,
     ),
     "queue-worker": LivePlan(
         creates=(

@@ -115,6 +115,7 @@ def verify_live(
     clock: Callable[[], float] = time.monotonic,
     run_id: str | None = None,
     context: Context = NO_CONTEXT,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> LiveResult:
     """Deploy ``pattern_id`` in ``account``, run its scenario, tear down; report on ``out``.
 
@@ -154,8 +155,13 @@ def verify_live(
             "one. Run it in another region or account.",
         )
     plan = PLANS[pattern_id]
+    chosen = plan.run_context(now())
+    defaults = {key: value for key, value in chosen.items() if key not in context}
+    context = {**defaults, **context}
     trace.section(f"Verify {pattern_id} live in {account_id}/{account.region}")
     trace.line(f"run id {result.run_id} (tag {RUN_TAG} on everything it creates)")
+    for key, value in defaults.items():
+        trace.line(f"-c {key}={value}: {plan.run_context_why}")
     cdk_args = " ".join(context_args(pattern, context))
     trace.line(f"creates (cdk deploy {pattern.stack_name} {cdk_args}):")
     for item in plan.creates:

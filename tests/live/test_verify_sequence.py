@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 
 import pytest
 from emulated_account import EmulatedAccount, EmulatorDeployer, emulated_account
@@ -139,3 +140,61 @@ def test_every_converted_pattern_has_a_plan_with_cited_prices():
 
 
 PATTERNS_STACK = "S3EventProcessing"
+
+
+class ContextRecordingDeployer(FakeDeployer):
+    """Also records the context deploy was given (``destroy`` records its own)."""
+
+    def deploy(self, pattern, run_id, account, context=None):  # type: ignore[override]
+        self.contexts.append(dict(context or {}))
+        return super().deploy(pattern, run_id, account, context)
+
+
+@pytest.mark.parametrize(
+    ("started", "schedule"),
+    [
+        (datetime(2026, 12, 4, 1, 50, tzinfo=UTC), "cron(0 13 * * ? *)"),
+        (datetime(2026, 12, 4, 14, 5, tzinfo=UTC), "cron(0 2 * * ? *)"),
+    ],
+)
+def test_a_glue_run_moves_the_daily_schedule_twelve_hours_from_its_start(
+    stand_in, monkeypatch, started, schedule
+):
+    # At 01:50 the stack's own 02:00 run would start ten minutes into the scenario, and the
+    # workflow allows one run at a time: the run deploys (and destroys) with the schedule moved.
+    deployer = ContextRecordingDeployer()
+    pattern = "glue-partitioned-etl"
+    monkeypatch.setattr(verify, "CONVERTED", {pattern: _scenario(deployer.calls, fail=False)})
+    out = io.StringIO()
+    verify.verify_live(
+        pattern,
+        account=stand_in.account,
+        deployer=deployer,
+        yes=True,
+        out=out,
+        now=lambda: started,
+    )
+    assert deployer.contexts == [{"schedule": schedule}] * 2
+    assert f"-c schedule={schedule}: so the daily scheduled run cannot start" in out.getvalue()
+
+
+def test_a_schedule_the_user_chose_is_kept(stand_in, monkeypatch):
+    deployer = ContextRecordingDeployer()
+    pattern = "glue-partitioned-etl"
+    monkeypatch.setattr(verify, "CONVERTED", {pattern: _scenario(deployer.calls, fail=False)})
+    chosen = {"schedule": "cron(30 6 * * ? *)"}
+    out = io.StringIO()
+    verify.verify_live(
+        pattern, account=stand_in.account, deployer=deployer, yes=True, out=out, context=chosen
+    )
+    assert deployer.contexts == [chosen] * 2
+    assert "so the daily scheduled run" not in out.getvalue()
+
+
+def test_patterns_without_a_schedule_deploy_with_only_the_users_context(stand_in, monkeypatch):
+    deployer = ContextRecordingDeployer()
+    monkeypatch.setattr(verify, "CONVERTED", {PATTERN: _scenario(deployer.calls, fail=False)})
+    verify.verify_live(
+        PATTERN, account=stand_in.account, deployer=deployer, yes=True, out=io.StringIO()
+    )
+    assert deployer.contexts == [{}] * 2
