@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     figures: dict[str, list[tuple[float, float, float]]] = {pid: [] for pid in args.ids}
     for _ in range(args.repeat):
         for pattern_id in args.ids:
-            command = [sys.executable, "-m", "refarch.cli", "demo", pattern_id]
+            command = [sys.executable, "-m", "refarch", "demo", pattern_id]
             figures[pattern_id].append(time_command(command))
     for pattern_id, runs in figures.items():
         wall, waited, whole = (statistics.median(column) for column in zip(*runs, strict=True))

@@ -30,6 +30,12 @@ LOCAL_SETTINGS = {
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
     "spark.sql.shuffle.partitions": "2",
+    # Interpreted operators instead of whole-stage code generation: compiling each query's
+    # generated Java (Janino) costs more than it saves on a local run's few rows, about a second
+    # of a demo's first job; the plans' operators and results are the same. An internal setting
+    # since Spark 2.0 (WHOLESTAGE_CODEGEN_ENABLED in https://github.com/apache/spark/blob/v3.5.4/sql/catalyst/src/main/scala/org/apache/spark/sql/internal/SQLConf.scala);
+    # Glue itself keeps Spark's default.
+    "spark.sql.codegen.wholeStage": "false",
     "spark.default.parallelism": "2",
     "spark.sql.session.timeZone": "UTC",
     "spark.driver.host": "127.0.0.1",

@@ -1,0 +1,5 @@
+"""``python -m refarch``: the ``refarch`` command (``refarch.console``)."""
+
+from refarch.console import run
+
+run()
