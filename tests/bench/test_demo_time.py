@@ -18,7 +18,7 @@ from bench.demo_time import time_command
 # A parent that starts a busy child and exits without waiting for it, as pyspark leaves its JVM.
 PARENT = (
     "import subprocess, sys\n"
-    "subprocess.Popen([sys.executable, '-c', 'x = 0\\nfor i in range(20_000_000): x += i'])\n"
+    "subprocess.Popen([sys.executable, '-c', 'x = 0\\nfor i in range(5_000_000): x += i'])\n"
 )
 
 
@@ -26,7 +26,7 @@ PARENT = (
 def test_a_child_left_running_counts_in_the_whole_session_only() -> None:
     wall, waited, whole = time_command([sys.executable, "-c", PARENT])
     assert wall > 0
-    assert whole > waited + 0.2  # the child's loop: about a second of CPU
+    assert whole > waited + 0.1  # the child's loop: about a quarter of a second of CPU
 
 
 def test_a_failed_command_is_an_error() -> None:
