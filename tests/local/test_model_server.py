@@ -6,8 +6,10 @@ Each request goes through ``input_fn`` → ``predict_fn`` → ``output_fn``; the
 is the injected ``pause`` (the inference clock), never a sleep.
 """
 
+import io
 import json
 import sys
+import tarfile
 
 import pytest
 
@@ -113,3 +115,26 @@ def test_a_malformed_request_is_a_model_error_with_the_handlers_reason():
 def test_a_container_that_cannot_load_its_model_does_not_start(artifact, environment, reason):
     with pytest.raises(ContainerStartError, match=reason):
         _start(artifact, environment)
+
+
+def _with_link() -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        link = tarfile.TarInfo("code/escape")
+        link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        archive.addfile(link)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("has_data_filter", [True, False])
+def test_extraction_refuses_paths_out_and_links_with_or_without_tars_data_filter(
+    monkeypatch, has_data_filter
+):
+    # Python before 3.11.4 has no extraction filter: the container refuses the same members.
+    if not has_data_filter:
+        monkeypatch.delattr(tarfile, "data_filter")
+    for artifact in (tar_gz({"../outside": b"x", CODE_FILE: inference_source()}), _with_link()):
+        with pytest.raises(ContainerStartError, match="cannot be extracted"):
+            _start(artifact)
+    loaded = _start(model_artifact(scenario.MODELS[1]))
+    assert loaded.version == "v1"
