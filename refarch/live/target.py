@@ -13,8 +13,9 @@ from typing import Any
 import boto3
 
 from refarch.live.account import Account
-from refarch.live.serving_image import copy_image, sklearn_image
+from refarch.live.serving_image import copy_image
 from refarch.scenarios.model_artifacts import PushedImage
+from refarch.scenarios.serving.image import sklearn_image
 from refarch.scenarios.target import Resource, Target
 from refarch.trace import Trace
 

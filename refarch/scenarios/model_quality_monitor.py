@@ -38,10 +38,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from refarch.live.serving_image import sklearn_image
 from refarch.model_monitor.capture import capture_line as capture_records_line
 from refarch.model_monitor.metrics import NAMESPACE
 from refarch.scenarios.observe import function_log_group, log_records, read_objects, report_landed
+from refarch.scenarios.serving.image import sklearn_image
 from refarch.scenarios.target import Check, Target, WaitTimedOut
 from refarch.stacks.model_quality_monitor_props import ModelQualityMonitorProps
 from refarch.trace import brief

@@ -33,7 +33,6 @@ from refarch.catalog import Pattern
 from refarch.live.account import Account
 from refarch.live.bootstrap import VERSION_PARAMETER
 from refarch.live.cdk import NO_CONTEXT, Context
-from refarch.live.serving_image import SKLEARN_REPOSITORY, SKLEARN_TAG
 from refarch.live.verify import LiveResult, verify_live
 from refarch.local import CloudAssembly, Emulator, deploy, emulator
 from refarch.local.sources.s3_on_write import notifications_on_write
@@ -46,6 +45,7 @@ from refarch.scenarios.model_artifacts import (
     tar_gz,
     upload_blob,
 )
+from refarch.scenarios.serving.image import SKLEARN_REPOSITORY, SKLEARN_TAG
 from refarch.scenarios.target import Resource
 
 

@@ -11,16 +11,14 @@ import io
 import pytest
 from emulated_account import emulated_account, stock_image
 
-from refarch.live.serving_image import (
-    MAX_PART_BYTES,
+from refarch.live.serving_image import MAX_PART_BYTES, copy_image, open_url
+from refarch.scenarios.model_artifacts import upload_blob
+from refarch.scenarios.serving.image import (
     SKLEARN_REGISTRIES,
     SKLEARN_REPOSITORY,
     SKLEARN_TAG,
-    copy_image,
-    open_url,
     sklearn_image,
 )
-from refarch.scenarios.model_artifacts import upload_blob
 
 TARGET = "stack-images"
 
