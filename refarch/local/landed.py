@@ -40,10 +40,6 @@ def messages(stack: StackResources, queue: str) -> list[QueuedMessage]:
 
 def report_landed(stack: StackResources, trace: Trace) -> None:
     """Write every bucket's objects and every queue's messages of the stack to the trace."""
-    observe.report_landed(
-        trace,
-        stack.emulator.client("s3"),
-        stack.emulator.client("sqs"),
-        [(b.logical_id, b.physical_id) for b in stack.of_type("AWS::S3::Bucket")],
-        [(q.logical_id, q.physical_id) for q in stack.of_type("AWS::SQS::Queue")],
+    observe.report_stack_landed(
+        trace, stack.emulator.client("s3"), stack.emulator.client("sqs"), stack
     )

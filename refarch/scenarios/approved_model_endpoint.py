@@ -47,7 +47,7 @@ from botocore.exceptions import ClientError
 
 from refarch.scenarios.approved_model_endpoint_local import local_checks
 from refarch.scenarios.model_artifacts import model_artifact, serving_container
-from refarch.scenarios.observe import peek_messages, read_objects, report_landed
+from refarch.scenarios.observe import peek_messages, read_objects, report_stack_landed
 from refarch.scenarios.serving import inference_source, load_handlers
 from refarch.scenarios.target import Check, Target, WaitTimedOut
 
@@ -473,13 +473,7 @@ def _run(run_: _Run) -> list[Check]:
     step["v3"] = v3
 
     s3, sqs = target.client("s3"), target.client("sqs")
-    report_landed(
-        trace,
-        s3,
-        sqs,
-        [(b.logical_id, b.physical_id) for b in target.of_type("AWS::S3::Bucket")],
-        [(q.logical_id, q.physical_id) for q in target.of_type("AWS::SQS::Queue")],
-    )
+    report_stack_landed(trace, s3, sqs, target)
     return _checks(run_, step)
 
 

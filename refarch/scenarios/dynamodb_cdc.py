@@ -31,7 +31,7 @@ from typing import Any
 
 from botocore.config import Config
 
-from refarch.scenarios.observe import peek_messages, read_objects, report_landed
+from refarch.scenarios.observe import peek_messages, read_objects, report_stack_landed
 from refarch.scenarios.target import Check, Target
 from refarch.trace import brief
 
@@ -184,13 +184,7 @@ def run(target: Target) -> list[Check]:
     again = json.loads(response["Payload"].read() or b"null")
     trace.line(f"← {describe_response(again)}", 2)
 
-    report_landed(
-        trace,
-        s3,
-        sqs,
-        [(b.logical_id, b.physical_id) for b in target.of_type("AWS::S3::Bucket")],
-        [(q.logical_id, q.physical_id) for q in target.of_type("AWS::SQS::Queue")],
-    )
+    report_stack_landed(trace, s3, sqs, target)
     totals = current_totals()
     checks.append(
         Check(

@@ -35,7 +35,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from refarch.scenarios.observe import read_objects, report_landed
+from refarch.scenarios.observe import read_objects, report_stack_landed
 from refarch.scenarios.target import Check, Target
 from refarch.trace import brief
 
@@ -334,13 +334,7 @@ def run(target: Target) -> list[Check]:
     }
     trace.line(f"rule {rule}: FAILED matches {matches['FAILED']}, SUCCEEDED {matches['SUCCEEDED']}")
 
-    report_landed(
-        trace,
-        s3,
-        target.client("sqs"),
-        [(b.logical_id, b.physical_id) for b in target.of_type("AWS::S3::Bucket")],
-        [(q.logical_id, q.physical_id) for q in target.of_type("AWS::SQS::Queue")],
-    )
+    report_stack_landed(trace, s3, target.client("sqs"), target)
     first_ok = first_run is not None and first_run["JobRunState"] == "SUCCEEDED" and first
     second_ok = second_run is not None and second_run["JobRunState"] == "SUCCEEDED" and second
     checks.append(

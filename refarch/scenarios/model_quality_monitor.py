@@ -40,7 +40,12 @@ from typing import TYPE_CHECKING, Any
 
 from refarch.model_monitor.capture import capture_line as capture_records_line
 from refarch.model_monitor.metrics import NAMESPACE
-from refarch.scenarios.observe import function_log_group, log_records, read_objects, report_landed
+from refarch.scenarios.observe import (
+    function_log_group,
+    log_records,
+    read_objects,
+    report_stack_landed,
+)
 from refarch.scenarios.serving.image import sklearn_image
 from refarch.scenarios.target import Check, Target, WaitTimedOut
 from refarch.stacks.model_quality_monitor_props import ModelQualityMonitorProps
@@ -468,13 +473,7 @@ def run(target: Target) -> list[Check]:
         endpoint = Endpoint(target, ModelQualityMonitorProps().endpoint_name)
         checks += _hours(target, stack, endpoint)
     checks += _new_version(target, registry, group, prefix, endpoint)
-    report_landed(
-        trace,
-        s3,
-        target.client("sqs"),
-        [(b.logical_id, b.physical_id) for b in target.of_type("AWS::S3::Bucket")],
-        [(q.logical_id, q.physical_id) for q in target.of_type("AWS::SQS::Queue")],
-    )
+    report_stack_landed(trace, s3, target.client("sqs"), target)
     return checks
 
 

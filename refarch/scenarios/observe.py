@@ -10,7 +10,7 @@ import gzip
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from refarch.trace import Trace, brief, size
 
@@ -163,3 +163,20 @@ def report_landed(
         trace.line(f"queue {url.rsplit('/', 1)[-1]}: {len(queued)} messages")
         for message in queued:
             trace.line(f"{brief(message.attributes)} {brief(message.body, 120)}", 2)
+
+
+class _Deployed(Protocol):
+    """What holds a deployed stack's resources: a scenario's target, or the local stack."""
+
+    def of_type(self, resource_type: str) -> Iterable[Any]: ...
+
+
+def report_stack_landed(trace: Trace, s3: Any, sqs: Any, stack: _Deployed) -> None:
+    """``report_landed`` for every bucket and every queue of ``stack``."""
+    report_landed(
+        trace,
+        s3,
+        sqs,
+        [(b.logical_id, b.physical_id) for b in stack.of_type("AWS::S3::Bucket")],
+        [(q.logical_id, q.physical_id) for q in stack.of_type("AWS::SQS::Queue")],
+    )

@@ -44,7 +44,7 @@ from refarch.scenarios.observe import (
     StoredObject,
     peek_messages,
     read_objects,
-    report_landed,
+    report_stack_landed,
 )
 from refarch.scenarios.target import Check, Target
 from refarch.trace import brief, size
@@ -273,13 +273,7 @@ def run(target: Target) -> list[Check]:
     )
     counts = run_.queue_counts()
 
-    report_landed(
-        trace,
-        run_.s3,
-        run_.sqs,
-        [(b.logical_id, b.physical_id) for b in target.of_type("AWS::S3::Bucket")],
-        [(q.logical_id, q.physical_id) for q in target.of_type("AWS::SQS::Queue")],
-    )
+    report_stack_landed(trace, run_.s3, run_.sqs, target)
     by_key: dict[str, list[dict[str, Any]]] = {}
     for stored in manifests.values():
         for record in stored.records():

@@ -43,7 +43,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from refarch.scenarios.observe import StoredObject, report_landed
+from refarch.scenarios.observe import StoredObject, report_stack_landed
 from refarch.scenarios.queue_worker import (
     EMPTY_POLL_SECONDS,
     EMPTY_TIMEOUT_SECONDS,
@@ -282,13 +282,7 @@ def run(target: Target) -> list[Check]:
     )
     counts = run_.queue_counts()
 
-    report_landed(
-        trace,
-        run_.s3,
-        run_.sqs,
-        [(b.logical_id, b.physical_id) for b in target.of_type("AWS::S3::Bucket")],
-        [(q.logical_id, q.physical_id) for q in target.of_type("AWS::SQS::Queue")],
-    )
+    report_stack_landed(trace, run_.s3, run_.sqs, target)
     named = {r["key"] for m in manifests.values() for r in m.records()}
     checks.append(
         Check(

@@ -40,7 +40,7 @@ from refarch.scenarios.observe import (
     log_records,
     peek_messages,
     read_objects,
-    report_landed,
+    report_stack_landed,
 )
 from refarch.scenarios.target import Check, Target
 from refarch.trace import brief, size
@@ -400,13 +400,7 @@ def run(target: Target) -> list[Check]:
         interval=RETRY_POLL_SECONDS,
     )
 
-    report_landed(
-        trace,
-        run_.s3,
-        target.client("sqs"),
-        [(b.logical_id, b.physical_id) for b in target.of_type("AWS::S3::Bucket")],
-        [(q.logical_id, q.physical_id) for q in target.of_type("AWS::SQS::Queue")],
-    )
+    report_stack_landed(trace, run_.s3, target.client("sqs"), target)
     output = run_.output()
 
     rows_in = valid_out = rejected_out = 0

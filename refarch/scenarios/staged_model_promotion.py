@@ -42,7 +42,7 @@ from refarch.promotion_commands import (
     task_token,
 )
 from refarch.scenarios.model_artifacts import model_artifact, serving_container
-from refarch.scenarios.observe import report_landed
+from refarch.scenarios.observe import report_stack_landed
 from refarch.scenarios.target import Check, Target
 from refarch.trace import brief
 
@@ -463,13 +463,7 @@ def run(target: Target) -> list[Check]:
     run_.refused(v7, token, "a late promote of the superseded v7")
     run_.note(v8)
 
-    report_landed(
-        trace,
-        run_.s3,
-        target.client("sqs"),
-        [(b.logical_id, b.physical_id) for b in target.of_type("AWS::S3::Bucket")],
-        [(q.logical_id, q.physical_id) for q in target.of_type("AWS::SQS::Queue")],
-    )
+    report_stack_landed(trace, run_.s3, target.client("sqs"), target)
     return _checks(run_, local is not None)
 
 

@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from refarch.scenarios.observe import peek_messages, read_objects, report_landed
+from refarch.scenarios.observe import peek_messages, read_objects, report_stack_landed
 from refarch.scenarios.target import Check, Target
 from refarch.trace import brief, size
 
@@ -247,13 +247,7 @@ def run(target: Target) -> list[Check]:
         interval=CONSUMED_POLL_SECONDS,
     )
 
-    report_landed(
-        trace,
-        s3,
-        sqs,
-        [(b.logical_id, b.physical_id) for b in target.of_type("AWS::S3::Bucket")],
-        [(q.logical_id, q.physical_id) for q in target.of_type("AWS::SQS::Queue")],
-    )
+    report_stack_landed(trace, s3, sqs, target)
     items = scrubbed()
     ids = [item["event_id"]["S"] for item in items]
     expected = {f"evt-{n:04d}" for n in range(EVENTS + LATE_EVENTS)}

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from refarch.scenarios.observe import read_objects, report_landed
+from refarch.scenarios.observe import read_objects, report_stack_landed
 from refarch.scenarios.target import Check, Target
 from refarch.trace import brief, size
 
@@ -365,13 +365,7 @@ def run(target: Target) -> list[Check]:
     valid = (*FIRST_ROUND_VALID, *SECOND_ROUND)
     wait_for(f"{len(valid)} events in the lake", len(FIRST_ROUND_VALID) + len(SECOND_ROUND), 0)
 
-    report_landed(
-        trace,
-        s3,
-        target.client("sqs"),
-        [(b.logical_id, b.physical_id) for b in target.of_type("AWS::S3::Bucket")],
-        [(q.logical_id, q.physical_id) for q in target.of_type("AWS::SQS::Queue")],
-    )
+    report_stack_landed(trace, s3, target.client("sqs"), target)
     produced = len(FIRST_ROUND) + len(SECOND_ROUND)
     checks.append(
         Check(
